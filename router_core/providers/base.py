@@ -1,0 +1,365 @@
+"""The Provider base class: one pooled httpx client, error mapping, timing, streaming plumbing.
+
+An adapter for a wire format subclasses `Provider` and fills in the vendor-specific hooks:
+`auth_headers`, `chat_request`, `parse_response`, `read_stream`, `models_path`, `parse_models`
+and (optionally) `error_details`. Everything else — HTTP, timeouts, mapping failures to
+`ProviderError`, Retry-After, timing, cut-stream detection — lives here once.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import httpx
+
+from ..errors import ProviderError, register_secret
+from ..types import Health, Message, ProviderResult, Usage
+
+DEFAULT_TIMEOUT = 60.0
+RETRYABLE_STATUSES = frozenset({408, 409, 425, 429, 498, 500, 502, 503, 504, 529})
+
+
+@dataclass(frozen=True)
+class StreamEnd:
+    """The last item an adapter's `read_stream` yields: the stream finished properly."""
+
+    usage: Usage
+    model: str = ""
+    finish_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """An HTTP request an adapter wants sent: path relative to the base URL, JSON body, query."""
+
+    path: str
+    body: dict[str, Any]
+    params: dict[str, str] | None = None
+
+
+class Provider:
+    """Base class of every adapter. See the module docstring for the hooks a subclass provides."""
+
+    kind: ClassVar[str] = ""
+    default_base_url: ClassVar[str] = ""
+    key_env: ClassVar[str | None] = None  # the environment variable that holds the key
+    needs_key: ClassVar[bool] = True
+    simulated: bool = False  # True when a demo transport answers instead of the vendor
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        key_env: str | None = None,
+    ) -> None:
+        self.name = name or self.kind
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self._api_key = api_key or None
+        register_secret(self._api_key)
+        self.timeout = timeout
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        if key_env:
+            self.key_env = key_env
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"{type(self).__name__}(name={self.name!r}, base_url={self.base_url!r})"
+
+    # ---- hooks for subclasses -------------------------------------------------------------
+    def auth_headers(self) -> dict[str, str]:
+        """Headers that authenticate a request (never logged)."""
+        return {}
+
+    def chat_request(
+        self, messages: Sequence[Message], *, model: str, max_tokens: int | None,
+        temperature: float | None, stream: bool,
+    ) -> ChatRequest:
+        raise NotImplementedError
+
+    def parse_response(self, data: Any, model: str) -> ProviderResult:
+        """Turn a successful JSON body into a result (latency is filled in by the caller).
+
+        Raise `ProviderError` for an HTTP-200 answer without usable text (refusal, block, cap).
+        """
+        raise NotImplementedError
+
+    def read_stream(self, lines: AsyncIterator[str], model: str) -> AsyncIterator[str | StreamEnd]:
+        """Yield text deltas from the response lines, then one `StreamEnd` when the stream completed."""
+        raise NotImplementedError
+
+    models_path: ClassVar[str] = "/models"
+
+    def parse_models(self, data: Any) -> list[str]:
+        raise NotImplementedError
+
+    def error_details(self, data: Any) -> tuple[str, str]:
+        """(message, code) from a vendor error body; code is the vendor's type/code/status."""
+        if isinstance(data, dict):
+            err = data.get("error", data)
+            if isinstance(err, dict):
+                code = str(err.get("code") or err.get("type") or err.get("status") or "")
+                return str(err.get("message") or ""), code
+            if isinstance(err, str):
+                return err, ""
+        return "", ""
+
+    def classify_error(self, status: int, message: str, code: str, data: Any) -> tuple[str, bool]:
+        """(kind, retryable) for an HTTP error. Subclasses refine this for vendor quirks."""
+        text = f"{code} {message}".lower()
+        if "insufficient_quota" in text or "billing" in text or status == 402:
+            return "quota", False
+        if status in (401, 403) or "api_key_invalid" in text or "invalid_api_key" in text or "api key not valid" in text:
+            return "auth", False
+        if status == 404:
+            return "not_found", False
+        if status == 429:
+            return "rate_limit", True
+        if status == 529 or "overloaded" in text:
+            return "overloaded", True
+        if status in RETRYABLE_STATUSES:
+            return "server", True
+        return "bad_request", False
+
+    def retry_after_from(self, response: httpx.Response, data: Any) -> float | None:
+        """Seconds to wait before retrying, from `retry-after-ms` or `retry-after` (seconds or HTTP date)."""
+        ms = response.headers.get("retry-after-ms")
+        if ms:
+            try:
+                return max(0.0, float(ms) / 1000)
+            except ValueError:
+                pass
+        value = response.headers.get("retry-after")
+        if not value:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(value) if value else None
+            return max(0.0, when.timestamp() - time.time()) if when else None
+
+    # ---- shared machinery -------------------------------------------------------------------
+    @property
+    def configured(self) -> bool:
+        """A provider that needs a key and has none is not configured (not an error)."""
+        return bool(self._api_key) or not self.needs_key
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None or self._client.is_closed:
+            self._client = httpx.AsyncClient(
+                base_url=self.base_url,
+                timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)),
+                limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+                transport=self._transport,
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def error(self, message: str, **kwargs: Any) -> ProviderError:
+        return ProviderError(f"{self.name}: {message}", provider=self.name, **kwargs)
+
+    def _missing_key_error(self) -> ProviderError:
+        return self.error(f"no API key. Set {self.key_env} in the environment or .env.",
+                          kind="not_configured")
+
+    def _transport_error(self, exc: Exception) -> ProviderError:
+        if isinstance(exc, httpx.TimeoutException):
+            return self.error(f"timed out after {self.timeout:g}s ({type(exc).__name__}).",
+                              retryable=True, kind="timeout")
+        if isinstance(exc, httpx.ConnectError):
+            return self.error(f"could not connect to {self.base_url}. Is the server running and the URL right?",
+                              retryable=True, kind="connection")
+        return self.error(f"connection failed ({type(exc).__name__}).", retryable=True, kind="connection")
+
+    def _http_error(self, response: httpx.Response, body: bytes) -> ProviderError:
+        status = response.status_code
+        data: Any = None
+        try:
+            data = json.loads(body)
+        except ValueError:
+            pass
+        message, code = self.error_details(data)
+        kind, retryable = self.classify_error(status, message, code, data)
+        if kind == "auth":
+            hint = f" Check {self.key_env}." if self.key_env else ""
+            text = f"authentication failed (HTTP {status}): {message or 'key rejected'}.{hint}"
+        elif data is None:
+            snippet = body[:120].decode("utf-8", "replace").strip().replace("\n", " ")
+            text = f"HTTP {status} with a non-JSON body ({snippet!r})."
+        else:
+            text = f"HTTP {status} {code}: {message}".rstrip(": ")
+        return self.error(text, status=status, retryable=retryable, kind=kind,
+                          retry_after=self.retry_after_from(response, data) if retryable else None)
+
+    def _decode_json(self, response: httpx.Response, body: bytes) -> Any:
+        try:
+            return json.loads(body)
+        except ValueError:
+            kind = "HTML page" if body.lstrip()[:1] == b"<" else "malformed JSON"
+            raise self.error(f"returned a {kind} instead of JSON (HTTP {response.status_code}). "
+                             f"Check the base URL {self.base_url}.", status=response.status_code,
+                             kind="bad_response") from None
+
+    async def _send_json(self, method: str, path: str, *, body: Any = None,
+                         params: dict[str, str] | None = None) -> Any:
+        if self.needs_key and not self._api_key:
+            raise self._missing_key_error()
+        try:
+            response = await self.client.request(method, path, json=body, params=params,
+                                                 headers=self.auth_headers())
+            raw = await response.aread()
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc) from None
+        if response.status_code >= 400:
+            raise self._http_error(response, raw)
+        return self._decode_json(response, raw)
+
+    # ---- the public API every adapter shares -------------------------------------------------
+    async def complete(self, messages: Sequence[Message], *, model: str, max_tokens: int | None = None,
+                       temperature: float | None = None) -> ProviderResult:
+        """One chat completion. Failures raise `ProviderError`; never retries on its own."""
+        request = self.chat_request(messages, model=model, max_tokens=max_tokens,
+                                    temperature=temperature, stream=False)
+        start = time.perf_counter()
+        data = await self._send_json("POST", request.path, body=request.body, params=request.params)
+        latency = (time.perf_counter() - start) * 1000
+        try:
+            result = self.parse_response(data, model)
+        except ProviderError:
+            raise
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            raise self.error(f"returned an answer in an unexpected shape ({type(exc).__name__}: {exc}).",
+                             kind="bad_response") from None
+        return ProviderResult(result.text, result.model or model, result.usage, latency, latency,
+                              result.finish_reason)
+
+    async def stream(self, messages: Sequence[Message], *, model: str, max_tokens: int | None = None,
+                     temperature: float | None = None) -> AsyncIterator[str | ProviderResult]:
+        """Yield text deltas, then one final `ProviderResult` with the whole text and the usage.
+
+        A stream that stops before the vendor's end marker raises `ProviderError(kind="stream_cut")`.
+        """
+        if self.needs_key and not self._api_key:
+            raise self._missing_key_error()
+        request = self.chat_request(messages, model=model, max_tokens=max_tokens,
+                                    temperature=temperature, stream=True)
+        start = time.perf_counter()
+        ttft: float | None = None
+        parts: list[str] = []
+        end: StreamEnd | None = None
+        try:
+            async with self.client.stream("POST", request.path, json=request.body, params=request.params,
+                                          headers=self.auth_headers()) as response:
+                if response.status_code >= 400:
+                    raise self._http_error(response, await response.aread())
+                async for item in self.read_stream(response.aiter_lines(), model):
+                    if isinstance(item, StreamEnd):
+                        end = item
+                        break
+                    if item:
+                        if ttft is None:
+                            ttft = (time.perf_counter() - start) * 1000
+                        parts.append(item)
+                        yield item
+        except httpx.HTTPError as exc:
+            if parts or isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+                raise self.error(f"the stream was cut off after {len(''.join(parts))} characters "
+                                 f"({type(exc).__name__}).", retryable=True, kind="stream_cut") from None
+            raise self._transport_error(exc) from None
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            raise self.error(f"sent a stream event in an unexpected shape ({type(exc).__name__}).",
+                             kind="bad_response") from None
+        if end is None:
+            raise self.error(f"the stream ended without its end marker after {len(''.join(parts))} "
+                             "characters; the answer is incomplete.", retryable=True, kind="stream_cut")
+        text = "".join(parts)
+        self.check_text(text, end.finish_reason)
+        latency = (time.perf_counter() - start) * 1000
+        yield ProviderResult(text, end.model or model, end.usage, latency, ttft if ttft is not None else latency,
+                             end.finish_reason)
+
+    def check_text(self, text: str, finish_reason: str | None) -> None:
+        """Refuse an answer with no usable text, saying why (length cap, filter, ...)."""
+        if text.strip():
+            return
+        reason = (finish_reason or "").lower()
+        if reason in ("length", "max_tokens"):
+            raise self.error("the output cap was used up before any answer text (reasoning ate the budget). "
+                             "Raise max_tokens.", kind="length")
+        if reason in ("content_filter", "safety"):
+            raise self.error("the answer was blocked by the vendor's content filter.", kind="safety")
+        raise self.error(f"returned an empty answer (finish reason: {finish_reason or 'none'}).",
+                         kind="bad_response")
+
+    async def list_models(self) -> list[str]:
+        """Model ids the endpoint offers (spends no tokens)."""
+        data = await self._send_json("GET", self.models_path)
+        try:
+            return self.parse_models(data)
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise self.error(f"returned a model list in an unexpected shape ({type(exc).__name__}).",
+                             kind="bad_response") from None
+
+    async def health(self) -> Health:
+        """Reachability through the listing endpoint: no tokens spent."""
+        start = time.perf_counter()
+        try:
+            models = await self.list_models()
+        except ProviderError as exc:
+            latency = (time.perf_counter() - start) * 1000 if exc.status else None
+            return Health(False, latency, str(exc))
+        latency = (time.perf_counter() - start) * 1000
+        return Health(True, latency, f"{len(models)} models", tuple(models))
+
+
+async def sse_events(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, str]]:
+    """Parse Server-Sent Events into (event, data) pairs; `event` is "" when the server named none."""
+    event, data = "", []
+    async for raw in lines:
+        line = raw.rstrip("\r")
+        if not line:
+            if data:
+                yield event, "\n".join(data)
+            event, data = "", []
+            continue
+        if line.startswith(":"):
+            continue
+        field, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if field == "event":
+            event = value
+        elif field == "data":
+            data.append(value)
+    if data:
+        yield event, "\n".join(data)
+
+
+def int_field(data: Any, *keys: str) -> int:
+    """Read a nested integer count leniently: missing or null is 0."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return 0
+        data = data.get(key)
+    try:
+        return int(data or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def system_and_turns(messages: Sequence[Message]) -> tuple[str, list[Message]]:
+    """Split messages into one joined system prompt and the remaining turns (for vendors with top-level system)."""
+    system = "\n\n".join(m.content for m in messages if m.role == "system")
+    return system, [m for m in messages if m.role != "system"]

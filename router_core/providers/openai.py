@@ -1,0 +1,115 @@
+"""OpenAI Chat Completions. Groq and every OpenAI-compatible endpoint reuse this adapter."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from ..types import Message, ProviderResult, Usage
+from .base import ChatRequest, Provider, StreamEnd, int_field, sse_events
+
+
+def openai_usage(usage: Any) -> Usage:
+    """Usage from an OpenAI-shaped `usage` object (prompt includes cached, completion includes reasoning)."""
+    return Usage(
+        input_tokens=int_field(usage, "prompt_tokens"),
+        output_tokens=int_field(usage, "completion_tokens"),
+        cached_input_tokens=int_field(usage, "prompt_tokens_details", "cached_tokens"),
+        cache_write_tokens=int_field(usage, "prompt_tokens_details", "cache_write_tokens"),
+        reasoning_tokens=int_field(usage, "completion_tokens_details", "reasoning_tokens"),
+    )
+
+
+def is_reasoning_model(model: str) -> bool:
+    """OpenAI models that reject sampling parameters (o-series, GPT-5 family and later, except chat/4.x)."""
+    m = model.lower().split("/")[-1]
+    if m.startswith(("gpt-4", "gpt-3")) or "chat-latest" in m:
+        return False
+    return m.startswith(("o1", "o3", "o4", "gpt-5", "gpt-6", "gpt-7", "codex"))
+
+
+class OpenAIProvider(Provider):
+    """`POST {base}/chat/completions` with a Bearer key; base includes `/v1`."""
+
+    kind = "openai"
+    default_base_url = "https://api.openai.com/v1"
+    key_env = "OPENAI_API_KEY"
+    path_prefix = ""  # Groq serves the same API under /openai/v1
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+
+    def chat_request(self, messages: Sequence[Message], *, model: str, max_tokens: int | None,
+                     temperature: float | None, stream: bool) -> ChatRequest:
+        body: dict[str, Any] = {"model": model,
+                                "messages": [{"role": m.role, "content": m.content} for m in messages]}
+        if max_tokens is not None:
+            body["max_completion_tokens"] = max_tokens
+        if temperature is not None and not is_reasoning_model(model):
+            body["temperature"] = temperature
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return ChatRequest(f"{self.path_prefix}/chat/completions", body)
+
+    def parse_response(self, data: Any, model: str) -> ProviderResult:
+        choices = data.get("choices") or []
+        if not choices:
+            raise self.error("returned no choices.", kind="bad_response")
+        choice = choices[0]
+        message = choice.get("message") or {}
+        if message.get("refusal"):
+            raise self.error(f"refused: {message['refusal']}", kind="refusal")
+        text = message.get("content") or ""
+        finish = choice.get("finish_reason")
+        self.check_text(text, finish)
+        return ProviderResult(text, data.get("model") or model, openai_usage(data.get("usage")), finish_reason=finish)
+
+    async def read_stream(self, lines: AsyncIterator[str], model: str) -> AsyncIterator[str | StreamEnd]:
+        finish: str | None = None
+        usage: Any = None
+        served_model = model
+        async for _, data in sse_events(lines):
+            if data.strip() == "[DONE]":
+                yield StreamEnd(openai_usage(usage), served_model, finish)
+                return
+            chunk = json.loads(data)
+            if "error" in chunk:
+                message, code = self.error_details(chunk)
+                kind, retryable = self.classify_error(500, message, code, chunk)
+                raise self.error(f"error mid-stream: {message or code}", retryable=retryable, kind=kind)
+            served_model = chunk.get("model") or served_model
+            usage = chunk.get("usage") or (chunk.get("x_groq") or {}).get("usage") or usage
+            for choice in chunk.get("choices") or []:
+                if (choice.get("delta") or {}).get("refusal"):
+                    raise self.error(f"refused: {choice['delta']['refusal']}", kind="refusal")
+                finish = choice.get("finish_reason") or finish
+                delta = (choice.get("delta") or {}).get("content")
+                if delta:
+                    yield delta
+
+    def parse_models(self, data: Any) -> list[str]:
+        return [m["id"] for m in data.get("data") or []]
+
+    @property
+    def models_path(self) -> str:  # type: ignore[override]
+        return f"{self.path_prefix}/models"
+
+
+class OpenAICompatibleProvider(OpenAIProvider):
+    """Any chat-completions endpoint (vLLM, LM Studio, llama.cpp server, OpenRouter, ...); key optional."""
+
+    kind = "openai_compatible"
+    default_base_url = "http://localhost:8000/v1"
+    key_env = None
+    needs_key = False
+
+
+class GroqProvider(OpenAIProvider):
+    """Groq: the OpenAI format under `/openai/v1` of `https://api.groq.com`."""
+
+    kind = "groq"
+    default_base_url = "https://api.groq.com"
+    key_env = "GROQ_API_KEY"
+    path_prefix = "/openai/v1"

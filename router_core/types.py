@@ -1,0 +1,148 @@
+"""Plain data that flows through the pipeline: messages, usage, provider results, verdicts, completions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat turn. `role` is "system", "user" or "assistant"."""
+
+    role: str
+    content: str
+
+
+class Complexity(str, Enum):
+    """How hard a request is; the routing table has one row per tier (CACHED marks cache hits)."""
+
+    TRIVIAL = "TRIVIAL"
+    SIMPLE = "SIMPLE"
+    MEDIUM = "MEDIUM"
+    COMPLEX = "COMPLEX"
+    EXPERT = "EXPERT"
+    CACHED = "CACHED"
+
+    @property
+    def rank(self) -> int:
+        """0 (TRIVIAL) .. 4 (EXPERT); CACHED ranks -1."""
+        return _RANKS[self]
+
+    @classmethod
+    def tiers(cls) -> list["Complexity"]:
+        """The five routable tiers, easiest first."""
+        return [cls.TRIVIAL, cls.SIMPLE, cls.MEDIUM, cls.COMPLEX, cls.EXPERT]
+
+
+_RANKS = {c: i for i, c in enumerate(["TRIVIAL", "SIMPLE", "MEDIUM", "COMPLEX", "EXPERT"])}
+_RANKS = {Complexity(k): v for k, v in _RANKS.items()} | {Complexity.CACHED: -1}
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts as the vendor reported them.
+
+    `input_tokens` is the whole prompt (cached part included); `output_tokens` is everything billed as
+    output (reasoning/thinking included). The sub-counts say how much of each was cached or reasoning.
+    """
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class ProviderResult:
+    """What one provider call returned."""
+
+    text: str
+    model: str
+    usage: Usage
+    latency_ms: float = 0.0
+    ttft_ms: float | None = None
+    finish_reason: str | None = None
+
+    @property
+    def input_tokens(self) -> int:
+        return self.usage.input_tokens
+
+    @property
+    def output_tokens(self) -> int:
+        return self.usage.output_tokens
+
+
+@dataclass(frozen=True)
+class Health:
+    """Result of a no-token health check (a listing endpoint)."""
+
+    reachable: bool
+    latency_ms: float | None
+    detail: str
+    models: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The classifier's judgement: a tier, a difficulty score in [0, 1], and readable reasons."""
+
+    level: Complexity
+    score: float
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try of one candidate. `outcome` is "ok", "error" or "skipped"."""
+
+    provider: str
+    model: str
+    outcome: str
+    error: str | None = None
+    status: int | None = None
+    latency_ms: float = 0.0
+    retryable: bool | None = None
+
+
+@dataclass
+class Completion:
+    """The router's answer with everything the UI and the log need to explain it."""
+
+    text: str
+    provider: str
+    model: str
+    complexity: Complexity
+    usage: Usage
+    cost_usd: float | None
+    baseline_cost_usd: float | None
+    latency_ms: float
+    ttft_ms: float | None = None
+    cached: bool = False
+    attempts: list[Attempt] = field(default_factory=list)
+    reasons: tuple[str, ...] = ()
+    score: float = 0.0
+    simulated: bool = False
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    interaction_id: int | None = None
+    log_error: str | None = None
+
+    @property
+    def input_tokens(self) -> int:
+        return self.usage.input_tokens
+
+    @property
+    def output_tokens(self) -> int:
+        return self.usage.output_tokens
+
+    @property
+    def saved_usd(self) -> float | None:
+        """Baseline cost minus actual cost (the whole baseline on a cache hit); None when unknown."""
+        if self.baseline_cost_usd is None:
+            return None
+        if self.cached:
+            return self.baseline_cost_usd
+        if self.cost_usd is None:
+            return None
+        return self.baseline_cost_usd - self.cost_usd

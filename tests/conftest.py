@@ -1,0 +1,40 @@
+"""Shared fixtures: a fake vendor server per test, and a clean environment with no real keys."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fakevendor import FakeVendor  # noqa: E402
+
+VENDOR_ENV = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "GEMINI_API_KEY",
+              "GEMINI_BASE_URL", "GOOGLE_API_KEY", "GROQ_API_KEY", "GROQ_BASE_URL", "OLLAMA_HOST", "DATABASE_URL",
+              "ROUTER_CONFIG", "ROUTER_DEMO", "APP_PASSWORD"]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    """No test sees the developer's keys or database; each gets its own SQLite file."""
+    for name in VENDOR_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'router.db'}")
+    monkeypatch.setenv("ROUTER_DOTENV", str(tmp_path / "no.env"))
+    yield
+
+
+@pytest.fixture
+def vendor():
+    with FakeVendor() as server:
+        yield server
+
+
+def run(coro):
+    """Run a coroutine to completion in a fresh event loop."""
+    return asyncio.run(coro)
