@@ -8,9 +8,13 @@ and (optionally) `error_details`. Everything else — HTTP, timeouts, mapping fa
 
 from __future__ import annotations
 
+import datetime
+import asyncio
 import email.utils
 import json
+import re
 import time
+import weakref
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -22,6 +26,7 @@ from ..types import Health, Message, ProviderResult, Usage
 
 DEFAULT_TIMEOUT = 60.0
 RETRYABLE_STATUSES = frozenset({408, 409, 425, 429, 498, 500, 502, 503, 504, 529})
+_MASKED_KEY = re.compile(r"\S*\*{3,}\S*")  # a key echoed with its middle starred out
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,8 @@ class Provider:
         register_secret(self._api_key)
         self.timeout = timeout
         self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary())
         if key_env:
             self.key_env = key_env
 
@@ -97,9 +103,15 @@ class Provider:
         raise NotImplementedError
 
     models_path: ClassVar[str] = "/models"
+    models_query: ClassVar[dict[str, str] | None] = None  # query of every model-list page (e.g. a page size)
+    max_model_pages: ClassVar[int] = 5
 
     def parse_models(self, data: Any) -> list[str]:
         raise NotImplementedError
+
+    def next_models_query(self, data: Any) -> dict[str, str] | None:
+        """Query for the model-list page after `data` (e.g. a page token), or None when `data` was the last."""
+        return None
 
     def error_details(self, data: Any) -> tuple[str, str]:
         """(message, code) from a vendor error body; code is the vendor's type/code/status."""
@@ -115,7 +127,8 @@ class Provider:
     def classify_error(self, status: int, message: str, code: str, data: Any) -> tuple[str, bool]:
         """(kind, retryable) for an HTTP error. Subclasses refine this for vendor quirks."""
         text = f"{code} {message}".lower()
-        if "insufficient_quota" in text or "billing" in text or status == 402:
+        # "billing" only in the code: OpenAI's free-tier rate-limit messages link to the billing page
+        if "insufficient_quota" in text or "billing" in code.lower() or status == 402:
             return "quota", False
         if status in (401, 403) or "api_key_invalid" in text or "invalid_api_key" in text or "api key not valid" in text:
             return "auth", False
@@ -143,8 +156,14 @@ class Provider:
         try:
             return max(0.0, float(value))
         except ValueError:
-            when = email.utils.parsedate_to_datetime(value) if value else None
-            return max(0.0, when.timestamp() - time.time()) if when else None
+            pass
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:  # "-0000" means UTC
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        return max(0.0, when.timestamp() - time.time())
 
     # ---- shared machinery -------------------------------------------------------------------
     @property
@@ -154,19 +173,24 @@ class Provider:
 
     @property
     def client(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            self._client = httpx.AsyncClient(
+        """The pooled client of the running event loop (connections cannot cross loops)."""
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None or client.is_closed:
+            client = httpx.AsyncClient(
                 base_url=self.base_url,
                 timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)),
                 limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
                 transport=self._transport,
             )
-        return self._client
+            self._clients[loop] = client
+        return client
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        """Close this loop's pooled client."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
 
     def error(self, message: str, **kwargs: Any) -> ProviderError:
         return ProviderError(f"{self.name}: {message}", provider=self.name, **kwargs)
@@ -193,14 +217,17 @@ class Provider:
             pass
         message, code = self.error_details(data)
         kind, retryable = self.classify_error(status, message, code, data)
+        message = message.strip().rstrip(".")
         if kind == "auth":
             hint = f" Check {self.key_env}." if self.key_env else ""
-            text = f"authentication failed (HTTP {status}): {message or 'key rejected'}.{hint}"
-        elif data is None:
-            snippet = body[:120].decode("utf-8", "replace").strip().replace("\n", " ")
-            text = f"HTTP {status} with a non-JSON body ({snippet!r})."
+            message = _MASKED_KEY.sub("[redacted]", message)  # vendors echo the rejected key half-masked
+            text = f"authentication failed (HTTP {status}): {message.rstrip('.') or 'key rejected'}.{hint}"
+        elif message or code:
+            text = f"HTTP {status}{' ' + code if code else ''}{': ' + message if message else ''}."
         else:
-            text = f"HTTP {status} {code}: {message}".rstrip(": ")
+            snippet = body[:120].decode("utf-8", "replace").strip().replace("\n", " ")
+            shape = "a non-JSON body" if data is None else "an unrecognised error body"
+            text = f"HTTP {status} with {shape} ({snippet!r})."
         return self.error(text, status=status, retryable=retryable, kind=kind,
                           retry_after=self.retry_after_from(response, data) if retryable else None)
 
@@ -208,8 +235,8 @@ class Provider:
         try:
             return json.loads(body)
         except ValueError:
-            kind = "HTML page" if body.lstrip()[:1] == b"<" else "malformed JSON"
-            raise self.error(f"returned a {kind} instead of JSON (HTTP {response.status_code}). "
+            kind = "an HTML page" if body.lstrip()[:1] == b"<" else "malformed JSON"
+            raise self.error(f"returned {kind} instead of JSON (HTTP {response.status_code}). "
                              f"Check the base URL {self.base_url}.", status=response.status_code,
                              kind="bad_response") from None
 
@@ -305,13 +332,21 @@ class Provider:
                          kind="bad_response")
 
     async def list_models(self) -> list[str]:
-        """Model ids the endpoint offers (spends no tokens)."""
-        data = await self._send_json("GET", self.models_path)
-        try:
-            return self.parse_models(data)
-        except (KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise self.error(f"returned a model list in an unexpected shape ({type(exc).__name__}).",
-                             kind="bad_response") from None
+        """Model ids the endpoint offers (spends no tokens), following at most `max_model_pages` pages."""
+        models: list[str] = []
+        query = self.models_query
+        for _ in range(self.max_model_pages):
+            data = await self._send_json("GET", self.models_path, params=query)
+            try:
+                models += self.parse_models(data)
+                page = self.next_models_query(data)
+            except (KeyError, IndexError, TypeError, AttributeError) as exc:
+                raise self.error(f"returned a model list in an unexpected shape ({type(exc).__name__}).",
+                                 kind="bad_response") from None
+            if not page:
+                break
+            query = {**(self.models_query or {}), **page}
+        return models
 
     async def health(self) -> Health:
         """Reachability through the listing endpoint: no tokens spent."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from ..types import Message, ProviderResult, Usage
 from .base import ChatRequest, Provider, StreamEnd, int_field, sse_events
@@ -29,13 +29,22 @@ def is_reasoning_model(model: str) -> bool:
     return m.startswith(("o1", "o3", "o4", "gpt-5", "gpt-6", "gpt-7", "codex"))
 
 
+def content_text(content: Any) -> str:
+    """Message text: a string, or the text parts of a content list (some compatible servers send one)."""
+    if isinstance(content, list):
+        return "".join(p.get("text") or "" for p in content if isinstance(p, dict))
+    return content if isinstance(content, str) else ""
+
+
 class OpenAIProvider(Provider):
     """`POST {base}/chat/completions` with a Bearer key; base includes `/v1`."""
 
     kind = "openai"
     default_base_url = "https://api.openai.com/v1"
     key_env = "OPENAI_API_KEY"
-    path_prefix = ""  # Groq serves the same API under /openai/v1
+    path_prefix: ClassVar[str] = ""  # Groq serves the same API under /openai/v1
+    models_path = "/models"
+    max_tokens_field: ClassVar[str] = "max_completion_tokens"  # OpenAI rejects max_tokens on reasoning models
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
@@ -45,7 +54,7 @@ class OpenAIProvider(Provider):
         body: dict[str, Any] = {"model": model,
                                 "messages": [{"role": m.role, "content": m.content} for m in messages]}
         if max_tokens is not None:
-            body["max_completion_tokens"] = max_tokens
+            body[self.max_tokens_field] = max_tokens
         if temperature is not None and not is_reasoning_model(model):
             body["temperature"] = temperature
         if stream:
@@ -56,12 +65,12 @@ class OpenAIProvider(Provider):
     def parse_response(self, data: Any, model: str) -> ProviderResult:
         choices = data.get("choices") or []
         if not choices:
-            raise self.error("returned no choices.", kind="bad_response")
+            raise self.error("returned an answer without choices (no text at all).", kind="bad_response")
         choice = choices[0]
         message = choice.get("message") or {}
         if message.get("refusal"):
             raise self.error(f"refused: {message['refusal']}", kind="refusal")
-        text = message.get("content") or ""
+        text = content_text(message.get("content"))
         finish = choice.get("finish_reason")
         self.check_text(text, finish)
         return ProviderResult(text, data.get("model") or model, openai_usage(data.get("usage")), finish_reason=finish)
@@ -69,41 +78,45 @@ class OpenAIProvider(Provider):
     async def read_stream(self, lines: AsyncIterator[str], model: str) -> AsyncIterator[str | StreamEnd]:
         finish: str | None = None
         usage: Any = None
+        refusal: list[str] = []
         served_model = model
         async for _, data in sse_events(lines):
             if data.strip() == "[DONE]":
+                if refusal:
+                    raise self.error(f"refused: {''.join(refusal)}", kind="refusal")
                 yield StreamEnd(openai_usage(usage), served_model, finish)
                 return
             chunk = json.loads(data)
-            if "error" in chunk:
+            if chunk.get("error"):
                 message, code = self.error_details(chunk)
                 kind, retryable = self.classify_error(500, message, code, chunk)
-                raise self.error(f"error mid-stream: {message or code}", retryable=retryable, kind=kind)
+                raise self.error(f"error mid-stream: {message or code or 'unknown'}", retryable=retryable, kind=kind)
             served_model = chunk.get("model") or served_model
             usage = chunk.get("usage") or (chunk.get("x_groq") or {}).get("usage") or usage
             for choice in chunk.get("choices") or []:
-                if (choice.get("delta") or {}).get("refusal"):
-                    raise self.error(f"refused: {choice['delta']['refusal']}", kind="refusal")
+                delta = choice.get("delta") or {}
                 finish = choice.get("finish_reason") or finish
-                delta = (choice.get("delta") or {}).get("content")
-                if delta:
-                    yield delta
+                if delta.get("refusal"):
+                    refusal.append(delta["refusal"])
+                text = content_text(delta.get("content"))
+                if text:
+                    yield text
 
     def parse_models(self, data: Any) -> list[str]:
-        return [m["id"] for m in data.get("data") or []]
-
-    @property
-    def models_path(self) -> str:  # type: ignore[override]
-        return f"{self.path_prefix}/models"
+        return [m["id"] for m in data.get("data") or [] if isinstance(m, dict) and m.get("id")]
 
 
 class OpenAICompatibleProvider(OpenAIProvider):
-    """Any chat-completions endpoint (vLLM, LM Studio, llama.cpp server, OpenRouter, ...); key optional."""
+    """Any chat-completions endpoint (vLLM, LM Studio, llama.cpp server, Ollama /v1, ...); key optional.
+
+    Sends `max_tokens`: several of these servers (Ollama's among them) silently ignore `max_completion_tokens`.
+    """
 
     kind = "openai_compatible"
     default_base_url = "http://localhost:8000/v1"
     key_env = None
     needs_key = False
+    max_tokens_field = "max_tokens"
 
 
 class GroqProvider(OpenAIProvider):
@@ -113,3 +126,4 @@ class GroqProvider(OpenAIProvider):
     default_base_url = "https://api.groq.com"
     key_env = "GROQ_API_KEY"
     path_prefix = "/openai/v1"
+    models_path = "/openai/v1/models"

@@ -1,0 +1,170 @@
+"""Command line: `python -m router_core {providers,ask,route,demo-routing,pull-model,eval-routing}`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from .errors import RouterError
+from .types import Completion
+
+SEED_QUERIES = [
+    "Hi",
+    "What are your hours?",
+    "Can you explain how photosynthesis works?",
+    "Write a detailed analysis comparing React and Vue.js for enterprise applications",
+    "I need expert advice on optimizing database queries for a high-traffic application",
+]
+
+
+def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
+    """A plain aligned text table."""
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def money(value: float | None) -> str:
+    if value is None:
+        return "unpriced"
+    return "$0" if value == 0 else ("<$0.0001" if value < 0.0001 else f"${value:.4f}")
+
+
+def _router():
+    from .router import Router
+
+    return Router.from_env()
+
+
+def _mode_line(router) -> str:
+    if router.config.demo:
+        return "Demo mode: cloud answers are SIMULATED (no API keys set). Add keys to .env for real answers."
+    return "Live mode."
+
+
+def cmd_providers(_: argparse.Namespace) -> int:
+    router = _router()
+    health = router.check_health()
+    rows = []
+    for name, spec in router.config.providers.items():
+        reason = router.why_not_configured(name)
+        h = health.get(name)
+        kind = spec.kind + (" (simulated)" if name in router.providers and router.providers[name].simulated else "")
+        rows.append([name, kind, "yes" if reason is None else f"no: {reason}",
+                     "-" if h is None else ("yes" if h.reachable else f"no: {h.detail}"),
+                     "-" if h is None or h.latency_ms is None else f"{h.latency_ms:.0f} ms",
+                     ", ".join(h.models[:4]) + (" ..." if h and len(h.models) > 4 else "") if h else ""])
+    print(_mode_line(router))
+    print(table(rows, ["provider", "kind", "configured", "reachable", "latency", "models"]))
+    router.close()
+    return 0
+
+
+def _completion_row(c: Completion) -> list[object]:
+    return [c.provider + (" (sim)" if c.simulated else ""), c.model, c.complexity.value, c.input_tokens,
+            c.output_tokens, money(c.cost_usd), f"{c.latency_ms:.0f} ms", c.text.replace("\n", " ")[:70]]
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    router = _router()
+    print(_mode_line(router))
+    if args.provider or args.model:
+        names = [args.provider]
+    else:
+        names = [n for n in router.config.providers if router.why_not_configured(n) is None]
+    rows, failed = [], 0
+    for name in names:
+        try:
+            c = router.complete(args.prompt, provider=name, model=args.model, use_cache=False,
+                                max_tokens=args.max_tokens)
+            rows.append(_completion_row(c))
+        except RouterError as exc:
+            failed += 1
+            rows.append([name or "-", args.model or "-", "", "", "", "", "", f"ERROR: {exc}"[:120]])
+    print(table(rows, ["provider", "model", "tier", "in", "out", "cost", "latency", "answer"]))
+    router.close()
+    return 1 if failed == len(names) else 0
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    router = _router()
+    verdict, plan = router.explain(args.prompt)
+    print(f"tier: {verdict.level.value}   score: {verdict.score:.2f}   policy: {router.policy.name}")
+    print("reasons: " + (", ".join(verdict.reasons) or "-"))
+    for i, target in enumerate(plan.candidates, 1):
+        print(f"  {i}. {target}")
+    for skip in plan.skipped:
+        print(f"  skipped {skip.target}: {skip.reason}")
+    if args.send:
+        try:
+            c = router.complete(args.prompt)
+        except RouterError as exc:
+            print(f"ERROR: {exc}")
+            return 1
+        print(table([_completion_row(c)], ["provider", "model", "tier", "in", "out", "cost", "latency", "answer"]))
+    router.close()
+    return 0
+
+
+def cmd_demo_routing(_: argparse.Namespace) -> int:
+    router = _router()
+    print(_mode_line(router))
+    rows = []
+    for prompt in SEED_QUERIES:
+        try:
+            c = router.complete(prompt, use_cache=False)
+            rows.append([prompt[:45], c.complexity.value, f"{c.provider}:{c.model}", money(c.cost_usd),
+                         money(c.saved_usd), f"{c.latency_ms:.0f} ms"])
+        except RouterError as exc:
+            rows.append([prompt[:45], "", "", "", "", f"ERROR: {exc}"[:80]])
+    print(table(rows, ["prompt", "tier", "route", "cost", "saved", "latency"]))
+    router.close()
+    return 0
+
+
+def cmd_pull_model(_: argparse.Namespace) -> int:
+    from .model_files import pull_model_cli
+
+    return pull_model_cli()
+
+
+def cmd_eval_routing(args: argparse.Namespace) -> int:
+    from .routing_eval import main as eval_main
+
+    return eval_main(["--data", args.data] if args.data else [])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m router_core", description="Switchboard's command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("providers", help="configured, reachable, latency and models per provider").set_defaults(
+        func=cmd_providers)
+    ask = sub.add_parser("ask", help="one completion on each configured provider (or the one named)")
+    ask.add_argument("prompt")
+    ask.add_argument("--provider")
+    ask.add_argument("--model")
+    ask.add_argument("--max-tokens", type=int, default=200)
+    ask.set_defaults(func=cmd_ask)
+    route = sub.add_parser("route", help="the verdict and the route a prompt would take (--send to take it)")
+    route.add_argument("prompt")
+    route.add_argument("--send", action="store_true")
+    route.set_defaults(func=cmd_route)
+    sub.add_parser("demo-routing", help="the seed's five routing queries").set_defaults(func=cmd_demo_routing)
+    sub.add_parser("pull-model", help="download and verify the local GGUF model").set_defaults(func=cmd_pull_model)
+    ev = sub.add_parser("eval-routing", help="APGR / CPT of the classifier on public per-prompt data")
+    ev.add_argument("--data")
+    ev.set_defaults(func=cmd_eval_routing)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except RouterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

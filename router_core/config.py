@@ -1,0 +1,651 @@
+"""Configuration: `.env` + environment + `data/router.toml` -> providers, models, routing, baseline, limits.
+
+    from router_core.config import load_config
+    cfg = load_config()                       # ROUTER_CONFIG or <repo>/data/router.toml; .env from cwd
+    cfg.providers["anthropic"].configured     # False until ANTHROPIC_API_KEY is set (not an error)
+    cfg.routing.tiers[Complexity.COMPLEX]     # (Target("gemini", "gemini-4-argon"), ...)
+
+Rules:
+- Keys come only from the environment or a `.env` file (never from the TOML); the environment wins over
+  `.env`, and a base URL in the environment wins over the one in the TOML. `os.environ` is never modified.
+- A provider without its key is "not configured", which is not an error.
+- Every mistake in the file raises `ConfigError` saying where (file + key path such as `routing.COMPLEX[1]`)
+  and what to write instead. All problems are reported at once.
+- Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ConfigError, register_secret
+from .providers import REGISTRY
+from .types import Complexity
+
+if TYPE_CHECKING:
+    from .pricing import PriceOverride
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG_PATH = REPO_ROOT / "data" / "router.toml"
+DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'data' / 'router.db'}"
+
+KINDS: tuple[str, ...] = ("openai", "anthropic", "gemini", "groq", "ollama", "openai_compatible", "llamacpp")
+KEYLESS_KINDS = frozenset({"ollama", "openai_compatible", "llamacpp"})  # work without an API key
+CLOUD_KINDS = frozenset({"openai", "anthropic", "gemini", "groq"})  # the ones demo mode simulates
+
+# What each vendor's SDK reads, used when the TOML does not name the variables itself.
+DEFAULT_ENV: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "openai": (("OPENAI_API_KEY",), "OPENAI_BASE_URL"),
+    "anthropic": (("ANTHROPIC_API_KEY",), "ANTHROPIC_BASE_URL"),
+    "gemini": (("GEMINI_API_KEY", "GOOGLE_API_KEY"), "GEMINI_BASE_URL"),
+    "groq": (("GROQ_API_KEY",), "GROQ_BASE_URL"),
+    "ollama": ((), "OLLAMA_HOST"),
+    "openai_compatible": ((), None),
+    "llamacpp": ((), None),
+}
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Public data
+# ---------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    """One routing candidate: a provider name and a real model id (aliases already resolved)."""
+
+    provider: str
+    model: str
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.model}"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    id: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """A provider as configured. `api_key` comes only from the environment / `.env` and is never shown."""
+
+    name: str
+    kind: str
+    base_url: str | None
+    key_env: str | None
+    api_key: str | None = field(default=None, repr=False, compare=False)
+    models: tuple[ModelSpec, ...] = ()
+    timeout_s: float = 60.0
+    options: Mapping[str, Any] = field(default_factory=dict, hash=False)  # extra kwargs for create_provider
+    key_env_alternatives: tuple[str, ...] = ()  # also read, in order, when `key_env` is unset
+    base_url_env: str | None = None
+
+    @property
+    def needs_key(self) -> bool:
+        return self.kind not in KEYLESS_KINDS
+
+    @property
+    def configured(self) -> bool:
+        """The key is present, or this kind needs no key."""
+        return bool(self.api_key) or not self.needs_key
+
+    @property
+    def missing(self) -> str | None:
+        """What to do to configure it (e.g. "set ANTHROPIC_API_KEY"), or None when configured."""
+        if self.configured:
+            return None
+        names = [n for n in (self.key_env, *self.key_env_alternatives) if n]
+        if not names:
+            return f"add key_env = \"...\" to [providers.{self.name}] and set that variable"
+        extra = f" (or {', '.join(names[1:])})" if len(names) > 1 else ""
+        return f"set {names[0]}{extra}"
+
+    @property
+    def model_ids(self) -> tuple[str, ...]:
+        return tuple(m.id for m in self.models)
+
+    def has_model(self, name: str) -> bool:
+        return self._lookup(name) is not None
+
+    def _lookup(self, name: str) -> str | None:
+        for m in self.models:
+            if name == m.id or name in m.aliases:
+                return m.id
+        return None
+
+    def resolve_model(self, name: str) -> str:
+        """An id or alias -> the model id; ConfigError listing the known models otherwise."""
+        found = self._lookup(name)
+        if found is not None:
+            return found
+        known = [m.id for m in self.models] + [a for m in self.models for a in m.aliases]
+        hint = difflib.get_close_matches(name, known, n=1)
+        did_you_mean = f" Did you mean {hint[0]!r}?" if hint else ""
+        listing = ", ".join(_describe_model(m) for m in self.models) or "none configured"
+        raise ConfigError(f"provider {self.name!r} has no model {name!r}.{did_you_mean} "
+                          f"Known models: {listing}.")
+
+
+@dataclass(frozen=True)
+class RoutingTable:
+    """The five tiers, each an ordered candidate list (cheapest first), plus an optional last resort."""
+
+    tiers: Mapping[Complexity, tuple[Target, ...]] = field(hash=False)
+    last_resort: Target | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_prompt_chars: int = 200_000
+    max_messages: int = 500
+    request_deadline_s: float = 120.0
+    attempt_timeout_s: float = 60.0
+    max_retries: int = 2
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 8.0
+    retry_after_cap_s: float = 20.0
+    cooldown_failures: int = 3
+    cooldown_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Config:
+    providers: Mapping[str, ProviderSpec] = field(hash=False)
+    routing: RoutingTable
+    baseline: Target
+    cache_ttl_s: float
+    database_url: str
+    limits: Limits
+    demo: bool  # ROUTER_DEMO forces it; otherwise True when no cloud provider has a key
+    demo_failure_rate: float
+    demo_latency_scale: float
+    price_overrides: Mapping[str, "PriceOverride"] = field(hash=False)  # "provider:model" or "provider:*"
+    source: str  # path of the TOML
+
+    def provider(self, name: str) -> ProviderSpec:
+        try:
+            return self.providers[name]
+        except KeyError:
+            raise ConfigError(f"unknown provider {name!r}; configured providers: "
+                              f"{', '.join(self.providers) or 'none'}") from None
+
+    @property
+    def configured_providers(self) -> list[str]:
+        return [n for n, p in self.providers.items() if p.configured]
+
+    def all_targets(self) -> list[Target]:
+        """Every model of every provider, in file order."""
+        return [Target(p.name, m.id) for p in self.providers.values() for m in p.models]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Targets and routing
+# ---------------------------------------------------------------------------------------------------------
+def _describe_model(m: ModelSpec) -> str:
+    return f"{m.id} (alias {', '.join(m.aliases)})" if m.aliases else m.id
+
+
+def _example_target(providers: Mapping[str, ProviderSpec]) -> str:
+    for p in providers.values():
+        if p.models:
+            return f"{p.name}:{p.models[0].id}"
+    return "anthropic:claude-sonnet-5-5"
+
+
+def parse_target(text: str, providers: Mapping[str, ProviderSpec]) -> Target:
+    """`"anthropic:claude-sonnet-4-5"` -> `Target("anthropic", "claude-sonnet-5-5")` (aliases resolved).
+
+    Splits on the first colon, so model ids may contain colons (`ollama:qwen3:8b`) and slashes.
+    """
+    if not isinstance(text, str):
+        raise ConfigError(f"expected a \"provider:model\" string, got {type(text).__name__} {text!r}; "
+                          f"write e.g. \"{_example_target(providers)}\"")
+    provider, sep, model = text.strip().partition(":")
+    provider, model = provider.strip(), model.strip()
+    if not sep or not provider or not model:
+        raise ConfigError(f"{text!r} is not \"provider:model\"; write e.g. \"{_example_target(providers)}\"")
+    spec = providers.get(provider)
+    if spec is None:
+        hint = difflib.get_close_matches(provider, list(providers), n=1)
+        did_you_mean = f" Did you mean {hint[0]!r}?" if hint else ""
+        raise ConfigError(f"unknown provider {provider!r} in {text!r}.{did_you_mean} "
+                          f"Known providers: {', '.join(providers) or 'none'} "
+                          "(add a [providers.NAME] table to define another).")
+    return Target(provider, spec.resolve_model(model))
+
+
+def validate_routing(data: Mapping[str, Any], providers: Mapping[str, ProviderSpec], *,
+                     where: str = "routing") -> RoutingTable:
+    """Check a routing table given as plain data; ConfigError listing every problem.
+
+    `data` maps each tier name (TRIVIAL SIMPLE MEDIUM COMPLEX EXPERT, any case) to a list of
+    "provider:model" strings, cheapest first, and optionally `last_resort` to one such string ("" = none).
+    Repeats within a tier are dropped.
+    """
+    table, problems = _check_routing(data, providers, where)
+    if problems:
+        raise ConfigError(_join_problems(problems))
+    assert table is not None
+    return table
+
+
+def _check_routing(data: Any, providers: Mapping[str, ProviderSpec],
+                   where: str) -> tuple[RoutingTable | None, list[str]]:
+    problems: list[str] = []
+    tiers: dict[Complexity, tuple[Target, ...]] = {}
+    last_resort: Target | None = None
+    valid = [t.value for t in Complexity.tiers()]
+    if not isinstance(data, Mapping):
+        return None, [f"{where}: expected a table of tiers ({', '.join(valid)}), got {type(data).__name__}"]
+    seen: set[Complexity] = set()
+    for key, value in data.items():
+        if str(key).lower() == "last_resort":
+            if isinstance(value, list) and len(value) == 1:
+                value = value[0]
+            if value in (None, ""):
+                continue
+            try:
+                last_resort = parse_target(value, providers)
+            except ConfigError as exc:
+                problems.append(f"{where}.last_resort: {exc}")
+            continue
+        try:
+            tier = Complexity(str(key).upper())
+        except ValueError:
+            tier = None
+        if tier is None or tier is Complexity.CACHED:
+            problems.append(f"{where}.{key}: unknown tier; use one of {', '.join(valid)} or last_resort")
+            continue
+        if tier in seen:
+            problems.append(f"{where}.{key}: tier {tier.value} is given twice")
+            continue
+        seen.add(tier)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            problems.append(f"{where}.{key}: expected a list of \"provider:model\" strings, "
+                            f"got {type(value).__name__}")
+            continue
+        if not value:
+            problems.append(f"{where}.{key}: empty; list at least one candidate, e.g. "
+                            f"[\"{_example_target(providers)}\"]")
+            continue
+        targets: list[Target] = []
+        for i, item in enumerate(value):
+            try:
+                targets.append(parse_target(item, providers))
+            except ConfigError as exc:
+                problems.append(f"{where}.{key}[{i}]: {exc}")
+        tiers[tier] = tuple(dict.fromkeys(targets))
+    for tier in Complexity.tiers():
+        if tier not in seen:
+            problems.append(f"{where}.{tier.value}: missing; add {tier.value} = [\"{_example_target(providers)}\", ...]")
+    if problems:
+        return None, problems
+    return RoutingTable({t: tiers[t] for t in Complexity.tiers()}, last_resort), []
+
+
+def _join_problems(problems: list[str]) -> str:
+    if len(problems) == 1:
+        return problems[0]
+    return f"{len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------------------
+def load_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment merged over `.env` (ROUTER_DOTENV, else `.env` in the cwd; "" disables it).
+
+    Real environment variables always win; `os.environ` is not modified.
+    """
+    base = dict(os.environ if env is None else env)
+    dotenv_path = base.get("ROUTER_DOTENV")
+    path = Path(dotenv_path) if dotenv_path else (None if dotenv_path == "" else Path.cwd() / ".env")
+    merged: dict[str, str] = {}
+    if path is not None and path.is_file():
+        from dotenv import dotenv_values
+
+        merged = {k: v for k, v in dotenv_values(path).items() if v is not None}
+    merged.update(base)
+    return merged
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found. Set ROUTER_CONFIG to your router.toml, "
+                          f"or unset it to use {DEFAULT_CONFIG_PATH}.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}. Fix that line (strings need quotes, "
+                          "tables look like [providers.name], keys like key = value).") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+
+
+class _Checker:
+    """Collects problems ("file: key.path: what and what to write instead") and reads typed values."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def table(self, data: Any, where: str) -> dict[str, Any]:
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            self.add(where, f"expected a table ([{where}]), got {type(data).__name__}")
+            return {}
+        return data
+
+    def known_keys(self, data: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
+        allowed = list(allowed)
+        for key in data:
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, allowed, n=1)
+                did_you_mean = f"did you mean {hint[0]!r}? " if hint else ""
+                self.add(f"{where}.{key}", f"unknown setting; {did_you_mean}valid keys: {', '.join(allowed)}")
+
+    def number(self, data: Mapping[str, Any], key: str, where: str, default: float, *, integer: bool = False,
+               minimum: float | None = 0.0, strictly_positive: bool = False, maximum: float | None = None) -> Any:
+        if key not in data:
+            return default
+        value = data[key]
+        path = f"{where}.{key}"
+        kind = "a whole number" if integer else "a number"
+        bounds = []
+        if minimum is not None:
+            bounds.append(f"{'>' if strictly_positive else '>='} {minimum:g}")
+        if maximum is not None:
+            bounds.append(f"<= {maximum:g}")
+        expected = f"{kind} {' and '.join(bounds)}".strip()
+        example = f"{key} = {_fmt(default)}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.add(path, f"expected {expected}, got {value!r}; write e.g. {example}")
+            return default
+        if integer and isinstance(value, float):
+            if not value.is_integer():
+                self.add(path, f"expected {expected}, got {value!r}; write e.g. {example}")
+                return default
+            value = int(value)
+        if not math.isfinite(value):
+            self.add(path, f"expected a finite number, got {value!r}; write e.g. {example}")
+            return default
+        if minimum is not None and (value < minimum or (strictly_positive and value <= minimum)):
+            self.add(path, f"expected {expected}, got {value!r}; write e.g. {example}")
+            return default
+        if maximum is not None and value > maximum:
+            self.add(path, f"expected {expected}, got {value!r}; write e.g. {example}")
+            return default
+        return int(value) if integer else float(value)
+
+    def string(self, data: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str | None:
+        if key not in data:
+            return default
+        value = data[key]
+        if not isinstance(value, str):
+            self.add(f"{where}.{key}", f"expected a quoted string, got {value!r}; write e.g. {key} = \"...\"")
+            return default
+        return value
+
+    def fail_if_any(self) -> None:
+        if self.problems:
+            lines = self.problems
+            if len(lines) == 1:
+                raise ConfigError(f"{self.source}: {lines[0]}")
+            raise ConfigError(f"{self.source}: {len(lines)} problems:\n" + "\n".join(f"  - {p}" for p in lines))
+
+
+def _fmt(value: float) -> str:
+    return f"{value:_}" if isinstance(value, int) and value >= 10_000 else f"{value:g}"
+
+
+_PROVIDER_KEYS = ("kind", "key_env", "base_url", "base_url_env", "timeout_s", "models", "options")
+
+
+def _resolve_option_paths(options: dict[str, Any]) -> dict[str, Any]:
+    """Relative `*_path` / `*_dir` options are relative to the repository root (where `data/` lives)."""
+    out = dict(options)
+    for key, value in options.items():
+        if isinstance(value, str) and key.endswith(("_path", "_dir")) and value and not Path(value).is_absolute():
+            out[key] = str(REPO_ROOT / value)
+    return out
+
+
+def _normalise_url(url: str, kind: str) -> str:
+    url = url.strip()
+    if kind == "ollama" and "://" not in url:  # OLLAMA_HOST is often "host:port"
+        url = f"http://{url}"
+    return url.rstrip("/")
+
+
+def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: _Checker) -> ProviderSpec | None:
+    where = f"providers.{name}"
+    data = check.table(raw, where)
+    if not isinstance(raw, dict):
+        return None
+    check.known_keys(data, _PROVIDER_KEYS, where)
+    kind = data.get("kind")
+    if kind not in KINDS:
+        got = "missing" if kind is None else f"{kind!r} is not a provider kind"
+        check.add(f"{where}.kind", f"{got}; use one of: {' '.join(KINDS)} (e.g. kind = \"openai_compatible\" "
+                                   "for any OpenAI-style endpoint)")
+        return None
+    if kind not in REGISTRY:  # the adapter registry and KINDS drifted apart
+        check.add(f"{where}.kind", f"{kind!r} has no adapter registered; use one of: {' '.join(sorted(REGISTRY))}")
+        return None
+    default_keys, default_url_env = DEFAULT_ENV[kind]
+
+    key_names: tuple[str, ...] = default_keys
+    if "key_env" in data:
+        raw_key_env = data["key_env"]
+        if isinstance(raw_key_env, str):
+            key_names = (raw_key_env,) if raw_key_env else ()
+        elif isinstance(raw_key_env, list) and all(isinstance(x, str) and x for x in raw_key_env):
+            key_names = tuple(raw_key_env)
+        else:
+            check.add(f"{where}.key_env", "expected the name of an environment variable, e.g. "
+                                          "key_env = \"OPENAI_API_KEY\" (or a list of names to try in order)")
+    for key_name in key_names:
+        if key_name.startswith(("sk-", "gsk_", "AIza")) or len(key_name) > 64:
+            check.add(f"{where}.key_env", "looks like an API key, not a variable name. Never put keys in the "
+                                          "TOML: write key_env = \"OPENAI_API_KEY\" and put the key in .env")
+            key_names = ()
+            break
+    api_key = next((env[n].strip() for n in key_names if env.get(n, "").strip()), None)
+    register_secret(api_key)
+
+    url_env = check.string(data, "base_url_env", where, default_url_env)
+    base_url = check.string(data, "base_url", where)
+    if url_env and env.get(url_env, "").strip():
+        base_url = env[url_env]
+    if base_url is not None:
+        if not base_url.strip():
+            base_url = None
+        else:
+            base_url = _normalise_url(base_url, kind)
+            if "://" not in base_url:
+                check.add(f"{where}.base_url", f"{base_url!r} is not a URL; write e.g. base_url = "
+                                               "\"http://localhost:8000/v1\"")
+
+    timeout = check.number(data, "timeout_s", where, 60.0, strictly_positive=True)
+
+    models: list[ModelSpec] = []
+    raw_models = data.get("models", {})
+    if isinstance(raw_models, list):  # models = ["a", "b"] is accepted too
+        raw_models = {m: {} for m in raw_models if isinstance(m, str)}
+    models_table = check.table(raw_models, f"{where}.models")
+    seen_names: dict[str, str] = {}
+    for model_id, spec in models_table.items():
+        mwhere = f"{where}.models.\"{model_id}\""
+        aliases: tuple[str, ...] = ()
+        if isinstance(spec, dict):
+            check.known_keys(spec, ("aliases",), mwhere)
+            raw_aliases = spec.get("aliases", [])
+            if isinstance(raw_aliases, str):
+                raw_aliases = [raw_aliases]
+            if not isinstance(raw_aliases, list) or not all(isinstance(a, str) and a for a in raw_aliases):
+                check.add(f"{mwhere}.aliases", "expected a list of names, e.g. aliases = [\"gpt-small\"]")
+                raw_aliases = []
+            aliases = tuple(raw_aliases)
+        else:
+            check.add(mwhere, "expected a table, e.g. \"model-id\" = { aliases = [\"short-name\"] } or {}")
+        for n in (model_id, *aliases):
+            if n in seen_names and seen_names[n] != model_id:
+                check.add(mwhere, f"name {n!r} is already used by model {seen_names[n]!r}; names must be unique "
+                                  "within a provider")
+            seen_names.setdefault(n, model_id)
+        models.append(ModelSpec(model_id, aliases))
+
+    options = check.table(data.get("options"), f"{where}.options")
+    return ProviderSpec(
+        name=name, kind=kind, base_url=base_url, key_env=key_names[0] if key_names else None, api_key=api_key,
+        models=tuple(models), timeout_s=timeout, options=_resolve_option_paths(options),
+        key_env_alternatives=key_names[1:], base_url_env=url_env,
+    )
+
+
+def _parse_prices(raw: Any, providers: Mapping[str, ProviderSpec], check: _Checker) -> dict[str, "PriceOverride"]:
+    from .pricing import PriceOverride
+
+    table = check.table(raw, "prices")
+    out: dict[str, PriceOverride] = {}
+    for key, value in table.items():
+        where = f"prices.\"{key}\""
+        provider, sep, model = str(key).partition(":")
+        if not sep or not provider or not model:
+            check.add(where, "the key must be \"provider:model\" or \"provider:*\", e.g. [prices.\"ollama:*\"]")
+            continue
+        spec = providers.get(provider)
+        if spec is None:
+            check.add(where, f"unknown provider {provider!r}; known providers: {', '.join(providers)}")
+            continue
+        if model != "*" and spec.has_model(model):
+            model = spec.resolve_model(model)
+        data = check.table(value, where)
+        if not isinstance(value, dict):
+            continue
+        check.known_keys(data, ("input", "output", "cached_input"), where)
+        missing = [k for k in ("input", "output") if k not in data]
+        if missing:
+            check.add(where, f"missing {' and '.join(missing)}; prices are USD per 1M tokens, e.g. "
+                             "input = 0.5, output = 1.5")
+            continue
+        inp = check.number(data, "input", where, 0.0)
+        outp = check.number(data, "output", where, 0.0)
+        cached = check.number(data, "cached_input", where, -1.0) if "cached_input" in data else None
+        out[f"{provider}:{model}"] = PriceOverride(inp, outp, cached if cached is None or cached >= 0 else None)
+    return out
+
+
+def _demo_flag(env: Mapping[str, str], providers: Mapping[str, ProviderSpec], check: _Checker) -> bool:
+    raw = env.get("ROUTER_DEMO", "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    if raw:
+        check.add("ROUTER_DEMO (environment)", f"expected 1/true/yes/on or 0/false/no/off, got {raw!r}; "
+                                               "unset it to decide automatically")
+    return not any(p.api_key for p in providers.values() if p.kind not in ("ollama", "llamacpp"))
+
+
+def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read the config: `path`, else ROUTER_CONFIG, else `<repo>/data/router.toml`.
+
+    `env` stands in for `os.environ` (tests); `.env` is merged underneath it either way.
+    """
+    merged = load_env(env)
+    if path is None:
+        path = merged.get("ROUTER_CONFIG") or DEFAULT_CONFIG_PATH
+    path = Path(path).expanduser()
+    data = _read_toml(path)
+    source = str(path)
+    check = _Checker(source)
+    check.known_keys(data, ("router", "limits", "demo", "providers", "routing", "prices"), "(top level)")
+
+    providers: dict[str, ProviderSpec] = {}
+    providers_table = check.table(data.get("providers"), "providers")
+    if not providers_table:
+        check.add("providers", "no providers defined; add at least one table like [providers.local] "
+                               "with kind = \"llamacpp\"")
+    for name, raw in providers_table.items():
+        if ":" in name or not name.strip():
+            check.add(f"providers.{name}", "a provider name must be non-empty and contain no ':'")
+            continue
+        spec = _parse_provider(name, raw, merged, check)
+        if spec is not None:
+            providers[name] = spec
+
+    router = check.table(data.get("router"), "router")
+    check.known_keys(router, ("baseline", "cache_ttl_days", "database_url"), "router")
+    ttl_days = check.number(router, "cache_ttl_days", "router", 7.0)
+    database_url = merged.get("DATABASE_URL", "").strip() or check.string(router, "database_url", "router") \
+        or DEFAULT_DATABASE_URL
+
+    limits_table = check.table(data.get("limits"), "limits")
+    defaults = Limits()
+    limit_fields = [f.name for f in fields(Limits)]
+    check.known_keys(limits_table, limit_fields, "limits")
+    limit_values: dict[str, Any] = {}
+    for f in fields(Limits):
+        default = getattr(defaults, f.name)
+        integer = isinstance(default, int)
+        positive = f.name not in ("max_retries", "backoff_base_s", "cooldown_s")
+        limit_values[f.name] = check.number(limits_table, f.name, "limits", default, integer=integer,
+                                            strictly_positive=positive)
+    limits = Limits(**limit_values)
+
+    demo_table = check.table(data.get("demo"), "demo")
+    check.known_keys(demo_table, ("failure_rate", "latency_scale"), "demo")
+    failure_rate = check.number(demo_table, "failure_rate", "demo", 0.02, maximum=1.0)
+    latency_scale = check.number(demo_table, "latency_scale", "demo", 1.0)
+
+    # Targets need the providers; skip them when a provider table itself was broken (one error, not ten).
+    routing: RoutingTable | None = None
+    baseline: Target | None = None
+    routing_data = data.get("routing")
+    if not isinstance(routing_data, dict):
+        check.add("routing", "missing; add a [routing] table with TRIVIAL SIMPLE MEDIUM COMPLEX EXPERT lists "
+                             "of \"provider:model\" and last_resort")
+    else:
+        routing, routing_problems = _check_routing(routing_data, providers, "routing")
+        check.problems.extend(routing_problems)
+    raw_baseline = router.get("baseline")
+    if raw_baseline is None:
+        check.add("router.baseline", f"missing; the premium model you compare savings against, e.g. "
+                                     f"baseline = \"anthropic:claude-sonnet-5-5\"")
+    else:
+        try:
+            baseline = parse_target(raw_baseline, providers)
+        except ConfigError as exc:
+            check.add("router.baseline", str(exc))
+    price_overrides = _parse_prices(data.get("prices"), providers, check)
+    demo = _demo_flag(merged, providers, check)
+    check.fail_if_any()
+    assert routing is not None and baseline is not None
+    return Config(
+        providers=providers, routing=routing, baseline=baseline, cache_ttl_s=ttl_days * 86400.0,
+        database_url=database_url, limits=limits, demo=demo, demo_failure_rate=failure_rate,
+        demo_latency_scale=latency_scale, price_overrides=price_overrides, source=source,
+    )
+
+
+__all__ = ["Target", "ModelSpec", "ProviderSpec", "RoutingTable", "Limits", "Config", "load_config", "load_env",
+           "parse_target", "validate_routing", "KINDS", "CLOUD_KINDS", "KEYLESS_KINDS", "DEFAULT_CONFIG_PATH",
+           "REPO_ROOT"]

@@ -1,0 +1,558 @@
+"""The request pipeline: validate -> cache -> classify -> candidates -> attempts -> price -> record.
+
+Only this module knows the order. Each step takes what the previous one produced and adds to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Coroutine, TypeVar
+
+import httpx
+
+from . import complexity
+from .cache import ResponseCache
+from .config import Config, Target, load_config
+from .errors import InvalidRequest, NoProviderAvailable, ProviderError, RouterError, redact
+from .health import check_providers
+from .policy import Plan, Policy, Skip
+from .pricing import PriceBook
+from .providers import Provider, create_provider
+from .resilience import CircuitBreaker, retry_delay
+from .store import InteractionRecord, Store
+from .types import Attempt, Completion, Complexity, Health, Message, ProviderResult, Usage, Verdict
+from .validation import validate_request
+
+log = logging.getLogger("router_core")
+T = TypeVar("T")
+POLICY_REFRESH_S = 2.0
+
+
+@dataclass
+class Request:
+    """A validated request on its way through the pipeline."""
+
+    messages: list[Message]
+    forced: Target | None
+    agent: str | None
+    org: str | None
+    session_id: str | None
+    use_cache: bool
+    max_tokens: int | None
+    temperature: float | None
+    cache_key: str = ""
+    verdict: Verdict | None = None
+    plan: Plan | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    started: float = 0.0
+    deadline: float = 0.0
+
+
+@dataclass
+class CompareResult:
+    """One column of a comparison: the target and its completion, or its error."""
+
+    target: Target
+    completion: Completion | None
+    error: str | None
+
+
+@dataclass
+class Comparison:
+    id: int | None
+    verdict: Verdict
+    auto_route: Target | None
+    results: list[CompareResult]
+
+
+class _LoopThread:
+    """One event loop in a daemon thread, so blocking callers share pooled clients across calls."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="router-loop", daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+
+class Router:
+    """Routes chat requests to the cheapest capable provider. See the module docstring for the steps."""
+
+    def __init__(self, config: Config, *, store: Store | None = None,
+                 providers: dict[str, Provider] | None = None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep,
+                 rng: random.Random | None = None, wall_clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.store = store or Store(config.database_url)
+        self.providers = providers if providers is not None else build_providers(config)
+        self.clock = clock
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.breaker = CircuitBreaker(config.limits.cooldown_failures, config.limits.cooldown_s, clock)
+        self.prices = PriceBook(config.price_overrides, config.providers)
+        self.cache = ResponseCache(self.store, config.cache_ttl_s, wall_clock)
+        self.policy = Policy(config.routing, "default (router.toml)", self.why_unavailable)
+        self._policy_version: str | None = None
+        self._policy_checked = -POLICY_REFRESH_S
+        self._loop: _LoopThread | None = None
+        self._loop_lock = threading.Lock()
+        self.refresh_policy(force=True)
+
+    @classmethod
+    def from_env(cls, path: str | None = None, **kwargs: Any) -> "Router":
+        """Build from the config file, `.env`, the environment and DATABASE_URL (see the design note)."""
+        return cls(load_config(path), **kwargs)
+
+    # ---- availability and policy ---------------------------------------------------------
+    def why_unavailable(self, name: str) -> str | None:
+        """None when `name` may be tried now; otherwise why not (not configured, cooling down)."""
+        return self.why_not_configured(name) or self.breaker.why_unavailable(name)
+
+    def why_not_configured(self, name: str) -> str | None:
+        """None when `name` has an adapter ready to call; otherwise how to configure it."""
+        provider = self.providers.get(name)
+        if provider is None:
+            spec = self.config.providers.get(name)
+            return spec.missing if spec is not None and spec.missing else "not configured"
+        if not provider.configured:
+            return getattr(provider, "problem", None) or "not configured"
+        return None
+
+    def refresh_policy(self, force: bool = False) -> None:
+        """Pick up the active saved policy (shared by every instance on the database), at most every 2 s."""
+        now = self.clock()
+        if not force and now - self._policy_checked < POLICY_REFRESH_S:
+            return
+        self._policy_checked = now
+        try:
+            version = self.store.policy_version()
+            if version == self._policy_version:
+                return
+            active = self.store.active_policy()
+        except Exception as exc:  # the database is down: keep routing with what we have
+            log.warning("could not read the active policy: %s", redact(str(exc)))
+            return
+        self._policy_version = version
+        if active is None:
+            self.policy = Policy(self.config.routing, "default (router.toml)", self.why_unavailable)
+            return
+        name, data = active
+        try:
+            self.policy = Policy.from_dict(data, self.config.providers, name, self.why_unavailable)
+        except RouterError as exc:
+            log.warning("saved policy %r is invalid for this config, keeping %r: %s", name, self.policy.name, exc)
+
+    def explain(self, messages: Sequence[Message] | str) -> tuple[Verdict, Plan]:
+        """Dry run: the verdict and the route, without calling anyone."""
+        msgs = [Message("user", messages)] if isinstance(messages, str) else list(messages)
+        self.refresh_policy()
+        verdict = complexity.classify(msgs)
+        return verdict, self.policy.candidates(verdict.level)
+
+    # ---- the pipeline -------------------------------------------------------------------------
+    def _validate(self, messages: Sequence[Message] | str, *, provider: str | None, model: str | None,
+                  agent: str | None, org: str | None, use_cache: bool, max_tokens: int | None,
+                  temperature: float | None, history: Sequence[Message] | None,
+                  session_id: str | None) -> Request:
+        """Step 1: refuse unusable input before anything is sent; apply the agent and history."""
+        msgs = validate_request(messages, history, self.config.limits, max_tokens, temperature)
+        if agent:
+            found = self.store.get_agent(agent)
+            if found is None:
+                known = ", ".join(a.code for a in self.store.list_agents()) or "none"
+                raise InvalidRequest(f"Unknown agent {agent!r}. Known agents: {known}.")
+            msgs = [Message("system", found.system_prompt), *msgs]
+        forced = self._forced_target(provider, model)
+        now = self.clock()
+        return Request(msgs, forced, agent, org, session_id, use_cache, max_tokens, temperature,
+                       started=now, deadline=now + self.config.limits.request_deadline_s)
+
+    def _forced_target(self, provider: str | None, model: str | None) -> Target | None:
+        if not provider and not model:
+            return None
+        if provider:
+            spec = self.config.providers.get(provider)
+            if spec is None:
+                raise InvalidRequest(f"Unknown provider {provider!r}. Known: {', '.join(self.config.providers)}.")
+            if not model:
+                if not spec.models:
+                    raise InvalidRequest(f"Provider {provider!r} lists no models; name one.")
+                return Target(provider, spec.models[0].id)
+            try:
+                return Target(provider, spec.resolve_model(model))
+            except RouterError as exc:
+                raise InvalidRequest(str(exc)) from None
+        for spec in self.config.providers.values():
+            try:
+                return Target(spec.name, spec.resolve_model(model or ""))
+            except RouterError:
+                continue
+        raise InvalidRequest(f"No configured provider offers model {model!r}.")
+
+    def _cached(self, req: Request) -> Completion | None:
+        """Step 2: an exact repeat is answered from the cache (no HTTP request, cost 0)."""
+        target = str(req.forced) if req.forced else "auto"
+        req.cache_key = ResponseCache.key(req.messages, target=target, max_tokens=req.max_tokens,
+                                          temperature=req.temperature)
+        if not req.use_cache:
+            return None
+        try:
+            hit = self.cache.get(req.cache_key)
+        except Exception as exc:
+            log.warning("cache lookup failed: %s", redact(str(exc)))
+            return None
+        if hit is None:
+            return None
+        latency = (self.clock() - req.started) * 1000
+        return Completion(hit.text, hit.provider, hit.model, Complexity.CACHED, hit.usage, 0.0,
+                          hit.baseline_cost_usd, latency, latency, cached=True,
+                          reasons=(f"served from cache (hit {hit.hits})",), score=0.0)
+
+    def _classify_and_plan(self, req: Request) -> None:
+        """Steps 3-4: judge the request, then list the candidates (a forced target bypasses the choice)."""
+        self.refresh_policy()
+        req.verdict = complexity.classify(req.messages)
+        if req.forced is not None:
+            reason = self.why_not_configured(req.forced.provider)  # a forced target ignores the cooldown
+            req.plan = Plan((), (Skip(req.forced, reason),)) if reason else Plan((req.forced,), ())
+        else:
+            req.plan = self.policy.candidates(req.verdict.level)
+
+    def _remaining(self, req: Request) -> float:
+        return req.deadline - self.clock()
+
+    async def _attempt(self, req: Request, target: Target) -> ProviderResult | None:
+        """Step 5 for one candidate: retry retryable errors with backoff, then give up on it."""
+        provider = self.providers[target.provider]
+        limits = self.config.limits
+        for retry in range(limits.max_retries + 1):
+            timeout = min(limits.attempt_timeout_s, self._remaining(req))
+            if timeout <= 0:
+                return None
+            start = time.perf_counter()
+            try:
+                result = await asyncio.wait_for(
+                    provider.complete(req.messages, model=target.model, max_tokens=req.max_tokens,
+                                      temperature=req.temperature), timeout)
+            except (ProviderError, asyncio.TimeoutError) as exc:
+                error = exc if isinstance(exc, ProviderError) else ProviderError(
+                    f"{target.provider}: no answer within {timeout:.1f} s.", provider=target.provider,
+                    retryable=True, kind="timeout")
+                self._record_failure(req, target, error, start)
+                if not error.retryable or retry == limits.max_retries:
+                    return None
+                delay = retry_delay(error, retry, base_s=limits.backoff_base_s, cap_s=limits.backoff_cap_s,
+                                    retry_after_cap_s=limits.retry_after_cap_s, rng=self.rng)
+                if delay >= self._remaining(req):
+                    return None
+                await self.sleep(delay)
+                continue
+            self.breaker.record_success(target.provider)
+            req.attempts.append(Attempt(target.provider, target.model, "ok", latency_ms=result.latency_ms))
+            return result
+        return None
+
+    def _record_failure(self, req: Request, target: Target, error: ProviderError, start: float) -> None:
+        self.breaker.record_failure(target.provider, error)
+        req.attempts.append(Attempt(target.provider, target.model, "error", str(error), error.status,
+                                    (time.perf_counter() - start) * 1000, error.retryable))
+
+    def _price(self, req: Request, target: Target, result: ProviderResult, latency_ms: float,
+               ttft_ms: float | None) -> Completion:
+        """Step 6: the actual cost and the baseline cost of the same usage."""
+        baseline = self.config.baseline
+        verdict = req.verdict or Verdict(Complexity.MEDIUM, 0.5)
+        plan = req.plan or Plan((), ())
+        return Completion(
+            text=result.text, provider=target.provider, model=result.model or target.model,
+            complexity=verdict.level, usage=result.usage,
+            cost_usd=self.prices.cost(target.provider, target.model, result.usage),
+            baseline_cost_usd=self.prices.cost(baseline.provider, baseline.model, result.usage),
+            latency_ms=latency_ms, ttft_ms=ttft_ms, attempts=list(req.attempts), reasons=verdict.reasons,
+            score=verdict.score, simulated=self.providers[target.provider].simulated,
+            skipped=[(s.target.provider, s.target.model, s.reason) for s in plan.skipped])
+
+    async def _record(self, req: Request, completion: Completion | None, error: str | None = None,
+                      cache: bool = True) -> None:
+        """Step 7: cache the answer and log the interaction; a logging failure is reported, not raised."""
+        if completion is not None and cache and not completion.cached and req.use_cache:
+            try:
+                self.cache.put(req.cache_key, text=completion.text, provider=completion.provider,
+                               model=completion.model, usage=completion.usage, cost_usd=completion.cost_usd,
+                               baseline_cost_usd=completion.baseline_cost_usd)
+            except Exception as exc:
+                log.warning("cache write failed: %s", redact(str(exc)))
+        record = self._interaction(req, completion, error)
+        try:
+            interaction_id = await asyncio.to_thread(self.store.log_interaction, record)
+        except Exception as exc:
+            message = f"The answer was not logged: {redact(str(exc))}"
+            log.error(message)
+            if completion is not None:
+                completion.log_error = message
+            return
+        if completion is not None:
+            completion.interaction_id = interaction_id
+
+    def _interaction(self, req: Request, c: Completion | None, error: str | None) -> InteractionRecord:
+        verdict = req.verdict or Verdict(Complexity.CACHED if c and c.cached else Complexity.MEDIUM, 0.0)
+        last_user = next((m.content for m in reversed(req.messages) if m.role == "user"), "")
+        usage = c.usage if c else Usage()
+        return InteractionRecord(
+            org=req.org, agent=req.agent, session_id=req.session_id, prompt=last_user,
+            messages_json=json.dumps([{"role": m.role, "content": m.content} for m in req.messages]),
+            response=c.text if c else None, complexity=(c.complexity if c else verdict.level).value,
+            score=c.score if c else verdict.score, reasons=list(c.reasons if c else verdict.reasons),
+            provider=c.provider if c else None, model=c.model if c else None,
+            input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+            cached_input_tokens=usage.cached_input_tokens, reasoning_tokens=usage.reasoning_tokens,
+            cost_usd=c.cost_usd if c else 0.0, baseline_cost_usd=c.baseline_cost_usd if c else None,
+            latency_ms=c.latency_ms if c else (self.clock() - req.started) * 1000,
+            ttft_ms=c.ttft_ms if c else None, cached=bool(c and c.cached),
+            status="ok" if c and not error else "error", error=error,
+            attempts=[a.__dict__ for a in req.attempts], simulated=bool(c and c.simulated))
+
+    def _no_provider(self, req: Request) -> NoProviderAvailable:
+        plan = req.plan or Plan((), ())
+        if not req.attempts and not plan.candidates:
+            why = "; ".join(f"{s.target}: {s.reason}" for s in plan.skipped) or "the routing table is empty"
+            message = (f"No provider is available for a {req.verdict.level.value if req.verdict else ''} "
+                       f"request ({why}). Add an API key in .env or wait for the cooldown to end.")
+        elif self._remaining(req) <= 0:
+            message = (f"The request deadline of {self.config.limits.request_deadline_s:g} s ran out after "
+                       f"{len(req.attempts)} attempts. Last error: {req.attempts[-1].error if req.attempts else '-'}")
+        else:
+            tried = "; ".join(f"{a.provider}:{a.model} → {a.error}" for a in req.attempts if a.outcome == "error")
+            message = f"Every provider failed. {tried}"
+        skipped = [Attempt(s.target.provider, s.target.model, "skipped", s.reason) for s in plan.skipped]
+        return NoProviderAvailable(message, skipped + req.attempts)
+
+    async def acomplete(self, messages: Sequence[Message] | str, provider: str | None = None,
+                        model: str | None = None, agent: str | None = None, org: str | None = None,
+                        use_cache: bool = True, max_tokens: int | None = None, temperature: float | None = None,
+                        history: Sequence[Message] | None = None, session_id: str | None = None) -> Completion:
+        """Route one chat request (the whole pipeline). Raises InvalidRequest or NoProviderAvailable."""
+        req = self._validate(messages, provider=provider, model=model, agent=agent, org=org, use_cache=use_cache,
+                             max_tokens=max_tokens, temperature=temperature, history=history,
+                             session_id=session_id)
+        hit = self._cached(req)
+        if hit is not None:
+            await self._record(req, hit)
+            return hit
+        self._classify_and_plan(req)
+        assert req.plan is not None
+        for target in req.plan.candidates:
+            result = await self._attempt(req, target)
+            if result is not None:
+                latency = (self.clock() - req.started) * 1000
+                completion = self._price(req, target, result, latency, None)
+                completion.ttft_ms = result.ttft_ms
+                await self._record(req, completion)
+                return completion
+            if self._remaining(req) <= 0:
+                break
+        error = self._no_provider(req)
+        await self._record(req, None, str(error))
+        raise error
+
+    async def astream(self, messages: Sequence[Message] | str, provider: str | None = None,
+                      model: str | None = None, agent: str | None = None, org: str | None = None,
+                      use_cache: bool = True, max_tokens: int | None = None, temperature: float | None = None,
+                      history: Sequence[Message] | None = None,
+                      session_id: str | None = None) -> AsyncIterator[str | Completion]:
+        """Yield text deltas then the final Completion. Falls over only before the first chunk;
+        a failure after it raises ProviderError (kind "stream_cut") and nothing is cached."""
+        req = self._validate(messages, provider=provider, model=model, agent=agent, org=org, use_cache=use_cache,
+                             max_tokens=max_tokens, temperature=temperature, history=history,
+                             session_id=session_id)
+        hit = self._cached(req)
+        if hit is not None:
+            await self._record(req, hit)
+            yield hit.text
+            yield hit
+            return
+        self._classify_and_plan(req)
+        assert req.plan is not None
+        for target in req.plan.candidates:
+            opened = await self._open_stream(req, target)
+            if opened is None:
+                if self._remaining(req) <= 0:
+                    break
+                continue
+            stream, first = opened
+            ttft = (self.clock() - req.started) * 1000
+            start = time.perf_counter()
+            try:
+                yield first
+                async for item in stream:
+                    if isinstance(item, ProviderResult):
+                        self.breaker.record_success(target.provider)
+                        req.attempts.append(Attempt(target.provider, target.model, "ok",
+                                                    latency_ms=item.latency_ms))
+                        completion = self._price(req, target, item, (self.clock() - req.started) * 1000, ttft)
+                        await self._record(req, completion)
+                        yield completion
+                        return
+                    yield item
+            except ProviderError as exc:
+                self._record_failure(req, target, exc, start)
+                await self._record(req, None, str(exc))
+                raise ProviderError(f"The answer from {target.provider} was cut off: {exc}", provider=target.provider,
+                                    status=exc.status, kind="stream_cut") from None
+        error = self._no_provider(req)
+        await self._record(req, None, str(error))
+        raise error
+
+    async def _open_stream(self, req: Request, target: Target) -> tuple[AsyncIterator[str | ProviderResult], str] | None:
+        """Start a stream on `target` and wait for its first text delta, retrying like `_attempt`."""
+        provider = self.providers[target.provider]
+        limits = self.config.limits
+        for retry in range(limits.max_retries + 1):
+            timeout = min(limits.attempt_timeout_s, self._remaining(req))
+            if timeout <= 0:
+                return None
+            start = time.perf_counter()
+            stream = provider.stream(req.messages, model=target.model, max_tokens=req.max_tokens,
+                                     temperature=req.temperature)
+            try:
+                first = await asyncio.wait_for(anext(stream), timeout)
+                if isinstance(first, ProviderResult):  # an empty stream cannot happen: base refuses empty text
+                    raise ProviderError(f"{target.provider}: empty stream", provider=target.provider, kind="bad_response")
+                return stream, first
+            except (ProviderError, asyncio.TimeoutError, StopAsyncIteration) as exc:
+                await stream.aclose()
+                error = exc if isinstance(exc, ProviderError) else ProviderError(
+                    f"{target.provider}: no first token within {timeout:.1f} s.", provider=target.provider,
+                    retryable=True, kind="timeout")
+                self._record_failure(req, target, error, start)
+                if not error.retryable or retry == limits.max_retries:
+                    return None
+                delay = retry_delay(error, retry, base_s=limits.backoff_base_s, cap_s=limits.backoff_cap_s,
+                                    retry_after_cap_s=limits.retry_after_cap_s, rng=self.rng)
+                if delay >= self._remaining(req):
+                    return None
+                await self.sleep(delay)
+        return None
+
+    async def acompare(self, messages: Sequence[Message] | str, targets: Sequence[Target | str], *,
+                       max_tokens: int | None = None, temperature: float | None = None,
+                       org: str | None = None, save: bool = True) -> Comparison:
+        """The same request to several targets at once; results side by side (cache bypassed)."""
+        parsed = [t if isinstance(t, Target) else self._parse_target(t) for t in targets]
+        if not 1 <= len(parsed) <= 6:
+            raise InvalidRequest("Compare takes 1 to 6 targets.")
+        verdict, plan = self.explain(messages)
+
+        async def one(target: Target) -> CompareResult:
+            try:
+                c = await self.acomplete(messages, provider=target.provider, model=target.model, org=org,
+                                         use_cache=False, max_tokens=max_tokens, temperature=temperature)
+                return CompareResult(target, c, None)
+            except RouterError as exc:
+                return CompareResult(target, None, str(exc))
+
+        results = list(await asyncio.gather(*(one(t) for t in parsed)))
+        comparison_id = None
+        if save:
+            prompt = messages if isinstance(messages, str) else messages[-1].content
+            system = None if isinstance(messages, str) else next(
+                (m.content for m in messages if m.role == "system"), None)
+            try:
+                comparison_id = await asyncio.to_thread(self.store.save_comparison, prompt, system,
+                                                        [_compare_row(r) for r in results])
+            except Exception as exc:
+                log.error("comparison not saved: %s", redact(str(exc)))
+        return Comparison(comparison_id, verdict, plan.candidates[0] if plan.candidates else None, results)
+
+    def _parse_target(self, text: str) -> Target:
+        provider, _, model = text.partition(":")
+        target = self._forced_target(provider or None, model or None)
+        assert target is not None
+        return target
+
+    async def acheck_health(self) -> dict[str, Health]:
+        """No-token health checks of every configured provider; results are stored as history."""
+        return await check_providers(self.providers, self.store)
+
+    # ---- blocking facade ----------------------------------------------------------------------
+    def _runner(self) -> _LoopThread:
+        with self._loop_lock:
+            if self._loop is None:
+                self._loop = _LoopThread()
+            return self._loop
+
+    def complete(self, messages: Sequence[Message] | str, **kwargs: Any) -> Completion:
+        """Blocking `acomplete` on the router's own loop (keeps pooled clients alive between calls)."""
+        return self._runner().run(self.acomplete(messages, **kwargs))
+
+    def stream(self, messages: Sequence[Message] | str, **kwargs: Any) -> Iterator[str | Completion]:
+        """Blocking `astream`: yields text deltas, then the final Completion."""
+        runner = self._runner()
+        agen = self.astream(messages, **kwargs)
+        try:
+            while True:
+                try:
+                    yield runner.run(anext(agen))
+                except StopAsyncIteration:
+                    return
+        finally:
+            runner.submit(agen.aclose())
+
+    def compare(self, messages: Sequence[Message] | str, targets: Sequence[Target | str], **kwargs: Any) -> Comparison:
+        return self._runner().run(self.acompare(messages, targets, **kwargs))
+
+    def check_health(self) -> dict[str, Health]:
+        return self._runner().run(self.acheck_health())
+
+    def close(self) -> None:
+        """Close every pooled client and stop the loop thread."""
+        if self._loop is not None:
+            self._loop.run(_close_all(self.providers.values()))
+            self._loop.loop.call_soon_threadsafe(self._loop.loop.stop)
+            self._loop = None
+
+
+def _compare_row(result: CompareResult) -> dict[str, Any]:
+    c = result.completion
+    return {"target": str(result.target), "text": c.text if c else None, "error": result.error,
+            "cost_usd": c.cost_usd if c else None, "latency_ms": c.latency_ms if c else None,
+            "ttft_ms": c.ttft_ms if c else None, "input_tokens": c.input_tokens if c else None,
+            "output_tokens": c.output_tokens if c else None}
+
+
+async def _close_all(providers: Any) -> None:
+    for provider in providers:
+        await provider.aclose()
+
+
+def build_providers(config: Config) -> dict[str, Provider]:
+    """One adapter per configured provider; in demo mode the cloud vendors answer from the demo transport."""
+    from .providers.demo import DEMO_KEY, demo_transport
+
+    providers: dict[str, Provider] = {}
+    for spec in config.providers.values():
+        simulate = config.demo and spec.kind != "llamacpp"
+        if not simulate and not spec.configured:
+            continue
+        options: dict[str, Any] = dict(spec.options)
+        if simulate:
+            options["transport"] = demo_transport(spec.kind, failure_rate=config.demo_failure_rate,
+                                                  latency_scale=config.demo_latency_scale)
+        provider = create_provider(spec.kind, name=spec.name, base_url=spec.base_url,
+                                   api_key=DEMO_KEY if simulate else spec.api_key, timeout=spec.timeout_s, **options)
+        provider.simulated = simulate
+        providers[spec.name] = provider
+    return providers
