@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 
+from .display import duration, money
 from .errors import RouterError
 from .types import Completion
 
@@ -26,12 +26,6 @@ def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
-
-
-def money(value: float | None) -> str:
-    if value is None:
-        return "unpriced"
-    return "$0" if value == 0 else ("<$0.0001" if value < 0.0001 else f"${value:.4f}")
 
 
 def _router():
@@ -66,7 +60,7 @@ def cmd_providers(_: argparse.Namespace) -> int:
 
 def _completion_row(c: Completion) -> list[object]:
     return [c.provider + (" (sim)" if c.simulated else ""), c.model, c.complexity.value, c.input_tokens,
-            c.output_tokens, money(c.cost_usd), f"{c.latency_ms:.0f} ms", c.text.replace("\n", " ")[:70]]
+            c.output_tokens, money(c.cost_usd), duration(c.latency_ms), c.text.replace("\n", " ")[:70]]
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -118,7 +112,7 @@ def cmd_demo_routing(_: argparse.Namespace) -> int:
         try:
             c = router.complete(prompt, use_cache=False)
             rows.append([prompt[:45], c.complexity.value, f"{c.provider}:{c.model}", money(c.cost_usd),
-                         money(c.saved_usd), f"{c.latency_ms:.0f} ms"])
+                         money(c.saved_usd), duration(c.latency_ms)])
         except RouterError as exc:
             rows.append([prompt[:45], "", "", "", "", f"ERROR: {exc}"[:80]])
     print(table(rows, ["prompt", "tier", "route", "cost", "saved", "latency"]))

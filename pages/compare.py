@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("Compare")
+st.caption("Coming soon.")

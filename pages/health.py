@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("Health")
+st.caption("Coming soon.")

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("Logs")
+st.caption("Coming soon.")

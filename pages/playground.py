@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("Playground")
+st.caption("Coming soon.")

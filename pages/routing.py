@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("Routing")
+st.caption("Coming soon.")

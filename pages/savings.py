@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("Savings")
+st.caption("Coming soon.")

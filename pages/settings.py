@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("Settings")
+st.caption("Coming soon.")

@@ -1,0 +1,178 @@
+"""Exact response cache with a TTL, hit counts and the money each hit saved (table `response_cache`).
+
+The router decides what is worth caching (never errors, refusals or cut streams); this module only
+stores and serves. Keys are a sha256 over the normalised conversation plus the routing target and the
+sampling settings, so whitespace-only differences hit while another target or temperature misses.
+Time comes from an injectable clock (epoch seconds) so TTL tests need no sleeping.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from .store import T_CACHE
+from .types import Message, Usage
+
+if TYPE_CHECKING:
+    from .store import Store
+
+KEY_VERSION = "v1"  # bump when the key recipe changes, so old entries simply stop matching
+PREVIEW_CHARS = 200
+
+_SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+_AROUND_NEWLINE = re.compile(r" ?\n ?")
+
+
+def normalise_text(text: str) -> str:
+    """Strip the ends, unify line endings, collapse runs of spaces/tabs, drop spaces around newlines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = _SPACES.sub(" ", text)
+    return _AROUND_NEWLINE.sub("\n", text)
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    text: str
+    provider: str
+    model: str
+    usage: Usage
+    cost_usd: float | None
+    baseline_cost_usd: float | None
+    hits: int
+
+
+class ResponseCache:
+    """`get` / `put` over the store's `response_cache` table; safe to share between threads and app
+    instances (every operation is one statement)."""
+
+    def __init__(self, store: Store, ttl_s: float, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.engine = store.engine
+        self.ttl_s = float(ttl_s)
+        self.clock = clock
+        c = T_CACHE.c
+        self._cols = (c.response, c.provider, c.model, c.input_tokens, c.output_tokens, c.cost_usd,
+                      c.baseline_cost_usd, c.hit_count)
+        self._returning = bool(getattr(self.engine.dialect, "update_returning", False))
+        self._hit = (
+            T_CACHE.update()
+            .where(c.key == sa.bindparam("k"), c.expires_at > sa.bindparam("now", type_=c.expires_at.type))
+            .values(hit_count=c.hit_count + 1, last_hit_at=sa.bindparam("now", type_=c.last_hit_at.type),
+                    saved_usd=c.saved_usd + sa.func.coalesce(c.baseline_cost_usd, 0.0))
+        )
+        if self._returning:
+            self._hit = self._hit.returning(*self._cols)
+        self._select = sa.select(*self._cols).where(c.key == sa.bindparam("k"))
+
+    # -------------------------------------------------------------------------------------------- key
+
+    @staticmethod
+    def key(messages: Sequence[Message], *, target: str, max_tokens: int | None,
+            temperature: float | None) -> str:
+        """sha256 hex over the normalised messages (roles kept, system prompt included), the target
+        ("auto" or "provider:model"), max_tokens and temperature."""
+        payload = {
+            "v": KEY_VERSION,
+            "m": [[_role(m), normalise_text(_content(m))] for m in messages],
+            "t": (target or "auto").strip(),
+            "n": None if max_tokens is None else int(max_tokens),
+            "T": None if temperature is None else round(float(temperature), 6),
+        }
+        blob = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    # --------------------------------------------------------------------------------------- get/put
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), timezone.utc)
+
+    def get(self, key: str) -> CachedAnswer | None:
+        """The live entry for `key`, or None (missing or expired). A hit bumps hit_count, last_hit_at
+        and saved_usd (+= the baseline cost of the call it saves) in the same single UPDATE."""
+        params = {"k": key, "now": self._now()}
+        with self.engine.begin() as conn:
+            if self._returning:
+                row = conn.execute(self._hit, params).first()
+            else:  # dialects without UPDATE .. RETURNING: bump, then read
+                row = None
+                if conn.execute(self._hit, params).rowcount:
+                    row = conn.execute(self._select, {"k": key}).first()
+        if row is None:
+            return None
+        text, provider, model, tin, tout, cost, baseline, hits = row
+        return CachedAnswer(text=text or "", provider=provider or "", model=model or "",
+                            usage=Usage(input_tokens=int(tin or 0), output_tokens=int(tout or 0)),
+                            cost_usd=cost, baseline_cost_usd=baseline, hits=int(hits or 0))
+
+    def put(self, key: str, *, text: str, provider: str, model: str, usage: Usage, cost_usd: float | None,
+            baseline_cost_usd: float | None, prompt_preview: str | None = None) -> None:
+        """Insert or refresh an entry (expires_at = now + ttl). Refreshing keeps the entry's hit count
+        and saved total."""
+        now = self._now()
+        expires = datetime.fromtimestamp(self.clock() + self.ttl_s, timezone.utc)
+        values: dict[str, Any] = {
+            "prompt_preview": (prompt_preview or "")[:PREVIEW_CHARS] or None, "response": text,
+            "provider": provider, "model": model, "input_tokens": int(usage.input_tokens or 0),
+            "output_tokens": int(usage.output_tokens or 0), "cost_usd": cost_usd,
+            "baseline_cost_usd": baseline_cost_usd, "created_at": now, "expires_at": expires,
+        }
+        dialect = self.engine.dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            if dialect == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert
+            else:
+                from sqlalchemy.dialects.postgresql import insert
+            stmt = insert(T_CACHE).values(key=key, hit_count=0, saved_usd=0.0, **values)
+            with self.engine.begin() as conn:
+                conn.execute(stmt.on_conflict_do_update(index_elements=[T_CACHE.c.key], set_=values))
+            return
+        try:  # other dialects: insert, or update when the key is already there
+            with self.engine.begin() as conn:
+                conn.execute(T_CACHE.insert().values(key=key, hit_count=0, saved_usd=0.0, **values))
+        except IntegrityError:
+            with self.engine.begin() as conn:
+                conn.execute(T_CACHE.update().where(T_CACHE.c.key == key).values(**values))
+
+    # ------------------------------------------------------------------------------------ maintenance
+
+    def clear_all(self) -> int:
+        with self.engine.begin() as conn:
+            return int(conn.execute(T_CACHE.delete()).rowcount or 0)
+
+    def clear_expired(self) -> int:
+        with self.engine.begin() as conn:
+            return int(conn.execute(T_CACHE.delete().where(T_CACHE.c.expires_at <= self._now())).rowcount or 0)
+
+    def stats(self) -> dict:
+        """entries (all rows), live (not expired), hits (sum of hit counts), saved_usd (sum)."""
+        c = T_CACHE.c
+        now = self._now()
+        stmt = sa.select(sa.func.count(), sa.func.sum(sa.case((c.expires_at > now, 1), else_=0)),
+                         sa.func.coalesce(sa.func.sum(c.hit_count), 0),
+                         sa.func.coalesce(sa.func.sum(c.saved_usd), 0.0))
+        with self.engine.connect() as conn:
+            entries, live, hits, saved = conn.execute(stmt).one()
+        return {"entries": int(entries or 0), "live": int(live or 0), "hits": int(hits or 0),
+                "saved_usd": float(saved or 0.0)}
+
+
+def _role(m: Any) -> str:
+    return str(m.role if hasattr(m, "role") else m.get("role", "")).strip().lower()
+
+
+def _content(m: Any) -> str:
+    content = m.content if hasattr(m, "content") else m.get("content", "")
+    return content if isinstance(content, str) else json.dumps(content, sort_keys=True, ensure_ascii=False)
+
+
+__all__ = ["ResponseCache", "CachedAnswer", "normalise_text", "KEY_VERSION"]

@@ -1,0 +1,357 @@
+"""The embedded local model: a GGUF file run by llama.cpp inside this process (the `xllamacpp` wheel).
+
+`xllamacpp.Server` loads the model and serves llama.cpp's OpenAI-compatible API on 127.0.0.1 (a random
+port, guarded by a random per-process key). This adapter is the OpenAI-compatible adapter pointed at
+that engine, so completion, streaming, usage and error mapping are the same code every other
+OpenAI-shaped vendor uses, and the engine applies the model's own chat template.
+(benchmarks/local_model.py measures this against calling the engine in-process: equally fast.)
+
+- One engine per process and model file (and ctx/threads), started lazily on first use from any
+  thread or event loop, shared by every provider instance and session, shut down at exit.
+- A missing, corrupt or unloadable model file makes the provider "not configured" with the fix
+  (`python -m router_core pull-model`); a call then raises `ProviderError(kind="not_configured")`.
+- Before generating, the prompt is measured with the engine's own tokenizer: a request whose prompt
+  plus answer budget does not fit the context raises `ProviderError(kind="bad_request")` instead of
+  returning an answer cut off by the context end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import secrets
+import threading
+import time
+import weakref
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ..errors import ProviderError, register_secret
+from ..model_files import DEFAULT_MODEL_PATH, MODEL_FILENAME, MODEL_SIZE, PULL_COMMAND, REPO_ROOT
+from ..types import Health, Message, ProviderResult
+from .base import DEFAULT_TIMEOUT, StreamEnd
+from .openai import OpenAICompatibleProvider
+
+DEFAULT_MODEL_ID = "smollm2-135m"
+DEFAULT_MAX_TOKENS = 512  # answer budget when the caller sets none (a 135M model rambles; keeps latency bounded)
+
+
+class EngineError(Exception):
+    """The engine could not start; the message says why and how to fix it."""
+
+
+def resolve_model_path(model_path: str | os.PathLike[str]) -> Path:
+    """`~` expanded; a relative path is relative to the repository root (where `data/` lives)."""
+    path = Path(model_path).expanduser()
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def _fix(path: Path) -> str:
+    """The command that fixes a bad model file (and, for a custom file, the other way out)."""
+    if path.name == MODEL_FILENAME:
+        return f"Run `{PULL_COMMAND}` to fetch a good copy."
+    return f"Point model_path at a valid GGUF file, or run `{PULL_COMMAND}` and use the default model."
+
+
+def model_file_problem(path: Path) -> str | None:
+    """A cheap check (no hashing): missing, not a GGUF file, or the default model with the wrong size."""
+    if not path.is_file():
+        return f"model file {path} is missing. Run `{PULL_COMMAND}` to download it (~98 MB)."
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+        size = path.stat().st_size
+    except OSError as exc:
+        return f"model file {path} cannot be read ({exc.strerror}). {_fix(path)}"
+    if magic != b"GGUF":
+        return f"model file {path} is not a GGUF model (corrupt or a different file). {_fix(path)}"
+    if path.name == MODEL_FILENAME and size != MODEL_SIZE:
+        return (f"model file {path} has {size:,} bytes instead of {MODEL_SIZE:,} (incomplete or corrupt). "
+                f"Run `{PULL_COMMAND}`.")
+    return None
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+class Engine:
+    """One llama.cpp server (xllamacpp.Server) for one model file, started on first use, thread-safe."""
+
+    _registry: dict[tuple[str, int, int, int], "Engine"] = {}
+    _registry_lock = threading.Lock()
+    _atexit_registered = False
+
+    def __init__(self, path: Path, *, ctx_size: int, threads: int, parallel: int) -> None:
+        self.path = path
+        self.ctx_size = ctx_size
+        self.threads = threads
+        self.parallel = parallel
+        self.api_key = "sb-local-" + secrets.token_urlsafe(24)  # the engine's HTTP port answers only us
+        register_secret(self.api_key)
+        self.base_url: str | None = None
+        self.load_ms: float | None = None
+        self._server: Any = None
+        self._lock = threading.Lock()
+        self._failure: tuple[tuple[int, int] | None, str] | None = None  # (file signature, message)
+
+    @classmethod
+    def get(cls, path: Path, *, ctx_size: int, threads: int, parallel: int = 1) -> "Engine":
+        key = (str(path.resolve()), ctx_size, threads, parallel)
+        with cls._registry_lock:
+            engine = cls._registry.get(key)
+            if engine is None:
+                engine = cls._registry[key] = cls(path, ctx_size=ctx_size, threads=threads, parallel=parallel)
+                if not cls._atexit_registered:
+                    atexit.register(cls.shutdown_all)
+                    cls._atexit_registered = True
+            return engine
+
+    @classmethod
+    def shutdown_all(cls) -> None:
+        """Stop every engine (registered with atexit; safe to call more than once)."""
+        with cls._registry_lock:
+            engines = list(cls._registry.values())
+        for engine in engines:
+            engine.close()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def problem(self) -> str | None:
+        """Why this engine cannot run (missing/corrupt file, a failed load of this very file), or None."""
+        if self._server is not None:
+            return None
+        problem = model_file_problem(self.path)
+        if problem:
+            return problem
+        failure = self._failure
+        if failure is not None and failure[0] == _signature(self.path):
+            return failure[1]
+        return None
+
+    def start(self) -> str:
+        """Load the model (once) and return the engine's base URL; raises `EngineError` with the fix."""
+        if self._server is not None and self.base_url:
+            return self.base_url
+        with self._lock:
+            if self._server is not None and self.base_url:
+                return self.base_url
+            problem = self.problem()
+            if problem:
+                raise EngineError(problem)
+            signature = _signature(self.path)
+            try:
+                import xllamacpp
+            except ImportError as exc:
+                raise EngineError(f"the local engine is not installed ({exc}). Run `pip install xllamacpp`.") from None
+            params = xllamacpp.CommonParams()
+            params.model.path = str(self.path)
+            params.n_parallel = self.parallel
+            params.n_ctx = self.ctx_size * self.parallel  # each slot gets the full ctx_size
+            params.cpuparams.n_threads = self.threads
+            params.cpuparams_batch.n_threads = self.threads
+            params.n_threads_http = max(8, self.parallel + 4)  # keep-alive connections each hold an HTTP thread
+            params.hostnames = ["127.0.0.1"]
+            params.port = 0
+            params.api_keys = [self.api_key]
+            params.model_alias = {self.path.stem}
+            params.verbosity = 0
+            params.ui = False
+            params.endpoint_slots = False
+            start = time.perf_counter()
+            try:
+                server = xllamacpp.Server(params)
+                address = str(server.listening_address).rstrip("/")
+            except Exception as exc:  # llama.cpp reports a bad file as "Failed to init server"
+                message = (f"the local engine could not load {self.path} ({exc}): the file is corrupt or not a "
+                           f"model llama.cpp supports. {_fix(self.path)}")
+                self._failure = (signature, message)
+                raise EngineError(message) from None
+            self.load_ms = (time.perf_counter() - start) * 1000
+            self._server, self.base_url, self._failure = server, address, None
+            return address
+
+    def close(self) -> None:
+        with self._lock:
+            server, self._server, self.base_url = self._server, None, None
+        del server  # ~Server stops the engine's loop and HTTP threads
+
+
+class LlamaCppProvider(OpenAICompatibleProvider):
+    """The local GGUF model through llama.cpp's OpenAI-compatible server, embedded in this process."""
+
+    kind = "llamacpp"
+    default_base_url = ""
+    key_env = None
+    needs_key = False
+
+    def __init__(self, *, name: str | None = None, base_url: str | None = None, api_key: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None,
+                 model_path: str | os.PathLike[str] = DEFAULT_MODEL_PATH, threads: int = 1, ctx_size: int = 2048,
+                 model_id: str = DEFAULT_MODEL_ID, parallel: int = 1,
+                 default_max_tokens: int = DEFAULT_MAX_TOKENS, key_env: str | None = None) -> None:
+        # base_url and api_key are unused: the engine picks its own port and key.
+        super().__init__(name=name or "local", base_url=None, api_key=None, timeout=timeout,
+                         transport=transport, key_env=key_env)
+        if int(threads) < 1 or int(ctx_size) < 64 or int(parallel) < 1 or int(default_max_tokens) < 1:
+            raise ValueError("llamacpp: threads and parallel must be >= 1, ctx_size >= 64, default_max_tokens >= 1")
+        self.model_path = resolve_model_path(model_path)
+        self.threads = int(threads)
+        self.ctx_size = int(ctx_size)
+        self.parallel = int(parallel)
+        self.model_id = model_id
+        self.default_max_tokens = int(default_max_tokens)
+        self.engine = Engine.get(self.model_path, ctx_size=self.ctx_size, threads=self.threads,
+                                 parallel=self.parallel)
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = \
+            weakref.WeakKeyDictionary()
+        self._clients_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, model_path={str(self.model_path)!r})"
+
+    # ---- configuration state -----------------------------------------------------------------
+    @property
+    def problem(self) -> str | None:
+        """None when the model can run; otherwise what is wrong and the command that fixes it."""
+        return self.engine.problem()
+
+    @property
+    def configured(self) -> bool:
+        return self.problem is None
+
+    @property
+    def model_ids(self) -> tuple[str, ...]:
+        """Ids this provider answers to: its model_id and the model file's stem."""
+        return tuple(dict.fromkeys([self.model_id, self.model_path.stem]))
+
+    def _not_configured(self, message: str) -> ProviderError:
+        return self.error(message, kind="not_configured")
+
+    async def _ensure_engine(self) -> None:
+        """Start the shared engine off the event loop (loading takes ~0.5 s); map failures to not_configured."""
+        if not self.engine.running:
+            try:
+                await asyncio.to_thread(self.engine.start)
+            except EngineError as exc:
+                raise self._not_configured(str(exc)) from None
+        if self.base_url != self.engine.base_url:
+            self.base_url = self.engine.base_url or ""
+
+    def _check_model(self, model: str | None) -> None:
+        if model and model not in self.model_ids:
+            raise self.error(f"serves only {', '.join(self.model_ids)}; no model {model!r}.", kind="not_found")
+
+    # ---- HTTP to the engine: one client per event loop ----------------------------------------
+    @property
+    def client(self) -> httpx.AsyncClient:  # type: ignore[override]
+        loop = asyncio.get_running_loop()
+        with self._clients_lock:
+            client = self._clients.get(loop)
+            if client is None or client.is_closed or str(client.base_url).rstrip("/") != self.base_url:
+                client = httpx.AsyncClient(
+                    base_url=self.base_url,
+                    timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)),
+                    limits=httpx.Limits(max_connections=32, max_keepalive_connections=4),
+                    transport=self._transport,
+                )
+                self._clients[loop] = client
+            return client
+
+    async def aclose(self) -> None:
+        """Close this event loop's client (the engine itself is shared and stops at exit)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        with self._clients_lock:
+            client = self._clients.pop(loop, None)
+        if client is not None:
+            await client.aclose()
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.engine.api_key}"}
+
+    # ---- context budget ------------------------------------------------------------------------
+    async def count_prompt_tokens(self, messages: Sequence[Message]) -> int:
+        """Tokens of the prompt exactly as the engine will see it: its chat template, then its tokenizer."""
+        await self._ensure_engine()
+        turns = [{"role": m.role, "content": m.content} for m in messages]
+        templated = await self._send_json("POST", "/apply-template", body={"messages": turns})
+        tokens = await self._send_json("POST", "/tokenize", body={
+            "content": templated["prompt"], "add_special": True, "parse_special": True})
+        return len(tokens["tokens"])
+
+    async def _prepare(self, messages: Sequence[Message], model: str, max_tokens: int | None) -> int:
+        """Start the engine, check the model id and that prompt + answer fit the context; the answer budget."""
+        self._check_model(model)
+        await self._ensure_engine()
+        budget = self.default_max_tokens if max_tokens is None else int(max_tokens)
+        if budget < 1:
+            raise self.error(f"max_tokens must be at least 1 (got {budget}).", kind="bad_request")
+        prompt = await self.count_prompt_tokens(messages)
+        if prompt + budget > self.ctx_size:
+            room = self.ctx_size - prompt
+            hint = (f"lower max_tokens to {room} or less, or shorten the conversation" if room > 0
+                    else "shorten the conversation")
+            raise self.error(
+                f"the request does not fit the local model's context of {self.ctx_size} tokens: the prompt is "
+                f"{prompt} tokens and the answer budget {budget} tokens ({prompt + budget} in all). "
+                f"{hint[0].upper() + hint[1:]} (or raise ctx_size).", kind="bad_request", status=400)
+        return budget
+
+    # ---- the public API ------------------------------------------------------------------------
+    async def complete(self, messages: Sequence[Message], *, model: str, max_tokens: int | None = None,
+                       temperature: float | None = None) -> ProviderResult:
+        budget = await self._prepare(messages, model, max_tokens)
+        return await super().complete(messages, model=self.model_id, max_tokens=budget, temperature=temperature)
+
+    async def stream(self, messages: Sequence[Message], *, model: str, max_tokens: int | None = None,
+                     temperature: float | None = None) -> AsyncIterator[str | ProviderResult]:
+        budget = await self._prepare(messages, model, max_tokens)
+        async for item in super().stream(messages, model=self.model_id, max_tokens=budget,
+                                         temperature=temperature):
+            yield item
+
+    def parse_response(self, data: Any, model: str) -> ProviderResult:
+        result = super().parse_response(data, model)
+        return ProviderResult(result.text, self.model_id, result.usage, finish_reason=result.finish_reason)
+
+    async def read_stream(self, lines: AsyncIterator[str], model: str) -> AsyncIterator[str | StreamEnd]:
+        async for item in super().read_stream(lines, model):
+            yield StreamEnd(item.usage, self.model_id, item.finish_reason) if isinstance(item, StreamEnd) else item
+
+    async def list_models(self) -> list[str]:
+        """[model_id] when the model file is there (does not load the model)."""
+        problem = model_file_problem(self.model_path)
+        if problem:
+            raise self._not_configured(problem)
+        return [self.model_id]
+
+    async def health(self) -> Health:
+        """Reachable when the model file loads and the engine answers its /health endpoint (no tokens spent)."""
+        start = time.perf_counter()
+        try:
+            await self._ensure_engine()
+            response = await self.client.get("/health")
+            if response.status_code != 200:
+                raise self.error(f"the local engine is not ready (HTTP {response.status_code}).", kind="server",
+                                 retryable=True, status=response.status_code)
+        except ProviderError as exc:
+            return Health(False, None, str(exc))
+        except httpx.HTTPError as exc:
+            return Health(False, None, str(self._transport_error(exc)))
+        latency = (time.perf_counter() - start) * 1000
+        detail = f"{self.model_path.name} loaded ({self.threads} thread{'s' * (self.threads > 1)}, " \
+                 f"context {self.ctx_size} tokens)"
+        return Health(True, latency, detail, (self.model_id,))

@@ -1,0 +1,95 @@
+"""Helpers for router tests: a two-provider config over fake vendors, vendor-shaped answers, a fake clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from router_core.config import load_config
+from router_core.router import Router
+
+PREMIUM_KEY = "sk-ant-test-SENTINEL-0123456789"
+
+
+def openai_ok(text: str = "Cheap answer", model: str = "gpt-6-luna", inp: int = 12, out: int = 5) -> dict:
+    return {"id": "chatcmpl-1", "object": "chat.completion", "model": model,
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": inp, "completion_tokens": out, "total_tokens": inp + out}}
+
+
+def anthropic_ok(text: str = "Premium answer", inp: int = 20, out: int = 10) -> dict:
+    return {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-5-5",
+            "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
+            "usage": {"input_tokens": inp, "output_tokens": out}}
+
+
+class FakeTime:
+    """A clock that only moves when the router sleeps (or a test advances it)."""
+
+    def __init__(self, start: float = 1_000_000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+CONFIG = """
+[router]
+baseline = "premium:claude-sonnet-5-5"
+cache_ttl_days = 1
+
+[limits]
+max_retries = 2
+backoff_base_s = 0.5
+backoff_cap_s = 4
+retry_after_cap_s = 20
+cooldown_failures = 2
+cooldown_s = 30
+request_deadline_s = {deadline}
+attempt_timeout_s = 10
+max_prompt_chars = 2000
+
+[demo]
+failure_rate = 0
+latency_scale = 0
+
+[providers.cheap]
+kind = "openai_compatible"
+base_url = "{cheap}/v1"
+[providers.cheap.models]
+"gpt-6-luna" = {{ aliases = ["luna"] }}
+
+[providers.premium]
+kind = "anthropic"
+key_env = "TEST_PREMIUM_KEY"
+base_url = "{premium}"
+[providers.premium.models]
+"claude-sonnet-5-5" = {{ aliases = ["sonnet"] }}
+
+[routing]
+TRIVIAL = ["cheap:gpt-6-luna"]
+SIMPLE = ["cheap:gpt-6-luna"]
+MEDIUM = ["cheap:gpt-6-luna", "premium:claude-sonnet-5-5"]
+COMPLEX = ["cheap:gpt-6-luna", "premium:claude-sonnet-5-5"]
+EXPERT = ["premium:claude-sonnet-5-5"]
+last_resort = "premium:claude-sonnet-5-5"
+"""
+
+
+def make_router(tmp_path: Path, cheap_url: str, premium_url: str, *, deadline: float = 30,
+                time: FakeTime | None = None, wall: FakeTime | None = None, **kwargs: Any) -> Router:
+    path = tmp_path / "router.toml"
+    path.write_text(CONFIG.format(cheap=cheap_url, premium=premium_url, deadline=deadline))
+    env = {"TEST_PREMIUM_KEY": PREMIUM_KEY, "DATABASE_URL": f"sqlite:///{tmp_path / 'router.db'}",
+           "ROUTER_DOTENV": ""}
+    config = load_config(path, env)
+    if time is not None:
+        kwargs.update(clock=time, sleep=time.sleep)
+    if wall is not None:
+        kwargs.update(wall_clock=wall)
+    return Router(config, **kwargs)
