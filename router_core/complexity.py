@@ -38,7 +38,7 @@ from typing import Any, Iterable, Sequence
 from .types import Complexity, Message, Verdict
 
 __all__ = ["classify", "classify_text", "Complexity", "Verdict", "FEATURES", "extract_features",
-           "hashed_ngrams", "TIER_BANDS", "WEIGHTS_PATH", "load_weights"]
+           "hashed_ngrams", "TIER_BANDS", "WEIGHTS_PATH", "load_weights", "prepare_model", "split_ask"]
 
 WEIGHTS_PATH = Path(__file__).with_name("complexity_weights.json")
 TIERS = Complexity.tiers()
@@ -612,8 +612,14 @@ def extract_features(text: str) -> tuple[list[float], list[str]]:
 # --------------------------------------------------------------------------------------------------
 
 def load_weights(path: Path | None = None) -> dict[str, Any]:
+    """Read the trained model (`complexity_weights.json` by default) and prepare it for scoring."""
     with open(path or WEIGHTS_PATH, encoding="utf-8") as fh:
-        data = json.load(fh)
+        return prepare_model(json.load(fh))
+
+
+def prepare_model(data: dict[str, Any]) -> dict[str, Any]:
+    """Turn the JSON form of the model into the lists the scorer reads."""
+    data = dict(data)
     w = data["weights"]
     data["_w"] = [float(w.get(name, 0.0)) for name in FEATURES]
     data["_hash"] = [float(v) for v in data.get("hash_weights", [])]

@@ -34,21 +34,6 @@ DONE = {"model": "llama3.2", "message": {"role": "assistant", "content": ""}, "d
         "prompt_eval_count": 26, "eval_count": 3, "total_duration": 1}
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeVendor() as srv:
-        yield srv
-
-
-@pytest.fixture
-def vendor(server: FakeVendor) -> FakeVendor:
-    """One server per module (stopping one takes 0.5 s); an empty script and log for each test."""
-    server.requests.clear()
-    server._queue.clear()
-    server._default = None
-    return server
-
-
 def ollama(vendor: FakeVendor, timeout: float = 5.0) -> Provider:
     return create_provider("ollama", base_url=vendor.url, timeout=timeout)
 

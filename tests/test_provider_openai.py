@@ -40,21 +40,6 @@ USAGE_CHUNK = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices":
                "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}}
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeVendor() as srv:
-        yield srv
-
-
-@pytest.fixture
-def vendor(server: FakeVendor) -> FakeVendor:
-    """One server per module (stopping one takes 0.5 s); an empty script and log for each test."""
-    server.requests.clear()
-    server._queue.clear()
-    server._default = None
-    return server
-
-
 def openai(vendor: FakeVendor, kind: str = "openai", *, api_key: str | None = KEY,
            timeout: float = 5.0) -> Provider:
     base = vendor.url if kind == "groq" else vendor.url + "/v1"
