@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from pages.shared import demo_banner, router_or_stop
+
 st.set_page_config(page_title="Switchboard", page_icon="🔀", layout="wide")
 
 PAGES = [
@@ -14,4 +16,28 @@ PAGES = [
     st.Page("pages/settings.py", title="Settings", icon="⚙️"),
 ]
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+
+# The sidebar shared by every page: who is working, and in which mode. Page controls follow below it.
+with st.sidebar:
+    st.text_input("Workspace / org", key="sb_org", placeholder="e.g. growth-team", max_chars=80,
+                  persist_state="session",
+                  help="Every request you send is attributed to this name (Logs and Savings can filter by it).")
+
+router = router_or_stop()
+
+with st.sidebar:
+    if router.config.demo:
+        st.caption("🧪 **Demo mode** — cloud answers are simulated. Add API keys to `.env` for real ones.")
+    else:
+        configured = [n for n in router.config.providers if router.why_not_configured(n) is None]
+        st.caption(f"🟢 **Live** — {len(configured)} of {len(router.config.providers)} providers configured.")
+    st.divider()
+
+# Once, above every page (pages that call demo_banner themselves get no second copy).
+demo_banner(router)
+st.session_state["_demo_banner_shown"] = True
+try:
+    page.run()
+finally:
+    st.session_state["_demo_banner_shown"] = False

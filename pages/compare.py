@@ -1,4 +1,250 @@
+"""Compare: one prompt to 2–6 provider/models at once, side by side, with cost and latency charts,
+the router's own pick marked, and a vote for the best answer."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-st.title("Compare")
-st.caption("Coming soon.")
+from pages.shared import (ACCENT_HEX, MUTED_HEX, ago, current_org, duration, error_text, md_escape, md_message,
+                          money, router_or_stop, safe_markdown, shorten, target_label, target_options, tier_badge)
+from router_core import Message
+from router_core.errors import redact
+
+MIN_TARGETS, MAX_TARGETS = 2, 6
+LONG_ANSWER_CHARS = 900
+SPECIAL_VOTES = {"tie": "🤝 A tie", "none": "👎 None was good"}
+
+router = router_or_stop()
+store = router.store
+state = st.session_state
+
+
+def default_targets(options: list[str]) -> list[str]:
+    """Two cheap-looking picks from different available providers, plus the baseline to compare against."""
+    baseline = str(router.config.baseline)
+    picks: list[str] = []
+    seen = {router.config.baseline.provider}
+    for target in options:
+        provider = target.split(":", 1)[0]
+        if provider in seen or router.why_unavailable(provider):
+            continue
+        picks.append(target)
+        seen.add(provider)
+        if len(picks) == 2:
+            break
+    return [*picks, baseline] if baseline in options else picks
+
+
+def result_items(comparison) -> list[dict]:
+    """A fresh router.compare() result as plain rows for the columns and charts."""
+    auto = str(comparison.auto_route) if comparison.auto_route else None
+    items = []
+    for r in comparison.results:
+        c = r.completion
+        provider = router.providers.get(r.target.provider)
+        items.append({"target": str(r.target), "text": c.text if c else None, "error": r.error,
+                      "cost_usd": c.cost_usd if c else None, "latency_ms": c.latency_ms if c else None,
+                      "ttft_ms": c.ttft_ms if c else None, "input_tokens": c.input_tokens if c else None,
+                      "output_tokens": c.output_tokens if c else None, "is_auto": str(r.target) == auto,
+                      "simulated": bool(c.simulated) if c else bool(getattr(provider, "simulated", False))})
+    return items
+
+
+def stored_items(rows: pd.DataFrame) -> list[dict]:
+    """Rows of store.list_comparisons() for one comparison, as the same plain rows."""
+    items = []
+    for row in rows.itertuples(index=False):
+        def val(name):
+            v = getattr(row, name, None)
+            return None if v is None or (isinstance(v, float) and pd.isna(v)) else v
+        items.append({"target": row.target, "text": val("text"), "error": val("error"), "cost_usd": val("cost_usd"),
+                      "latency_ms": val("latency_ms"), "ttft_ms": val("ttft_ms"),
+                      "input_tokens": val("input_tokens"), "output_tokens": val("output_tokens"),
+                      "is_auto": False, "simulated": None})
+    return items
+
+
+def grid(n: int) -> list:
+    """n columns in rows of at most three (two rows of 2/3 when n > 3), so answers stay readable at 1280 px."""
+    if n <= 3:
+        return list(st.columns(n, border=True))
+    first = (n + 1) // 2
+    return [*st.columns(first, border=True), *st.columns(n - first, border=True)]
+
+
+def render_columns(items: list[dict], *, winner: str | None = None) -> None:
+    for col, item in zip(grid(len(items)), items):
+        with col:
+            marks = []
+            if item["is_auto"]:
+                marks.append(":violet-badge[🧭 router's pick]")
+            if winner and item["target"] == winner:
+                marks.append(":green-badge[🏆 voted best]")
+            if item["simulated"] is True:
+                marks.append(":orange-badge[🧪 simulated]")
+            elif item["simulated"] is False and not item["error"]:
+                marks.append(":green-badge[✅ real]")
+            st.markdown(f"**{md_escape(item['target'])}**  \n" + " ".join(marks))
+            if item["error"]:
+                st.error(md_message(redact(item["error"])), icon="⚠️")
+                continue
+            tokens = (f"{int(item['input_tokens'] or 0):,} in / {int(item['output_tokens'] or 0):,} out"
+                      if item["input_tokens"] is not None else "–")
+            st.caption(f"💵 {md_escape(money(item['cost_usd']))} · ⏱️ {duration(item['latency_ms'])} · "
+                       f"first token {duration(item['ttft_ms'])} · 🔤 {tokens}")
+            text = item["text"] or ""
+            if len(text) > LONG_ANSWER_CHARS or text.count("\n") > 14:  # long answers scroll inside their column
+                with st.container(height=360, border=False):
+                    st.markdown(safe_markdown(text))
+            else:
+                st.markdown(safe_markdown(text))
+
+
+def render_charts(items: list[dict]) -> None:
+    """Cost and latency side by side, as horizontal bars (long model names stay readable)."""
+    ok = [i for i in items if not i["error"]]
+    if not ok:
+        return
+    names = [i["target"] for i in ok][::-1]  # plotly draws the first category at the bottom
+    ok = ok[::-1]
+    colors = [ACCENT_HEX if i["is_auto"] else MUTED_HEX for i in ok]
+    height = 110 + 46 * len(ok)
+    layout = dict(height=height, margin=dict(l=10, r=40, t=40, b=10), bargap=0.35)
+    left, right = st.columns(2)
+    costs = [i["cost_usd"] for i in ok]
+    fig = go.Figure(go.Bar(y=names, x=[c if c is not None else 0 for c in costs], orientation="h",
+                           marker_color=colors, text=[money(c) for c in costs], textposition="outside",
+                           cliponaxis=False, hovertemplate="%{y}: %{text}<extra></extra>"))
+    fig.update_layout(title="Cost of this answer", xaxis=dict(tickformat="$.4f", rangemode="tozero"),
+                      showlegend=False, **layout)
+    left.plotly_chart(fig, key="cmp_cost_chart", config={"displayModeBar": False})
+    lat = go.Figure([
+        go.Bar(name="time to first token", y=names, x=[i["ttft_ms"] or 0 for i in ok], orientation="h",
+               marker_color="#C7D2FE", hovertemplate="%{y}: first token %{x:.0f} ms<extra></extra>"),
+        go.Bar(name="total", y=names, x=[i["latency_ms"] or 0 for i in ok], orientation="h", marker_color=colors,
+               text=[duration(i["latency_ms"]) for i in ok], textposition="outside", cliponaxis=False,
+               hovertemplate="%{y}: %{text}<extra></extra>"),
+    ])
+    lat.update_layout(title="Latency (ms)", barmode="group", xaxis=dict(rangemode="tozero"),
+                      legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"), **layout)
+    right.plotly_chart(lat, key="cmp_latency_chart", config={"displayModeBar": False})
+    notes = ["Highlighted: the router's own pick."] if any(i["is_auto"] for i in ok) else []
+    unpriced = [i["target"] for i in ok if i["cost_usd"] is None]
+    if unpriced:
+        notes.append(f"Unpriced (no known price, drawn as 0): {', '.join(unpriced)} — add a price override in "
+                     "router.toml.")
+    if notes:
+        st.caption(md_escape(" ".join(notes)))
+
+
+# --------------------------------------------------------------------------------------------- page
+st.title("⚖️ Compare")
+st.caption("Send one prompt to several provider/models at once and compare answers, cost and speed. "
+           "Comparisons bypass the cache and are saved with your vote.")
+
+options = target_options(router)
+with st.form("cmp_form", border=True):
+    prompt = st.text_area("Prompt", key="cmp_prompt", height=110,
+                          placeholder="e.g. Summarise the trade-offs of microservices for a 5-person team")
+    system = st.text_area("System prompt (optional)", key="cmp_system", height=68,
+                          placeholder="e.g. You are a concise senior architect.")
+    left, right = st.columns([4, 1])
+    targets = left.multiselect(f"Models ({MIN_TARGETS}–{MAX_TARGETS})", options, default=default_targets(options),
+                               max_selections=MAX_TARGETS, key="cmp_targets",
+                               format_func=lambda t: target_label(router, t))
+    max_tokens = right.number_input("Max tokens", min_value=1, max_value=200_000, value=None, step=64,
+                                    key="cmp_max_tokens", placeholder="default")
+    submitted = st.form_submit_button("⚖️ Compare", type="primary")
+
+if submitted:
+    if not (prompt or "").strip():
+        st.error("The prompt is empty. Type the question you want every model to answer.", icon="✍️")
+    elif not MIN_TARGETS <= len(targets) <= MAX_TARGETS:
+        st.error(f"Pick {MIN_TARGETS} to {MAX_TARGETS} models to compare (you picked {len(targets)}).", icon="☝️")
+    else:
+        messages = ([Message("system", system.strip())] if (system or "").strip() else []) + \
+                   [Message("user", prompt)]
+        try:
+            with st.spinner(f"Asking {len(targets)} models at once…", show_time=True):
+                comparison = router.compare(messages, targets, org=current_org(),
+                                            max_tokens=int(max_tokens) if max_tokens else None)
+            state["cmp_current"] = {"comparison": comparison, "items": result_items(comparison),
+                                    "prompt": prompt, "voted": None}
+        except Exception as exc:  # noqa: BLE001 - InvalidRequest and friends: a message, not a traceback
+            st.error(md_message(error_text(exc)), icon="⚠️")
+
+current = state.get("cmp_current")
+if current:
+    comparison, items = current["comparison"], current["items"]
+    verdict = comparison.verdict
+    auto = str(comparison.auto_route) if comparison.auto_route else None
+    st.subheader("Results")
+    st.markdown(f"{tier_badge(verdict.level)} · the router judges this prompt **{verdict.level.value}** "
+                f"({md_escape(', '.join(verdict.reasons) or 'no particular signal')}) and would send it to "
+                + (f"**{md_escape(auto)}** 🧭" if auto else "no available model (see Health)") + ".")
+    if auto and auto not in [i["target"] for i in items]:
+        st.caption("The router's pick is not among the models compared here.")
+    render_columns(items, winner=current.get("voted"))
+    render_charts(items)
+
+    st.markdown("##### Which answer is best?")
+    if comparison.id is None:
+        st.warning("This comparison could not be saved, so it cannot take a vote.")
+    else:
+        vote_options = [i["target"] for i in items if not i["error"]] + list(SPECIAL_VOTES)
+        cols = st.columns([4, 1], vertical_alignment="bottom")
+        choice = cols[0].radio("Your vote", vote_options, horizontal=True, index=None, key=f"cmp_vote_{comparison.id}",
+                               format_func=lambda v: SPECIAL_VOTES.get(v, v), label_visibility="collapsed")
+        if cols[1].button("🗳️ Save vote", disabled=choice is None, width="stretch"):
+            try:
+                store.vote_comparison(comparison.id, choice)
+                current["voted"] = choice
+                st.rerun()
+            except Exception as exc:  # noqa: BLE001
+                st.error(f"The vote was not saved: {redact(str(exc))}")
+        if current.get("voted"):
+            st.success(f"Vote saved: {md_escape(SPECIAL_VOTES.get(current['voted'], current['voted']))}.", icon="🗳️")
+else:
+    st.info("Write a prompt, pick 2 to 6 models and press **Compare**. Tip: include the router's own pick and "
+            "the baseline to see what routing saves.", icon="👆")
+
+# ------------------------------------------------------------------------------------------ history
+st.divider()
+st.subheader("Past comparisons")
+try:
+    past = store.list_comparisons(limit=20)
+except Exception as exc:  # noqa: BLE001
+    past = None
+    st.error(f"Past comparisons could not be loaded: {redact(str(exc))}")
+if past is not None and past.empty:
+    st.caption("None yet — your comparisons and votes will be listed here.")
+elif past is not None:
+    summary = []
+    for cid, rows in past.groupby("comparison_id", sort=False):
+        ok = rows[rows["error"].isna()]
+        cheapest = ok.loc[ok["cost_usd"].idxmin(), "target"] if ok["cost_usd"].notna().any() else None
+        fastest = ok.loc[ok["latency_ms"].idxmin(), "target"] if ok["latency_ms"].notna().any() else None
+        winner = rows["winner"].iloc[0]
+        summary.append({"id": int(cid), "when": ago(rows["ts"].iloc[0].to_pydatetime()),
+                        "prompt": shorten(rows["prompt"].iloc[0], 70), "models": len(rows),
+                        "voted best": SPECIAL_VOTES.get(winner, winner) if isinstance(winner, str) else "—",
+                        "cheapest": cheapest or "—", "fastest": fastest or "—"})
+    st.dataframe(pd.DataFrame(summary), hide_index=True, width="stretch",
+                 column_config={"id": st.column_config.NumberColumn("#", width=40),
+                                "when": st.column_config.TextColumn(width=90),
+                                "prompt": st.column_config.TextColumn(width=260),
+                                "models": st.column_config.NumberColumn(width=60)})
+    ids = [row["id"] for row in summary]
+    picked = st.selectbox("Open a past comparison", [None, *ids], key="cmp_open",
+                          format_func=lambda i: "—" if i is None else
+                          f"#{i} · {next(r['prompt'] for r in summary if r['id'] == i)}")
+    if picked is not None:
+        rows = past[past["comparison_id"] == picked]
+        system_prompt = rows["system"].iloc[0]
+        st.markdown(f"**Prompt:** {md_escape(rows['prompt'].iloc[0])}")
+        if isinstance(system_prompt, str) and system_prompt:
+            st.caption(f"System prompt: {md_escape(system_prompt)}")
+        winner = rows["winner"].iloc[0]
+        render_columns(stored_items(rows), winner=winner if isinstance(winner, str) else None)

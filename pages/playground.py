@@ -1,4 +1,212 @@
+"""Playground: chat with the router. Every answer says which tier, provider and model, what it cost,
+how long it took, what it saved against the baseline, and whether it was real or simulated."""
+
+from __future__ import annotations
+
+import uuid
+from itertools import chain
+
 import streamlit as st
 
-st.title("Playground")
-st.caption("Coming soon.")
+from pages.shared import (completion_line, current_org, error_text, md_escape, md_message, render_route_details,
+                          router_or_stop, safe_markdown, split_target, target_label, target_options)
+from router_core import Completion, Message
+from router_core.errors import ProviderError, redact
+
+AUTO = "auto"
+EXAMPLES = {
+    "👋 Say hi": "Hi",
+    "🌱 Explain photosynthesis": "Can you explain how photosynthesis works?",
+    "⚛️ React vs Vue": "Write a detailed analysis comparing React and Vue.js for enterprise applications",
+    "🗄️ Tune a busy database": "I need expert advice on optimizing database queries for a high-traffic application",
+}
+TEMPERATURES = ["default"] + [round(i / 10, 1) for i in range(21)]
+
+router = router_or_stop()
+store = router.store
+state = st.session_state
+state.setdefault("pg_messages", [])
+state.setdefault("pg_session", uuid.uuid4().hex)
+
+
+def new_chat() -> None:
+    state["pg_messages"] = []
+    state["pg_session"] = uuid.uuid4().hex
+
+
+def queue_example(prompt: str) -> None:
+    state["pg_pending"] = prompt
+
+
+def save_feedback(message: dict, key: str) -> None:
+    """st.feedback thumbs: 1 = up, 0 = down, None = cleared -> stored as +1 / -1 / 0."""
+    value = state.get(key)
+    score = 0 if value is None else (1 if value == 1 else -1)
+    try:
+        store.set_feedback(message["completion"].interaction_id, score)
+        message["feedback"] = value
+        st.toast("Thanks — feedback saved." if score else "Feedback cleared.", icon="🗳️")
+    except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+        st.toast(f"Feedback was not saved: {redact(str(exc))}", icon="⚠️")
+
+
+# ------------------------------------------------------------------------------------------ sidebar
+with st.sidebar:
+    st.subheader("Chat settings")
+    try:
+        agents = {a.code: a for a in store.list_agents()}
+    except Exception as exc:  # noqa: BLE001
+        agents = {}
+        st.warning(f"Agents could not be loaded: {redact(str(exc))}")
+    agent = st.selectbox("Agent (system prompt)", ["", *agents], key="pg_agent", persist_state="session",
+                         format_func=lambda c: f"{agents[c].name} ({c})" if c in agents else "None — plain chat",
+                         help="A saved system prompt sent before your messages.") or None
+    if agent and agent in agents:
+        st.caption(md_escape(agents[agent].system_prompt))
+    options = [AUTO, *target_options(router)]
+    route = st.selectbox("Routing", options, key="pg_route", persist_state="session",
+                         format_func=lambda t: "Auto — cheapest capable model" if t == AUTO else target_label(router, t),
+                         help="Auto lets the router judge the request and pick the model; or force one.")
+    temperature = st.select_slider("Temperature", TEMPERATURES, value="default", key="pg_temperature",
+                                   persist_state="session", help="\"default\" leaves it to each provider.")
+    max_tokens = st.number_input("Max tokens", min_value=1, max_value=200_000, value=None, step=64,
+                                 key="pg_max_tokens", persist_state="session", placeholder="provider default")
+    use_cache = st.toggle("Use the cache", value=True, key="pg_cache", persist_state="session",
+                          help="Exact repeats are answered from the cache at no cost.")
+
+
+def request_kwargs() -> dict:
+    provider, model = (None, None) if route == AUTO else split_target(route)
+    return {"provider": provider, "model": model, "agent": agent, "org": current_org(), "use_cache": use_cache,
+            "max_tokens": int(max_tokens) if max_tokens else None,
+            "temperature": None if temperature == "default" else float(temperature),
+            "session_id": state["pg_session"]}
+
+
+def history() -> list[Message]:
+    """The turns that got an answer (failed or cut turns are left out of the context)."""
+    out: list[Message] = []
+    msgs = state["pg_messages"]
+    for user, answer in zip(msgs[::2], msgs[1::2]):
+        if answer.get("completion") is not None and not answer.get("error"):
+            out += [Message("user", user["content"]), Message("assistant", answer["content"])]
+    return out
+
+
+def planned_candidates(prompt: str, kwargs: dict) -> list[str]:
+    """The route the router has in mind for this request (a dry run: nothing is sent)."""
+    if kwargs["provider"]:
+        return [f"{kwargs['provider']}:{kwargs['model']}"]
+    msgs = [*history(), Message("user", prompt)]
+    if agent and agent in agents:
+        msgs.insert(0, Message("system", agents[agent].system_prompt))
+    try:
+        _, plan = router.explain(msgs)
+    except Exception:  # noqa: BLE001 - the explanation is a nicety; the request itself reports errors
+        return []
+    return [str(t) for t in plan.candidates]
+
+
+# ------------------------------------------------------------------------------------------- render
+def render_answer(message: dict, index: int) -> None:
+    """An assistant turn: the answer, its one-line summary, why this route, and thumbs."""
+    c: Completion | None = message.get("completion")
+    if message.get("content"):
+        st.markdown(safe_markdown(message["content"]))
+    if message.get("error"):
+        st.error(md_message(message["error"]), icon="⚠️")
+    if c is None:
+        return
+    st.caption(completion_line(router, c))
+    if c.log_error:
+        st.warning(c.log_error)
+    cols = st.columns([6, 1], vertical_alignment="top")
+    with cols[0]:
+        with st.expander("Why this route"):
+            render_route_details(c, message.get("candidates"))
+    with cols[1]:
+        if c.interaction_id is not None:
+            key = f"pg_fb_{c.interaction_id}"
+            st.feedback("thumbs", key=key, default=message.get("feedback"), on_change=save_feedback,
+                        args=(message, key))
+
+
+def send(prompt: str) -> None:
+    """One turn: the user's bubble, then the streamed answer, then its metadata."""
+    kwargs = request_kwargs()
+    candidates = planned_candidates(prompt, kwargs)
+    past = history()
+    with st.chat_message("user"):
+        st.markdown(safe_markdown(prompt))
+    state["pg_messages"].append({"role": "user", "content": prompt})
+    answer: dict = {"role": "assistant", "content": "", "completion": None, "error": None,
+                    "candidates": candidates, "feedback": None}
+    state["pg_messages"].append(answer)
+    got: dict = {"completion": None, "error": None, "text": []}
+
+    def deltas(items):
+        try:
+            for item in items:
+                if isinstance(item, Completion):
+                    got["completion"] = item
+                else:
+                    got["text"].append(item)
+                    yield item
+        except Exception as exc:  # noqa: BLE001 - RouterError and anything unexpected: a message, not a traceback
+            got["error"] = exc
+
+    with st.chat_message("assistant"):
+        body = st.empty()
+        stream = deltas(router.stream(prompt, history=past, **kwargs))
+        with st.spinner("Routing to the cheapest model that can handle this…", show_time=True):
+            first = next(stream, None)  # the wait for the first token (classify, pick, call)
+        if first is not None:
+            with body.container():
+                st.write_stream(chain([first], stream), cursor="▌")
+        answer["content"] = "".join(got["text"])
+        answer["completion"] = got["completion"]
+        error = got["error"]
+        if error is not None:
+            if isinstance(error, ProviderError) and error.kind == "stream_cut" and answer["content"]:
+                answer["error"] = f"The answer was cut off — what arrived is shown above. {error_text(error)}"
+            else:
+                answer["error"] = error_text(error)
+        body.empty()
+        render_answer(answer, len(state["pg_messages"]) - 1)
+
+
+# --------------------------------------------------------------------------------------------- page
+head, button = st.columns([6, 1], vertical_alignment="bottom")
+head.title("💬 Playground")
+button.button("🆕 New chat", on_click=new_chat, width="stretch", disabled=not state["pg_messages"])
+st.caption("Each message goes to the cheapest provider trusted with its complexity tier, falls back when one "
+           "fails, and is priced against the baseline "
+           f"**{md_escape(router.config.baseline)}**.")
+
+intro = st.empty()
+if not state["pg_messages"] and not state.get("pg_pending"):
+    with intro.container():
+        st.markdown("##### Start with a question below, or try one of these:")
+        cols = st.columns(len(EXAMPLES))
+        for col, (label, example) in zip(cols, EXAMPLES.items()):
+            col.button(label, on_click=queue_example, args=(example,), width="stretch", help=example)
+        st.caption("Easy questions go to free or cheap models, hard ones to premium models. Open **Why this "
+                   "route** under an answer to see the reasoning; use the sidebar to pick an agent or force a "
+                   "model.")
+
+for i, message in enumerate(state["pg_messages"]):
+    with st.chat_message(message["role"]):
+        if message["role"] == "user":
+            st.markdown(safe_markdown(message["content"]))
+        else:
+            render_answer(message, i)
+
+prompt = st.chat_input("Ask anything — Switchboard picks the model")
+if prompt is None and state.get("pg_pending"):
+    prompt = state.pop("pg_pending")
+if prompt is not None:
+    if not prompt.strip():
+        st.error("The prompt is empty. Type a question or an instruction.", icon="✍️")
+    else:
+        intro.empty()
+        send(prompt)

@@ -1,4 +1,172 @@
+"""Savings — what routing and caching saved against the premium baseline, for stakeholders.
+
+Numbers come from router_core.analytics (SQL aggregates) through router_core.report, which also builds
+the charts and the self-contained HTML report; this page only picks the filters and shows the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta, timezone
+
 import streamlit as st
 
-st.title("Savings")
-st.caption("Coming soon.")
+from pages.shared import TIER_HEX, demo_banner, md_escape, router_or_stop
+from router_core import report
+from router_core.errors import redact
+
+PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90, "All time": None, "Custom range": -1}
+ALL = "All"
+EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+CACHE_TTL_S = 30  # aggregates are cached this long per filter combination
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
+def _savings_data(database_url: str, since: datetime, until: datetime, org: str | None, agent: str | None,
+                  _store) -> report.SavingsData:
+    return report.SavingsData.load(_store, since=since, until=until, org=org, agent=agent)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=8)
+def _orgs_agents(database_url: str, _store) -> dict[str, list[str]]:
+    from router_core import analytics
+
+    return analytics.distinct_orgs_agents(_store)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=8)
+def _any_traffic(database_url: str, _store) -> bool:
+    _, total = _store.list_interactions(limit=1)
+    return total > 0
+
+
+def _utc_day(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=timezone.utc)
+
+
+def _filters(options: dict[str, list[str]]) -> tuple[datetime, datetime, str | None, str | None, bool]:
+    """The filter row: period, (custom dates), org, agent. Returns since, until (exclusive), org, agent,
+    all_time."""
+    today = datetime.now(timezone.utc).date()
+    cols = st.columns([1.2, 1.6, 1.2, 1.2])
+    period = cols[0].selectbox("Period", list(PERIODS), index=1, key="sv_period")
+    days = PERIODS[period]
+    if days == -1:
+        picked = cols[1].date_input("Dates (UTC)", value=(today - timedelta(days=29), today), max_value=today,
+                                    key="sv_dates", format="YYYY-MM-DD")
+        if isinstance(picked, (tuple, list)) and len(picked) == 2:
+            start, end = picked
+        else:  # the user has picked the first day only so far
+            start = end = picked[0] if isinstance(picked, (tuple, list)) and picked else today
+    elif days is None:
+        start, end = EPOCH.date(), today
+        cols[1].caption("Every logged request.")
+    else:
+        start, end = today - timedelta(days=days - 1), today
+        cols[1].caption(f"{start:%Y-%m-%d} – {end:%Y-%m-%d} (UTC)")
+    org = cols[2].selectbox("Org", [ALL, *options.get("orgs", [])], key="sv_org")
+    agent = cols[3].selectbox("Agent", [ALL, *options.get("agents", [])], key="sv_agent")
+    return (_utc_day(start), _utc_day(end) + timedelta(days=1), None if org == ALL else org,
+            None if agent == ALL else agent, days is None)
+
+
+def _empty_state(any_traffic: bool) -> None:
+    if any_traffic:
+        st.info("**No requests match these filters.** Widen the period or set Org / Agent back to *All*.",
+                icon="🔍")
+        return
+    st.info("**No traffic logged yet.** Savings appear here as soon as requests go through the router:\n\n"
+            "- chat on the **Playground** page, or\n"
+            "- run `python -m router_core demo-routing` to route the five reference queries.", icon="💡")
+    st.page_link("pages/playground.py", label="Open the Playground", icon="💬")
+
+
+def _file_stem(data: report.SavingsData) -> str:
+    last = data.until - timedelta(days=1)
+    stem = f"switchboard-{data.since:%Y%m%d}-{last:%Y%m%d}"
+    for part in (data.org, data.agent):
+        if part:
+            stem += "-" + "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in part)[:40]
+    return stem
+
+
+def main() -> None:
+    router = router_or_stop()
+    demo_banner(router)
+    store = router.store
+    db_key = store.safe_url
+    st.title("💰 Savings")
+    st.caption(f"What routing and the cache saved against sending everything to the baseline model "
+               f"**{md_escape(router.config.baseline)}**. Dates are UTC.")
+
+    try:
+        options = _orgs_agents(db_key, store)
+        since, until, org, agent, all_time = _filters(options)
+        with st.spinner("Adding up the log…"):
+            data = _savings_data(db_key, since, until, org, agent, store)
+            any_traffic = True if not data.empty else _any_traffic(db_key, store)
+    except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+        st.error(f"Could not read the request log: {redact(str(exc))}. Check DATABASE_URL (Settings page) and "
+                 "reload.", icon="🛑")
+        return
+
+    if all_time and not data.spend.empty:  # show the real first day, not the year 2000
+        first = data.spend["bucket"].min().to_pydatetime()
+        data.since = _utc_day(first.date())
+
+    if data.empty:
+        _empty_state(any_traffic)
+        return
+
+    # ---- KPI tiles: two rows of four
+    tiles = report.kpi_tiles(data.kpis, str(router.config.baseline))
+    for row in (tiles[:4], tiles[4:]):
+        for col, tile in zip(st.columns(4), row):
+            col.metric(tile.label, tile.value, delta=tile.delta, help=tile.help, border=True)
+    unpriced = int(data.kpis.get("unpriced_requests") or 0)
+    if unpriced:
+        st.warning(f"{unpriced:,} request(s) went to a model without a price and are left out of spend and "
+                   "savings. Add a `[prices]` override for it in router.toml (see Settings).", icon="⚠️")
+
+    # ---- charts
+    figures = report.savings_figures(data, TIER_HEX)
+    st.plotly_chart(figures["cumulative_spend"], key="sv_chart_cumulative")
+    left, right = st.columns(2)
+    left.plotly_chart(figures["requests_by_tier"], key="sv_chart_tiers")
+    right.plotly_chart(figures["requests_by_provider"], key="sv_chart_providers")
+    left, right = st.columns(2)
+    left.plotly_chart(figures["cache_hit_rate"], key="sv_chart_cache")
+    if data.latency.empty:
+        right.info("No successful non-cached calls in this period, so no latency to show.")
+    else:
+        right.plotly_chart(figures["latency_by_provider"], key="sv_chart_latency")
+
+    # ---- export
+    st.subheader("Share")
+    router.refresh_policy()
+    policy_name, policy_data = router.policy.name, router.policy.to_dict()
+    stem = _file_stem(data)
+    export_filters = dict(since=data.since if not all_time else None, until=data.until, org=org, agent=agent)
+    requests = int(data.kpis["requests"])
+    c1, c2, c3 = st.columns([1, 1, 2])
+    c1.download_button(f"⬇️ CSV of {requests:,} requests", data=lambda: store.export_interactions_csv(
+        **export_filters), file_name=f"{stem}.csv", mime="text/csv", key="sv_csv", on_click="ignore",
+        help="Every filtered request, oldest first, with a saved_usd column. Built when you click.")
+    include_sample = c3.checkbox("Include the 10 most recent prompts and answers in the report", value=False,
+                                 key="sv_sample", help="Off by default: prompts may contain customer data.")
+
+    def html_report() -> str:
+        sample = store.list_interactions(**export_filters, limit=10)[0] if include_sample else None
+        return report.build_html(replace(data, sample=sample), policy_name=policy_name, policy=policy_data,
+                                 baseline=str(router.config.baseline), tier_colors=TIER_HEX,
+                                 demo=router.config.demo)
+
+    c2.download_button("⬇️ HTML report", data=html_report, file_name=f"{stem}.html", mime="text/html",
+                       key="sv_report", on_click="ignore",
+                       help="One self-contained file (KPIs, charts, the routing policy in effect) that opens "
+                            "offline in any browser: mail it to someone who never opens this app.")
+    st.caption(f"The report shows the routing policy in effect now: **{md_escape(policy_name)}**. "
+               f"Aggregates refresh every {CACHE_TTL_S} s.")
+
+
+main()

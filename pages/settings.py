@@ -1,4 +1,166 @@
+"""Settings: what is in effect — mode, providers and models, which keys are present (never their values),
+prices and their source, the cache, and the local model file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
-st.title("Settings")
-st.caption("Coming soon.")
+from pages.shared import duration, md_escape, md_message, money, router_or_stop
+from router_core.errors import redact
+from router_core.model_files import MODEL_FILENAME, MODEL_SIZE, PULL_COMMAND, ModelFileError, pull_model
+
+router = router_or_stop()
+config = router.config
+
+
+def code(value) -> str:
+    """Text for inside `backticks` (Markdown escapes do not apply there)."""
+    return str(value).replace("`", "'")
+
+
+st.title("⚙️ Settings")
+st.caption(f"Read from `{code(config.source)}` and the environment / `.env`. Edit those and restart the app to "
+           "change them; keys are only ever read from the environment.")
+
+# ------------------------------------------------------------------------------------------- mode
+st.subheader("Mode")
+if config.demo:
+    st.info("**Demo mode is on**: answers from the cloud providers are **simulated** (real wire formats and "
+            "prices, made-up text); the `local` model is real. To go live, put at least one key in `.env` — e.g. "
+            "`GROQ_API_KEY=…` — and restart. `ROUTER_DEMO=0` / `1` forces the mode.", icon="🧪")
+else:
+    st.success("**Live mode**: answers come from the real providers whose keys are set.", icon="🟢")
+ttl_days = config.cache_ttl_s / 86400
+st.markdown(
+    f"- **Baseline** (savings are measured against it): `{code(config.baseline)}`\n"
+    f"- **Cache lifetime**: {f'{ttl_days:g} days' if ttl_days >= 1 else duration(config.cache_ttl_s * 1000)}\n"
+    f"- **Database**: `{code(redact(router.store.safe_url))}`\n"
+    f"- **Limits**: prompts up to {config.limits.max_prompt_chars:,} characters, "
+    f"{config.limits.max_retries} retries per provider, request deadline {config.limits.request_deadline_s:g} s, "
+    f"cooldown {config.limits.cooldown_s:g} s after {config.limits.cooldown_failures} failures")
+
+# -------------------------------------------------------------------------------------- providers
+st.subheader("Providers, models and keys")
+rows = []
+problems = []
+for name, spec in config.providers.items():
+    key_names = [n for n in (spec.key_env, *spec.key_env_alternatives) if n]
+    if not spec.needs_key:
+        key = "not needed"
+    elif spec.api_key:  # presence only — the value is never read out
+        key = "✅ present (" + " or ".join(key_names) + ")"
+    else:
+        key = "❌ missing — set " + (" or ".join(key_names) or "a key_env")
+    why_not = router.why_not_configured(name)
+    provider = router.providers.get(name)
+    if why_not is not None:
+        status = "❌ not configured"
+        problems.append(f"**{md_escape(name)}**: {md_message(why_not)}")
+    else:
+        status = "🧪 simulated" if getattr(provider, "simulated", False) else "✅ ready"
+    rows.append({"provider": name, "kind": spec.kind, "status": status, "API key": key,
+                 "models": ", ".join(m.id for m in spec.models)})
+st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")  # a static table wraps long cells instead of scrolling
+for problem in problems:
+    st.caption("❌ " + problem)
+aliases = [f"{m.id} ← {', '.join(m.aliases)}" for spec in config.providers.values() for m in spec.models if m.aliases]
+if aliases:
+    with st.expander("Model aliases"):
+        st.markdown("\n".join(f"- {md_escape(a)}" for a in aliases))
+st.caption("Keys are shown as present or missing only; their values are never displayed, logged or stored.")
+
+# ----------------------------------------------------------------------------------------- prices
+st.subheader("Prices in effect")
+try:
+    prices = pd.DataFrame(router.prices.table())
+except Exception as exc:  # noqa: BLE001
+    prices = pd.DataFrame()
+    st.error(f"The price table could not be built: {redact(str(exc))}")
+st.caption(f"USD per 1M tokens. Source: **{md_escape(router.prices.snapshot)}**, plus the overrides below. "
+           "A model without a price is shown as *unpriced*, never as $0.")
+if not prices.empty:
+    for column in ("input", "output", "cached_input"):
+        if column in prices:
+            prices[column] = prices[column].map(lambda v: "unpriced" if v is None or pd.isna(v) else f"${v:,.3f}")
+    notes = [prices[c].fillna("").astype(str) for c in ("tiers", "next_change") if c in prices]
+    prices["notes"] = [" · ".join(n for n in parts if n.strip()) for parts in zip(*notes)] if notes else ""
+    prices = prices.drop(columns=[c for c in ("tiers", "next_change") if c in prices])
+    prices = prices.rename(columns={"input": "input $/1M", "output": "output $/1M", "cached_input": "cached input"})
+    st.table(prices, hide_index=True, border="horizontal")
+overrides = getattr(config, "price_overrides", {}) or {}
+if overrides:
+    st.markdown("**Overrides from the config** (they win over genai-prices): " + ", ".join(
+        f"`{code(key)}` {o.input_per_mtok:g} in / {o.output_per_mtok:g} out"
+        + (f" / {o.cached_input_per_mtok:g} cached" if o.cached_input_per_mtok is not None else "")
+        for key, o in overrides.items()))
+else:
+    st.caption("No price overrides in the config.")
+
+# ------------------------------------------------------------------------------------------ cache
+st.subheader("Response cache")
+try:
+    stats = router.cache.stats()
+except Exception as exc:  # noqa: BLE001
+    stats = None
+    st.error(f"Cache statistics are unavailable: {redact(str(exc))}")
+if stats is not None:
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Entries", f"{stats['entries']:,}", border=True)
+    c2.metric("Still fresh", f"{stats['live']:,}", border=True)
+    c3.metric("Hits", f"{stats['hits']:,}", border=True)
+    c4.metric("Saved by hits", money(stats["saved_usd"]), border=True)
+b1, b2, _ = st.columns([1, 1, 3])
+if b1.button("🧹 Clear expired", width="stretch"):
+    try:
+        st.success(f"Removed {router.cache.clear_expired():,} expired entries.")
+    except Exception as exc:  # noqa: BLE001
+        st.error(f"Could not clear the cache: {redact(str(exc))}")
+with b2.popover("🗑️ Clear all…", width="stretch"):
+    st.markdown("Remove **every** cached answer? The next identical request will be paid for again.")
+    if st.button("Yes, clear the whole cache", type="primary"):
+        try:
+            st.success(f"Removed {router.cache.clear_all():,} entries.")
+        except Exception as exc:  # noqa: BLE001
+            st.error(f"Could not clear the cache: {redact(str(exc))}")
+
+# ------------------------------------------------------------------------------------ local model
+st.subheader("Local model")
+local = [(name, spec) for name, spec in config.providers.items() if spec.kind == "llamacpp"]
+if not local:
+    st.caption("No embedded local model is configured (a provider with kind = \"llamacpp\").")
+for name, spec in local:
+    path = Path(str(spec.options.get("model_path", "")))
+    why_not = router.why_not_configured(name)
+    if why_not is None:
+        size = path.stat().st_size / 1e6 if path.is_file() else None
+        st.success(f"**{md_escape(name)}** is ready: `{code(path.name)}`" +
+                   (f" ({size:,.0f} MB)." if size else "."), icon="✅")
+        continue
+    st.warning(f"**{md_escape(name)}** is not available: {md_message(why_not)}", icon="📦")
+    if path.name != MODEL_FILENAME:
+        st.caption(f"Put the GGUF file at `{code(path)}` yourself; the download button only knows the default "
+                   f"model {MODEL_FILENAME}.")
+        continue
+    if st.button(f"⬇️ Download local model ({MODEL_SIZE / 1e6:.0f} MB)", key=f"pull_{name}", type="primary",
+                 help=f"The same as `{PULL_COMMAND}`: fetch, verify the checksum, install."):
+        bar = st.progress(0.0, text="Starting the download…")
+        labels = {"download": "Downloading", "extract": "Unpacking", "verify": "Verifying checksum", "done": "Done"}
+        weights = {"download": (0.0, 0.6), "extract": (0.6, 0.8), "verify": (0.8, 1.0), "done": (1.0, 1.0)}
+
+        def progress(phase: str, fraction: float) -> None:
+            start, end = weights.get(phase, (0.0, 1.0))
+            bar.progress(min(1.0, start + (end - start) * fraction),
+                         text=f"{labels.get(phase, phase)}… {fraction:.0%}")
+
+        try:
+            installed = pull_model(path.parent, progress=progress, filename=path.name)
+            bar.progress(1.0, text="Done")
+            st.success(f"Installed and verified `{code(installed.name)}`. The local model answers from the "
+                       "next request on.", icon="✅")
+        except ModelFileError as exc:
+            st.error(f"The download failed: {md_escape(redact(str(exc)))} You can also run `{PULL_COMMAND}`.")
+        except Exception as exc:  # noqa: BLE001
+            st.error(f"The download failed ({type(exc).__name__}): {md_escape(redact(str(exc)))}")

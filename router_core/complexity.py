@@ -62,6 +62,9 @@ _WORDCOUNT = re.compile(
     r"(\d[\d,]*)\s*[- ]?\s*(words?|palabras|mots|worter|wortern|palavras|lines?|sentences?|paragraphs?|pages?)\b")
 _BIGNUM = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:k|m|b|bn|mm|million|billion|tb|gb|pb|ms|req/s|rps|qps)\b"
                      r"|\b\d{1,3}(?:,\d{3})+\b|\b\d{5,}\b")
+_PARTS = re.compile(r"\b(?:statement|scenario|part|question|case|step|claim|premise|task)\s*(?:\d|[ivx]+\b|[a-d]\b)"
+                    r"|(?:^|\n)\s*(?:\d{1,2}|[a-h])[.)]\s|\(\s*(?:\d|[a-h]|i{1,3}|iv)\s*\)\s")
+_LISTED = re.compile(r"\s*(?:\(?(?:\d{1,2}|[a-hA-H])[.):]|[-*•])\s")
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)(dp]|<3|\\^\\^")
 _MATHSYM = re.compile(r"[=^<>∫∑√≤≥≠∞πθλ∂∇]|\d\s*[-+*/x×]\s*\d|\b[a-z]\s*[=^]\s*|\b(?:sin|cos|log|ln|exp)\b")
 _ARITH = re.compile(r"\d\s*(?:[-+*/x×]|plus|minus|times|divided by)\s*\d|\d\s*%\s*of\s*\d|\bof\s+\d")
@@ -136,7 +139,7 @@ _LEXICON: dict[str, str] = {
         summarizing, summarising, sum up, resume, resumir, resuma, resumen, resumez, zusammenfass*, fasse,
         tldr, tl dr, condense, reescrev*, reescrib*, reecri*, reformul*, umschreib*, formell, mais formal,
         plus formel, takeaways, bullet points, bullet point, key points, gist, make this sound, sound more,
-        clean up""",
+        clean up, count, format, sort, convert, reformat, list only, cuenta, compte, zahle, conte""",
     "t_create": """write, draft, create, build, design, develop, compose, generate, produce, make me, prepare,
         plan, construct, set up, craft, come up with, put together, lay out, model, escribe, escriba, escreva,
         escrever, redacta, redacte, redige, redigez, ecris, ecrivez, schreibe, schreib, erstelle, erstellen,
@@ -147,16 +150,26 @@ _LEXICON: dict[str, str] = {
         help me decide, recommend, argue, arguing, persuade, persuasive, compara, comparar, compare,
         vergleiche, vergleichen, analiza, analizar, analise, analisar, analysiere, analysieren, analysez,
         evalua, evalue, bewerte, diagnose, diagnosing, identify, interpret, estimate, forecast, prioritize,
-        rank, rate""",
+        rank, rate, extract, classify, categorize, categorise, assign, group, tag, label, parse, cluster,
+        extrae, extraire, extrahiere, extraia, classe, clasifica, agrupa""",
     "t_code": """implement, implementing, code, coding, debug, debugging, refactor, refactoring, fix, fixing,
         optimize, optimise, optimizing, optimising, profile, tests, unit tests, unit test, deploy, migrate,
         parallelize, vectorize, whats wrong, doesnt work, not working, wont compile, stack trace, traceback,
         bug, bugs, error, errors, crash, crashes, exception, compile, implementa, implemente, implementiere""",
     "t_expert": """prove, proving, prove that, show that, derive, deriving, demonstrate, demontrez, demontrer,
         demontre, demuestra, demuestre, demostrar, demonstre, demonstrar, beweise, beweisen, zeige dass,
-        zeigen sie, montrez que, justifiez, justify, rigorously, rigorous, rigoureusement, rigorosamente,
+        zeigen sie, montrez que, rigorously, rigorous, rigoureusement, rigorosamente,
         formally, from first principles, first principles, architect, threat model, audit, security review,
         pentest, penetration test, differential diagnosis, argue why, stating every assumption""",
+    "t_math": """solve, find, calculate, compute, express, simplify, evaluate, determine, factor, factorise,
+        factorize, expand, integrate, differentiate, estimate, resuelve, calcula, calcule, calculez, resolvez,
+        berechne, lose, resolva, what is the probability, what is the value, how many, find the value""",
+    "code_algo": """algorithm, algorithms, time complexity, space complexity, complexity, big o, o n, o 1, o log n,
+        o n log n, linear time, linear complexity, constant space, sorted array, sorted arrays, sorted lists,
+        binary tree, binary search, linked list, hash table, heap, graph, dfs, bfs, dynamic programming,
+        recursion, recursive, memoization, subsequence, substring, palindrome, fibonacci, kth, ancestor,
+        traversal, shortest path, data structure, data structures, edge cases, concurrency, thread safe,
+        race condition, in place, majority element, median of two""",
     "deliv_small": """tweet, post, email, e mail, mail, message, note, text, caption, slogan, tagline, headline,
         title, subject line, poem, haiku, limerick, sentence, sentences, paragraph, description, bio, reply,
         joke, toast, card, list, ideas, tips, name, names, example, summary, definition, comment, blurb,
@@ -172,7 +185,7 @@ _LEXICON: dict[str, str] = {
         ensayo, historia, rapport, dissertation, aufsatz, bericht, artigo, relatorio, redaccion, plano, plan de""",
     "depth": """detailed, detail, details, thorough, thoroughly, comprehensive, in depth, indepth, deep dive, full,
         complete, exhaustive, extensive, step by step, all steps, every step, each step, be specific,
-        specific, concrete, precise, be precise, nuanced, carefully, at length, long form, every, each,
+        specific, concrete, precise, be precise, justify, justifiez, justifique, begrunde, nuanced, carefully, at length, long form, every, each,
         be thorough, detallado, detallada, completo, completa, concretos, concretas, concrets, detaille,
         detaillee, ausfuhrlich, detalhado, detalhada, chaque etape, cada paso""",
     "tradeoff": """pros and cons, trade offs, tradeoffs, tradeoff, trade off, advantages and disadvantages,
@@ -195,15 +208,17 @@ _LEXICON: dict[str, str] = {
         additionally, in addition, along with, including, include, cover, end with, one more thing, puis,
         ensuite, luego, despues, dann, danach, depois, incluyendo, incluant, inklusive, incluindo, y luego,
         et puis, und dann, e depois, con ejemplos, avec, with""",
-    "code_terms": """python, javascript, js, typescript, java, kotlin, swift, cpp, csharp, rust, golang, ruby,
+    "code_terms": """tcp, udp, http, https, dns, ip, ssh, ssl, linux, unix, windows, mac, macos, ios, android,
+        browser, cookie, cookies, cache, docker, vm, cloud, server, servers, network, networking, router, wifi,
+        python, javascript, js, typescript, java, kotlin, swift, cpp, csharp, rust, golang, ruby,
         php, scala, haskell, sql, postgres, postgresql, mysql, sqlite, mongodb, redis, bash, shell, powershell,
         regex, regexp, html, css, react, vue, angular, node, nodejs, django, flask, fastapi, docker, kubernetes,
         terraform, aws, gcp, azure, api, apis, rest, graphql, endpoint, endpoints, function, functions,
-        method, class, script, query, queries, component, hooks, algorithm, array, arrays, string, strings,
+        method, script, query, queries, component, hooks, algorithm, array, arrays, string, strings,
         integer, binary tree, linked list, hash map, recursion, loop, variable, compiler, code, snippet,
         repo, git, github, pull request, commit, branch, cron, webhook, json, csv, yaml, xml, matplotlib,
         pandas, numpy, pytest, unittest, jest, cuda, gpu, mutex, thread, threads, async, await, promise,
-        callback, solidity, smart contract, database, db, schema, backend, frontend, server, c++, program,
+        callback, solidity, smart contract, database, db, schema, backend, frontend, server, c++,
         programming, software, lib, library, sdk, cli, excel, spreadsheet, vba, macro, lme4, r""",
     "math_basic": """solve, calculate, calculation, compute, equation, equations, percent, percentage,
         probability, area, perimeter, volume, average, mean, median, mode, sum, total, fraction, fractions,
@@ -288,8 +303,7 @@ _LEXICON: dict[str, str] = {
     "stakes": """production, prod, mainnet, deploy, deploying, go live, user funds, funds, safe, safely, unsafe,
         risk, risks, risky, dangerous, danger, harm, urgent, emergency, asap, deadline, lawsuit, penalty,
         penalties, fines, consequences, liability, downtime, outage, data loss, breach, critical, high stakes,
-        irreversible, before we, we ship, audit risk, audit risks, push back, exposure, liable, life,
-        death""",
+        irreversible, before we, we ship, audit risk, audit risks, push back, exposure, liable""",
     "judgement": """should i, should we, what should, what do we do, what do i do, what are my options,
         my options, our options, legal options, advice, expert advice, advise, is it legal, is it safe,
         is this safe, is it dangerous, is this combo, can i, can we, do i need, do we need, whats the risk,
@@ -390,13 +404,19 @@ def split_ask(text: str) -> tuple[str, int, int]:
     paras = [p for p in paras if p]
     ask_parts: list[str] = []
     if len(paras) == 1:
+        # One block. "Do X:\n<material>" or "<instruction>\n<list of lines>" keeps the first line (and a
+        # short closing question) as the ask; the lines in between are material.
         p = paras[0]
         nl = p.find("\n")
         first = p[:nl].rstrip() if nl > 0 else p
-        if nl > 0 and len(p) - nl > 200 and first.endswith((":", "?")):
+        rest = len(p) - nl
+        lines = p.split("\n")[1:] if nl > 0 else []
+        listed = sum(1 for ln in lines if _LISTED.match(ln)) if 2 <= len(lines) <= 400 else 0
+        if nl > 0 and ((rest > 200 and (first.endswith((":", "?")) or (len(first) >= 40 and len(lines) >= 2)))
+                       or (len(first) >= 25 and listed >= 2 and listed * 2 >= len(lines))):
             ask_parts.append(first)
             last = p[p.rfind("\n") + 1:]
-            if len(last) < 200 and "?" in last:
+            if len(last) < 200 and ("?" in last or last.rstrip().endswith(":")):
                 ask_parts.append(last)
         else:
             ask_parts.append(p)
@@ -439,7 +459,7 @@ FEATURES: tuple[str, ...] = (
     "is_question", "wh_fact", "how_why", "yesno", "short_question", "request",
     "t_explain", "t_transform", "t_create", "t_analyze", "t_code", "t_expert", "n_task_kinds",
     "deliv_small", "deliv_big", "create_big", "depth", "tradeoff", "difference", "simple_hedge",
-    "constraints", "multi_step", "code_terms", "code_ask",
+    "constraints", "multi_step", "code_terms", "code_ask", "code_algo", "t_math", "word_problem", "proof_ask", "parts", "medium_cue", "complex_cue", "expert_cue",
     "math_basic", "math_adv", "sci_adv", "sys_scale", "security", "law", "med", "fin", "research",
     "personal", "stakes", "judgement", "expert_word", "domain_hits", "domain_stakes", "followup", "refer",
 )
@@ -514,10 +534,11 @@ def _analyse(text: str) -> _Analysis:
     starts_interrog = first_tok in _INTERROG_SET or two in _INTERROG_SET
     is_question = q_marks > 0 or starts_interrog
     verbs = (c[_CAT["t_explain"]] + c[_CAT["t_transform"]] + c[_CAT["t_create"]] + c[_CAT["t_analyze"]]
-             + c[_CAT["t_code"]] + c[_CAT["t_expert"]])
+             + c[_CAT["t_code"]] + c[_CAT["t_expert"]] + c[_CAT["t_math"]])
     request = c[_CAT["request"]] > 0
     social = sum(c[_CAT[s]] for s in _SOCIAL_CATS)
-    no_request = not is_question and verbs == 0 and not request
+    math_syms = len(_MATHSYM.findall(folded))
+    no_request = not is_question and verbs == 0 and not request and math_syms == 0
     non_social_content = max(0, n_content - social_n)
     social_only = social > 0 and no_request and non_social_content <= 12 and material < 200
 
@@ -531,11 +552,11 @@ def _analyse(text: str) -> _Analysis:
     sentences = ask.count(". ") + ask.count("? ") + ask.count("! ") + ask.count("\n") + 1
     x[_F["n_sentences"]] = math.log1p(min(sentences, 20))
     x[_F["n_commas"]] = math.log1p(ask.count(",") + ask.count(";") + tokens.count("and"))
-    digits = sum(1 for t in tokens if t[0].isdigit())
+    digits = sum(1 for t in tokens if t[0].isdigit() or t in _NUMBER_WORDS)
     x[_F["n_numbers"]] = math.log1p(digits)
     x[_F["big_numbers"]] = math.log1p(len(_BIGNUM.findall(folded)))
     x[_F["money_pct"]] = math.log1p(ask.count("$") + ask.count("%") + ask.count("€") + ask.count("£"))
-    x[_F["math_symbols"]] = math.log1p(len(_MATHSYM.findall(folded)))
+    x[_F["math_symbols"]] = math.log1p(math_syms)
     x[_F["arith"]] = 1.0 if _ARITH.search(folded) else 0.0
     req = 0
     for num, unit in _WORDCOUNT.findall(folded):
@@ -546,8 +567,10 @@ def _analyse(text: str) -> _Analysis:
     x[_F["req_len"]] = math.log10(req) if req >= 300 else 0.0
     x[_F["req_len_small"]] = 1.0 if 0 < req < 300 else 0.0
 
+    # Pleasantries only count when they are the message, not a preamble to a real request.
+    substantive = (is_question or verbs or request) and non_social_content >= 2
     for name in ("greet", "thanks", "ack", "bye", "praise"):
-        x[_F[name]] = min(c[_CAT[name]], 2) / 2.0
+        x[_F[name]] = 0.0 if substantive else min(c[_CAT[name]], 2) / 2.0
     x[_F["social_frac"]] = min(1.0, social_n / n) if n else 1.0
     x[_F["content_words"]] = math.log1p(non_social_content)
     x[_F["no_request"]] = 1.0 if no_request else 0.0
@@ -555,8 +578,9 @@ def _analyse(text: str) -> _Analysis:
     x[_F["is_question"]] = 1.0 if is_question else 0.0
     x[_F["wh_fact"]] = min(c[_CAT["wh_fact"]], 2) / 2.0
     x[_F["how_why"]] = min(c[_CAT["how_why"]], 2) / 2.0
-    x[_F["yesno"]] = 1.0 if first_tok in _YESNO_START else 0.0
-    x[_F["short_question"]] = 1.0 if is_question and n <= 12 else 0.0
+    polite = first_tok in ("can", "could", "would", "will") and tokens[first + 1:first + 2] in (["you"], ["u"])
+    x[_F["yesno"]] = 1.0 if first_tok in _YESNO_START and not polite else 0.0
+    x[_F["short_question"]] = 1.0 if is_question and n <= 12 and not verbs else 0.0
     x[_F["request"]] = 1.0 if request else 0.0
     kinds = 0
     for name in ("t_explain", "t_transform", "t_create", "t_analyze", "t_code", "t_expert"):
@@ -564,7 +588,16 @@ def _analyse(text: str) -> _Analysis:
         kinds += v > 0
         x[_F[name]] = min(v, 3) / 2.0
     x[_F["n_task_kinds"]] = kinds / 2.0
-    for name in ("deliv_small", "deliv_big", "depth", "tradeoff", "difference", "simple_hedge", "constraints",
+    asked = verbs > 0 or request
+    for name in ("deliv_small", "deliv_big"):  # a deliverable is only asked for next to a task verb
+        x[_F[name]] = math.log1p(c[_CAT[name]]) if asked else 0.0
+    x[_F["t_math"]] = min(c[_CAT["t_math"]], 3) / 2.0
+    x[_F["code_algo"]] = math.log1p(c[_CAT["code_algo"]])
+    x[_F["word_problem"]] = 1.0 if (digits >= 2 and n >= 15 and c[_CAT["math_basic"]] >= 1
+                                    and (c[_CAT["t_math"]] or is_question)) else 0.0
+    x[_F["parts"]] = math.log1p(len(_PARTS.findall(folded)))
+    x[_F["proof_ask"]] = 1.0 if c[_CAT["t_expert"]] and (c[_CAT["math_adv"]] or c[_CAT["sci_adv"]]) else 0.0
+    for name in ("depth", "tradeoff", "difference", "simple_hedge", "constraints",
                  "multi_step", "code_terms", "math_basic", "math_adv", "sci_adv", "sys_scale", "security", "law",
                  "med", "fin", "research", "stakes", "judgement", "expert_word", "followup", "refer"):
         x[_F[name]] = math.log1p(c[_CAT[name]])
@@ -576,6 +609,19 @@ def _analyse(text: str) -> _Analysis:
     high_stakes = c[_CAT["security"]] or c[_CAT["law"]] or c[_CAT["med"]] or c[_CAT["fin"]]
     x[_F["domain_stakes"]] = 1.0 if high_stakes and (c[_CAT["personal"]] >= 2 or c[_CAT["stakes"]]
                                                      or c[_CAT["judgement"]]) else 0.0
+    # Rubric cues: one clear sign of a tier is enough to lift a prompt (the model adds evidence linearly;
+    # these give it the "any of" the rubric uses).
+    has = lambda name: c[_CAT[name]] > 0  # noqa: E731
+    x[_F["medium_cue"]] = 1.0 if (has("t_explain") or has("t_transform") or has("how_why")
+                                  or (asked and has("deliv_small"))) else 0.0
+    x[_F["complex_cue"]] = 1.0 if (x[_F["create_big"]] or x[_F["code_ask"]] or req >= 300
+                                   or (has("t_analyze") and (has("tradeoff") or has("depth")))
+                                   or (has("t_code") and (code_chars or has("code_terms")))) else 0.0
+    x[_F["expert_cue"]] = 1.0 if (x[_F["proof_ask"]] or has("research") or x[_F["domain_stakes"]]
+                                  or (has("t_expert") and not has("t_transform"))
+                                  or (has("expert_word") and (has("sys_scale") or has("security") or has("law")
+                                                              or has("med") or has("fin") or has("math_adv")))
+                                  or c[_CAT["sys_scale"]] >= 3) else 0.0
     is_followup = (0 < n <= 10 and material < 100 and not social_only
                    and (c[_CAT["followup"]] > 0 or c[_CAT["refer"]] > 0 or first_tok in ("and", "y", "et", "und", "e")))
     return _Analysis(x, tokens, counts, ask, material, code_chars, n, social_only, is_followup)
@@ -583,6 +629,9 @@ def _analyse(text: str) -> _Analysis:
 
 _INTERROG_SET = frozenset(w for w, ks in _UNI.items() if _INTERROG_IDS in ks) | frozenset(
     " ".join((w,) + rest) for w, lst in _PHR.items() for rest, k in lst if k == _INTERROG_IDS)
+_NUMBER_WORDS = frozenset("""two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty
+    fifty sixty hundred thousand million half twice double triple quarter third thirds dozen dos tres cuatro cinco
+    deux trois quatre cinq zwei drei vier funf duas""".split())
 _YESNO_START = frozenset("""is are was were do does did can could would will should has have am isnt arent dont
     doesnt cant es est ist e pode puedo puedes kann""".split())
 
@@ -649,7 +698,24 @@ def _latent(a: _Analysis, model: dict[str, Any]) -> tuple[float, list[float]]:
     return z, contrib
 
 
-def _tier_and_score(z: float, thresholds: Sequence[float]) -> tuple[Complexity, float]:
+# Reasoning load: math to work out, code to write or fix, algorithms, numbered sub-problems. These are where
+# a small model falls behind a large one at the same tier, so inside a tier's band they order prompts
+# together with z (the band itself, i.e. the tier, comes from z alone).
+_REASONING = {"t_math": 1.0, "word_problem": 1.0, "math_symbols": 0.5, "n_numbers": 0.25, "code_algo": 1.0,
+              "code_ask": 0.7, "t_code": 0.7, "has_code": 0.5, "math_adv": 0.7, "math_basic": 0.3,
+              "proof_ask": 0.7, "parts": 0.5, "n_sentences": 0.3}
+_REASONING_IDX = [(_F[k], v) for k, v in _REASONING.items()]
+REASONING_BLEND = 0.5
+
+
+def reasoning_load(x: Sequence[float]) -> float:
+    """0..1: how much working-out (math, code, algorithms, sub-problems) the ask needs."""
+    raw = sum(x[i] * wt for i, wt in _REASONING_IDX)
+    return 1.0 - math.exp(-raw / 1.5)
+
+
+def _tier_and_score(z: float, thresholds: Sequence[float], reasoning: float = 0.0,
+                    blend: float = 0.0) -> tuple[Complexity, float]:
     k = 0
     while k < 4 and z >= thresholds[k]:
         k += 1
@@ -660,6 +726,8 @@ def _tier_and_score(z: float, thresholds: Sequence[float]) -> tuple[Complexity, 
         frac = 1.0 - math.exp(-(z - thresholds[3]) / width)
     else:
         frac = (z - thresholds[k - 1]) / (thresholds[k] - thresholds[k - 1])
+    frac = min(max(frac, 0.0), 1.0)
+    frac = (1 - blend) * frac + blend * reasoning
     frac = min(max(frac, 0.0), 0.9999)
     return TIERS[k], round(k / 5 + frac / 5, 6)
 
@@ -693,7 +761,11 @@ _PHRASE = {
     "domain_stakes": "personal situation in a specialist domain", "expert_word": "asks for expert depth",
     "req_len": "long output requested", "req_len_small": "short output requested",
     "len_words": "long, detailed request", "content_words": "long, detailed request",
-    "n_numbers": "many quantities", "big_numbers": "large-scale numbers", "money_pct": "money or percentages",
+    "n_numbers": "many quantities", "code_algo": "algorithmic code", "t_math": "math to solve",
+    "word_problem": "multi-step word problem", "proof_ask": "asks for a proof or derivation",
+    "parts": "several numbered parts",
+    "medium_cue": "explain, summarise, rewrite or a short piece", "complex_cue": "substantial task",
+    "expert_cue": "specialist depth or high stakes", "big_numbers": "large-scale numbers", "money_pct": "money or percentages",
     "paste_log": "long pasted material", "n_questions": "several questions", "personal": "personal situation",
     "domain_hits": "several specialist domains", "request": "direct request", "is_question": "a question",
     "refer": "refers to earlier content", "followup": "follow-up wording", "emoji": "emoji",
@@ -739,7 +811,8 @@ def _judge(text: str, model: dict[str, Any]) -> tuple[Verdict, _Analysis, float]
         return Verdict(Complexity.TRIVIAL, 0.0, ("empty message",)), _analyse(""), -1e9
     a = _analyse(text)
     z, contrib = _latent(a, model)
-    level, score = _tier_and_score(z, model["thresholds"])
+    level, score = _tier_and_score(z, model["thresholds"], reasoning_load(a.x),
+                                   model.get("reasoning_blend", REASONING_BLEND))
     if a.social_only and level.rank > 0:  # pleasantries with nothing to answer
         level, score = Complexity.TRIVIAL, _in_band(Complexity.TRIVIAL, 0.9)
     return Verdict(level, score, tuple(_reasons(a, contrib, level))), a, z

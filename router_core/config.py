@@ -171,6 +171,7 @@ class Config:
     demo_latency_scale: float
     price_overrides: Mapping[str, "PriceOverride"] = field(hash=False)  # "provider:model" or "provider:*"
     source: str  # path of the TOML
+    demo_forced: bool = False  # ROUTER_DEMO was set (on or off): no automatic decision
 
     def provider(self, name: str) -> ProviderSpec:
         try:
@@ -239,8 +240,9 @@ def validate_routing(data: Mapping[str, Any], providers: Mapping[str, ProviderSp
     return table
 
 
-def _check_routing(data: Any, providers: Mapping[str, ProviderSpec],
-                   where: str) -> tuple[RoutingTable | None, list[str]]:
+def _check_routing(data: Any, providers: Mapping[str, ProviderSpec], where: str,
+                   broken: frozenset[str] = frozenset()) -> tuple[RoutingTable | None, list[str]]:
+    """(table, problems); targets naming a provider in `broken` (already reported) add no problem."""
     problems: list[str] = []
     tiers: dict[Complexity, tuple[Target, ...]] = {}
     last_resort: Target | None = None
@@ -257,7 +259,8 @@ def _check_routing(data: Any, providers: Mapping[str, ProviderSpec],
             try:
                 last_resort = parse_target(value, providers)
             except ConfigError as exc:
-                problems.append(f"{where}.last_resort: {exc}")
+                if _provider_part(value) not in broken:
+                    problems.append(f"{where}.last_resort: {exc}")
             continue
         try:
             tier = Complexity(str(key).upper())
@@ -285,14 +288,20 @@ def _check_routing(data: Any, providers: Mapping[str, ProviderSpec],
             try:
                 targets.append(parse_target(item, providers))
             except ConfigError as exc:
-                problems.append(f"{where}.{key}[{i}]: {exc}")
+                if _provider_part(item) not in broken:
+                    problems.append(f"{where}.{key}[{i}]: {exc}")
         tiers[tier] = tuple(dict.fromkeys(targets))
     for tier in Complexity.tiers():
         if tier not in seen:
-            problems.append(f"{where}.{tier.value}: missing; add {tier.value} = [\"{_example_target(providers)}\", ...]")
+            example = _example_target(providers)
+            problems.append(f"{where}.{tier.value}: missing; add {tier.value} = [\"{example}\", ...]")
     if problems:
         return None, problems
     return RoutingTable({t: tiers[t] for t in Complexity.tiers()}, last_resort), []
+
+
+def _provider_part(text: Any) -> str:
+    return text.partition(":")[0].strip() if isinstance(text, str) else ""
 
 
 def _join_problems(problems: list[str]) -> str:
@@ -520,7 +529,8 @@ def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: _Checker
     )
 
 
-def _parse_prices(raw: Any, providers: Mapping[str, ProviderSpec], check: _Checker) -> dict[str, "PriceOverride"]:
+def _parse_prices(raw: Any, providers: Mapping[str, ProviderSpec], check: _Checker,
+                  broken: set[str]) -> dict[str, "PriceOverride"]:
     from .pricing import PriceOverride
 
     table = check.table(raw, "prices")
@@ -533,7 +543,8 @@ def _parse_prices(raw: Any, providers: Mapping[str, ProviderSpec], check: _Check
             continue
         spec = providers.get(provider)
         if spec is None:
-            check.add(where, f"unknown provider {provider!r}; known providers: {', '.join(providers)}")
+            if provider not in broken:
+                check.add(where, f"unknown provider {provider!r}; known providers: {', '.join(providers)}")
             continue
         if model != "*" and spec.has_model(model):
             model = spec.resolve_model(model)
@@ -580,6 +591,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     check.known_keys(data, ("router", "limits", "demo", "providers", "routing", "prices"), "(top level)")
 
     providers: dict[str, ProviderSpec] = {}
+    broken: set[str] = set()  # provider tables already reported as wrong
     providers_table = check.table(data.get("providers"), "providers")
     if not providers_table:
         check.add("providers", "no providers defined; add at least one table like [providers.local] "
@@ -591,6 +603,8 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
         spec = _parse_provider(name, raw, merged, check)
         if spec is not None:
             providers[name] = spec
+        else:
+            broken.add(name)
 
     router = check.table(data.get("router"), "router")
     check.known_keys(router, ("baseline", "cache_ttl_days", "database_url"), "router")
@@ -624,7 +638,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
         check.add("routing", "missing; add a [routing] table with TRIVIAL SIMPLE MEDIUM COMPLEX EXPERT lists "
                              "of \"provider:model\" and last_resort")
     else:
-        routing, routing_problems = _check_routing(routing_data, providers, "routing")
+        routing, routing_problems = _check_routing(routing_data, providers, "routing", frozenset(broken))
         check.problems.extend(routing_problems)
     raw_baseline = router.get("baseline")
     if raw_baseline is None:
@@ -634,14 +648,16 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
         try:
             baseline = parse_target(raw_baseline, providers)
         except ConfigError as exc:
-            check.add("router.baseline", str(exc))
-    price_overrides = _parse_prices(data.get("prices"), providers, check)
+            if _provider_part(raw_baseline) not in broken:
+                check.add("router.baseline", str(exc))
+    price_overrides = _parse_prices(data.get("prices"), providers, check, broken)
     demo = _demo_flag(merged, providers, check)
     check.fail_if_any()
     assert routing is not None and baseline is not None
     return Config(
         providers=providers, routing=routing, baseline=baseline, cache_ttl_s=ttl_days * 86400.0,
         database_url=database_url, limits=limits, demo=demo, demo_failure_rate=failure_rate,
+        demo_forced=bool(merged.get("ROUTER_DEMO", "").strip()),
         demo_latency_scale=latency_scale, price_overrides=price_overrides, source=source,
     )
 

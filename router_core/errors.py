@@ -78,7 +78,7 @@ def register_secret(value: str | None) -> None:
 
 def redact(text: str) -> str:
     """Mask registered secrets and anything shaped like an API key."""
-    for secret in _KNOWN_SECRETS:
+    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):  # longest first: keys may share a prefix
         if secret in text:
             text = text.replace(secret, "[redacted]")
     for pattern in _SECRET_PATTERNS:

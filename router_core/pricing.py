@@ -322,6 +322,12 @@ class PriceBook:
         return _genai_rates(found[0], found[1], time.time())
 
     # -- API ---------------------------------------------------------------------------------------------
+    def warm(self) -> None:
+        """Load genai-prices' data and compile every configured model now (~150 ms once), not on a request."""
+        for name, spec in self.providers.items():
+            for m in spec.models:
+                self._rates(name, m.id)
+
     def cost(self, provider: str, model: str, usage: Usage) -> float | None:
         """USD for this usage on this model now; None when the model is unpriced (never a silent 0)."""
         rates = self._rates(provider, model)

@@ -103,6 +103,7 @@ class Router:
         self.rng = rng or random.Random()
         self.breaker = CircuitBreaker(config.limits.cooldown_failures, config.limits.cooldown_s, clock)
         self.prices = PriceBook(config.price_overrides, config.providers)
+        self.prices.warm()
         self.cache = ResponseCache(self.store, config.cache_ttl_s, wall_clock)
         self.policy = Policy(config.routing, "default (router.toml)", self.why_unavailable)
         self._policy_version: str | None = None
@@ -114,7 +115,10 @@ class Router:
     @classmethod
     def from_env(cls, path: str | None = None, **kwargs: Any) -> "Router":
         """Build from the config file, `.env`, the environment and DATABASE_URL (see the design note)."""
-        return cls(load_config(path), **kwargs)
+        config = load_config(path)
+        if config.demo and not config.demo_forced and ollama_reachable(config):
+            config = replace(config, demo=False)  # a running Ollama is a real free tier: no simulation
+        return cls(config, **kwargs)
 
     # ---- availability and policy ---------------------------------------------------------
     def why_unavailable(self, name: str) -> str | None:
@@ -540,19 +544,26 @@ async def _close_all(providers: Any) -> None:
 
 def build_providers(config: Config) -> dict[str, Provider]:
     """One adapter per configured provider; in demo mode the cloud vendors answer from the demo transport."""
-    from .providers.demo import DEMO_KEY, demo_transport
+    from .providers.demo import create_demo_provider
 
     providers: dict[str, Provider] = {}
     for spec in config.providers.values():
-        simulate = config.demo and spec.kind != "llamacpp"
-        if not simulate and not spec.configured:
-            continue
-        options: dict[str, Any] = dict(spec.options)
-        if simulate:
-            options["transport"] = demo_transport(spec.kind, failure_rate=config.demo_failure_rate,
-                                                  latency_scale=config.demo_latency_scale)
-        provider = create_provider(spec.kind, name=spec.name, base_url=spec.base_url,
-                                   api_key=DEMO_KEY if simulate else spec.api_key, timeout=spec.timeout_s, **options)
-        provider.simulated = simulate
-        providers[spec.name] = provider
+        if config.demo and spec.kind != "llamacpp":
+            providers[spec.name] = create_demo_provider(
+                spec.kind, name=spec.name, failure_rate=config.demo_failure_rate,
+                latency_scale=config.demo_latency_scale, models=spec.model_ids, timeout=spec.timeout_s)
+        elif spec.configured:
+            providers[spec.name] = create_provider(spec.kind, name=spec.name, base_url=spec.base_url,
+                                                   api_key=spec.api_key, timeout=spec.timeout_s, **spec.options)
     return providers
+
+
+def ollama_reachable(config: Config, timeout_s: float = 0.3) -> bool:
+    """Whether a configured Ollama answers at all (one quick GET of /api/version; no tokens)."""
+    for spec in config.providers.values():
+        if spec.kind == "ollama":
+            try:
+                return httpx.get(f"{spec.base_url or 'http://localhost:11434'}/api/version", timeout=timeout_s).is_success
+            except httpx.HTTPError:
+                return False
+    return False

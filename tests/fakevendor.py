@@ -80,6 +80,7 @@ class FakeVendor:
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
         class QuietServer(ThreadingHTTPServer):
+            request_queue_size = 512  # bursts of hundreds of concurrent connections
             def handle_error(self, request: Any, client_address: Any) -> None:
                 pass  # clients that drop connections on purpose are part of the tests
 

@@ -230,7 +230,8 @@ def test_blank_and_oversized_prompts_are_refused_with_nothing_sent(router, cheap
     assert not cheap.requests and not premium.requests
 
 
-def test_two_hundred_concurrent_requests_are_all_logged_once(router, cheap, tmp_path):
+def test_two_hundred_concurrent_requests_are_all_logged_once(tmp_path, cheap, premium):
+    router = make_router(tmp_path, cheap.url, premium.url)  # real clock: concurrent sleeps must not add up
     cheap.default(json=openai_ok())
 
     async def burst():
@@ -242,6 +243,7 @@ def test_two_hundred_concurrent_requests_are_all_logged_once(router, cheap, tmp_
     logged = rows(tmp_path)
     assert len(logged) == 200
     assert sorted(r["prompt"] for r in logged) == sorted(f"What is {i} plus {i}?" for i in range(200))
+    router.close()
 
 
 def test_answer_is_returned_and_the_failure_reported_when_logging_fails(router, cheap, tmp_path):

@@ -1,0 +1,336 @@
+"""What-if replay: a prompt set through a routing policy -> tier distribution and projected cost vs baseline.
+
+    from router_core.replay import load_prompts, classify_prompts, project, compare
+    prompts = load_prompts(open("data/sample_prompts.jsonl", "rb").read(), "sample_prompts.jsonl")
+    judged = classify_prompts(prompts)                     # classify once, project under many policies
+    a = project(judged, router.policy, router.prices, router.config.baseline)
+    b = project(judged, Policy.from_dict(data, router.config.providers, "cheap"), router.prices, baseline)
+    compare([a, b])                                        # one row per policy, side by side
+
+Nothing is sent to any provider. The projection is an estimate, and says so:
+- prompt tokens are *estimated* from the text (about 4 characters a token plus a few for the chat
+  framing; real tokenizers differ by roughly ±20 %, more for code and non-English text);
+- answer lengths are an assumed number of output tokens per tier (`DEFAULT_OUTPUT_TOKENS`, adjustable);
+- each prompt is priced on the first candidate of its tier (optionally the first *available* one),
+  i.e. as if that call succeeded: retries, fallbacks and cache hits are not modelled.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import complexity
+from .config import REPO_ROOT, Target
+from .errors import RouterError
+from .policy import Policy
+from .pricing import PriceBook
+from .types import Complexity, Usage
+
+SAMPLE_PROMPTS_PATH = REPO_ROOT / "data" / "sample_prompts.jsonl"
+MAX_PROMPTS = 20_000
+MAX_PROMPT_CHARS = 200_000
+CHARS_PER_TOKEN = 4.0
+FRAMING_TOKENS = 4
+TOKEN_ESTIMATE_NOTE = ("Prompt tokens are estimated from the text (about 4 characters a token plus a few for the "
+                       "chat framing; real tokenizers differ by roughly ±20 %). Answer lengths are an assumed "
+                       "number of output tokens per tier. Each prompt is priced on the first candidate of its "
+                       "tier as if that call succeeded: retries, fallbacks and cache hits are not modelled.")
+
+# Assumed answer length (output tokens) per tier: a pleasantry, a short fact, a paragraph or a few
+# steps, a multi-part answer or a page of code, a long specialist answer.
+DEFAULT_OUTPUT_TOKENS: dict[Complexity, int] = {
+    Complexity.TRIVIAL: 25,
+    Complexity.SIMPLE: 80,
+    Complexity.MEDIUM: 350,
+    Complexity.COMPLEX: 900,
+    Complexity.EXPERT: 1500,
+}
+
+ACCEPTED_EXTENSIONS = (".csv", ".jsonl", ".ndjson")
+
+
+class ReplayInputError(RouterError, ValueError):
+    """A prompt set could not be read; the message says what was found and what to provide."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading a prompt set
+# --------------------------------------------------------------------------------------------------
+
+
+def _decode(content: bytes | str, filename: str) -> str:
+    if isinstance(content, str):
+        return content
+    if b"\x00" in content[:4096]:
+        raise ReplayInputError(f"{filename} looks like a binary file, not CSV or JSONL text. "
+                               "Export the prompts as CSV (with a 'prompt' column) or JSONL "
+                               "(one {\"prompt\": \"...\"} object per line).")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReplayInputError(f"{filename} is not UTF-8 text (byte {exc.start} cannot be decoded). "
+                               "Save it as UTF-8 CSV or JSONL and upload it again.") from None
+
+
+def _find_prompt_key(keys: Iterable[Any]) -> str | None:
+    for key in keys:
+        if isinstance(key, str) and key.strip().lower() == "prompt":
+            return key
+    return None
+
+
+def _shown(names: Sequence[Any], limit: int = 8) -> str:
+    names = [str(n) for n in names]
+    text = ", ".join(repr(n) for n in names[:limit])
+    return text + (f" and {len(names) - limit} more" if len(names) > limit else "") if names else "none"
+
+
+def _load_csv(text: str, filename: str) -> list[str]:
+    try:
+        reader = csv.reader(io.StringIO(text))
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ReplayInputError(f"{filename} is not valid CSV: {exc}.") from None
+    if header is None or not any(h.strip() for h in header):
+        raise ReplayInputError(f"{filename} is empty: expected a header row with a 'prompt' column, "
+                               "then one prompt per row.")
+    key = _find_prompt_key(header)
+    if key is None:
+        raise ReplayInputError(f"{filename} has no 'prompt' column; found columns: {_shown(header)}. "
+                               "Rename the column that holds the prompts to 'prompt'.")
+    index = header.index(key)
+    prompts: list[str] = []
+    try:
+        for row in reader:
+            if index < len(row):
+                prompts.append(row[index])
+    except csv.Error as exc:
+        raise ReplayInputError(f"{filename} is not valid CSV near line {reader.line_num}: {exc}.") from None
+    return prompts
+
+
+def _load_jsonl(text: str, filename: str) -> list[str]:
+    prompts: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ReplayInputError(f"{filename} line {number} is not valid JSON ({exc.msg} at column "
+                                   f"{exc.colno}). Each line must be one object like "
+                                   "{\"prompt\": \"...\"}.") from None
+        if not isinstance(obj, dict):
+            raise ReplayInputError(f"{filename} line {number} is a JSON {type(obj).__name__}, not an object. "
+                                   "Each line must be one object like {\"prompt\": \"...\"}.")
+        key = _find_prompt_key(obj)
+        if key is None:
+            raise ReplayInputError(f"{filename} line {number} has no 'prompt' key; found keys: "
+                                   f"{_shown(list(obj))}. Each line needs {{\"prompt\": \"...\"}}.")
+        value = obj[key]
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise ReplayInputError(f"{filename} line {number}: 'prompt' is a {type(value).__name__}, "
+                                   "expected text.")
+        prompts.append(value)
+    return prompts
+
+
+def load_prompts(content: bytes | str, filename: str) -> list[str]:
+    """Prompts from an uploaded CSV (a 'prompt' column) or JSONL file (one {"prompt": ...} per line).
+
+    Blank prompts are skipped. Raises ReplayInputError naming what was found (the extension, the
+    columns or keys, the line) and what to provide instead.
+    """
+    name = Path(filename or "upload").name or "upload"
+    suffix = Path(name).suffix.lower()
+    if suffix not in ACCEPTED_EXTENSIONS:
+        found = f"a {suffix} file" if suffix else "a file without an extension"
+        raise ReplayInputError(f"{name} is {found}; upload a .csv file with a 'prompt' column or a .jsonl "
+                               "file with one {\"prompt\": \"...\"} object per line.")
+    text = _decode(content, name)
+    prompts = _load_csv(text, name) if suffix == ".csv" else _load_jsonl(text, name)
+    prompts = [p.strip() for p in prompts if isinstance(p, str) and p.strip()]
+    if not prompts:
+        raise ReplayInputError(f"{name} has no prompts: every 'prompt' value is empty.")
+    if len(prompts) > MAX_PROMPTS:
+        raise ReplayInputError(f"{name} has {len(prompts):,} prompts; a replay takes at most {MAX_PROMPTS:,}. "
+                               "Upload a sample of your traffic instead.")
+    too_long = next((i for i, p in enumerate(prompts) if len(p) > MAX_PROMPT_CHARS), None)
+    if too_long is not None:
+        raise ReplayInputError(f"{name}: prompt {too_long + 1} has {len(prompts[too_long]):,} characters, "
+                               f"more than the {MAX_PROMPT_CHARS:,} the router accepts.")
+    return prompts
+
+
+def load_sample_prompts(path: Path | None = None) -> list[str]:
+    """The prompt set shipped in data/sample_prompts.jsonl."""
+    path = Path(path or SAMPLE_PROMPTS_PATH)
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        raise ReplayInputError(f"the sample prompt set {path} is missing; upload a prompt set instead.") from None
+    return load_prompts(content, path.name)
+
+
+# --------------------------------------------------------------------------------------------------
+# Classify once, project under any policy
+# --------------------------------------------------------------------------------------------------
+
+
+def estimate_tokens(text: str) -> int:
+    """A cheap prompt-token estimate (about 4 characters a token + chat framing). See TOKEN_ESTIMATE_NOTE."""
+    return int(math.ceil(len(text) / CHARS_PER_TOKEN)) + FRAMING_TOKENS
+
+
+@dataclass(frozen=True)
+class JudgedPrompt:
+    text: str
+    tier: Complexity
+    score: float
+    input_tokens: int
+
+
+def classify_prompts(prompts: Sequence[str], *, classify: Callable[[str], Any] = complexity.classify,
+                     progress: Callable[[int, int], None] | None = None) -> list[JudgedPrompt]:
+    """Judge every prompt once (no network). `progress(done, total)` is called every few prompts."""
+    judged: list[JudgedPrompt] = []
+    total = len(prompts)
+    step = max(1, total // 50)
+    for i, text in enumerate(prompts, start=1):
+        verdict = classify(text)
+        judged.append(JudgedPrompt(text, verdict.level, float(verdict.score), estimate_tokens(text)))
+        if progress is not None and (i % step == 0 or i == total):
+            progress(i, total)
+    return judged
+
+
+@dataclass
+class Projection:
+    """One policy's projected routing of a prompt set. Costs in USD; None totals mean "nothing priced"."""
+
+    name: str
+    rows: pd.DataFrame  # prompt, tier, score, target, input_tokens, output_tokens, cost_usd, baseline_cost_usd
+    by_tier: pd.DataFrame  # tier, prompts, share, targets, cost_usd, baseline_cost_usd
+    cost_usd: float
+    baseline_cost_usd: float
+    baseline: str
+    unpriced: int  # prompts whose target (or the baseline) has no price: left out of both totals
+    unrouted: int  # prompts with no candidate at all (every candidate unavailable)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def prompts(self) -> int:
+        return len(self.rows)
+
+    @property
+    def saved_usd(self) -> float:
+        return self.baseline_cost_usd - self.cost_usd
+
+    @property
+    def saved_pct(self) -> float | None:
+        return None if self.baseline_cost_usd <= 0 else 100.0 * self.saved_usd / self.baseline_cost_usd
+
+    def tier_counts(self) -> dict[str, int]:
+        return {t.value: int((self.rows["tier"] == t.value).sum()) for t in Complexity.tiers()}
+
+
+def _pick(policy: Policy, level: Complexity,
+          why_unavailable: Callable[[str], str | None] | None) -> Target | None:
+    targets = policy.targets(level)
+    if why_unavailable is not None:
+        targets = tuple(t for t in targets if why_unavailable(t.provider) is None)
+    return targets[0] if targets else None
+
+
+def project(judged: Sequence[JudgedPrompt], policy: Policy, prices: PriceBook, baseline: Target, *,
+            name: str | None = None, output_tokens: Mapping[Complexity, int] | None = None,
+            why_unavailable: Callable[[str], str | None] | None = None) -> Projection:
+    """Price each judged prompt on its tier's first candidate under `policy` (the first one that
+    `why_unavailable` allows, when given) and on the baseline model, with estimated usage."""
+    out_tokens = dict(DEFAULT_OUTPUT_TOKENS)
+    out_tokens.update({Complexity(k): int(v) for k, v in (output_tokens or {}).items()})
+    picks = {t: _pick(policy, t, why_unavailable) for t in Complexity.tiers()}
+    records: list[dict[str, Any]] = []
+    unit_cache: dict[tuple[str, str, int, int], float | None] = {}
+
+    def price(target: Target, inp: int, out: int) -> float | None:
+        key = (target.provider, target.model, inp, out)
+        if key not in unit_cache:
+            unit_cache[key] = prices.cost(target.provider, target.model, Usage(inp, out))
+        return unit_cache[key]
+
+    for p in judged:
+        level = Complexity.TRIVIAL if p.tier is Complexity.CACHED else p.tier
+        target = picks[level]
+        out = out_tokens[level]
+        cost = price(target, p.input_tokens, out) if target is not None else None
+        base = price(baseline, p.input_tokens, out)
+        records.append({"prompt": p.text, "tier": level.value, "score": round(p.score, 3),
+                        "target": str(target) if target else "(no candidate)", "input_tokens": p.input_tokens,
+                        "output_tokens": out, "cost_usd": cost, "baseline_cost_usd": base})
+    rows = pd.DataFrame.from_records(records, columns=["prompt", "tier", "score", "target", "input_tokens",
+                                                       "output_tokens", "cost_usd", "baseline_cost_usd"])
+    rows["cost_usd"] = rows["cost_usd"].astype("float64")
+    rows["baseline_cost_usd"] = rows["baseline_cost_usd"].astype("float64")
+    routed = rows["target"] != "(no candidate)"
+    priced = routed & rows["cost_usd"].notna() & rows["baseline_cost_usd"].notna()
+    total = float(rows.loc[priced, "cost_usd"].sum())
+    base_total = float(rows.loc[priced, "baseline_cost_usd"].sum())
+
+    tiers = []
+    n = max(1, len(rows))
+    for t in Complexity.tiers():
+        mask = rows["tier"] == t.value
+        count = int(mask.sum())
+        tiers.append({"tier": t.value, "prompts": count, "share": count / n,
+                      "target": str(picks[t]) if picks[t] else "(no candidate)",
+                      "output_tokens": out_tokens[t],
+                      "cost_usd": float(rows.loc[mask & priced, "cost_usd"].sum()),
+                      "baseline_cost_usd": float(rows.loc[mask & priced, "baseline_cost_usd"].sum())})
+    by_tier = pd.DataFrame(tiers)
+
+    unpriced = int((routed & ~priced).sum())
+    unrouted = int((~routed).sum())
+    notes = [TOKEN_ESTIMATE_NOTE]
+    if unpriced:
+        missing = sorted(set(rows.loc[routed & rows["cost_usd"].isna(), "target"]))
+        what = ", ".join(missing) if missing else f"the baseline {baseline}"
+        notes.append(f"{unpriced} prompt(s) routed to an unpriced model ({what}) are left out of both totals; "
+                     "add a [prices] override for it in router.toml.")
+    if unrouted:
+        notes.append(f"{unrouted} prompt(s) have no available candidate in their tier and are left out.")
+    return Projection(name or policy.name, rows, by_tier, total, base_total, str(baseline), unpriced, unrouted,
+                      notes)
+
+
+def replay(prompts: Sequence[str], policy: Policy, prices: PriceBook, baseline: Target, **kwargs: Any) -> Projection:
+    """classify_prompts + project, for one policy."""
+    return project(classify_prompts(prompts), policy, prices, baseline, **kwargs)
+
+
+def compare(projections: Sequence[Projection]) -> pd.DataFrame:
+    """Side by side: one row per policy with the prompt count, tier counts, projected cost, baseline and savings."""
+    rows = []
+    for p in projections:
+        row: dict[str, Any] = {"policy": p.name, "prompts": p.prompts}
+        row.update(p.tier_counts())
+        row.update({"projected_cost_usd": p.cost_usd, "baseline_cost_usd": p.baseline_cost_usd,
+                    "saved_usd": p.saved_usd, "saved_pct": p.saved_pct, "unpriced": p.unpriced})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+__all__ = ["load_prompts", "load_sample_prompts", "classify_prompts", "project", "replay", "compare",
+           "estimate_tokens", "JudgedPrompt", "Projection", "ReplayInputError", "DEFAULT_OUTPUT_TOKENS",
+           "TOKEN_ESTIMATE_NOTE", "SAMPLE_PROMPTS_PATH", "MAX_PROMPTS"]

@@ -1,0 +1,131 @@
+"""Shared fixtures for the Streamlit app tests (AppTest, and the browser test's server).
+
+    from appkit import app_env, app, ROOT          # noqa: F401  (fixtures are used by name)
+
+    def test_something(app, app_env):
+        app.run()                                  # Playground (the default page)
+        app.switch_page("pages/compare.py").run()  # any page; path relative to app.py
+        app_env.store.list_comparisons()           # the test's own database
+
+Each test gets an isolated copy of data/router.toml in tmp_path ([demo] failure_rate = 0 and
+latency_scale = 0, so simulated answers are instant and deterministic), its own SQLite file, demo mode
+forced on, and empty Streamlit caches. The local model is pointed at a missing file by default, so the
+TRIVIAL/SIMPLE tiers fall to the (simulated) next candidate instead of loading a real model; pass
+`local_model=True` to `write_config` to keep the real one.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+APP = ROOT / "app.py"
+TIMEOUT = 30  # AppTest's default is 3 s; a cold first run can take longer on a busy machine
+
+
+def write_config(dest_dir: Path, *, failure_rate: float = 0.0, latency_scale: float = 0.0,
+                 local_model: bool = False) -> Path:
+    """A copy of data/router.toml with the [demo] values replaced (and the local model optionally missing)."""
+    text = (ROOT / "data" / "router.toml").read_text(encoding="utf-8")
+    text, n1 = re.subn(r"(?m)^failure_rate\s*=.*$", f"failure_rate = {failure_rate}", text)
+    text, n2 = re.subn(r"(?m)^latency_scale\s*=.*$", f"latency_scale = {latency_scale}", text)
+    assert n1 == 1 and n2 == 1, "data/router.toml no longer has a [demo] table with both settings"
+    if not local_model:
+        missing = (dest_dir / "no-model" / "SmolLM2-135M-Instruct.Q4_1.gguf").as_posix()
+        text, n3 = re.subn(r'(?m)^model_path\s*=.*$', f'model_path = "{missing}"', text)
+        assert n3 == 1, "data/router.toml no longer sets [providers.local.options] model_path"
+    path = dest_dir / "router.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def clear_streamlit_caches() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@dataclass
+class AppEnv:
+    """What a test may want to inspect: where the config and database are, and the store itself."""
+
+    tmp_path: Path
+    config_path: Path
+    database_url: str
+    _store: Any = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"ROUTER_CONFIG": str(self.config_path), "DATABASE_URL": self.database_url, "ROUTER_DEMO": "1"}
+
+    @property
+    def store(self):
+        """A Store on the test's database (the app's Router uses the same file)."""
+        if self._store is None:
+            from router_core.store import Store
+
+            self._store = Store(self.database_url)
+        return self._store
+
+    def count(self, table: str) -> int:
+        import sqlalchemy as sa
+
+        with self.store.engine.connect() as conn:
+            return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar() or 0)
+
+
+@pytest.fixture
+def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]:
+    """Isolated config + SQLite + demo mode for one test; Streamlit caches cleared before and after."""
+    config = write_config(tmp_path)
+    env = AppEnv(tmp_path, config, f"sqlite:///{tmp_path / 'app.db'}")
+    for name, value in env.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ROUTER_DOTENV", str(tmp_path / "no.env"))  # never the developer's .env
+    monkeypatch.chdir(ROOT)
+    clear_streamlit_caches()
+    yield env
+    clear_streamlit_caches()
+    if env._store is not None:
+        env._store.close()
+
+
+@pytest.fixture
+def app(app_env: AppEnv):
+    """An AppTest of app.py (not run yet) over the isolated environment."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+
+
+# ---------------------------------------------------------------------------------------- helpers
+def walk(node: Any) -> Iterator[Any]:
+    """Every element and block of an AppTest tree (depth first)."""
+    yield node
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        for child in children.values():
+            yield from walk(child)
+
+
+def rendered_text(at: Any) -> str:
+    """Everything the app sent to the browser for this run, as text (element protos, main and sidebar)."""
+    return "\n".join(str(getattr(node, "proto", "")) for node in walk(at._tree))
+
+
+def texts(elements: Any) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+def assert_no_exception(at: Any) -> None:
+    assert not at.exception, [e.value for e in at.exception]

@@ -1,0 +1,169 @@
+"""The real thing: `streamlit run app.py` in demo mode, driven by Chromium through Playwright.
+
+Chats twice on the Playground, runs a comparison, a health check, opens all seven pages, checks that no
+page shows an exception, and saves full-page screenshots to artifacts/screenshots/ (git-ignored).
+Needs Debian's chromium at /usr/bin/chromium; skipped when it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from appkit import ROOT, write_config
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = ROOT / "artifacts" / "screenshots"
+PAGES = ["Playground", "Compare", "Health", "Savings", "Routing", "Logs", "Settings"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium at /usr/bin/chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("browser")
+    env = {k: v for k, v in os.environ.items()
+           if not k.endswith(("_API_KEY", "_BASE_URL")) and k not in ("OLLAMA_HOST", "APP_PASSWORD")}
+    env.update(ROUTER_CONFIG=str(write_config(tmp)), DATABASE_URL=f"sqlite:///{tmp / 'app.db'}", ROUTER_DEMO="1",
+               ROUTER_DOTENV=str(tmp / "no.env"))
+    port = free_port()
+    log = open(tmp / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
+         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("streamlit did not start:\n" + (tmp / "streamlit.log").read_text())
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        server_log = (tmp / "streamlit.log").read_text()
+        assert "Traceback" not in server_log, server_log
+
+
+def settle(page) -> None:
+    """Wait until the script run is over (the running indicator is gone) and the page has painted."""
+    from playwright.sync_api import expect
+
+    page.wait_for_timeout(400)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)
+    page.wait_for_timeout(300)
+
+
+def no_exception(page, where: str) -> None:
+    count = page.get_by_test_id("stException").count()
+    assert count == 0, f"{where}: {page.get_by_test_id('stException').first.inner_text()}"
+
+
+def not_wider_than_viewport(page, where: str) -> None:
+    scroll = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollWidth "
+                           "|| document.documentElement.scrollWidth")
+    width = page.viewport_size["width"]
+    assert scroll <= width, f"{where}: content is {scroll}px wide at a {width}px window"
+
+
+def shoot(page, name: str) -> None:
+    """A full-page screenshot. Streamlit scrolls inside its main container, so grow the window to the
+    content's height for the shot (the width stays at 1280 px), then put it back."""
+    height = page.evaluate("""() => {
+        const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+        const side = document.querySelector('[data-testid="stSidebarContent"]');
+        document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"]')
+            .forEach(e => e.scrollTo(0, 0));
+        return Math.max(main ? main.scrollHeight + 160 : 0, side ? side.scrollHeight : 0);
+    }""")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height), 8000))})
+    page.wait_for_timeout(500)
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+    page.set_viewport_size(size)
+
+
+def chat(page, prompt: str, expect_tier: str, expect_provider: str):
+    from playwright.sync_api import expect
+
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(prompt)
+    box.press("Enter")
+    answer = page.get_by_test_id("stChatMessage").last
+    line = answer.get_by_test_id("stCaptionContainer").last
+    expect(line).to_contain_text(expect_tier, timeout=30_000)
+    for part in (expect_provider, "$", " ms", "in /", "saved", "simulated"):
+        expect(line).to_contain_text(part)
+    return answer
+
+
+def test_app_in_a_real_browser(app_url):
+    from playwright.sync_api import expect, sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(app_url)
+        expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=30_000)
+        settle(page)
+        no_exception(page, "Playground (empty)")
+        expect(page.get_by_text("Demo mode").first).to_be_visible()
+        shoot(page, "playground-empty")
+
+        # Two chats: an easy one and a hard one, each with the metadata line.
+        chat(page, "Hi", "TRIVIAL", "ollama")
+        answer = chat(page, "Write a detailed analysis comparing React and Vue.js for enterprise applications",
+                      "COMPLEX", "openai")
+        settle(page)
+        answer.get_by_text("Why this route").click()
+        expect(answer.get_by_text("Candidates, in order")).to_be_visible()
+        expect(page.get_by_test_id("stChatMessage")).to_have_count(4)
+        no_exception(page, "Playground")
+        not_wider_than_viewport(page, "Playground")
+        shoot(page, "playground")
+
+        for title in PAGES[1:]:
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+            expect(page.get_by_role("heading", level=1).first).to_contain_text(title, timeout=30_000)
+            settle(page)
+            if title == "Compare":
+                page.get_by_label("Prompt", exact=True).fill("Can you explain how photosynthesis works?")
+                page.get_by_role("button", name="Compare").click()
+                expect(page.get_by_text("Which answer is best?")).to_be_visible(timeout=30_000)
+                expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=30_000)
+                settle(page)
+            elif title == "Health":
+                page.get_by_role("button", name="Check now").click()
+                expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=30_000)
+                settle(page)
+            no_exception(page, title)
+            not_wider_than_viewport(page, title)
+            shoot(page, title.lower())
+        browser.close()
