@@ -18,6 +18,11 @@ from pages.shared import (demo_banner, duration, error_text, md_escape, money, r
                           shorten, tier_badge)
 from router_core import Complexity
 
+def code(text) -> str:
+    """Inline code for st.markdown (Markdown escapes do not apply inside backticks, so none are added)."""
+    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
+
+
 PERIODS = {"Last hour": timedelta(hours=1), "Last 24 hours": timedelta(days=1), "Last 7 days": timedelta(days=7),
            "Last 30 days": timedelta(days=30), "All time": None, "Custom range": "custom"}
 PAGE_SIZES = [25, 50, 100, 200]
@@ -133,7 +138,7 @@ def _detail(router, row: dict[str, Any]) -> None:
     who = [f"**{md_escape(row.get('provider') or '–')}** · {md_escape(row.get('model') or '–')}"]
     for label, key in (("org", "org"), ("agent", "agent"), ("session", "session_id")):
         if row.get(key):
-            who.append(f"{label} `{md_escape(row[key])}`")
+            who.append(f"{label} {code(row[key])}")
     st.markdown(" · ".join(who))
 
     cost, base = row.get("cost_usd"), row.get("baseline_cost_usd")

@@ -178,7 +178,7 @@ def send(prompt: str) -> None:
 # --------------------------------------------------------------------------------------------- page
 head, button = st.columns([6, 1], vertical_alignment="bottom")
 head.title("💬 Playground")
-button.button("🆕 New chat", on_click=new_chat, width="stretch", disabled=not state["pg_messages"])
+button.button("🆕 New chat", on_click=new_chat, width="stretch", help="Clear this conversation and start over.")
 st.caption("Each message goes to the cheapest provider trusted with its complexity tier, falls back when one "
            "fails, and is priced against the baseline "
            f"**{md_escape(router.config.baseline)}**.")

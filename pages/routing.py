@@ -24,6 +24,11 @@ from router_core.errors import ConfigError, RouterError
 from router_core.policy import Policy
 from router_core.types import Usage
 
+def code(text) -> str:
+    """Inline code for st.markdown (Markdown escapes do not apply inside backticks, so none are added)."""
+    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
+
+
 TIERS = [t.value for t in Complexity.tiers()]
 LAST_RESORT = "last resort"
 DEFAULT_NAME = "default (router.toml)"
@@ -128,8 +133,8 @@ def _unit_price(router, target: str) -> str:
 def policy_tab(router) -> None:
     store = router.store
     providers = router.config.providers
-    st.markdown(f"**Active policy:** `{md_escape(router.policy.name)}` · **Baseline:** "
-                f"`{md_escape(router.config.baseline)}`")
+    st.markdown(f"**Active policy:** {code(router.policy.name)} · **Baseline:** "
+                f"{code(router.config.baseline)}")
     st.caption("Each request is classified into a tier and sent to the first *available* candidate of that "
                "tier, cheapest first; the next one is tried when it fails, then the last resort. The baseline "
                "(the premium model savings are measured against) is set in router.toml `[router] baseline`; "
@@ -244,7 +249,7 @@ def explain_tab(router) -> None:
         return
     level = verdict.level
     st.markdown(f"**Tier** {tier_badge(level)} · **score** {verdict.score:.2f} · **policy** "
-                f"`{md_escape(router.policy.name)}`")
+                f"{code(router.policy.name)}")
     reasons = ", ".join(md_escape(r) for r in verdict.reasons) or "no particular signal"
     st.markdown(f"**Reasons:** {reasons}")
     inp = replay.estimate_tokens(prompt)
@@ -382,7 +387,7 @@ def replay_tab(router) -> None:
         return
     projections: list[replay.Projection] = result["projections"]
     st.markdown(f"#### Replay of **{md_escape(result['set'])}** ({result['prompts']:,} prompts) against "
-                f"`{md_escape(projections[0].baseline)}`")
+                f"{code(projections[0].baseline)}")
     table = replay.compare(projections)
     shown = pd.DataFrame({
         "policy": table["policy"], "prompts": table["prompts"],
@@ -442,7 +447,7 @@ def quality_tab(router) -> None:
         return
     data_dir = Path(getattr(routing_eval, "DEFAULT_DATA", ROUTELLM_DIR))
     if not data_dir.is_dir():
-        st.info(f"**No benchmark data found** at `{md_escape(data_dir)}`. Put RouteLLM's per-prompt files "
+        st.info(f"**No benchmark data found** at {code(data_dir)}. Put RouteLLM's per-prompt files "
                 "(MT-Bench judgements, GSM8K and MMLU responses, the contaminated-prompt lists) there to see the "
                 "cost–quality curve, or run `python -m router_core eval-routing` once they are in place.",
                 icon="📂")
@@ -458,7 +463,7 @@ def quality_tab(router) -> None:
                 st.session_state["rq_results"] = _evaluate(str(data_dir), stamp)
                 st.session_state["rq_seconds"] = _time.perf_counter() - started
         except Exception as exc:  # noqa: BLE001
-            st.error(f"The evaluation failed: {error_text(exc)}. Check the files in `{md_escape(data_dir)}`.")
+            st.error(f"The evaluation failed: {error_text(exc)}. Check the files in {code(data_dir)}.")
             return
     results = st.session_state["rq_results"]
     st.plotly_chart(routing_eval.curve_figure(results), key="rq_chart")

@@ -48,6 +48,7 @@ IX_COMPLEXITY = "ix_interaction_logs_complexity_ts"
 IX_PROVIDER_MODEL = "ix_interaction_logs_provider_model_ts"
 IX_LATENCY = "ix_interaction_logs_latency"
 IX_PROVIDER_LATENCY = "ix_interaction_logs_provider_latency"
+WALK_THRESHOLD = 100_000  # latency_by_provider on SQLite: sort up to this many rows, walk the index beyond
 
 
 # --------------------------------------------------------------------------------------------------
@@ -146,6 +147,53 @@ def _rank_offset(n: int, pct: int) -> int:
 def _check_bucket(bucket: str) -> None:
     if bucket not in BUCKETS:
         raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}, not {bucket!r}")
+
+
+# --------------------------------------------------------------------------------------------------
+# GROUP BY without a sort on SQLite: find the groups with index seeks, aggregate each with a range seek
+# --------------------------------------------------------------------------------------------------
+
+
+def _distinct(conn: sa.Connection, t: TableClause, column: str, where: list[sa.ColumnElement]) -> list[Any]:
+    """Distinct values of `column` (NULL included if present) by a loose index scan: one seek per value
+    on an index whose leading columns are the `where` equalities followed by `column`."""
+    col = t.c[column]
+    values: list[Any] = []
+    value = conn.execute(sa.select(sa.func.min(col)).where(*where)).scalar()
+    while value is not None:
+        values.append(value)
+        value = conn.execute(sa.select(sa.func.min(col)).where(*where, col > value)).scalar()
+    if conn.execute(sa.select(sa.literal(1)).where(*where, col.is_(None)).limit(1)).first() is not None:
+        values.append(None)
+    return values
+
+
+def _eq(col: sa.ColumnElement, value: Any) -> sa.ColumnElement:
+    return col.is_(None) if value is None else col == value
+
+
+def _sqlite_grouped(engine: Engine, index: str, keys: list[str], columns_for: Any,
+                    where_for: Any) -> pd.DataFrame:
+    """GROUP BY `keys` as one aggregate per group, each a seek into `index` (whose leading columns are
+    `keys`, then ts). `columns_for(t)` gives the aggregate columns, `where_for(t)` the filters."""
+    t = _log(engine, index)
+    records: list[list[Any]] = []
+    names: list[str] = []
+    with engine.connect() as conn:
+        groups: list[tuple[Any, ...]] = [()]
+        for depth, key in enumerate(keys):
+            groups = [(*g, v) for g in groups
+                      for v in _distinct(conn, t, key, [_eq(t.c[k], gv) for k, gv in zip(keys[:depth], g)])]
+        for group in groups:
+            stmt = sa.select(*columns_for(t)).where(*[_eq(t.c[k], v) for k, v in zip(keys, group)], *where_for(t))
+            result = conn.execute(stmt)
+            names = list(result.keys())
+            row = result.one()
+            if row[0]:  # first column is count(*): skip groups without rows in range
+                records.append([*group, *row])
+    if not names:
+        names = [col.name for col in columns_for(t)]
+    return pd.DataFrame.from_records(records, columns=[*keys, *names])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -325,13 +373,19 @@ def requests_by_tier(engine_or_store: Any, *, since: datetime, until: datetime, 
     """Per complexity tier (easiest first, CACHED and unknown labels last): complexity, requests, share,
     cache_hits, errors, spend_usd, baseline_usd, saved_usd."""
     engine = _engine(engine_or_store)
-    t = _log(engine, IX_COMPLEXITY)
-    c = t.c
-    stmt = (sa.select(c.complexity, sa.func.count().label("requests"),
-                      _count_if(c.cached == sa.true()).label("cache_hits"),
-                      _count_if(c.status == "error").label("errors"), *_money_columns(t))
-            .where(*_where(t, since, until, org, agent)).group_by(c.complexity))
-    df = _numeric(_frame(engine, stmt), ints=["requests", "cache_hits", "errors"], floats=MONEY)
+
+    def columns(t: TableClause) -> list[sa.ColumnElement]:
+        return [sa.func.count().label("requests"), _count_if(t.c.cached == sa.true()).label("cache_hits"),
+                _count_if(t.c.status == "error").label("errors"), *_money_columns(t)]
+
+    if engine.dialect.name == "sqlite":
+        df = _sqlite_grouped(engine, IX_COMPLEXITY, ["complexity"], columns,
+                             lambda t: _where(t, since, until, org, agent))
+    else:
+        stmt = (sa.select(T_LOG.c.complexity, *columns(T_LOG)).where(*_where(T_LOG, since, until, org, agent))
+                .group_by(T_LOG.c.complexity))
+        df = _frame(engine, stmt)
+    df = _numeric(df, ints=["requests", "cache_hits", "errors"], floats=MONEY)
     df["saved_usd"] = df["saved_by_cache_usd"] + df["saved_by_routing_usd"]
     total = df["requests"].sum()
     df["share"] = (df["requests"] / total if total else df["requests"] * 0.0).astype("float64")
@@ -347,16 +401,22 @@ def requests_by_provider_model(engine_or_store: Any, *, since: datetime, until: 
     output_tokens, spend_usd, baseline_usd, saved_usd, avg_latency_ms. Requests that reached no provider
     show provider and model "(none)"."""
     engine = _engine(engine_or_store)
-    t = _log(engine, IX_PROVIDER_MODEL)
-    c = t.c
-    stmt = (sa.select(c.provider, c.model, sa.func.count().label("requests"),
-                      _count_if(c.cached == sa.true()).label("cache_hits"),
-                      _count_if(c.status == "error").label("errors"),
-                      sa.func.sum(c.input_tokens).label("input_tokens"),
-                      sa.func.sum(c.output_tokens).label("output_tokens"), *_money_columns(t),
-                      sa.func.avg(c.latency_ms).label("avg_latency_ms"))
-            .where(*_where(t, since, until, org, agent)).group_by(c.provider, c.model))
-    df = _numeric(_frame(engine, stmt), ints=["requests", "cache_hits", "errors", "input_tokens", "output_tokens"],
+
+    def columns(t: TableClause) -> list[sa.ColumnElement]:
+        c = t.c
+        return [sa.func.count().label("requests"), _count_if(c.cached == sa.true()).label("cache_hits"),
+                _count_if(c.status == "error").label("errors"), sa.func.sum(c.input_tokens).label("input_tokens"),
+                sa.func.sum(c.output_tokens).label("output_tokens"), *_money_columns(t),
+                sa.func.avg(c.latency_ms).label("avg_latency_ms")]
+
+    if engine.dialect.name == "sqlite":
+        df = _sqlite_grouped(engine, IX_PROVIDER_MODEL, ["provider", "model"], columns,
+                             lambda t: _where(t, since, until, org, agent))
+    else:
+        stmt = (sa.select(T_LOG.c.provider, T_LOG.c.model, *columns(T_LOG))
+                .where(*_where(T_LOG, since, until, org, agent)).group_by(T_LOG.c.provider, T_LOG.c.model))
+        df = _frame(engine, stmt)
+    df = _numeric(df, ints=["requests", "cache_hits", "errors", "input_tokens", "output_tokens"],
                   floats=[*MONEY, "avg_latency_ms"])
     df["provider"] = df["provider"].fillna("(none)")
     df["model"] = df["model"].fillna("(none)")
@@ -371,7 +431,7 @@ def latency_by_provider(engine_or_store: Any, *, since: datetime, until: datetim
     """Per provider, over successful non-cached calls: provider, requests, p50_ms, p95_ms, mean_ms
     (nearest-rank percentiles)."""
     engine = _engine(engine_or_store)
-    columns = ["provider", "requests", "p50_ms", "p95_ms", "mean_ms"]
+    columns_out = ["provider", "requests", "p50_ms", "p95_ms", "mean_ms"]
     if engine.dialect.name == "postgresql":
         c = T_LOG.c
         stmt = (sa.select(c.provider, sa.func.count().label("requests"),
@@ -381,26 +441,48 @@ def latency_by_provider(engine_or_store: Any, *, since: datetime, until: datetim
                 .where(*_where(T_LOG, since, until, org, agent), c.status == "ok", c.cached == sa.false(),
                        c.provider.is_not(None))
                 .group_by(c.provider).order_by(c.provider))
-        return _numeric(_frame(engine, stmt)[columns], ints=["requests"], floats=["p50_ms", "p95_ms", "mean_ms"])
-    t = _log(engine, IX_PROVIDER_MODEL)
-    counts = (sa.select(t.c.provider, sa.func.count().label("requests"), sa.func.avg(t.c.latency_ms).label("mean_ms"))
-              .where(*_where(t, since, until, org, agent), t.c.status == "ok", t.c.cached == sa.false(),
-                     t.c.provider.is_not(None))
-              .group_by(t.c.provider).order_by(t.c.provider))
-    tl = _log(engine, IX_PROVIDER_LATENCY)
-    pick = (sa.select(tl.c.latency_ms)
-            .where(*_where(tl, since, until, org, agent), tl.c.provider == sa.bindparam("p"),
-                   tl.c.status == "ok", tl.c.cached == sa.false())
-            .order_by(tl.c.latency_ms).limit(1).offset(sa.bindparam("k")))
-    records = []
-    with engine.connect() as conn:
-        for provider, n, mean in conn.execute(counts).fetchall():
-            n = int(n)
-            p50 = conn.execute(pick, {"p": provider, "k": _rank_offset(n, 50)}).scalar()
-            p95 = conn.execute(pick, {"p": provider, "k": _rank_offset(n, 95)}).scalar()
-            records.append([provider, n, p50, p95, mean])
-    return _numeric(pd.DataFrame.from_records(records, columns=columns), ints=["requests"],
-                    floats=["p50_ms", "p95_ms", "mean_ms"])
+        return _numeric(_frame(engine, stmt)[columns_out], ints=["requests"], floats=["p50_ms", "p95_ms", "mean_ms"])
+
+    def columns(t: TableClause) -> list[sa.ColumnElement]:
+        return [sa.func.count().label("requests"), sa.func.total(t.c.latency_ms).label("latency_sum")]
+
+    def where(t: TableClause) -> list[sa.ColumnElement]:
+        return [*_where(t, since, until, org, agent), t.c.status == "ok", t.c.cached == sa.false(),
+                t.c.provider.is_not(None)]
+
+    per_model = _sqlite_grouped(engine, IX_PROVIDER_MODEL, ["provider", "model"], columns, where)
+    per_model = per_model[per_model["provider"].notna()]
+    counts = per_model.groupby("provider", as_index=False)[["requests", "latency_sum"]].sum()
+    if int(counts["requests"].sum()) <= WALK_THRESHOLD:
+        # Few rows in range: rank them (one range scan of the ts index + a small sort).
+        t = _log(engine, IX_TS)
+        ranked = (sa.select(t.c.provider, t.c.latency_ms,
+                            sa.func.row_number().over(partition_by=t.c.provider, order_by=t.c.latency_ms).label("rn"),
+                            sa.func.count().over(partition_by=t.c.provider).label("n"))
+                  .where(*where(t)).subquery())
+        r = ranked.c
+        stmt = (sa.select(r.provider,
+                          sa.func.max(sa.case((r.rn == (r.n * 50 + 99) / 100, r.latency_ms))).label("p50_ms"),
+                          sa.func.max(sa.case((r.rn == (r.n * 95 + 99) / 100, r.latency_ms))).label("p95_ms"))
+                .group_by(r.provider))
+        pct = _frame(engine, stmt)
+    else:
+        # Many rows: walk each provider's latency-ordered index to the rank (no sort at all).
+        tl = _log(engine, IX_PROVIDER_LATENCY)
+        pick = (sa.select(tl.c.latency_ms)
+                .where(*_where(tl, since, until, org, agent), tl.c.provider == sa.bindparam("p"),
+                       tl.c.status == "ok", tl.c.cached == sa.false())
+                .order_by(tl.c.latency_ms).limit(1).offset(sa.bindparam("k")))
+        rows = []
+        with engine.connect() as conn:
+            for provider, n in zip(counts["provider"], counts["requests"]):
+                rows.append([provider, conn.execute(pick, {"p": provider, "k": _rank_offset(int(n), 50)}).scalar(),
+                             conn.execute(pick, {"p": provider, "k": _rank_offset(int(n), 95)}).scalar()])
+        pct = pd.DataFrame.from_records(rows, columns=["provider", "p50_ms", "p95_ms"])
+    df = counts.merge(pct, on="provider", how="left")
+    df["mean_ms"] = df["latency_sum"] / df["requests"]
+    df = df.sort_values("provider").reset_index(drop=True)
+    return _numeric(df[columns_out], ints=["requests"], floats=["p50_ms", "p95_ms", "mean_ms"])
 
 
 def error_rate_by_provider(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
@@ -408,12 +490,20 @@ def error_rate_by_provider(engine_or_store: Any, *, since: datetime, until: date
     """Per provider, over non-cached requests that reached a provider: provider, requests, errors,
     error_rate (0..1), highest error rate first."""
     engine = _engine(engine_or_store)
-    t = _log(engine, IX_PROVIDER_MODEL)
-    c = t.c
-    stmt = (sa.select(c.provider, sa.func.count().label("requests"), _count_if(c.status == "error").label("errors"))
-            .where(*_where(t, since, until, org, agent), c.cached == sa.false(), c.provider.is_not(None))
-            .group_by(c.provider))
-    df = _numeric(_frame(engine, stmt), ints=["requests", "errors"])
+
+    def columns(t: TableClause) -> list[sa.ColumnElement]:
+        return [sa.func.count().label("requests"), _count_if(t.c.status == "error").label("errors")]
+
+    def where(t: TableClause) -> list[sa.ColumnElement]:
+        return [*_where(t, since, until, org, agent), t.c.cached == sa.false(), t.c.provider.is_not(None)]
+
+    if engine.dialect.name == "sqlite":
+        df = _sqlite_grouped(engine, IX_PROVIDER_MODEL, ["provider", "model"], columns, where)
+        df = df[df["provider"].notna()].groupby("provider", as_index=False)[["requests", "errors"]].sum()
+    else:
+        df = _frame(engine, sa.select(T_LOG.c.provider, *columns(T_LOG)).where(*where(T_LOG))
+                    .group_by(T_LOG.c.provider))
+    df = _numeric(df, ints=["requests", "errors"])
     df["error_rate"] = (df["errors"] / df["requests"]).astype("float64")
     return df.sort_values(["error_rate", "provider"], ascending=[False, True]).reset_index(drop=True)
 

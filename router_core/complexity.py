@@ -66,7 +66,7 @@ _PARTS = re.compile(r"\b(?:statement|scenario|part|question|case|step|claim|prem
                     r"|(?:^|\n)\s*(?:\d{1,2}|[a-h])[.)]\s|\(\s*(?:\d|[a-h]|i{1,3}|iv)\s*\)\s")
 _LISTED = re.compile(r"\s*(?:\(?(?:\d{1,2}|[a-hA-H])[.):]|[-*•])\s")
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)(dp]|<3|\\^\\^")
-_MATHSYM = re.compile(r"[=^<>∫∑√≤≥≠∞πθλ∂∇]|\d\s*[-+*/x×]\s*\d|\b[a-z]\s*[=^]\s*|\b(?:sin|cos|log|ln|exp)\b")
+_MATHSYM = re.compile(r"[=^<>∫∑√≤≥≠∞πθλ∂∇]|\d\s*[-+*/x×]\s*\d|\b(?:sin|cos|log|ln|exp)\b")
 _ARITH = re.compile(r"\d\s*(?:[-+*/x×]|plus|minus|times|divided by)\s*\d|\d\s*%\s*of\s*\d|\bof\s+\d")
 
 _LEN_UNIT = {"word": 1, "words": 1, "palabras": 1, "mots": 1, "worter": 1, "wortern": 1, "palavras": 1,
@@ -93,7 +93,8 @@ _LEXICON: dict[str, str] = {
         morning, gm, hola, buenos dias, buenas tardes, buenas noches, buenas, bonjour, bonsoir, salut, coucou,
         hallo, servus, moin, guten morgen, guten tag, guten abend, ola, oi, bom dia, boa tarde, boa noite, ciao,
         happy friday, happy monday, happy holidays, hows it going, how are you, how r u, how are u, whats up, sup,
-        anyone there, you there, hello there, nice to meet you""",
+        anyone there, you there, hello there, nice to meet you, que tal, como estas, como esta, ca va, comment ca va,
+        wie gehts, wie geht es dir, tudo bem, como vai""",
     "thanks": """thanks, thank, thx, ty, tysm, tyvm, thankyou, appreciate, appreciated, grateful, cheers, gracias,
         merci, danke, dankeschon, vielen dank, obrigado, obrigada, grazie, much appreciated, muchas gracias""",
     "ack": """ok, okay, okey, k, kk, got it, gotcha, cool, nice, great, perfect, awesome, sounds good, sure, yes, yep,
@@ -170,6 +171,9 @@ _LEXICON: dict[str, str] = {
         recursion, recursive, memoization, subsequence, substring, palindrome, fibonacci, kth, ancestor,
         traversal, shortest path, data structure, data structures, edge cases, concurrency, thread safe,
         race condition, in place, majority element, median of two""",
+    "perf_verb": """optimize, optimise, optimizing, optimising, optimization, optimisation, tune, tuning, speed up,
+        scale, scaling, diagnose, profile, profiling, reduce latency, optimiser, optimizar, optimiser,
+        optimieren""",
     "deliv_small": """tweet, post, email, e mail, mail, message, note, text, caption, slogan, tagline, headline,
         title, subject line, poem, haiku, limerick, sentence, sentences, paragraph, description, bio, reply,
         joke, toast, card, list, ideas, tips, name, names, example, summary, definition, comment, blurb,
@@ -182,12 +186,14 @@ _LEXICON: dict[str, str] = {
         dashboard, schema, architecture, taxonomy, workflow, framework, roadmap, resume, cv, cover letter,
         test suite, api, service, projection, forecast, analysis, comparison, case study, pitch deck, deck,
         presentation, speech, campaign, itinerary, table, template, templates, faq, copy, articulo, informe,
-        ensayo, historia, rapport, dissertation, aufsatz, bericht, artigo, relatorio, redaccion, plano, plan de""",
+        ensayo, historia, rapport, dissertation, aufsatz, bericht, artigo, relatorio, redaccion, plano, plan de,
+        geschaftsplan, businessplan, marktanalyse, konzept, strategie, estrategia, strategie, plan de negocios,
+        plano de negocios, plan d affaires, lettre de motivation, carta de presentacion, anschreiben""",
     "depth": """detailed, detail, details, thorough, thoroughly, comprehensive, in depth, indepth, deep dive, full,
         complete, exhaustive, extensive, step by step, all steps, every step, each step, be specific,
         specific, concrete, precise, be precise, justify, justifiez, justifique, begrunde, nuanced, carefully, at length, long form, every, each,
         be thorough, detallado, detallada, completo, completa, concretos, concretas, concrets, detaille,
-        detaillee, ausfuhrlich, detalhado, detalhada, chaque etape, cada paso""",
+        detaillee, ausfuhrlich*, detaill*, detall*, detalh*, detalhado, detalhada, chaque etape, cada paso""",
     "tradeoff": """pros and cons, trade offs, tradeoffs, tradeoff, trade off, advantages and disadvantages,
         comparison, versus, vs, which is better, which should, recommendation, recommendations, whether,
         choose, choice, alternatives, options, option, strategy, pros, cons, ventajas, desventajas,
@@ -237,7 +243,9 @@ _LEXICON: dict[str, str] = {
         laplace, bayesian, posterior, estimator, covariance, nash equilibrium, game theory, equilibrium,
         convex, np, np hard, np complete, undecidable, decidable, halting problem, turing, complexity class,
         one way functions, real numbers, bounded, monotone, spectral, symmetric matrix, orthogonal, harmonic,
-        serie, series de, konvergenz, reihe, beweis, theoreme, teorema, induction, recurrence, asymptotic,
+        serie, series de, konvergenz, reihe, beweis, theoreme, teorema, primzahl*, converg*, konverg*, diverg*,
+        theorem*, teorem*, numeros primos, nombres premiers, integral*, ableitung, derivee, derivada, matriz,
+        matrice, eigenwert*, valeurs propres, autovalor*, induction, recurrence, asymptotic,
         big o, inequality, inequalities, infinitely many, irrational, rational, complex numbers, vectors,
         vertices, graph theory, level k, hilbert, banach, norm, calculus, trigonometry, geometry""",
     "sci_adv": """quantum, entanglement, superposition, relativity, spacetime, cosmology, cosmological, hubble,
@@ -368,7 +376,8 @@ _INTERROG_IDS = _CAT["interrog"]
 # Splitting the ask from pasted material
 # --------------------------------------------------------------------------------------------------
 
-_ASK_HEAD, _ASK_TAIL = 1800, 600  # the window of the ask that is read token by token
+_ASK_HEAD, _ASK_TAIL = 1200, 400  # the window of the ask that is read token by token
+_RX_HEAD, _RX_TAIL = 700, 200  # the shorter window the pattern features scan
 
 
 def _codeish(p: str) -> bool:
@@ -459,7 +468,7 @@ FEATURES: tuple[str, ...] = (
     "is_question", "wh_fact", "how_why", "yesno", "short_question", "request",
     "t_explain", "t_transform", "t_create", "t_analyze", "t_code", "t_expert", "n_task_kinds",
     "deliv_small", "deliv_big", "create_big", "depth", "tradeoff", "difference", "simple_hedge",
-    "constraints", "multi_step", "code_terms", "code_ask", "code_algo", "t_math", "word_problem", "proof_ask", "parts", "medium_cue", "complex_cue", "expert_cue",
+    "constraints", "multi_step", "code_terms", "code_ask", "code_algo", "t_math", "word_problem", "proof_ask", "parts", "medium_cue", "complex_cue", "expert_cue", "perf_tuning",
     "math_basic", "math_adv", "sci_adv", "sys_scale", "security", "law", "med", "fin", "research",
     "personal", "stakes", "judgement", "expert_word", "domain_hits", "domain_stakes", "followup", "refer",
 )
@@ -522,6 +531,7 @@ def _analyse(text: str) -> _Analysis:
     ask, material, code_chars = split_ask(text)
     folded = _fold(ask)
     tokens = _tokens(folded)
+    rx = folded if len(folded) <= _RX_HEAD + _RX_TAIL else folded[:_RX_HEAD] + "\n" + folded[-_RX_TAIL:]
     counts, social_n, first = _count(tokens)
     c = counts
     n = len(tokens)
@@ -537,7 +547,7 @@ def _analyse(text: str) -> _Analysis:
              + c[_CAT["t_code"]] + c[_CAT["t_expert"]] + c[_CAT["t_math"]])
     request = c[_CAT["request"]] > 0
     social = sum(c[_CAT[s]] for s in _SOCIAL_CATS)
-    math_syms = len(_MATHSYM.findall(folded))
+    math_syms = len(_MATHSYM.findall(rx))
     no_request = not is_question and verbs == 0 and not request and math_syms == 0
     non_social_content = max(0, n_content - social_n)
     social_only = social > 0 and no_request and non_social_content <= 12 and material < 200
@@ -554,12 +564,12 @@ def _analyse(text: str) -> _Analysis:
     x[_F["n_commas"]] = math.log1p(ask.count(",") + ask.count(";") + tokens.count("and"))
     digits = sum(1 for t in tokens if t[0].isdigit() or t in _NUMBER_WORDS)
     x[_F["n_numbers"]] = math.log1p(digits)
-    x[_F["big_numbers"]] = math.log1p(len(_BIGNUM.findall(folded)))
+    x[_F["big_numbers"]] = math.log1p(len(_BIGNUM.findall(rx)))
     x[_F["money_pct"]] = math.log1p(ask.count("$") + ask.count("%") + ask.count("€") + ask.count("£"))
     x[_F["math_symbols"]] = math.log1p(math_syms)
-    x[_F["arith"]] = 1.0 if _ARITH.search(folded) else 0.0
+    x[_F["arith"]] = 1.0 if _ARITH.search(rx) else 0.0
     req = 0
-    for num, unit in _WORDCOUNT.findall(folded):
+    for num, unit in _WORDCOUNT.findall(rx):
         try:
             req = max(req, int(num.replace(",", "")) * _LEN_UNIT.get(unit, 1))
         except ValueError:
@@ -574,7 +584,7 @@ def _analyse(text: str) -> _Analysis:
     x[_F["social_frac"]] = min(1.0, social_n / n) if n else 1.0
     x[_F["content_words"]] = math.log1p(non_social_content)
     x[_F["no_request"]] = 1.0 if no_request else 0.0
-    x[_F["emoji"]] = 1.0 if _EMOJI.search(ask[:400]) else 0.0
+    x[_F["emoji"]] = 1.0 if _EMOJI.search(ask[:300]) else 0.0
     x[_F["is_question"]] = 1.0 if is_question else 0.0
     x[_F["wh_fact"]] = min(c[_CAT["wh_fact"]], 2) / 2.0
     x[_F["how_why"]] = min(c[_CAT["how_why"]], 2) / 2.0
@@ -595,7 +605,7 @@ def _analyse(text: str) -> _Analysis:
     x[_F["code_algo"]] = math.log1p(c[_CAT["code_algo"]])
     x[_F["word_problem"]] = 1.0 if (digits >= 2 and n >= 15 and c[_CAT["math_basic"]] >= 1
                                     and (c[_CAT["t_math"]] or is_question)) else 0.0
-    x[_F["parts"]] = math.log1p(len(_PARTS.findall(folded)))
+    x[_F["parts"]] = math.log1p(len(_PARTS.findall(rx)))
     x[_F["proof_ask"]] = 1.0 if c[_CAT["t_expert"]] and (c[_CAT["math_adv"]] or c[_CAT["sci_adv"]]) else 0.0
     for name in ("depth", "tradeoff", "difference", "simple_hedge", "constraints",
                  "multi_step", "code_terms", "math_basic", "math_adv", "sci_adv", "sys_scale", "security", "law",
@@ -617,18 +627,22 @@ def _analyse(text: str) -> _Analysis:
     x[_F["complex_cue"]] = 1.0 if (x[_F["create_big"]] or x[_F["code_ask"]] or req >= 300
                                    or (has("t_analyze") and (has("tradeoff") or has("depth")))
                                    or (has("t_code") and (code_chars or has("code_terms")))) else 0.0
-    x[_F["expert_cue"]] = 1.0 if (x[_F["proof_ask"]] or has("research") or x[_F["domain_stakes"]]
+    perf = c[_CAT["perf_verb"]]
+    x[_F["perf_tuning"]] = 1.0 if perf and c[_CAT["sys_scale"]] - perf >= 2 else 0.0
+    x[_F["expert_cue"]] = 1.0 if (x[_F["perf_tuning"]] or x[_F["proof_ask"]] or has("research") or x[_F["domain_stakes"]]
                                   or (has("t_expert") and not has("t_transform"))
                                   or (has("expert_word") and (has("sys_scale") or has("security") or has("law")
                                                               or has("med") or has("fin") or has("math_adv")))
                                   or c[_CAT["sys_scale"]] >= 3) else 0.0
     is_followup = (0 < n <= 10 and material < 100 and not social_only
-                   and (c[_CAT["followup"]] > 0 or c[_CAT["refer"]] > 0 or first_tok in ("and", "y", "et", "und", "e")))
+                   and (c[_CAT["followup"]] > 0 or c[_CAT["refer"]] > 0 or tokens[0] in _CONJ
+                        or (first < n and tokens[first] in _CONJ)))
     return _Analysis(x, tokens, counts, ask, material, code_chars, n, social_only, is_followup)
 
 
 _INTERROG_SET = frozenset(w for w, ks in _UNI.items() if _INTERROG_IDS in ks) | frozenset(
     " ".join((w,) + rest) for w, lst in _PHR.items() for rest, k in lst if k == _INTERROG_IDS)
+_CONJ = frozenset(("and", "y", "et", "und", "e", "what", "how", "same", "now", "also"))
 _NUMBER_WORDS = frozenset("""two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty
     fifty sixty hundred thousand million half twice double triple quarter third thirds dozen dos tres cuatro cinco
     deux trois quatre cinq zwei drei vier funf duas""".split())
@@ -765,7 +779,7 @@ _PHRASE = {
     "word_problem": "multi-step word problem", "proof_ask": "asks for a proof or derivation",
     "parts": "several numbered parts",
     "medium_cue": "explain, summarise, rewrite or a short piece", "complex_cue": "substantial task",
-    "expert_cue": "specialist depth or high stakes", "big_numbers": "large-scale numbers", "money_pct": "money or percentages",
+    "expert_cue": "specialist depth or high stakes", "perf_tuning": "performance tuning at scale", "big_numbers": "large-scale numbers", "money_pct": "money or percentages",
     "paste_log": "long pasted material", "n_questions": "several questions", "personal": "personal situation",
     "domain_hits": "several specialist domains", "request": "direct request", "is_question": "a question",
     "refer": "refers to earlier content", "followup": "follow-up wording", "emoji": "emoji",
@@ -784,7 +798,9 @@ def _reasons(a: _Analysis, contrib: list[float], level: Complexity) -> list[str]
     for i in ranked[:10]:
         name = FEATURES[i]
         v = contrib[i]
-        if a.x[i] == 0 or name not in _PHRASE or abs(v) < 0.25:
+        if a.x[i] == 0 or name not in _PHRASE or abs(v) < 0.25 or v < 0 and name in _UP_ONLY:
+            continue
+        if name in ("len_words", "content_words", "n_commas", "n_sentences") and a.n_words < 40:
             continue
         if (rank >= 2 and v < 0 and name not in ("simple_hedge", "paste_short_ask")) or (rank <= 1 and v > 0 and name in _UP_ONLY):
             continue
@@ -815,7 +831,25 @@ def _judge(text: str, model: dict[str, Any]) -> tuple[Verdict, _Analysis, float]
                                    model.get("reasoning_blend", REASONING_BLEND))
     if a.social_only and level.rank > 0:  # pleasantries with nothing to answer
         level, score = Complexity.TRIVIAL, _in_band(Complexity.TRIVIAL, 0.9)
-    return Verdict(level, score, tuple(_reasons(a, contrib, level))), a, z
+    reasons = _reasons(a, contrib, level)
+    floor = _expert_floor(a)
+    if floor and level.rank < 4:
+        # The rubric names these EXPERT outright: a proof in advanced math, performance tuning of a
+        # large system, a judgement call with consequences in law, medicine, finance or security.
+        level, score = Complexity.EXPERT, _in_band(Complexity.EXPERT, 0.2 + 0.5 * reasoning_load(a.x))
+        reasons = [floor] + [r for r in reasons if r != floor][:2]
+    return Verdict(level, score, tuple(reasons)), a, z
+
+
+def _expert_floor(a: _Analysis) -> str | None:
+    x, c = a.x, a.counts
+    if x[_F["proof_ask"]]:
+        return "asks for a proof or derivation"
+    if x[_F["perf_tuning"]]:
+        return "performance tuning at scale"
+    if x[_F["domain_stakes"]] and c[_CAT["judgement"]]:
+        return "judgement call with consequences"
+    return None
 
 
 def classify_text(text: str) -> Verdict:

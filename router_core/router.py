@@ -34,6 +34,8 @@ from .validation import validate_request
 log = logging.getLogger("router_core")
 T = TypeVar("T")
 POLICY_REFRESH_S = 2.0
+# What demo mode simulates: the seed's five vendors. A local model or your own endpoint stays real.
+DEMO_SIMULATED_KINDS = frozenset({"openai", "anthropic", "gemini", "groq", "ollama"})
 
 
 @dataclass
@@ -548,7 +550,7 @@ def build_providers(config: Config) -> dict[str, Provider]:
 
     providers: dict[str, Provider] = {}
     for spec in config.providers.values():
-        if config.demo and spec.kind != "llamacpp":
+        if config.demo and spec.kind in DEMO_SIMULATED_KINDS:
             providers[spec.name] = create_demo_provider(
                 spec.kind, name=spec.name, failure_rate=config.demo_failure_rate,
                 latency_scale=config.demo_latency_scale, models=spec.model_ids, timeout=spec.timeout_s)

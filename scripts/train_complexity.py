@@ -47,7 +47,7 @@ PRIOR = {
     "t_math": 1.0, "word_problem": 2.0, "math_basic": 0.3, "math_symbols": 0.3, "n_numbers": 0.2,
     "t_expert": 3.0, "proof_ask": 2.0, "math_adv": 1.5, "sci_adv": 1.5, "research": 2.0, "sys_scale": 0.7,
     "security": 0.7, "law": 0.5, "med": 0.5, "fin": 0.5, "domain_stakes": 1.5, "judgement": 0.7, "stakes": 0.7,
-    "expert_word": 1.0, "big_numbers": 0.3, "medium_cue": 1.5, "complex_cue": 2.0, "expert_cue": 2.5,
+    "expert_word": 1.0, "big_numbers": 0.3, "medium_cue": 1.5, "complex_cue": 2.0, "expert_cue": 3.5,
     "simple_hedge": -0.7, "len_words": 0.5, "content_words": 0.3, "paste_log": 0.2, "paste_short_ask": -0.5,
 }
 

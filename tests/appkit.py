@@ -123,8 +123,14 @@ def rendered_text(at: Any) -> str:
     return "\n".join(str(getattr(node, "proto", "")) for node in walk(at._tree))
 
 
+def plain(markdown: str) -> str:
+    """Markdown as the user reads it, for assertions: backslash escapes removed."""
+    return re.sub(r"\\(.)", r"\1", str(markdown))
+
+
 def texts(elements: Any) -> list[str]:
-    return [str(e.value) for e in elements]
+    """The values of elements (markdown, captions, alerts) as plain text."""
+    return [plain(e.value) for e in elements]
 
 
 def assert_no_exception(at: Any) -> None:

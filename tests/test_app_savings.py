@@ -116,6 +116,17 @@ def expected(rows: list[InteractionRecord]) -> dict[str, str]:
             "Cache hit rate": f"{100 * hits / n:.1f}%", "Median latency": duration(median)}
 
 
+def numbers(values) -> list[float]:
+    """A plotly array from a figure spec (plain list, or plotly's base64 typed array)."""
+    if isinstance(values, dict) and "bdata" in values:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])).tolist()
+    return list(values)
+
+
 def shown(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -146,6 +157,9 @@ def test_kpis_and_charts_match_the_seeded_rows(app, app_env):
     tier_bar = specs[1]["data"][0]
     assert tier_bar["x"] == ["TRIVIAL", "SIMPLE", "MEDIUM", "COMPLEX", "EXPERT", "CACHED"]
     assert tier_bar["marker"]["color"][-1] == "#7C3AED"  # CACHED violet, the app's tier colour
+    latency = {t["name"]: numbers(t["y"]) for t in specs[4]["data"]}
+    assert all(v == v and v > 0 for ys in latency.values() for v in ys)  # p50 and p95 known for each provider
+    assert len(latency["median (p50)"]) == 4  # groq, gemini, openai, anthropic
     assert not at.error
 
 

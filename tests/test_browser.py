@@ -102,6 +102,7 @@ def shoot(page, name: str) -> None:
             .forEach(e => e.scrollTo(0, 0));
         return Math.max(main ? main.scrollHeight + 160 : 0, side ? side.scrollHeight : 0);
     }""")
+    page.mouse.move(0, 0)  # no hover tooltip in the shot
     size = page.viewport_size
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height), 8000))})
     page.wait_for_timeout(500)

@@ -19,7 +19,15 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import aiohttp
 import httpx
+from httpx_aiohttp import AiohttpTransport
+from httpx_aiohttp import transport as _aiohttp_transport
+
+# httpx-aiohttp maps every aiohttp connection error to ConnectTimeout, so "connection refused" would read
+# as a timeout. Mapping the general case to NetworkError lets the specific ones (ConnectError for a
+# refused connection, timeouts for timeouts) win, as the package's most-specific-match rule intends.
+_aiohttp_transport.AIOHTTP_EXC_MAP[aiohttp.ClientConnectionError] = httpx.NetworkError
 
 from ..errors import ProviderError, register_secret
 from ..types import Health, Message, ProviderResult, Usage
@@ -177,11 +185,12 @@ class Provider:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None or client.is_closed:
+            limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
             client = httpx.AsyncClient(
                 base_url=self.base_url,
                 timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)),
-                limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-                transport=self._transport,
+                limits=limits,
+                transport=self._transport or AiohttpTransport(limits=limits),
             )
             self._clients[loop] = client
         return client
