@@ -127,9 +127,12 @@ def cmd_pull_model(_: argparse.Namespace) -> int:
 
 
 def cmd_eval_routing(args: argparse.Namespace) -> int:
-    from .routing_eval import main as eval_main
+    from .routing_eval import DEFAULT_DATA, evaluate, format_table
 
-    return eval_main(["--data", args.data] if args.data else [])
+    data = args.data or DEFAULT_DATA
+    print(f"Routing quality of the complexity classifier on {data} (contaminated prompts excluded)")
+    print(format_table(evaluate(data, sample=args.sample)))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -150,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("demo-routing", help="the seed's five routing queries").set_defaults(func=cmd_demo_routing)
     sub.add_parser("pull-model", help="download and verify the local GGUF model").set_defaults(func=cmd_pull_model)
     ev = sub.add_parser("eval-routing", help="APGR / CPT of the classifier on public per-prompt data")
-    ev.add_argument("--data")
+    ev.add_argument("--data", help="the RouteLLM data folder (default: ../shared/data/benchmarks/routellm)")
+    ev.add_argument("--sample", type=int, default=None, help="evaluate on a sample of N prompts per set")
     ev.set_defaults(func=cmd_eval_routing)
     args = parser.parse_args(argv)
     try:

@@ -19,6 +19,7 @@ Nothing here reads or stores a secret; error messages never include the database
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -412,6 +413,8 @@ class Store:
         self.dialect: str = self.engine.dialect.name
         self._log_insert = T_LOG.insert()
         self._policy_lock = threading.Lock()
+        # An in-memory SQLite database is one shared connection: writers take turns (files need no lock).
+        self._serial: Any = threading.Lock() if self._is_memory else contextlib.nullcontext()
         try:
             self._ensure_schema()
         except StoreError:
@@ -430,11 +433,13 @@ class Store:
 
     def _create_engine(self, url: str, *, echo: bool) -> Engine:
         parsed = make_url(url)
+        self._is_memory = False
         if parsed.get_backend_name() != "sqlite":
             return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=40,
                                     pool_timeout=30)
         database = parsed.database or ""
         memory = database in ("", ":memory:") or database.startswith("file::memory:")
+        self._is_memory = memory
         if memory:
             engine = sa.create_engine(url, echo=echo, poolclass=StaticPool,
                                       connect_args={"check_same_thread": False})
@@ -470,7 +475,10 @@ class Store:
         return int(value or 0)
 
     def _ensure_schema(self) -> None:
-        """Create or migrate the schema under a lock, so two instances opening at once don't race."""
+        """Create or migrate the schema under a lock, so two instances opening at once don't race.
+        A database that is already current is only read (no lock), so opening never waits on writers."""
+        if self._schema_is_current():
+            return
         for attempt in range(5):
             try:
                 if self.dialect == "sqlite":
@@ -494,6 +502,23 @@ class Store:
                     time.sleep(0.05 * (attempt + 1))
                     continue
                 raise
+
+    def _schema_is_current(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                insp = sa.inspect(conn)
+                tables = set(insp.get_table_names())
+                if not {t.name for t in METADATA.sorted_tables} <= tables:
+                    return False
+                version = conn.execute(sa.select(T_META.c.value).where(T_META.c.key == "schema_version")).scalar()
+                if version is None or int(version) < SCHEMA_VERSION:
+                    return False
+                if int(version) > SCHEMA_VERSION:
+                    return False  # the locked path reports it
+                have = {ix["name"] for ix in insp.get_indexes("interaction_logs")}
+                return {ix.name for ix in T_LOG.indexes} <= have
+        except (OperationalError, DBAPIError):
+            return False
 
     def _migrate(self, conn: Connection) -> None:
         insp = sa.inspect(conn)
@@ -640,7 +665,7 @@ class Store:
         last: BaseException | None = None
         for attempt in range(self.log_retries + 1):
             try:
-                with self.engine.begin() as conn:
+                with self._serial, self.engine.begin() as conn:
                     result = conn.execute(self._log_insert, row)
                     return int(result.inserted_primary_key[0])
             except (OperationalError, DBAPIError) as exc:

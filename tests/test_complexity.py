@@ -1,0 +1,152 @@
+"""The complexity classifier: the seed's examples, dev-set accuracy, conversations, score bands, languages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from router_core.complexity import TIER_BANDS, Complexity, Verdict, classify, split_ask
+from router_core.types import Message
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT / "data" / "complexity-dev.jsonl"
+RANK = {t.value: t.rank for t in Complexity.tiers()}
+
+SEED = [
+    ("Hi", Complexity.TRIVIAL),
+    ("What are your hours?", Complexity.SIMPLE),
+    ("Can you explain how photosynthesis works?", Complexity.MEDIUM),
+    ("Write a detailed analysis comparing React and Vue.js for enterprise applications", Complexity.COMPLEX),
+    ("I need expert advice on optimizing database queries for a high-traffic application", Complexity.EXPERT),
+]
+
+COMPLEX_REQUEST = ("Write a Python script that reads every CSV in a folder, merges them, computes monthly revenue "
+                   "per region, saves a summary CSV and plots a grouped bar chart. Handle missing columns.")
+
+
+@pytest.mark.parametrize("text,level", SEED)
+def test_seed_examples(text, level):
+    v = classify(text)
+    assert isinstance(v, Verdict)
+    assert v.level is level
+    assert 0.0 <= v.score <= 1.0
+    assert v.reasons and all(isinstance(r, str) and r for r in v.reasons)
+
+
+def test_dev_set_accuracy():
+    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) == 150
+    exact = within = 0
+    for r in rows:
+        got = classify(r["prompt"]).level.rank
+        ok = {RANK[r["label"]]} | ({RANK[r["alt"]]} if r.get("alt") else set())
+        exact += got in ok
+        within += min(abs(got - k) for k in ok) <= 1
+    assert exact / len(rows) >= 0.85, exact / len(rows)
+    assert within / len(rows) >= 0.98, within / len(rows)
+
+
+def test_score_bands_do_not_overlap_and_order_tiers():
+    scores = {level: classify(text).score for text, level in SEED}
+    for level, s in scores.items():
+        lo, hi = TIER_BANDS[level]
+        assert lo <= s < hi or (level is Complexity.EXPERT and s <= 1.0)
+    ordered = [scores[level] for level in Complexity.tiers()]
+    assert ordered == sorted(ordered)
+    # across the dev set: a higher tier always has a higher score
+    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    verdicts = [classify(r["prompt"]) for r in rows[:80]]
+    for a in verdicts:
+        for b in verdicts:
+            if a.level.rank < b.level.rank:
+                assert a.score < b.score
+
+
+def test_never_cached_and_empty_is_trivial():
+    for text in ["", "   ", "Hi", "prove that sqrt(2) is irrational"]:
+        assert classify(text).level is not Complexity.CACHED
+    assert classify("").level is Complexity.TRIVIAL
+
+
+def test_follow_up_inherits_previous_difficulty():
+    first = classify(COMPLEX_REQUEST)
+    assert first.level.rank >= Complexity.COMPLEX.rank
+    conv = [Message("user", COMPLEX_REQUEST), Message("assistant", "import pandas as pd\n..."),
+            Message("user", "and now in Rust?")]
+    v = classify(conv)
+    assert v.level.rank >= Complexity.COMPLEX.rank
+    assert any("follow-up" in r for r in v.reasons)
+    shorter = classify(conv[:2] + [Message("user", "can you make it shorter?")])
+    assert shorter.level.rank >= Complexity.MEDIUM.rank
+    # a pleasantry in between does not break the chain
+    chain = conv[:2] + [Message("user", "thanks"), Message("assistant", "np"), Message("user", "and in Go?")]
+    assert classify(chain).level.rank >= Complexity.COMPLEX.rank
+
+
+def test_thanks_after_complex_turn_is_trivial():
+    conv = [Message("user", COMPLEX_REQUEST), Message("assistant", "Here you go ..."), Message("user", "thanks!")]
+    assert classify(conv).level is Complexity.TRIVIAL
+
+
+def test_system_prompt_is_not_the_request():
+    conv = [Message("system", "You are a senior lawyer. Give detailed legal analysis of GDPR, liability, "
+                              "contracts and litigation risk for every question, with citations."),
+            Message("user", "hi")]
+    assert classify(conv).level is Complexity.TRIVIAL
+    assert classify([{"role": "user", "content": "What are your hours?"}]).level is Complexity.SIMPLE
+
+
+@pytest.mark.parametrize("text,low,high", [
+    ("Hola, buenos días", 0, 0),
+    ("merci beaucoup !", 0, 0),
+    ("Danke schön!", 0, 0),
+    ("Obrigado pela ajuda!", 0, 0),
+    ("¿A qué hora abre la tienda los sábados?", 1, 1),
+    ("Quelle est la capitale du Canada ?", 1, 1),
+    ("Tu peux m'expliquer simplement comment fonctionne la photosynthèse ?", 2, 2),
+    ("Erklär mir bitte, wie eine Wärmepumpe funktioniert.", 2, 2),
+    ("Pode reescrever esta mensagem de forma mais formal? \"oi gente, a reunião de amanhã foi cancelada\"", 2, 2),
+    ("Escribe un artículo de unas 1200 palabras sobre el teletrabajo, con ejemplos concretos y una conclusión.", 3, 3),
+    ("Démontrez que la suite (1 + 1/n)^n converge et justifiez rigoureusement chaque étape.", 3, 4),
+    ("Beweisen Sie, dass es unendlich viele Primzahlen gibt.", 3, 4),
+])
+def test_multilingual(text, low, high):
+    assert low <= classify(text).level.rank <= high
+
+
+def test_long_pasted_text_with_easy_task_is_judged_by_the_task():
+    article = ("The city council met on Tuesday to discuss the new bike lanes. Residents spoke for and against "
+               "the plan, and the council agreed to a six-month trial on two streets. ") * 120  # ~20k chars
+    v = classify("Summarise this in two sentences:\n\n" + article)
+    assert v.level.rank <= Complexity.MEDIUM.rank
+    assert any("pasted" in r for r in v.reasons)
+    q = classify("From our help page:\n\n" + article + "\n\nso how long is the trial?")
+    assert q.level.rank <= Complexity.MEDIUM.rank
+    code = "def f(x):\n    return [i * x for i in range(10)]\n" * 400
+    assert classify("what language is this?\n\n```\n" + code + "```").level.rank <= Complexity.MEDIUM.rank
+    hard = classify("Review this for security vulnerabilities before we deploy to production; it handles user "
+                    "payments:\n\n```python\n" + code + "```")
+    assert hard.level.rank >= Complexity.COMPLEX.rank
+    ask, material, code_chars = split_ask("Summarise this:\n\n" + article)
+    assert ask.startswith("Summarise") and material > 10_000 and code_chars == 0
+
+
+def test_odd_inputs_do_not_crash():
+    for text in ["?", "!!!", "🙂", "12345", "x" * 50_000, "a\n\n" * 5000, "```" * 101, "\"" * 300,
+                 "Ω≈ç√∫˜µ≤≥÷", "ok " * 3000]:
+        v = classify(text)
+        assert v.level in Complexity.tiers() and 0.0 <= v.score <= 1.0
+    assert classify([]).level is Complexity.TRIVIAL
+    assert classify([Message("assistant", "Hello, how can I help?")]).level in Complexity.tiers()
+
+
+def test_scores_are_continuous():
+    prompts = ["Janet has 3 apples and buys 5 more. How many does she have?",
+               "A train leaves at 3pm going 60 mph; another leaves at 4pm going 80 mph. When does the second "
+               "catch up, and how far have they gone?",
+               "A shop sells pens at $2 each and notebooks at $5 each. Sam buys twice as many pens as notebooks "
+               "and spends $36. How many of each did he buy?"]
+    scores = [classify(p).score for p in prompts]
+    assert len(set(scores)) == len(scores)

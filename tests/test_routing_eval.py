@@ -1,0 +1,85 @@
+"""RouteLLM's routing metrics on synthetic data with known answers, and a quick run on the real data."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from router_core.routing_eval import (BenchmarkResult, Item, curve_figure, curve_from_order, evaluate,
+                                      evaluate_items, format_table)
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks" / "routellm"
+
+
+def _synthetic(n=400, seed=1):
+    rng = random.Random(seed)
+    weak, strong = [], []
+    for _ in range(n):
+        w = 1.0 if rng.random() < 0.6 else 0.0
+        s = 1.0 if (w or rng.random() < 0.6) else 0.0
+        weak.append(w)
+        strong.append(s)
+    return weak, strong
+
+
+def test_endpoints_and_oracle():
+    weak, strong = _synthetic()
+    gains = [s - w for w, s in zip(weak, strong)]
+    oracle = curve_from_order(weak, strong, gains)
+    assert oracle.pgr[0] == pytest.approx(0.0) and oracle.pgr[-1] == pytest.approx(1.0)
+    assert oracle.quality[0] == pytest.approx(sum(weak) / len(weak))
+    assert oracle.quality[-1] == pytest.approx(sum(strong) / len(strong))
+    # all gains are 0/1: the oracle recovers the whole gap once every winning prompt goes strong
+    share_needed = sum(1 for g in gains if g > 0) / len(gains)
+    assert oracle.cpt80 == pytest.approx(0.8 * share_needed, abs=1 / len(gains))
+    expected_apgr = 1 - share_needed / 2  # ramp to 1 over share_needed, then flat
+    assert oracle.apgr == pytest.approx(expected_apgr, abs=0.01)
+    reverse = curve_from_order(weak, strong, [-g for g in gains])
+    assert reverse.apgr < 0.5 < oracle.apgr
+
+
+def test_random_is_half_and_ties_are_random():
+    weak, strong = _synthetic()
+    rnd = curve_from_order(weak, strong, None)
+    assert rnd.apgr == pytest.approx(0.5)
+    assert rnd.cpt50 == pytest.approx(0.5) and rnd.cpt80 == pytest.approx(0.8)
+    constant = curve_from_order(weak, strong, [1.0] * len(weak))  # one big tie = random order
+    assert constant.apgr == pytest.approx(0.5)
+    shuffled = [random.Random(s).random() for s in range(len(weak))]
+    assert abs(curve_from_order(weak, strong, shuffled).apgr - 0.5) < 0.1
+
+
+def test_graded_scores_and_cpt_interpolation():
+    weak = [5.0, 5.0, 5.0, 5.0]
+    strong = [9.0, 5.0, 7.0, 5.0]  # gap 1.5 on average; gains 4, 0, 2, 0
+    c = curve_from_order(weak, strong, [4, 3, 2, 1])
+    assert c.pgr == pytest.approx([0, 4 / 6, 4 / 6, 1.0, 1.0])
+    assert c.cpt50 == pytest.approx(0.25 * (0.5 / (4 / 6)))
+    assert c.cpt80 == pytest.approx(0.5 + 0.25 * ((0.8 - 4 / 6) / (1 - 4 / 6)))
+
+
+def test_evaluate_items_with_custom_signal():
+    items = [Item("hard", 0.0, 1.0), Item("easy", 1.0, 1.0), Item("hard2", 0.0, 1.0), Item("easy2", 1.0, 1.0)]
+    res = evaluate_items("toy", items, signal=lambda p: (1.0 if p.startswith("hard") else 0.0, "X"))
+    assert res.router.apgr == pytest.approx(res.oracle.apgr)
+    assert res.random.apgr == pytest.approx(0.5)
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="shared benchmark data not present")
+def test_quick_run_on_real_data():
+    results = evaluate(DATA, sample=200)
+    assert set(results) == {"mt_bench", "gsm8k", "mmlu"}
+    for r in results.values():
+        assert isinstance(r, BenchmarkResult) and r.n > 0
+        for v in (r.apgr, r.random.apgr):
+            assert 0.0 <= v <= 1.0
+        for v in (r.cpt50, r.cpt80):
+            assert v is None or 0.0 <= v <= 1.0
+        assert r.strong_quality > r.weak_quality
+        assert r.oracle.apgr > r.random.apgr
+    assert results["mt_bench"].n == 72  # 80 questions minus the 8 contaminated ones
+    assert "MT-Bench" in format_table(results)
+    fig = curve_figure(results)
+    assert len(fig.data) == 9
