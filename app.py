@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.shared import demo_banner, router_or_stop
+from pages.shared import APP_SHELL_KEY, demo_banner, router_or_stop
 
 st.set_page_config(page_title="Switchboard", page_icon="🔀", layout="wide")
 
@@ -36,8 +36,8 @@ with st.sidebar:
 
 # Once, above every page (pages that call demo_banner themselves get no second copy).
 demo_banner(router)
-st.session_state["_demo_banner_shown"] = True
+st.session_state[APP_SHELL_KEY] = True
 try:
     page.run()
 finally:
-    st.session_state["_demo_banner_shown"] = False
+    st.session_state[APP_SHELL_KEY] = False

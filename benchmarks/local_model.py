@@ -4,7 +4,7 @@
 
 Part 1 compares the two ways to reach the engine on the same loaded model (1 thread):
   adapter     LlamaCppProvider: the OpenAI-compatible adapter over the engine's HTTP server on 127.0.0.1
-              (includes its per-request prompt-size check: /apply-template + /tokenize)
+              (includes its per-request prompt-size check: POST /v1/chat/completions/input_tokens)
   in-process  xllamacpp.Server.handle_chat_completions() called directly in a worker thread
               (streaming through the engine's chunk callback)
 Part 2 measures time to first token (TTFT) and decode speed with 1 and 2 threads through the adapter,

@@ -84,6 +84,8 @@ for i, (name, spec) in enumerate(router.config.providers.items()):
         st.markdown(f"**{md_escape(name)}** · {md_escape(spec.kind)}{mode}")
         if why_not:
             st.markdown(f"❌ **Not configured** — {md_message(why_not)}")
+        elif simulated and spec.missing:
+            st.markdown(f"🧪 **Simulated** — {md_message(spec.missing)} for real answers")
         else:
             st.markdown("✅ **Configured**")
         if last is None:

@@ -83,21 +83,40 @@ def _signature(filters: dict[str, Any]) -> str:
     return json.dumps(stable, default=str, sort_keys=True)
 
 
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _saved(baseline: Any, cost: Any, cached: Any) -> float | None:
+    """Baseline minus cost (the whole baseline for a cache hit); None when either is unknown."""
+    if _missing(baseline):
+        return None
+    if cached:
+        return float(baseline)
+    return None if _missing(cost) else float(baseline) - float(cost)
+
+
+def _signed_money(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    return ("-" if value < 0 else "") + money(abs(value))
+
+
 def _table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "id": df["id"].astype("int64"),
         "time (UTC)": pd.to_datetime(df["ts"], utc=True).dt.tz_localize(None),
         "tier": df["complexity"],
+        "prompt": df["prompt"].map(lambda p: shorten(p, 90)),
         "provider": df["provider"].fillna("–"),
         "model": df["model"].fillna("–"),
         "status": df["status"],
         "cached": df["cached"].astype(bool),
-        "cost": df["cost_usd"].map(money),
-        "saved": [money(None if b is None or pd.isna(b) else (b if c else (None if x is None or pd.isna(x) else b - x)))
+        "cost": df["cost_usd"].map(lambda v: money(None if _missing(v) else v)),
+        "saved": [_signed_money(_saved(b, x, c))
                   for b, x, c in zip(df["baseline_cost_usd"], df["cost_usd"], df["cached"])],
         "latency": df["latency_ms"].map(duration),
         "tokens in/out": [f"{int(i):,} / {int(o):,}" for i, o in zip(df["input_tokens"], df["output_tokens"])],
-        "prompt": df["prompt"].map(lambda p: shorten(p, 90)),
         "org": df["org"].fillna(""),
         "agent": df["agent"].fillna(""),
     })
@@ -139,17 +158,16 @@ def _detail(router, row: dict[str, Any]) -> None:
     for label, key in (("org", "org"), ("agent", "agent"), ("session", "session_id")):
         if row.get(key):
             who.append(f"{label} {code(row[key])}")
+    who.append(f"{int(row.get('input_tokens') or 0):,} tokens in / {int(row.get('output_tokens') or 0):,} out")
     st.markdown(" · ".join(who))
 
     cost, base = row.get("cost_usd"), row.get("baseline_cost_usd")
-    saved = None if base is None else (base if row.get("cached") else (None if cost is None else base - cost))
-    m = st.columns(6)
+    m = st.columns(5)
     m[0].metric("Cost", money(cost))
-    m[1].metric("Baseline", money(base))
-    m[2].metric("Saved", money(saved))
+    m[1].metric("Baseline", money(base), help="The same usage on the baseline model.")
+    m[2].metric("Saved", _signed_money(_saved(base, cost, row.get("cached"))))
     m[3].metric("Latency", duration(row.get("latency_ms")))
     m[4].metric("First token", duration(row.get("ttft_ms")))
-    m[5].metric("Tokens in / out", f"{int(row.get('input_tokens') or 0):,} / {int(row.get('output_tokens') or 0):,}")
 
     as_markdown = st.toggle("Render as Markdown (HTML is never rendered)", value=True, key="lg_markdown")
     st.markdown("**Messages**")
@@ -250,7 +268,10 @@ def main() -> None:
                          selection_mode="single-row", height=min(38 + 35 * len(df), 600),
                          column_config={"time (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
                                         "cached": st.column_config.CheckboxColumn(width="small"),
-                                        "id": st.column_config.NumberColumn(width="small", format="%d")})
+                                        "id": st.column_config.NumberColumn(width="small", format="%d"),
+                                        "tier": st.column_config.TextColumn(width="small"),
+                                        "prompt": st.column_config.TextColumn(width="medium"),
+                                        "status": st.column_config.TextColumn(width="small")})
     if pages > 1:
         st.pagination(pages, default=default_page, key=page_key, max_visible_pages=7)
 

@@ -170,6 +170,7 @@ def policy_tab(router) -> None:
                 "tried first. Prices are USD per 1M input / output tokens.")
     edited = st.data_editor(
         table, key=EDITOR_KEY, num_rows="dynamic", hide_index=True, width="stretch",
+        height=min(36 * (len(table) + 2) + 3, 900),
         column_config={
             "tier": st.column_config.SelectboxColumn("Tier", options=[*TIERS, LAST_RESORT], required=True,
                                                      width="small"),
@@ -201,7 +202,9 @@ def policy_tab(router) -> None:
                             "price of first choice": _unit_price(router, first) if plan.candidates else "",
                             "candidates": " → ".join(str(t) for t in validated.targets(Complexity(tier))),
                             "skipped now": "; ".join(f"{s.target} ({s.reason})" for s in plan.skipped)})
-        st.dataframe(pd.DataFrame(summary), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(summary), hide_index=True, width="stretch",
+                     column_config={"tier": st.column_config.TextColumn(width="small"),
+                                    "candidates": st.column_config.TextColumn(width="large")})
 
     with st.form("rt_save_form", border=False):
         c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
@@ -316,6 +319,21 @@ def _cost_chart(projections: list[replay.Projection]) -> go.Figure:
     return fig
 
 
+def _default_b(router, sources: list[str]) -> int:
+    """Policy B starts as something worth comparing: an edit of the table, else another saved policy."""
+    edited = st.session_state.get("rt_edited_data")
+    if EDITED in sources and edited is not None and edited != router.policy.to_dict():
+        return sources.index(EDITED)
+    others = [s for s in sources[1:] if s not in (EDITED, router.policy.name)]
+    return sources.index(others[-1]) if others else min(1, len(sources) - 1)
+
+
+def _signed_money(value: float | None) -> str:
+    if value is None or pd.isna(value):
+        return "unpriced"
+    return ("-" if value < 0 else "") + money(abs(value))
+
+
 def replay_tab(router) -> None:
     st.caption("Run a prompt set through two policies without calling anyone: the tier of every prompt, whom "
                "each policy would send it to, and the projected cost against the baseline.")
@@ -350,7 +368,7 @@ def replay_tab(router) -> None:
     targets = [str(t) for t in router.config.all_targets()]
     p1, p2, p3 = st.columns(3)
     a = p1.selectbox("Policy A", sources, index=0, key="rp_a")
-    b = p2.selectbox("Policy B", sources, index=1 if len(sources) > 1 else 0, key="rp_b")
+    b = p2.selectbox("Policy B", sources, index=_default_b(router, sources), key="rp_b")
     base_default = str(router.config.baseline)
     baseline = p3.selectbox("Baseline", targets, index=targets.index(base_default) if base_default in targets else 0,
                             key="rp_baseline", help="The premium model to project savings against.")
@@ -394,10 +412,13 @@ def replay_tab(router) -> None:
         **{t: table[t] for t in TIERS},
         "projected cost": table["projected_cost_usd"].map(money),
         "baseline cost": table["baseline_cost_usd"].map(money),
-        "saved": table["saved_usd"].map(money),
+        "saved": table["saved_usd"].map(_signed_money),
         "saved %": table["saved_pct"].map(lambda v: "–" if v is None or pd.isna(v) else f"{v:.1f}%"),
     })
-    st.dataframe(shown, hide_index=True, width="stretch", key="rp_compare")
+    small = st.column_config.Column(width="small")
+    st.dataframe(shown, hide_index=True, width="stretch", key="rp_compare",
+                 column_config={"policy": st.column_config.Column(width="medium"),
+                                **{c: small for c in shown.columns if c != "policy"}})
     left, right = st.columns(2)
     left.plotly_chart(_tier_chart(projections[0]), key="rp_chart_tiers")
     right.plotly_chart(_cost_chart(projections), key="rp_chart_costs")
@@ -408,14 +429,14 @@ def replay_tab(router) -> None:
             m1, m2, m3 = st.columns(3)
             m1.metric("Projected cost", money(p.cost_usd))
             m2.metric("Baseline cost", money(p.baseline_cost_usd))
-            sign = "-" if p.saved_usd < 0 else ""
             m3.metric("Saved", "–" if p.saved_pct is None else f"{p.saved_pct:.1f}%",
-                      delta=f"{sign}{money(abs(p.saved_usd))}")
+                      delta=_signed_money(p.saved_usd))
             by_tier = p.by_tier.assign(cost=p.by_tier["cost_usd"].map(money),
-                                       baseline=p.by_tier["baseline_cost_usd"].map(money),
-                                       share=(100 * p.by_tier["share"]).round(1).astype(str) + "%")
-            st.dataframe(by_tier[["tier", "prompts", "share", "target", "cost", "baseline"]], hide_index=True,
-                         width="stretch")
+                                       baseline=p.by_tier["baseline_cost_usd"].map(money))
+            st.dataframe(by_tier[["tier", "prompts", "target", "cost", "baseline"]], hide_index=True,
+                         width="stretch", column_config={"tier": small, "prompts": small, "cost": small,
+                                                         "baseline": small,
+                                                         "target": st.column_config.Column(width="medium")})
     with st.expander("Per prompt"):
         rows = projections[0].rows[["prompt", "tier", "score", "input_tokens", "output_tokens"]].copy()
         for p in projections:

@@ -48,7 +48,7 @@ def _filters(options: dict[str, list[str]]) -> tuple[datetime, datetime, str | N
     """The filter row: period, (custom dates), org, agent. Returns since, until (exclusive), org, agent,
     all_time."""
     today = datetime.now(timezone.utc).date()
-    cols = st.columns([1.2, 1.6, 1.2, 1.2])
+    cols = st.columns([1.2, 1.6, 1.2, 1.2], vertical_alignment="bottom")
     period = cols[0].selectbox("Period", list(PERIODS), index=1, key="sv_period")
     days = PERIODS[period]
     if days == -1:
@@ -122,7 +122,7 @@ def main() -> None:
     tiles = report.kpi_tiles(data.kpis, str(router.config.baseline))
     for row in (tiles[:4], tiles[4:]):
         for col, tile in zip(st.columns(4), row):
-            col.metric(tile.label, tile.value, delta=tile.delta, help=tile.help, border=True)
+            col.metric(tile.label, tile.value, help=tile.help, border=True)
     unpriced = int(data.kpis.get("unpriced_requests") or 0)
     if unpriced:
         st.warning(f"{unpriced:,} request(s) went to a model without a price and are left out of spend and "
@@ -152,7 +152,7 @@ def main() -> None:
     c1.download_button(f"⬇️ CSV of {requests:,} requests", data=lambda: store.export_interactions_csv(
         **export_filters), file_name=f"{stem}.csv", mime="text/csv", key="sv_csv", on_click="ignore",
         help="Every filtered request, oldest first, with a saved_usd column. Built when you click.")
-    include_sample = c3.checkbox("Include the 10 most recent prompts and answers in the report", value=False,
+    include_sample = c3.checkbox("Add the 10 latest prompts and answers to the report", value=False,
                                  key="sv_sample", help="Off by default: prompts may contain customer data.")
 
     def html_report() -> str:

@@ -48,8 +48,29 @@ def get_router():
                        os.environ.get("ROUTER_DEMO", ""))
 
 
+APP_SHELL_KEY = "_app_shell_running"  # True while app.py runs the current page
+
+
+def ensure_app_shell() -> None:
+    """Make sure app.py (navigation, shared sidebar, demo banner) runs around this page.
+
+    Because the pages live in a folder named `pages/`, Streamlit starts each new server (and every
+    AppTest run) believing this is a v1 "pages folder" app; a run that starts on a page's URL then
+    executes that page file *directly*, skipping app.py. st.navigation switches that belief off, so a
+    page that finds app.py did not run switches it off too and reruns — app.py then runs first.
+    """
+    if st.session_state.get(APP_SHELL_KEY):
+        return
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def router_or_stop():
     """The Router, or an actionable error (bad config, unreachable database) and st.stop()."""
+    ensure_app_shell()
     try:
         return get_router()
     except RouterError as exc:
@@ -71,7 +92,7 @@ def demo_banner(router) -> None:
 
     app.py shows it once above every page; a page that calls it too does not get a second copy.
     """
-    if st.session_state.get("_demo_banner_shown"):
+    if st.session_state.get(APP_SHELL_KEY):
         return
     if router.config.demo:
         st.info("**Demo mode** — no API keys found, so the cloud providers are *simulated* inside the app "
@@ -237,7 +258,8 @@ def current_org() -> str | None:
     return value or None
 
 
-__all__ = ["TIER_COLORS", "TIER_HEX", "ACCENT_HEX", "MUTED_HEX", "ERROR_HEX", "get_router", "router_or_stop",
+__all__ = ["TIER_COLORS", "TIER_HEX", "ACCENT_HEX", "MUTED_HEX", "ERROR_HEX", "APP_SHELL_KEY", "get_router",
+           "ensure_app_shell", "router_or_stop",
            "tier_badge", "demo_banner", "money", "duration", "md_escape", "md_message", "safe_markdown", "shorten", "ago",
            "error_text", "is_simulated", "saved_text", "completion_line", "render_route_details",
            "target_options", "target_label", "split_target", "current_org"]

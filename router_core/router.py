@@ -403,7 +403,8 @@ class Router:
             start = time.perf_counter()
             try:
                 yield first
-                async for item in stream:
+                while True:
+                    item = await self._next_chunk(req, target, stream)
                     if isinstance(item, ProviderResult):
                         self.breaker.record_success(target.provider)
                         req.attempts.append(Attempt(target.provider, target.model, "ok",
@@ -418,9 +419,23 @@ class Router:
                 await self._record(req, None, str(exc))
                 raise ProviderError(f"The answer from {target.provider} was cut off: {exc}", provider=target.provider,
                                     status=exc.status, kind="stream_cut") from None
+            finally:
+                await stream.aclose()
         error = self._no_provider(req)
         await self._record(req, None, str(error))
         raise error
+
+    async def _next_chunk(self, req: Request, target: Target,
+                          stream: AsyncIterator[str | ProviderResult]) -> str | ProviderResult:
+        """The stream's next item, or ProviderError when the request deadline runs out first."""
+        try:
+            return await asyncio.wait_for(anext(stream), max(0.0, self._remaining(req)))
+        except asyncio.TimeoutError:
+            raise ProviderError(f"{target.provider}: the request deadline of {self.config.limits.request_deadline_s:g} s "
+                                "ran out mid-answer.", provider=target.provider, retryable=True, kind="timeout") from None
+        except StopAsyncIteration:
+            raise ProviderError(f"{target.provider}: the stream ended without its final usage.",
+                                provider=target.provider, kind="stream_cut") from None
 
     async def _open_stream(self, req: Request, target: Target) -> tuple[AsyncIterator[str | ProviderResult], str] | None:
         """Start a stream on `target` and wait for its first text delta, retrying like `_attempt`."""

@@ -26,14 +26,13 @@ import json
 import random
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -43,14 +42,21 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, SQLModel
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from .errors import RouterError
+from .errors import RouterError, redact
+
+if TYPE_CHECKING:  # pandas is imported only by the read paths, to keep routing's import light
+    import pandas as pd
 
 SCHEMA_VERSION = 2
 LEGACY_CACHE_TTL = timedelta(days=1)  # v1 cache rows had no expiry: they live this long after created_at
 
 
 class StoreError(RouterError):
-    """The database could not do what was asked (locked for too long, unreachable, unknown id, ...)."""
+    """The database could not do what was asked (locked for too long, unreachable, unknown id, ...).
+    The message never carries a secret (key-shaped strings and registered secrets are masked)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -267,7 +273,7 @@ def to_db_time(value: datetime | str | float | int | None) -> datetime | None:
         return datetime.fromtimestamp(value, timezone.utc)
     if isinstance(value, str):
         value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    if isinstance(value, pd.Timestamp):
+    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp
         value = value.to_pydatetime()
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
@@ -328,6 +334,8 @@ def _is_busy(exc: BaseException) -> bool:
 
 
 def _frame(result: sa.CursorResult | sa.Result, time_cols: Sequence[str] = ()) -> pd.DataFrame:
+    import pandas as pd
+
     keys = list(result.keys())
     df = pd.DataFrame.from_records(result.fetchall(), columns=keys)
     for col in time_cols:
@@ -422,8 +430,12 @@ class Store:
             raise
         except Exception as exc:  # noqa: BLE001 - report where, never the password
             self.engine.dispose()
-            raise StoreError(f"cannot open the database {self.safe_url}: {type(exc).__name__}: "
-                             f"{getattr(exc, 'orig', exc)}") from None
+            raise StoreError(self._without_password(f"cannot open the database {self.safe_url}: "
+                                                    f"{type(exc).__name__}: {getattr(exc, 'orig', exc)}")) from None
+
+    def _without_password(self, text: str) -> str:
+        password = self.engine.url.password
+        return text.replace(str(password), "***") if password else text
 
     # ----------------------------------------------------------------------------------------- engine
 
@@ -459,7 +471,7 @@ class Store:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA temp_store=MEMORY")
-            cur.execute("PRAGMA cache_size=-32000")
+            cur.execute("PRAGMA cache_size=-16000")  # 16 MB per connection
             cur.close()
 
         return engine
@@ -675,7 +687,7 @@ class Store:
                 if attempt < self.log_retries:
                     time.sleep(min(0.02 * (2 ** attempt), 0.25) * (0.5 + random.random()))
         reason = str(getattr(last, "orig", last)).strip().splitlines()[0] if last else "unknown error"
-        raise StoreError(f"could not log the interaction to {self.safe_url}: {reason}")
+        raise StoreError(self._without_password(f"could not log the interaction to {self.safe_url}: {reason}"))
 
     def set_feedback(self, interaction_id: int, value: int) -> None:
         """Thumbs up (+1), down (-1) or cleared (0)."""
@@ -732,6 +744,8 @@ class Store:
                           model=None, status=None, cached=None, search=None, session_id=None, offset: int = 0,
                           limit: int = 50) -> tuple[pd.DataFrame, int]:
         """One page of the request log, newest first, and the total number of matching rows."""
+        import pandas as pd
+
         where = self._filters(since=since, until=until, org=org, agent=agent, complexity=complexity,
                               provider=provider, model=model, status=status, cached=cached, search=search,
                               session_id=session_id)
@@ -946,6 +960,8 @@ class Store:
         """The latest `limit` comparisons, one row per target (newest comparison first):
         comparison_id, ts, prompt, system, winner, target, provider, model, text, cost_usd,
         baseline_cost_usd, latency_ms, ttft_ms, input_tokens, output_tokens, error, is_winner."""
+        import pandas as pd
+
         latest = sa.select(T_CMP.c.id).order_by(T_CMP.c.ts.desc(), T_CMP.c.id.desc()).limit(int(limit)).subquery()
         r = T_CMP_RES.c
         stmt = (sa.select(T_CMP.c.id.label("comparison_id"), T_CMP.c.ts, T_CMP.c.prompt, T_CMP.c.system,

@@ -100,11 +100,28 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]
         env._store.close()
 
 
+def _no_v1_pages_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest resets Streamlit's "is this a v1 pages/-folder app?" flag before every run, and our pages
+    live in a folder named pages/, so every run after the first would execute the page file directly,
+    without app.py (no navigation, shared sidebar or banner). A real server decides this once per
+    process and st.navigation switches it off. Here: never a v1 app."""
+    import streamlit.runtime.pages_manager as pages_manager
+
+    real_path = pages_manager.Path
+
+    class PathWithoutPagesFolder(type(real_path())):
+        def exists(self, *args: Any, **kwargs: Any) -> bool:
+            return False if self.name == "pages" else super().exists(*args, **kwargs)
+
+    monkeypatch.setattr(pages_manager, "Path", PathWithoutPagesFolder)
+
+
 @pytest.fixture
-def app(app_env: AppEnv):
+def app(app_env: AppEnv, monkeypatch: pytest.MonkeyPatch):
     """An AppTest of app.py (not run yet) over the isolated environment."""
     from streamlit.testing.v1 import AppTest
 
+    _no_v1_pages_folder(monkeypatch)
     return AppTest.from_file(str(APP), default_timeout=TIMEOUT)
 
 
@@ -119,8 +136,18 @@ def walk(node: Any) -> Iterator[Any]:
 
 
 def rendered_text(at: Any) -> str:
-    """Everything the app sent to the browser for this run, as text (element protos, main and sidebar)."""
-    return "\n".join(str(getattr(node, "proto", "")) for node in walk(at._tree))
+    """Everything the app sent to the browser for this run, as text: every element's proto (main and
+    sidebar), plus the decoded cells of tables and dataframes (their protos hold Arrow bytes)."""
+    import pandas as pd
+
+    parts = []
+    for node in walk(at._tree):
+        parts.append(str(getattr(node, "proto", "")))
+        if getattr(node, "type", "") in ("table", "arrow_table", "dataframe", "arrow_data_frame"):
+            value = node.value
+            if isinstance(value, pd.DataFrame):
+                parts.append(value.to_csv())
+    return "\n".join(parts)
 
 
 def plain(markdown: str) -> str:

@@ -135,3 +135,12 @@ def test_a_past_comparison_can_be_reopened(app, app_env):
     picker.set_value(picker.options and app_env.store.list_comparisons()["comparison_id"].iloc[0]).run()
     assert_no_exception(app)
     assert any(PROMPT in t for t in texts(app.markdown))
+
+
+def test_compare_calls_are_attributed_to_the_workspace(app, app_env):
+    app.run()
+    app.sidebar.text_input(key="sb_org").set_value("growth-team").run()
+    app.switch_page("pages/compare.py").run()
+    submit(app, targets=["groq:llama-3.1-8b-instant", "openai:gpt-6-luna"])
+    df, total = app_env.store.list_interactions(limit=10)
+    assert total == 2 and set(df["org"]) == {"growth-team"}

@@ -34,7 +34,7 @@ def test_health_renders_every_provider_before_any_check(app, app_env):
         assert any(m.startswith(f"**{name}**") for m in markdown), name
     assert any("Not checked yet" in m for m in markdown)
     assert any("Check now" in i.value for i in app.info)  # the empty state says what to do
-    assert any("set GROQ_API_KEY" not in m for m in markdown)  # demo mode: groq is simulated, not "missing"
+    assert any(m.startswith("🧪 **Simulated**") and "set GROQ_API_KEY" in m for m in markdown)  # which key is missing
     assert any(m.startswith("❌ **Not configured**") and "pull-model" in m for m in markdown)  # no local model file
 
 

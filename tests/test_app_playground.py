@@ -184,3 +184,22 @@ def test_a_cut_stream_keeps_the_partial_text_and_says_so(app, monkeypatch):
     assert "The first half of an answer" in assistant.markdown[0].value
     assert "cut off" in plain(assistant.error[0].value)
     assert not app.feedback  # nothing was logged as an answer, so nothing to rate
+
+
+def test_why_this_route_lists_skipped_candidates_with_the_reason(app):
+    app.run()
+    chat(app, "Hi")  # TRIVIAL: the local model comes first, but the test config has no model file
+    details = " ".join(texts(app.chat_message[1].expander[0].markdown))
+    assert "Skipped:" in details and "local:smollm2-135m" in details and "pull-model" in details
+    assert "greeting" in details  # the classifier's reason
+
+
+def test_the_workspace_name_survives_page_switches(app, app_env):
+    app.run()
+    app.sidebar.text_input(key="sb_org").set_value("growth-team").run()
+    app.switch_page("pages/settings.py").run()
+    app.switch_page("pages/playground.py").run()
+    assert app.sidebar.text_input(key="sb_org").value == "growth-team"
+    chat(app, "Hi")
+    df, _ = logs(app_env)
+    assert df.iloc[0]["org"] == "growth-team"

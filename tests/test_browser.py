@@ -100,7 +100,7 @@ def shoot(page, name: str) -> None:
         const side = document.querySelector('[data-testid="stSidebarContent"]');
         document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"]')
             .forEach(e => e.scrollTo(0, 0));
-        return Math.max(main ? main.scrollHeight + 160 : 0, side ? side.scrollHeight : 0);
+        return Math.max(main ? main.scrollHeight + 320 : 0, side ? side.scrollHeight : 0);
     }""")
     page.mouse.move(0, 0)  # no hover tooltip in the shot
     size = page.viewport_size
@@ -131,6 +131,14 @@ def test_app_in_a_real_browser(app_url):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        # The very first request of a fresh server is a deep link: app.py (navigation, shared sidebar,
+        # banner) must still wrap the page (see pages/shared.py: ensure_app_shell).
+        page.goto(f"{app_url}/health")
+        expect(page.get_by_role("heading", level=1).first).to_contain_text("Health", timeout=30_000)
+        expect(page.get_by_test_id("stSidebar").get_by_text("Workspace / org")).to_be_visible()
+        expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="Compare")).to_be_visible()
+        settle(page)
+        no_exception(page, "Health (deep link)")
         page.goto(app_url)
         expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=30_000)
         settle(page)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -59,6 +60,16 @@ def test_answers_two_plus_two_with_engine_usage(local):
     assert raw["choices"][0]["message"]["content"] == r.text
     assert (r.input_tokens, r.output_tokens) == (raw["usage"]["prompt_tokens"], raw["usage"]["completion_tokens"])
     assert run(local.count_prompt_tokens(ASK)) == r.input_tokens
+
+    async def template_then_tokenize() -> int:  # the count once more, from the engine's separate endpoints
+        async with httpx.AsyncClient(base_url=local.engine.base_url, headers=local.auth_headers()) as c:
+            prompt = (await c.post("/apply-template", json={"messages": [{"role": "user", "content": "What is 2+2?"}]}
+                                   )).json()["prompt"]
+            tokens = (await c.post("/tokenize", json={"content": prompt, "add_special": True,
+                                                      "parse_special": True})).json()["tokens"]
+            return len(tokens)
+
+    assert run(template_then_tokenize()) == r.input_tokens
 
 
 @needs_model
@@ -143,6 +154,33 @@ def test_models_health_and_ids(local):
     with pytest.raises(ProviderError) as info:
         run(local.complete(ASK, model="gpt-4o", max_tokens=4))
     assert info.value.kind == "not_found" and MODEL in str(info.value)
+
+
+@needs_model
+def test_engine_stops_promptly_with_a_request_in_flight():
+    """Shutting down (atexit) cancels running requests instead of waiting forever on llama.cpp's handlers."""
+    p = LlamaCppProvider(ctx_size=1024)  # its own engine, so the shared one keeps running
+    run(p.health())
+    outcome: list[BaseException | str] = []
+
+    def long_request():
+        try:
+            outcome.append(asyncio.run(p.complete([Message("user", "Write a long story.")], model=MODEL,
+                                                  max_tokens=900, temperature=0)).text)
+        except BaseException as exc:  # noqa: BLE001 - inspected below
+            outcome.append(exc)
+
+    worker = threading.Thread(target=long_request)
+    worker.start()
+    while not p.engine._inflight:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    start = time.perf_counter()
+    p.engine.close()
+    worker.join(10)
+    assert time.perf_counter() - start < 5 and not worker.is_alive()
+    assert isinstance(outcome[0], ProviderError) and outcome[0].kind == "connection" and outcome[0].retryable
+    assert not p.engine.running
 
 
 @needs_model

@@ -33,6 +33,7 @@ from ..errors import ProviderError, register_secret
 from ..types import Health, Message, ProviderResult, Usage
 
 DEFAULT_TIMEOUT = 60.0
+MAX_RESPONSE_BYTES = 8 * 2**20
 RETRYABLE_STATUSES = frozenset({408, 409, 425, 429, 498, 500, 502, 503, 504, 529})
 _MASKED_KEY = re.compile(r"\S*\*{3,}\S*")  # a key echoed with its middle starred out
 
@@ -249,14 +250,27 @@ class Provider:
                              f"Check the base URL {self.base_url}.", status=response.status_code,
                              kind="bad_response") from None
 
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        """The whole body, refusing one above MAX_RESPONSE_BYTES (a chat answer is never that big)."""
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise self.error(f"sent a response larger than {MAX_RESPONSE_BYTES // 2**20} MB (HTTP "
+                                 f"{response.status_code}); refusing to read the rest.", status=response.status_code,
+                                 kind="bad_response")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     async def _send_json(self, method: str, path: str, *, body: Any = None,
                          params: dict[str, str] | None = None) -> Any:
         if self.needs_key and not self._api_key:
             raise self._missing_key_error()
         try:
-            response = await self.client.request(method, path, json=body, params=params,
-                                                 headers=self.auth_headers())
-            raw = await response.aread()
+            async with self.client.stream(method, path, json=body, params=params,
+                                          headers=self.auth_headers()) as response:
+                raw = await self._read_capped(response)
         except httpx.HTTPError as exc:
             raise self._transport_error(exc) from None
         if response.status_code >= 400:

@@ -10,31 +10,38 @@ OpenAI-shaped vendor uses, and the engine applies the model's own chat template.
   thread or event loop, shared by every provider instance and session, shut down at exit.
 - A missing, corrupt or unloadable model file makes the provider "not configured" with the fix
   (`python -m router_core pull-model`); a call then raises `ProviderError(kind="not_configured")`.
-- Before generating, the prompt is measured with the engine's own tokenizer: a request whose prompt
-  plus answer budget does not fit the context raises `ProviderError(kind="bad_request")` instead of
-  returning an answer cut off by the context end.
+- Before generating, the engine counts the prompt (its template and tokenizer, no generation): a
+  request whose prompt plus answer budget does not fit the context raises
+  `ProviderError(kind="bad_request")` instead of returning an answer cut off by the context end.
+- Stopping the engine (atexit) cancels requests still in flight first: llama.cpp's destructor waits
+  for its HTTP handlers, which would otherwise wait for those clients forever.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
+import logging
 import os
 import secrets
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from ..errors import ProviderError, register_secret
+from ..errors import ConfigError, ProviderError, register_secret
 from ..model_files import DEFAULT_MODEL_PATH, MODEL_FILENAME, MODEL_SIZE, PULL_COMMAND, REPO_ROOT
 from ..types import Health, Message, ProviderResult
 from .base import DEFAULT_TIMEOUT, StreamEnd
 from .openai import OpenAICompatibleProvider
+
+log = logging.getLogger(__name__)
+_leaked: list[Any] = []  # engines that could not stop cleanly at exit (kept alive so no destructor blocks)
 
 DEFAULT_MODEL_ID = "smollm2-135m"
 DEFAULT_MAX_TOKENS = 512  # answer budget when the caller sets none (a 135M model rambles; keeps latency bounded)
@@ -102,6 +109,10 @@ class Engine:
         self._server: Any = None
         self._lock = threading.Lock()
         self._failure: tuple[tuple[int, int] | None, str] | None = None  # (file signature, message)
+        self._inflight: dict[object, tuple[asyncio.AbstractEventLoop, asyncio.Task | None]] = {}
+        self._inflight_lock = threading.Lock()
+        self._closing = False
+        self._cancelled: set[object] = set()
 
     @classmethod
     def get(cls, path: Path, *, ctx_size: int, threads: int, parallel: int = 1) -> "Engine":
@@ -125,7 +136,7 @@ class Engine:
 
     @property
     def running(self) -> bool:
-        return self._server is not None
+        return self._server is not None and self.base_url is not None
 
     def problem(self) -> str | None:
         """Why this engine cannot run (missing/corrupt file, a failed load of this very file), or None."""
@@ -146,6 +157,8 @@ class Engine:
         with self._lock:
             if self._server is not None and self.base_url:
                 return self.base_url
+            if self._closing:
+                raise EngineError("the local engine is shutting down.")
             problem = self.problem()
             if problem:
                 raise EngineError(problem)
@@ -178,13 +191,57 @@ class Engine:
                 self._failure = (signature, message)
                 raise EngineError(message) from None
             self.load_ms = (time.perf_counter() - start) * 1000
-            self._server, self.base_url, self._failure = server, address, None
+            self.base_url, self._failure = address, None
+            self._server = server  # last: `running` turns true only once base_url is set
             return address
 
-    def close(self) -> None:
+    @contextlib.contextmanager
+    def track(self) -> Iterator[None]:
+        """Mark one request in flight (from inside its task), so `close` can cancel it first."""
+        token, task = object(), asyncio.current_task()
+        with self._inflight_lock:
+            self._inflight[token] = (asyncio.get_running_loop(), task)
+        try:
+            yield
+        except asyncio.CancelledError:
+            if token in self._cancelled and task is not None and task.uncancel() == 0:
+                raise EngineError("the local engine shut down while this request was running.") from None
+            raise
+        finally:
+            with self._inflight_lock:
+                self._inflight.pop(token, None)
+                self._cancelled.discard(token)
+
+    def close(self, drain_s: float = 5.0) -> None:
+        """Stop the engine. Requests still in flight are cancelled first: llama.cpp's destructor waits
+        for its HTTP handlers, and a handler whose client still waits would wait forever."""
         with self._lock:
-            server, self._server, self.base_url = self._server, None, None
-        del server  # ~Server stops the engine's loop and HTTP threads
+            if self._server is None:
+                return
+            self._closing = True
+            try:
+                with self._inflight_lock:
+                    inflight = list(self._inflight.values())
+                    self._cancelled.update(self._inflight)
+                for loop, task in inflight:
+                    if task is not None:
+                        try:
+                            loop.call_soon_threadsafe(task.cancel)  # closes its connection; llama.cpp stops
+                        except RuntimeError:  # that loop is already closed
+                            pass
+                deadline = time.monotonic() + drain_s
+                while self._inflight and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                server, self._server = self._server, None
+                self.base_url = None
+                if self._inflight:  # a caller that cannot be cancelled: never block the exit on it
+                    log.warning("local engine: %d request(s) still running at shutdown; leaving it to the OS",
+                                len(self._inflight))
+                    _leaked.append(server)
+                    return
+                del server  # ~Server stops the engine's loop and HTTP threads
+            finally:
+                self._closing = False
 
 
 class LlamaCppProvider(OpenAICompatibleProvider):
@@ -204,7 +261,8 @@ class LlamaCppProvider(OpenAICompatibleProvider):
         super().__init__(name=name or "local", base_url=None, api_key=None, timeout=timeout,
                          transport=transport, key_env=key_env)
         if int(threads) < 1 or int(ctx_size) < 64 or int(parallel) < 1 or int(default_max_tokens) < 1:
-            raise ValueError("llamacpp: threads and parallel must be >= 1, ctx_size >= 64, default_max_tokens >= 1")
+            raise ConfigError("llamacpp options: threads and parallel must be >= 1, ctx_size >= 64, "
+                              "default_max_tokens >= 1")
         self.model_path = resolve_model_path(model_path)
         self.threads = int(threads)
         self.ctx_size = int(ctx_size)
@@ -213,7 +271,7 @@ class LlamaCppProvider(OpenAICompatibleProvider):
         self.default_max_tokens = int(default_max_tokens)
         self.engine = Engine.get(self.model_path, ctx_size=self.ctx_size, threads=self.threads,
                                  parallel=self.parallel)
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = \
+        self._engine_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = \
             weakref.WeakKeyDictionary()
         self._clients_lock = threading.Lock()
 
@@ -257,7 +315,7 @@ class LlamaCppProvider(OpenAICompatibleProvider):
     def client(self) -> httpx.AsyncClient:  # type: ignore[override]
         loop = asyncio.get_running_loop()
         with self._clients_lock:
-            client = self._clients.get(loop)
+            client = self._engine_clients.get(loop)
             if client is None or client.is_closed or str(client.base_url).rstrip("/") != self.base_url:
                 client = httpx.AsyncClient(
                     base_url=self.base_url,
@@ -265,7 +323,7 @@ class LlamaCppProvider(OpenAICompatibleProvider):
                     limits=httpx.Limits(max_connections=32, max_keepalive_connections=4),
                     transport=self._transport,
                 )
-                self._clients[loop] = client
+                self._engine_clients[loop] = client
             return client
 
     async def aclose(self) -> None:
@@ -275,7 +333,7 @@ class LlamaCppProvider(OpenAICompatibleProvider):
         except RuntimeError:
             return
         with self._clients_lock:
-            client = self._clients.pop(loop, None)
+            client = self._engine_clients.pop(loop, None)
         if client is not None:
             await client.aclose()
 
@@ -284,13 +342,11 @@ class LlamaCppProvider(OpenAICompatibleProvider):
 
     # ---- context budget ------------------------------------------------------------------------
     async def count_prompt_tokens(self, messages: Sequence[Message]) -> int:
-        """Tokens of the prompt exactly as the engine will see it: its chat template, then its tokenizer."""
+        """Tokens of the prompt exactly as the engine will see it (its chat template, its tokenizer; no generation)."""
         await self._ensure_engine()
         turns = [{"role": m.role, "content": m.content} for m in messages]
-        templated = await self._send_json("POST", "/apply-template", body={"messages": turns})
-        tokens = await self._send_json("POST", "/tokenize", body={
-            "content": templated["prompt"], "add_special": True, "parse_special": True})
-        return len(tokens["tokens"])
+        data = await self._send_json("POST", "/v1/chat/completions/input_tokens", body={"messages": turns})
+        return int(data["input_tokens"])
 
     async def _prepare(self, messages: Sequence[Message], model: str, max_tokens: int | None) -> int:
         """Start the engine, check the model id and that prompt + answer fit the context; the answer budget."""
@@ -313,15 +369,24 @@ class LlamaCppProvider(OpenAICompatibleProvider):
     # ---- the public API ------------------------------------------------------------------------
     async def complete(self, messages: Sequence[Message], *, model: str, max_tokens: int | None = None,
                        temperature: float | None = None) -> ProviderResult:
-        budget = await self._prepare(messages, model, max_tokens)
-        return await super().complete(messages, model=self.model_id, max_tokens=budget, temperature=temperature)
+        try:
+            with self.engine.track():
+                budget = await self._prepare(messages, model, max_tokens)
+                return await super().complete(messages, model=self.model_id, max_tokens=budget,
+                                              temperature=temperature)
+        except EngineError as exc:  # the engine was stopped under this request
+            raise self.error(str(exc), kind="connection", retryable=True) from None
 
     async def stream(self, messages: Sequence[Message], *, model: str, max_tokens: int | None = None,
                      temperature: float | None = None) -> AsyncIterator[str | ProviderResult]:
-        budget = await self._prepare(messages, model, max_tokens)
-        async for item in super().stream(messages, model=self.model_id, max_tokens=budget,
-                                         temperature=temperature):
-            yield item
+        try:
+            with self.engine.track():
+                budget = await self._prepare(messages, model, max_tokens)
+                async for item in super().stream(messages, model=self.model_id, max_tokens=budget,
+                                                 temperature=temperature):
+                    yield item
+        except EngineError as exc:
+            raise self.error(str(exc), kind="stream_cut", retryable=True) from None
 
     def parse_response(self, data: Any, model: str) -> ProviderResult:
         result = super().parse_response(data, model)

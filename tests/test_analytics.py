@@ -1,0 +1,225 @@
+"""Dashboard aggregates checked against hand-computed numbers, on SQLite and (when set) PostgreSQL.
+
+The dataset (since = 2025-03-01 00:00 UTC, until = 2025-03-03 00:00 UTC):
+
+  #  day hour org    agent   tier     provider  model   cost   baseline latency cached status
+  1  d1  01   acme   support SIMPLE   groq      llama   0.001  0.010    100     no     ok
+  2  d1  02   acme   support MEDIUM   openai    mini    0.004  0.020    300     no     ok
+  3  d1  03   acme   coder   COMPLEX  anthropic sonnet  0.030  0.030    900     no     ok
+  4  d1  04   globex coder   CACHED   groq      llama   0.000  0.010      5     yes    ok
+  5  d1  05   globex support TRIVIAL  local     smol    0.000  0.002     50     no     ok
+  6  d2  01   acme   support MEDIUM   openai    mini    0.000  None    2000     no     error
+  7  d2  02   globex analyst EXPERT   anthropic sonnet  0.050  0.050   1500     no     ok
+  8  d2  03   acme   coder   CACHED   groq      llama   0.000  0.010      3     yes    ok
+  plus one row just before `since` and one exactly at `until` (both outside the window).
+
+spend = 0.001+0.004+0.030+0+0.050 = 0.085; baseline = 0.132; saved by cache = 0.020;
+saved by routing = 0.009+0.016+0+0.002+0 = 0.027; saved = 0.047 = baseline - spend.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+from pg import db_url, store  # noqa: F401  (fixtures)
+
+from router_core import analytics as A
+from router_core.store import InteractionRecord, T_LOG
+
+SINCE = datetime(2025, 3, 1, tzinfo=timezone.utc)
+UNTIL = datetime(2025, 3, 3, tzinfo=timezone.utc)
+D1, D2 = SINCE, SINCE + timedelta(days=1)
+W = dict(since=SINCE, until=UNTIL)
+
+ROWS = [
+    (D1 + timedelta(hours=1), "acme", "support", "SIMPLE", "groq", "llama", 0.001, 0.010, 100, False, "ok"),
+    (D1 + timedelta(hours=2), "acme", "support", "MEDIUM", "openai", "mini", 0.004, 0.020, 300, False, "ok"),
+    (D1 + timedelta(hours=3), "acme", "coder", "COMPLEX", "anthropic", "sonnet", 0.030, 0.030, 900, False, "ok"),
+    (D1 + timedelta(hours=4), "globex", "coder", "CACHED", "groq", "llama", 0.0, 0.010, 5, True, "ok"),
+    (D1 + timedelta(hours=5), "globex", "support", "TRIVIAL", "local", "smol", 0.0, 0.002, 50, False, "ok"),
+    (D2 + timedelta(hours=1), "acme", "support", "MEDIUM", "openai", "mini", 0.0, None, 2000, False, "error"),
+    (D2 + timedelta(hours=2), "globex", "analyst", "EXPERT", "anthropic", "sonnet", 0.050, 0.050, 1500, False, "ok"),
+    (D2 + timedelta(hours=3), "acme", "coder", "CACHED", "groq", "llama", 0.0, 0.010, 3, True, "ok"),
+    # outside the window
+    (SINCE - timedelta(microseconds=1), "acme", "writer", "SIMPLE", "groq", "llama", 1.0, 2.0, 7, False, "ok"),
+    (UNTIL, "initech", "support", "SIMPLE", "groq", "llama", 1.0, 2.0, 7, False, "error"),
+]
+
+
+def record(ts, org, agent, tier, provider, model, cost, baseline, latency, cached, status, **kw) -> InteractionRecord:
+    return InteractionRecord(
+        org=org, agent=agent, session_id=None, prompt="p", messages_json="[]", response=None if status == "error" else "r",
+        complexity=tier, score=0.5, reasons=[], provider=provider, model=model, input_tokens=100, output_tokens=10,
+        cached_input_tokens=0, reasoning_tokens=0, cost_usd=cost, baseline_cost_usd=baseline, latency_ms=latency,
+        ttft_ms=None, cached=cached, status=status, error="boom" if status == "error" else None, ts=ts, **kw)
+
+
+@pytest.fixture
+def seeded(store):
+    for row in ROWS:
+        store.log_interaction(record(*row))
+    return store
+
+
+def test_kpis(seeded):
+    k = A.kpis(seeded, **W)
+    assert (k["requests"], k["ok"], k["errors"], k["cache_hits"]) == (8, 7, 1, 2)
+    assert k["error_rate"] == pytest.approx(1 / 8) and k["cache_hit_rate"] == pytest.approx(0.25)
+    assert k["spend_usd"] == pytest.approx(0.085)
+    assert k["baseline_usd"] == pytest.approx(0.132)
+    assert k["saved_by_cache_usd"] == pytest.approx(0.020)
+    assert k["saved_by_routing_usd"] == pytest.approx(0.027)
+    assert k["saved_usd"] == pytest.approx(0.047) == k["baseline_usd"] - k["spend_usd"]
+    assert k["saved_pct"] == pytest.approx(100 * 0.047 / 0.132)
+    assert k["p50_latency_ms"] == 100.0  # ok latencies 3 5 50 [100] 300 900 1500
+    assert (k["input_tokens"], k["output_tokens"], k["unpriced_requests"]) == (800, 80, 0)
+
+
+def test_kpis_filters(seeded):
+    acme = A.kpis(seeded, **W, org="acme")
+    assert acme["requests"] == 5 and acme["errors"] == 1 and acme["cache_hits"] == 1
+    assert acme["spend_usd"] == pytest.approx(0.035) and acme["baseline_usd"] == pytest.approx(0.070)
+    assert acme["saved_by_cache_usd"] == pytest.approx(0.010)
+    assert acme["saved_by_routing_usd"] == pytest.approx(0.025)
+    assert acme["p50_latency_ms"] == 100.0  # 3 [100] 300 900
+    coder = A.kpis(seeded, **W, agent="coder")
+    assert coder["requests"] == 3 and coder["cache_hits"] == 2 and coder["spend_usd"] == pytest.approx(0.030)
+    assert coder["p50_latency_ms"] == 5.0  # 3 [5] 900
+    both = A.kpis(seeded, **W, org="globex", agent="coder")
+    assert both["requests"] == 1 and both["saved_usd"] == pytest.approx(0.010)
+    day2 = A.kpis(seeded, since=D2, until=UNTIL)
+    assert day2["requests"] == 3 and day2["errors"] == 1 and day2["spend_usd"] == pytest.approx(0.050)
+    assert day2["p50_latency_ms"] == 3.0  # ok: [3] 1500
+    naive = A.kpis(seeded, since=D2.replace(tzinfo=None), until=UNTIL.replace(tzinfo=None))  # naive = UTC
+    assert naive["requests"] == 3
+    empty = A.kpis(seeded, since=UNTIL + timedelta(days=5), until=UNTIL + timedelta(days=6))
+    assert empty["requests"] == 0 and empty["p50_latency_ms"] is None and empty["saved_pct"] is None
+    assert empty["cache_hit_rate"] is None and empty["spend_usd"] == 0.0
+
+
+def test_unpriced_requests_are_counted_not_guessed(store):
+    store.log_interaction(record(D1, "a", None, "SIMPLE", "custom", "mystery", None, 0.01, 10, False, "ok"))
+    store.log_interaction(record(D1, "a", None, "SIMPLE", "groq", "llama", 0.001, 0.01, 10, False, "ok"))
+    k = A.kpis(store, **W)
+    assert k["unpriced_requests"] == 1 and k["spend_usd"] == pytest.approx(0.001)
+    assert k["saved_by_routing_usd"] == pytest.approx(0.009)  # only where both costs are known
+
+
+def test_spend_over_time_by_day_and_hour(seeded):
+    df = A.spend_over_time(seeded, **W, bucket="day")
+    assert list(df["bucket"]) == [pd.Timestamp(D1), pd.Timestamp(D2)]
+    assert list(df["requests"]) == [5, 3]
+    assert df["spend_usd"].tolist() == pytest.approx([0.035, 0.050])
+    assert df["baseline_usd"].tolist() == pytest.approx([0.072, 0.060])
+    assert df["saved_usd"].tolist() == pytest.approx([0.037, 0.010])
+    assert df["saved_by_cache_usd"].tolist() == pytest.approx([0.010, 0.010])
+    assert df["cum_spend_usd"].tolist() == pytest.approx([0.035, 0.085])
+    assert df["cum_baseline_usd"].tolist() == pytest.approx([0.072, 0.132])
+    assert df["cum_saved_usd"].tolist() == pytest.approx([0.037, 0.047])
+    hours = A.spend_over_time(seeded, **W, bucket="hour")
+    assert len(hours) == 8 and hours["requests"].sum() == 8
+    assert hours["bucket"].iloc[0] == pd.Timestamp(D1 + timedelta(hours=1))
+    assert hours["cum_spend_usd"].iloc[-1] == pytest.approx(0.085)
+    globex = A.spend_over_time(seeded, **W, org="globex")
+    assert list(globex["requests"]) == [2, 1] and globex["spend_usd"].tolist() == pytest.approx([0.0, 0.050])
+    # a window starting mid-bucket only counts what is inside it
+    partial = A.spend_over_time(seeded, since=D1 + timedelta(hours=2, minutes=30), until=D2 + timedelta(hours=2))
+    assert list(partial["requests"]) == [3, 1]
+    assert A.spend_over_time(seeded, since=UNTIL + timedelta(days=1), until=UNTIL + timedelta(days=2)).empty
+    with pytest.raises(ValueError):
+        A.spend_over_time(seeded, **W, bucket="week")
+
+
+def test_cache_hit_rate_over_time(seeded):
+    df = A.cache_hit_rate_over_time(seeded, **W)
+    assert list(df["requests"]) == [5, 3] and list(df["cache_hits"]) == [1, 1]
+    assert df["hit_rate"].tolist() == pytest.approx([0.2, 1 / 3])
+    coder = A.cache_hit_rate_over_time(seeded, **W, agent="coder")
+    assert coder["hit_rate"].tolist() == pytest.approx([0.5, 1.0])
+
+
+def test_requests_by_tier(seeded):
+    df = A.requests_by_tier(seeded, **W)
+    assert list(df["complexity"]) == ["TRIVIAL", "SIMPLE", "MEDIUM", "COMPLEX", "EXPERT", "CACHED"]
+    assert list(df["requests"]) == [1, 1, 2, 1, 1, 2]
+    assert df["share"].sum() == pytest.approx(1.0) and df["share"].iloc[2] == pytest.approx(0.25)
+    assert list(df["errors"]) == [0, 0, 1, 0, 0, 0] and list(df["cache_hits"]) == [0, 0, 0, 0, 0, 2]
+    assert df["spend_usd"].tolist() == pytest.approx([0.0, 0.001, 0.004, 0.030, 0.050, 0.0])
+    assert df["saved_usd"].tolist() == pytest.approx([0.002, 0.009, 0.016, 0.0, 0.0, 0.020])
+    acme = A.requests_by_tier(seeded, **W, org="acme")
+    assert dict(zip(acme["complexity"], acme["requests"])) == {"SIMPLE": 1, "MEDIUM": 2, "COMPLEX": 1, "CACHED": 1}
+
+
+def test_requests_by_provider_model(seeded):
+    df = A.requests_by_provider_model(seeded, **W)
+    assert list(zip(df["provider"], df["model"], df["requests"])) == [
+        ("groq", "llama", 3), ("anthropic", "sonnet", 2), ("openai", "mini", 2), ("local", "smol", 1)]
+    groq = df.iloc[0]
+    assert groq["cache_hits"] == 2 and groq["spend_usd"] == pytest.approx(0.001)
+    assert groq["saved_usd"] == pytest.approx(0.029) and groq["avg_latency_ms"] == pytest.approx(36.0)
+    assert df.iloc[2]["errors"] == 1 and df["input_tokens"].sum() == 800
+
+
+def test_requests_without_a_provider_are_listed(store):
+    store.log_interaction(record(D1, "a", None, "MEDIUM", None, None, 0.0, None, 10, False, "error"))
+    df = A.requests_by_provider_model(store, **W)
+    assert list(zip(df["provider"], df["model"], df["errors"])) == [("(none)", "(none)", 1)]
+    assert A.error_rate_by_provider(store, **W).empty  # no provider to blame
+
+
+def test_latency_by_provider(seeded):
+    df = A.latency_by_provider(seeded, **W)
+    assert list(df["provider"]) == ["anthropic", "groq", "local", "openai"]
+    assert list(df["requests"]) == [2, 1, 1, 1]  # ok, non-cached only
+    assert df["p50_ms"].tolist() == [900.0, 100.0, 50.0, 300.0]
+    assert df["p95_ms"].tolist() == [1500.0, 100.0, 50.0, 300.0]
+    assert df["mean_ms"].tolist() == pytest.approx([1200.0, 100.0, 50.0, 300.0])
+
+
+def test_error_rate_by_provider(seeded):
+    df = A.error_rate_by_provider(seeded, **W)
+    assert df["provider"].iloc[0] == "openai" and df["error_rate"].iloc[0] == pytest.approx(0.5)
+    assert dict(zip(df["provider"], df["requests"])) == {"openai": 2, "anthropic": 2, "groq": 1, "local": 1}
+    assert df["error_rate"].iloc[1:].tolist() == [0.0, 0.0, 0.0]
+    assert A.error_rate_by_provider(seeded, since=D2, until=UNTIL, org="acme")["requests"].tolist() == [1]
+
+
+def test_distinct_orgs_agents(seeded):
+    assert A.distinct_orgs_agents(seeded) == {"orgs": ["acme", "globex", "initech"],
+                                              "agents": ["analyst", "coder", "support", "writer"]}
+    assert A.distinct_orgs_agents(seeded.engine) == A.distinct_orgs_agents(seeded)  # an Engine works too
+
+
+def _nearest_rank(values: list[float], pct: int) -> float:
+    ordered = sorted(values)
+    return ordered[math.ceil(pct / 100 * len(ordered)) - 1]
+
+
+@pytest.mark.parametrize("walk", [False, True])
+def test_percentiles_match_nearest_rank_on_random_data(store, monkeypatch, walk):
+    if walk:
+        monkeypatch.setattr(A, "WALK_THRESHOLD", 0)  # SQLite: walk the latency index instead of ranking
+    rnd = random.Random(7)
+    rows = []
+    for i in range(600):
+        provider = rnd.choice(["a", "b", "c"])
+        rows.append(record(D1 + timedelta(seconds=i * 200), rnd.choice(["o1", "o2"]), None, "SIMPLE", provider,
+                           "m", 0.001, 0.01, round(rnd.expovariate(1 / 500), 3), rnd.random() < 0.1,
+                           "error" if rnd.random() < 0.05 else "ok").to_row())
+    with store.engine.begin() as conn:
+        conn.execute(T_LOG.insert(), rows)
+    since, until = D1 + timedelta(hours=3), D2 + timedelta(hours=5)
+    inside = [r for r in rows if since <= r["ts"] < until and r["org"] == "o1"]
+    df = A.latency_by_provider(store, since=since, until=until, org="o1")
+    for provider, p50, p95, n in zip(df["provider"], df["p50_ms"], df["p95_ms"], df["requests"]):
+        lat = [r["latency_ms"] for r in inside if r["provider"] == provider and r["status"] == "ok" and not r["cached"]]
+        assert n == len(lat) and p50 == _nearest_rank(lat, 50) and p95 == _nearest_rank(lat, 95)
+    k = A.kpis(store, since=since, until=until, org="o1")
+    assert k["p50_latency_ms"] == _nearest_rank([r["latency_ms"] for r in inside if r["status"] == "ok"], 50)
+    hours = A.spend_over_time(store, since=since, until=until, org="o1", bucket="hour")
+    assert hours["requests"].sum() == len(inside)
+    assert hours["spend_usd"].sum() == pytest.approx(sum(0.0 if r["cached"] else 0.001 for r in inside))
