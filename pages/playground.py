@@ -108,7 +108,7 @@ def planned_candidates(prompt: str, kwargs: dict) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------- render
-def render_answer(message: dict, index: int) -> None:
+def render_answer(message: dict) -> None:
     """An assistant turn: the answer, its one-line summary, why this route, and thumbs."""
     c: Completion | None = message.get("completion")
     if message.get("content"):
@@ -119,7 +119,7 @@ def render_answer(message: dict, index: int) -> None:
         return
     st.caption(completion_line(router, c))
     if c.log_error:
-        st.warning(c.log_error)
+        st.warning(md_message(c.log_error), icon="🗄️")
     cols = st.columns([6, 1], vertical_alignment="top")
     with cols[0]:
         with st.expander("Why this route"):
@@ -172,7 +172,7 @@ def send(prompt: str) -> None:
             else:
                 answer["error"] = error_text(error)
         body.empty()
-        render_answer(answer, len(state["pg_messages"]) - 1)
+        render_answer(answer)
 
 
 # --------------------------------------------------------------------------------------------- page
@@ -194,12 +194,12 @@ if not state["pg_messages"] and not state.get("pg_pending"):
                    "route** under an answer to see the reasoning; use the sidebar to pick an agent or force a "
                    "model.")
 
-for i, message in enumerate(state["pg_messages"]):
+for message in state["pg_messages"]:
     with st.chat_message(message["role"]):
         if message["role"] == "user":
             st.markdown(safe_markdown(message["content"]))
         else:
-            render_answer(message, i)
+            render_answer(message)
 
 prompt = st.chat_input("Ask anything — Switchboard picks the model")
 if prompt is None and state.get("pg_pending"):

@@ -321,8 +321,7 @@ def _cost_chart(projections: list[replay.Projection]) -> go.Figure:
 
 def _default_b(router, sources: list[str]) -> int:
     """Policy B starts as something worth comparing: an edit of the table, else another saved policy."""
-    edited = st.session_state.get("rt_edited_data")
-    if EDITED in sources and edited is not None and edited != router.policy.to_dict():
+    if EDITED in sources:  # what the user is editing on the Policy tab (equal to A until they edit)
         return sources.index(EDITED)
     others = [s for s in sources[1:] if s not in (EDITED, router.policy.name)]
     return sources.index(others[-1]) if others else min(1, len(sources) - 1)
@@ -404,14 +403,14 @@ def replay_tab(router) -> None:
     if not result:
         return
     projections: list[replay.Projection] = result["projections"]
-    st.markdown(f"#### Replay of **{md_escape(result['set'])}** ({result['prompts']:,} prompts) against "
-                f"{code(projections[0].baseline)}")
+    st.markdown(f"#### Replay of **{md_escape(result['set'])}** ({result['prompts']:,} prompts)")
+    st.caption(f"Baseline {projections[0].baseline}: {money(projections[0].baseline_cost_usd)} for the whole set. "
+               "Tier columns count prompts.")
     table = replay.compare(projections)
     shown = pd.DataFrame({
-        "policy": table["policy"], "prompts": table["prompts"],
+        "policy": table["policy"],
         **{t: table[t] for t in TIERS},
         "projected cost": table["projected_cost_usd"].map(money),
-        "baseline cost": table["baseline_cost_usd"].map(money),
         "saved": table["saved_usd"].map(_signed_money),
         "saved %": table["saved_pct"].map(lambda v: "–" if v is None or pd.isna(v) else f"{v:.1f}%"),
     })

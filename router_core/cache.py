@@ -73,6 +73,24 @@ class ResponseCache:
         if self._returning:
             self._hit = self._hit.returning(*self._cols)
         self._select = sa.select(*self._cols).where(c.key == sa.bindparam("k"))
+        self._upsert = self._build_upsert()
+
+    def _build_upsert(self) -> Any:
+        """One prepared insert-or-refresh statement (SQLite and PostgreSQL), or None for other dialects.
+
+        Refreshing an existing key keeps its hit count and saved total.
+        """
+        dialect = self.engine.dialect.name
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        elif dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            return None
+        stmt = insert(T_CACHE).values({**{name: sa.bindparam(name) for name in (*_REFRESHED, "key")},
+                                       "hit_count": 0, "saved_usd": 0.0})
+        return stmt.on_conflict_do_update(index_elements=[T_CACHE.c.key],
+                                          set_={name: stmt.excluded[name] for name in _REFRESHED})
 
     # -------------------------------------------------------------------------------------------- key
 
@@ -126,15 +144,9 @@ class ResponseCache:
             "output_tokens": int(usage.output_tokens or 0), "cost_usd": cost_usd,
             "baseline_cost_usd": baseline_cost_usd, "created_at": now, "expires_at": expires,
         }
-        dialect = self.engine.dialect.name
-        if dialect in ("sqlite", "postgresql"):
-            if dialect == "sqlite":
-                from sqlalchemy.dialects.sqlite import insert
-            else:
-                from sqlalchemy.dialects.postgresql import insert
-            stmt = insert(T_CACHE).values(key=key, hit_count=0, saved_usd=0.0, **values)
+        if self._upsert is not None:
             with self.engine.begin() as conn:
-                conn.execute(stmt.on_conflict_do_update(index_elements=[T_CACHE.c.key], set_=values))
+                conn.execute(self._upsert, {"key": key, **values})
             return
         try:  # other dialects: insert, or update when the key is already there
             with self.engine.begin() as conn:
@@ -164,6 +176,10 @@ class ResponseCache:
             entries, live, hits, saved = conn.execute(stmt).one()
         return {"entries": int(entries or 0), "live": int(live or 0), "hits": int(hits or 0),
                 "saved_usd": float(saved or 0.0)}
+
+
+_REFRESHED = ("prompt_preview", "response", "provider", "model", "input_tokens", "output_tokens", "cost_usd",
+              "baseline_cost_usd", "created_at", "expires_at")
 
 
 def _role(m: Any) -> str:

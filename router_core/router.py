@@ -291,19 +291,15 @@ class Router:
             score=verdict.score, simulated=self.providers[target.provider].simulated,
             skipped=[(s.target.provider, s.target.model, s.reason) for s in plan.skipped])
 
-    async def _record(self, req: Request, completion: Completion | None, error: str | None = None,
-                      cache: bool = True) -> None:
-        """Step 7: cache the answer and log the interaction; a logging failure is reported, not raised."""
-        if completion is not None and cache and not completion.cached and req.use_cache:
-            try:
-                self.cache.put(req.cache_key, text=completion.text, provider=completion.provider,
-                               model=completion.model, usage=completion.usage, cost_usd=completion.cost_usd,
-                               baseline_cost_usd=completion.baseline_cost_usd)
-            except Exception as exc:
-                log.warning("cache write failed: %s", redact(str(exc)))
+    async def _record(self, req: Request, completion: Completion | None, error: str | None = None) -> None:
+        """Step 7: cache the answer and log the interaction (one trip to a worker thread).
+
+        A logging failure is reported on the completion, not raised: the answer still reaches the user.
+        """
         record = self._interaction(req, completion, error)
+        cache = completion is not None and not completion.cached and req.use_cache and error is None
         try:
-            interaction_id = await asyncio.to_thread(self.store.log_interaction, record)
+            interaction_id = await asyncio.to_thread(self._write, req.cache_key if cache else None, completion, record)
         except Exception as exc:
             message = f"The answer was not logged: {redact(str(exc))}"
             log.error(message)
@@ -312,6 +308,17 @@ class Router:
             return
         if completion is not None:
             completion.interaction_id = interaction_id
+
+    def _write(self, cache_key: str | None, completion: Completion | None, record: InteractionRecord) -> int:
+        """Blocking writes of step 7: the cache entry (its failure is only logged), then the log row."""
+        if cache_key and completion is not None:
+            try:
+                self.cache.put(cache_key, text=completion.text, provider=completion.provider, model=completion.model,
+                               usage=completion.usage, cost_usd=completion.cost_usd,
+                               baseline_cost_usd=completion.baseline_cost_usd, prompt_preview=record.prompt)
+            except Exception as exc:
+                log.warning("cache write failed: %s", redact(str(exc)))
+        return self.store.log_interaction(record)
 
     def _interaction(self, req: Request, c: Completion | None, error: str | None) -> InteractionRecord:
         verdict = req.verdict or Verdict(Complexity.CACHED if c and c.cached else Complexity.MEDIUM, 0.0)

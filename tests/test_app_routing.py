@@ -8,8 +8,10 @@ import pytest
 
 from appkit import app, app_env, assert_no_exception  # noqa: F401  (fixtures are used by name)
 from router_core import replay
+from router_core.display import money
 
 PAGE = "pages/routing.py"
+TIERS = ["TRIVIAL", "SIMPLE", "MEDIUM", "COMPLEX", "EXPERT"]
 EDITOR = "rt_editor"
 
 
@@ -169,12 +171,14 @@ def test_replay_of_the_sample_set_gives_a_tier_distribution_and_costs(app, app_e
     assert_no_exception(at)
     table = compare_table(at)
     n = len(replay.load_sample_prompts())
-    assert list(table["prompts"]) == [n, n]
     tiers = ["TRIVIAL", "SIMPLE", "MEDIUM", "COMPLEX", "EXPERT"]
     assert table[tiers].sum(axis=1).tolist() == [n, n]
     assert (table[tiers] > 0).sum(axis=1).min() >= 4  # varied prompts land in (nearly) every tier
-    assert all(v.startswith("$") for v in table["projected cost"]) and all(v.startswith("$") for v in
-                                                                           table["baseline cost"])
+    assert all(v.startswith("$") for v in table["projected cost"])
+    projections = at.session_state["rp_result"]["projections"]
+    assert any(c.value.startswith(f"Baseline {projections[0].baseline}: "
+                                  f"{money(projections[0].baseline_cost_usd)}") for c in at.caption)
+    assert table["saved %"].tolist()[0] == f"{projections[0].saved_pct:.1f}%"
     charts = {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
     bars = charts["rp_chart_tiers"]["data"][0]
     assert bars["x"] == tiers and sum(numbers(bars["y"])) == n
@@ -218,7 +222,7 @@ def test_bad_upload_gives_a_clear_error_and_changes_nothing(app, app_env, name, 
         assert w in message
     assert at.session_state["rp_result"] is before  # the last result is still the one shown
     assert replay_button(at).disabled  # no prompt set to replay
-    assert compare_table(at)["prompts"].tolist()[0] == len(replay.load_sample_prompts())
+    assert compare_table(at)[TIERS].sum(axis=1).tolist()[0] == len(replay.load_sample_prompts())
 
 
 def test_good_upload_is_replayed(app, app_env):
@@ -229,7 +233,7 @@ def test_good_upload_is_replayed(app, app_env):
     assert not at.error
     assert any("mine.jsonl" in c.value and "3 prompts" in c.value for c in at.caption)
     replay_button(at).click().run()
-    assert compare_table(at)["prompts"].tolist() == [3, 3]
+    assert compare_table(at)[TIERS].sum(axis=1).tolist() == [3, 3]
 
 
 # ---------------------------------------------------------------------------------------- quality
