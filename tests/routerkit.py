@@ -44,14 +44,14 @@ baseline = "premium:claude-sonnet-5-5"
 cache_ttl_days = 1
 
 [limits]
-max_retries = 2
+max_retries = {max_retries}
 backoff_base_s = 0.5
 backoff_cap_s = 4
 retry_after_cap_s = 20
 cooldown_failures = 2
 cooldown_s = 30
 request_deadline_s = {deadline}
-attempt_timeout_s = 10
+attempt_timeout_s = {attempt_timeout}
 max_prompt_chars = 2000
 
 [demo]
@@ -82,9 +82,16 @@ last_resort = "premium:claude-sonnet-5-5"
 
 
 def make_router(tmp_path: Path, cheap_url: str, premium_url: str, *, deadline: float = 30,
-                time: FakeTime | None = None, wall: FakeTime | None = None, **kwargs: Any) -> Router:
+                attempt_timeout: float = 10, max_retries: int = 2, time: FakeTime | None = None,
+                wall: FakeTime | None = None, **kwargs: Any) -> Router:
+    """A router over two fake vendors: `cheap` (OpenAI-compatible) first, `premium` (Anthropic) after.
+
+    `time` fakes the clock and the backoff sleeps; pass `sleep=` alone to skip real backoff waits but keep
+    real time (for hangs and deadlines).
+    """
     path = tmp_path / "router.toml"
-    path.write_text(CONFIG.format(cheap=cheap_url, premium=premium_url, deadline=deadline))
+    path.write_text(CONFIG.format(cheap=cheap_url, premium=premium_url, deadline=deadline,
+                                  attempt_timeout=attempt_timeout, max_retries=max_retries))
     env = {"TEST_PREMIUM_KEY": PREMIUM_KEY, "DATABASE_URL": f"sqlite:///{tmp_path / 'router.db'}",
            "ROUTER_DOTENV": ""}
     config = load_config(path, env)
