@@ -7,6 +7,7 @@ import json
 import socket
 import sqlite3
 import time
+from types import SimpleNamespace
 
 import pytest
 from conftest import run
@@ -80,11 +81,7 @@ def blackhole() -> tuple[socket.socket, list[socket.socket], str]:
 def test_connect_timeout_falls_over_within_the_attempt_timeout(tmp_path, premium):
     server, fillers, url = blackhole()
 
-    class Url:
-        pass
-
-    cheap = Url()
-    cheap.url = url
+    cheap = SimpleNamespace(url=url)
     try:
         c, errors, elapsed = fails_over(tmp_path, cheap, premium, attempt_timeout=0.3, max_retries=1)
     finally:
