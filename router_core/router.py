@@ -11,6 +11,7 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,7 @@ from .validation import validate_request
 log = logging.getLogger("router_core")
 T = TypeVar("T")
 POLICY_REFRESH_S = 2.0
+UNLOGGED_LIMIT = 10_000  # beyond this many unwritten interactions the oldest are dropped (and it is logged)
 # What demo mode simulates: the seed's five vendors. A local model or your own endpoint stays real.
 DEMO_SIMULATED_KINDS = frozenset({"openai", "anthropic", "gemini", "groq", "ollama"})
 
@@ -112,6 +114,9 @@ class Router:
         self._policy_checked = -POLICY_REFRESH_S
         self._loop: _LoopThread | None = None
         self._loop_lock = threading.Lock()
+        # Interactions the database refused (locked, read-only, down): written on the next successful log.
+        self._unlogged: deque[InteractionRecord] = deque(maxlen=UNLOGGED_LIMIT)
+        self._flush_lock = threading.Lock()
         self.refresh_policy(force=True)
 
     @classmethod
@@ -301,7 +306,9 @@ class Router:
         try:
             interaction_id = await asyncio.to_thread(self._write, req.cache_key if cache else None, completion, record)
         except Exception as exc:
-            message = f"The answer was not logged: {redact(str(exc))}"
+            self._unlogged.append(record)
+            message = (f"The answer was not logged yet: {redact(str(exc))}. It is kept in memory and written "
+                       f"when the database accepts writes again ({len(self._unlogged)} waiting).")
             log.error(message)
             if completion is not None:
                 completion.log_error = message
@@ -318,7 +325,21 @@ class Router:
                                baseline_cost_usd=completion.baseline_cost_usd, prompt_preview=record.prompt)
             except Exception as exc:
                 log.warning("cache write failed: %s", redact(str(exc)))
-        return self.store.log_interaction(record)
+        interaction_id = self.store.log_interaction(record)
+        self.flush_unlogged()
+        return interaction_id
+
+    def flush_unlogged(self) -> int:
+        """Write the interactions whose logging failed earlier, oldest first; returns how many are left."""
+        with self._flush_lock:
+            while self._unlogged:
+                record = self._unlogged[0]
+                try:
+                    self.store.log_interaction(record)
+                except Exception:
+                    break
+                self._unlogged.popleft()
+            return len(self._unlogged)
 
     def _interaction(self, req: Request, c: Completion | None, error: str | None) -> InteractionRecord:
         verdict = req.verdict or Verdict(Complexity.CACHED if c and c.cached else Complexity.MEDIUM, 0.0)
@@ -546,7 +567,9 @@ class Router:
         return self._runner().run(self.acheck_health())
 
     def close(self) -> None:
-        """Close every pooled client and stop the loop thread."""
+        """Write what is still unlogged, close every pooled client and stop the loop thread."""
+        if self.flush_unlogged():
+            log.error("%d interactions could not be logged before closing", len(self._unlogged))
         if self._loop is not None:
             self._loop.run(_close_all(self.providers.values()))
             self._loop.loop.call_soon_threadsafe(self._loop.loop.stop)
