@@ -8,7 +8,7 @@ Part 1 compares the two ways to reach the engine on the same loaded model (1 thr
   in-process  xllamacpp.Server.handle_chat_completions() called directly in a worker thread
               (streaming through the engine's chunk callback)
 Part 2 measures time to first token (TTFT) and decode speed with 1 and 2 threads through the adapter,
-on an idle machine and with one other process keeping a core busy.
+on the machine as it is and with one more process keeping a core busy.
 Numbers are medians; "engine tok/s" is llama.cpp's own decode timing.
 """
 
@@ -163,7 +163,7 @@ async def main() -> int:
     p.engine.close()
 
     print(f"\n2) threads (through the adapter; TTFT on a fresh prompt; {os.cpu_count()} CPUs)")
-    print(f"{'threads':<9}{'other load':<14}{'model load':>10}{'TTFT':>12}{'decode tok/s':>14}{'short request':>16}")
+    print(f"{'threads':<9}{'machine':<14}{'model load':>10}{'TTFT':>12}{'decode tok/s':>14}{'short request':>16}")
     for busy in (False, True):
         # "busy": one other process spins on a core, as when the app, a test run or a build shares the machine
         burner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
@@ -171,7 +171,7 @@ async def main() -> int:
             for n in (1, 2):
                 # 2 threads on a shared core collapse (~2 tok/s): measure that case once, briefly
                 ttft, rate, short, load = await threads(n, 1, 32) if busy and n > 1 else await threads(n)
-                print(f"{n:<9}{'1 busy core' if busy else 'idle':<14}{load:7.0f} ms{ttft:9.1f} ms{rate:14.1f}"
+                print(f"{n:<9}{'+1 busy core' if busy else 'as is':<14}{load:7.0f} ms{ttft:9.1f} ms{rate:14.1f}"
                       f"{short:13.1f} ms")
         finally:
             if burner is not None:
