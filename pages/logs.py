@@ -234,7 +234,8 @@ def main() -> None:
         st.session_state.pop(TABLE_KEY, None)
 
     try:
-        df, total = store.list_interactions(**query, offset=(page - 1) * page_size, limit=page_size)
+        with st.spinner("Reading the log…"):
+            df, total = store.list_interactions(**query, offset=(page - 1) * page_size, limit=page_size)
         if df.empty and total and page > 1:  # the rows shrank under us: show the last page
             page = max(1, math.ceil(total / page_size))
             st.session_state["lg_gen"] += 1

@@ -165,8 +165,14 @@ def main() -> None:
                        key="sv_report", on_click="ignore",
                        help="One self-contained file (KPIs, charts, the routing policy in effect) that opens "
                             "offline in any browser: mail it to someone who never opens this app.")
-    st.caption(f"The report shows the routing policy in effect now: **{md_escape(policy_name)}**. "
-               f"Aggregates refresh every {CACHE_TTL_S} s.")
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.caption(f"The report shows the routing policy in effect now: **{md_escape(policy_name)}**. "
+                 f"Numbers are cached for {CACHE_TTL_S} s.")
+    if right.button("↻ Refresh numbers", key="sv_refresh", help="Re-read the log now instead of waiting."):
+        _savings_data.clear()
+        _orgs_agents.clear()
+        _any_traffic.clear()
+        st.rerun()
 
 
 main()
