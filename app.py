@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from pages.shared import APP_SHELL_KEY, demo_banner, router_or_stop
+from pages.shared import APP_SHELL_KEY, demo_banner, require_password, router_or_stop
 
 st.set_page_config(page_title="Switchboard", page_icon="🔀", layout="wide")
+require_password()
 
 PAGES = [
     st.Page("pages/playground.py", title="Playground", icon="💬", default=True),

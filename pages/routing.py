@@ -118,8 +118,8 @@ def _readable(problem: str) -> str:
 
 
 def _reset_editor() -> None:
-    st.session_state.pop(EDITOR_KEY, None)
-    st.session_state.pop("rt_edited_data", None)
+    for key in (EDITOR_KEY, "rt_edited_data", "rt_name"):
+        st.session_state.pop(key, None)
 
 
 def _unit_price(router, target: str) -> str:
@@ -218,7 +218,7 @@ def policy_tab(router) -> None:
             st.error("Nothing was saved: fix the problems listed above the table first.", icon="🚫")
         elif not name:
             st.error("Nothing was saved: give the policy a name.", icon="🚫")
-        elif name == DEFAULT_NAME or name.startswith("Active: "):
+        elif name in (DEFAULT_NAME, EDITED) or name.startswith("Active: "):
             st.error(f"Nothing was saved: {name!r} is reserved; choose another name.", icon="🚫")
         else:
             try:
@@ -410,7 +410,7 @@ def replay_tab(router) -> None:
     shown = pd.DataFrame({
         "policy": table["policy"],
         **{t: table[t] for t in TIERS},
-        "projected cost": table["projected_cost_usd"].map(money),
+        "projected": table["projected_cost_usd"].map(money),
         "saved": table["saved_usd"].map(_signed_money),
         "saved %": table["saved_pct"].map(lambda v: "–" if v is None or pd.isna(v) else f"{v:.1f}%"),
     })

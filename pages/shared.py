@@ -5,6 +5,7 @@ Everything here only *displays* what router_core decided; no routing, pricing or
 
 from __future__ import annotations
 
+import hmac
 import os
 import re
 from collections.abc import Iterable
@@ -16,6 +17,8 @@ import streamlit as st
 from router_core import Complexity
 from router_core.display import duration, money
 from router_core.errors import InvalidRequest, NoProviderAvailable, ProviderError, RouterError, redact
+
+AUTH_KEY = "sb_authenticated"
 
 # One colour per tier, the same everywhere in the app (Streamlit badge colours).
 TIER_COLORS: dict[str, str] = {
@@ -66,6 +69,25 @@ def ensure_app_shell() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def require_password() -> None:
+    """With APP_PASSWORD set (environment or .env), nothing renders until it is typed (constant-time check)."""
+    from router_core.config import load_env
+
+    expected = load_env().get("APP_PASSWORD", "")
+    if not expected or st.session_state.get(AUTH_KEY):
+        return
+    st.title("🔀 Switchboard")
+    with st.form("login"):
+        typed = st.text_input("Team password", type="password", help="Set by APP_PASSWORD on this server.")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        if hmac.compare_digest(typed.encode(), expected.encode()):
+            st.session_state[AUTH_KEY] = True
+            st.rerun()
+        st.error("That password is not right.")
+    st.stop()
 
 
 def router_or_stop():

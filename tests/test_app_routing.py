@@ -118,6 +118,22 @@ def test_valid_table_is_saved_activated_and_picked_up_by_a_fresh_router(app, app
     assert editor_rows(at).query("tier == 'MEDIUM' and order == 1")["target"].item() == "groq:llama-3.1-8b-instant"
 
 
+def test_a_saved_policy_can_be_activated_again(app, app_env):
+    store = app_env.store
+    default = fresh_router().policy.to_dict()
+    cheap = dict(default, EXPERT=["openai:gpt-6.1-terra"])
+    store.save_policy("cheap-expert", cheap, activate=True)
+    store.save_policy("premium", default, activate=True)
+    at = open_routing(app)
+    assert any("premium" in m.value for m in at.markdown if "Active policy" in m.value)
+    at.selectbox(key="rt_source").select("cheap-expert").run()
+    assert editor_rows(at).query("tier == 'EXPERT'")["target"].tolist() == ["openai:gpt-6.1-terra"]
+    at.button(key="rt_activate").click().run()
+    assert_no_exception(at)
+    assert store.active_policy()[0] == "cheap-expert"
+    assert fresh_router().policy.name == "cheap-expert"
+
+
 def test_saving_needs_a_name(app, app_env):
     at = open_routing(app)
     save_as(at, "   ")
@@ -158,7 +174,7 @@ def numbers(values) -> list[float]:
 
 
 def compare_table(at):
-    return next(d.value for d in at.dataframe if "projected cost" in d.value.columns)
+    return next(d.value for d in at.dataframe if "projected" in d.value.columns)
 
 
 def replay_button(at):
@@ -174,7 +190,7 @@ def test_replay_of_the_sample_set_gives_a_tier_distribution_and_costs(app, app_e
     tiers = ["TRIVIAL", "SIMPLE", "MEDIUM", "COMPLEX", "EXPERT"]
     assert table[tiers].sum(axis=1).tolist() == [n, n]
     assert (table[tiers] > 0).sum(axis=1).min() >= 4  # varied prompts land in (nearly) every tier
-    assert all(v.startswith("$") for v in table["projected cost"])
+    assert all(v.startswith("$") for v in table["projected"])
     projections = at.session_state["rp_result"]["projections"]
     assert any(c.value.startswith(f"Baseline {projections[0].baseline}: "
                                   f"{money(projections[0].baseline_cost_usd)}") for c in at.caption)

@@ -2,87 +2,27 @@
 
 Chats twice on the Playground, runs a comparison, a health check, opens all seven pages, checks that no
 page shows an exception, and saves full-page screenshots to artifacts/screenshots/ (git-ignored).
-Needs Debian's chromium at /usr/bin/chromium; skipped when it is missing.
+Needs Debian's chromium at /usr/bin/chromium (.ci/run installs it).
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
 import pytest
 
 from appkit import ROOT, write_config
+from browserkit import ARGS, CHROMIUM, no_exception, require_chromium, serve_app, settle
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = ROOT / "artifacts" / "screenshots"
 PAGES = ["Playground", "Compare", "Health", "Savings", "Routing", "Logs", "Settings"]
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium at /usr/bin/chromium")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
+    require_chromium()
     tmp = tmp_path_factory.mktemp("browser")
-    env = {k: v for k, v in os.environ.items()
-           if not k.endswith(("_API_KEY", "_BASE_URL")) and k not in ("OLLAMA_HOST", "APP_PASSWORD")}
-    env.update(ROUTER_CONFIG=str(write_config(tmp)), DATABASE_URL=f"sqlite:///{tmp / 'app.db'}", ROUTER_DEMO="1",
-               ROUTER_DOTENV=str(tmp / "no.env"))
-    port = free_port()
-    log = open(tmp / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start:\n" + (tmp / "streamlit.log").read_text())
-            time.sleep(0.2)
+    with serve_app(tmp, {"ROUTER_CONFIG": str(write_config(tmp)), "DATABASE_URL": f"sqlite:///{tmp / 'app.db'}",
+                         "ROUTER_DEMO": "1"}) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        server_log = (tmp / "streamlit.log").read_text()
-        assert "Traceback" not in server_log, server_log
-
-
-def settle(page) -> None:
-    """Wait until the script run is over (the running indicator is gone) and the page has painted."""
-    from playwright.sync_api import expect
-
-    page.wait_for_timeout(400)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)
-    page.wait_for_timeout(300)
-
-
-def no_exception(page, where: str) -> None:
-    count = page.get_by_test_id("stException").count()
-    assert count == 0, f"{where}: {page.get_by_test_id('stException').first.inner_text()}"
 
 
 def not_wider_than_viewport(page, where: str) -> None:
