@@ -20,7 +20,7 @@ router = router_or_stop()
 store = router.store
 state = st.session_state
 
-head, button = st.columns([6, 1], vertical_alignment="bottom")
+head, button = st.columns([4, 1], vertical_alignment="bottom")
 head.title("🩺 Health")
 check = button.button("🔄 Check now", type="primary", width="stretch",
                       help="Calls each provider's model-listing endpoint: no tokens are spent.")

@@ -24,6 +24,7 @@ from router_core.errors import ConfigError, RouterError
 from router_core.policy import Policy
 from router_core.types import Usage
 
+
 def code(text) -> str:
     """Inline code for st.markdown (Markdown escapes do not apply inside backticks, so none are added)."""
     return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
@@ -159,9 +160,13 @@ def policy_tab(router) -> None:
             try:
                 store.activate_policy(source)
                 router.refresh_policy(force=True)
-                st.success(f"Policy {source!r} is now active.", icon="✅")
             except Exception as exc:  # noqa: BLE001
                 st.error(f"Could not activate {source!r}: {error_text(exc)}")
+            else:
+                st.session_state["rt_flash"] = (f"Policy **{md_escape(source)}** is now active. Every Switchboard "
+                                                "instance on this database uses it within 2 s.")
+                st.session_state["rt_pending_source"] = f"Active: {source}"
+                st.rerun()
 
     options = [str(t) for t in router.config.all_targets()]
     table = _table_rows(base.to_dict())

@@ -96,8 +96,13 @@ def main() -> None:
     store = router.store
     db_key = store.safe_url
     st.title("💰 Savings")
-    st.caption(f"What routing and the cache saved against sending everything to the baseline model "
-               f"**{md_escape(router.config.baseline)}**. Dates are UTC.")
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    left.caption(f"What routing and the cache saved against sending everything to the baseline model "
+                 f"**{md_escape(router.config.baseline)}**. Dates are UTC; numbers are cached for {CACHE_TTL_S} s.")
+    if right.button("↻ Refresh", key="sv_refresh", help="Re-read the log now instead of waiting."):
+        _savings_data.clear()
+        _orgs_agents.clear()
+        _any_traffic.clear()
 
     try:
         options = _orgs_agents(db_key, store)
@@ -149,30 +154,34 @@ def main() -> None:
     export_filters = dict(since=data.since if not all_time else None, until=data.until, org=org, agent=agent)
     requests = int(data.kpis["requests"])
     c1, c2, c3 = st.columns([1, 1, 2])
-    c1.download_button(f"⬇️ CSV of {requests:,} requests", data=lambda: store.export_interactions_csv(
-        **export_filters), file_name=f"{stem}.csv", mime="text/csv", key="sv_csv", on_click="ignore",
-        help="Every filtered request, oldest first, with a saved_usd column. Built when you click.")
+
+    def csv_export() -> str:
+        try:
+            return store.export_interactions_csv(**export_filters)
+        except Exception as exc:  # noqa: BLE001 - the download shows why instead of failing silently
+            return f"error\nThe export failed: {redact(str(exc))}. Reload the Savings page and try again.\n"
+
+    c1.download_button(f"⬇️ CSV of {requests:,} requests", data=csv_export, file_name=f"{stem}.csv",
+                       mime="text/csv", key="sv_csv", on_click="ignore",
+                       help="Every filtered request, oldest first, with a saved_usd column. Built when you click.")
     include_sample = c3.checkbox("Add the 10 latest prompts and answers to the report", value=False,
                                  key="sv_sample", help="Off by default: prompts may contain customer data.")
 
     def html_report() -> str:
-        sample = store.list_interactions(**export_filters, limit=10)[0] if include_sample else None
-        return report.build_html(replace(data, sample=sample), policy_name=policy_name, policy=policy_data,
-                                 baseline=str(router.config.baseline), tier_colors=TIER_HEX,
-                                 demo=router.config.demo)
+        try:
+            sample = store.list_interactions(**export_filters, limit=10)[0] if include_sample else None
+            return report.build_html(replace(data, sample=sample), policy_name=policy_name, policy=policy_data,
+                                     baseline=str(router.config.baseline), tier_colors=TIER_HEX,
+                                     demo=router.config.demo)
+        except Exception as exc:  # noqa: BLE001 - the download shows why instead of failing silently
+            return (f"<!DOCTYPE html><meta charset='utf-8'><title>Report failed</title><p>The report could not be "
+                    f"built: {report.esc(redact(str(exc)))}. Reload the Savings page and try again.</p>")
 
     c2.download_button("⬇️ HTML report", data=html_report, file_name=f"{stem}.html", mime="text/html",
                        key="sv_report", on_click="ignore",
                        help="One self-contained file (KPIs, charts, the routing policy in effect) that opens "
                             "offline in any browser: mail it to someone who never opens this app.")
-    left, right = st.columns([4, 1], vertical_alignment="center")
-    left.caption(f"The report shows the routing policy in effect now: **{md_escape(policy_name)}**. "
-                 f"Numbers are cached for {CACHE_TTL_S} s.")
-    if right.button("↻ Refresh numbers", key="sv_refresh", help="Re-read the log now instead of waiting."):
-        _savings_data.clear()
-        _orgs_agents.clear()
-        _any_traffic.clear()
-        st.rerun()
+    st.caption(f"The report shows the routing policy in effect now: **{md_escape(policy_name)}**.")
 
 
 main()

@@ -163,6 +163,31 @@ def test_open_a_request_by_id(app, app_env):
     assert any("There is no request #999" in w.value for w in at.warning)
 
 
+def test_csv_export_has_every_filtered_row_across_pages(app, app_env, monkeypatch):
+    import csv
+    import io
+
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    managers: list[MediaFileManager] = []
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    monkeypatch.setattr(app_test, "MediaFileManager", Recording)
+    rows = seed(app_env, 60)
+    at = open_logs(app)
+    at.multiselect(key="lg_providers").select("groq").run()
+    button = at.download_button(key="lg_csv")
+    data = managers[-1]._deferred_callables[button.proto.deferred_file_id]["callable"]()
+    exported = list(csv.DictReader(io.StringIO(data)))
+    assert len(exported) == sum(r.provider == "groq" for r in rows) == 26
+    assert {r["provider"] for r in exported} == {"groq"}
+
+
 def test_empty_log_says_what_to_do_next(app, app_env):
     at = open_logs(app)
     assert not at.dataframe

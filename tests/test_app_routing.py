@@ -7,7 +7,7 @@ import json
 import pytest
 
 from appkit import app, app_env, assert_no_exception  # noqa: F401  (fixtures are used by name)
-from router_core import replay
+from router_core import Complexity, replay
 from router_core.display import money
 
 PAGE = "pages/routing.py"
@@ -111,7 +111,7 @@ def test_valid_table_is_saved_activated_and_picked_up_by_a_fresh_router(app, app
 
     router = fresh_router()
     assert router.policy.name == "cheap-medium"
-    assert [str(t) for t in router.policy.targets(__import__("router_core").Complexity.MEDIUM)][:2] == \
+    assert [str(t) for t in router.policy.targets(Complexity.MEDIUM)][:2] == \
         ["groq:llama-3.1-8b-instant", "openai:gpt-6-luna"]
     # and the page now shows it as the active policy, in the editor too
     assert any("cheap-medium" in m.value for m in at.markdown)
@@ -132,6 +132,8 @@ def test_a_saved_policy_can_be_activated_again(app, app_env):
     assert_no_exception(at)
     assert store.active_policy()[0] == "cheap-expert"
     assert fresh_router().policy.name == "cheap-expert"
+    assert any("cheap-expert" in m.value for m in at.markdown if "Active policy" in m.value)
+    assert any("is now active" in s.value for s in at.success)
 
 
 def test_saving_needs_a_name(app, app_env):

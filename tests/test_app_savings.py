@@ -228,3 +228,14 @@ def test_no_match_for_the_filters_says_how_to_widen_them(app, app_env):
     assert_no_exception(at)
     assert not at.metric
     assert any("No requests match" in i.value for i in at.info)
+
+
+def test_numbers_are_cached_briefly_and_refresh_rereads_the_log(app, app_env):
+    at = open_savings(app)
+    assert not at.metric  # empty log, and that answer is now cached
+    rows = seed(app_env)
+    at.run()
+    assert not at.metric  # still the cached aggregate (at most CACHE_TTL_S old)
+    at.button(key="sv_refresh").click().run()
+    assert_no_exception(at)
+    assert shown(at) == expected(in_window(rows))

@@ -20,7 +20,7 @@ PAGES = ["Playground", "Compare", "Health", "Savings", "Routing", "Logs", "Setti
 def app_url(tmp_path_factory):
     require_chromium()
     tmp = tmp_path_factory.mktemp("browser")
-    with serve_app(tmp, {"ROUTER_CONFIG": str(write_config(tmp)), "DATABASE_URL": f"sqlite:///{tmp / 'app.db'}",
+    with serve_app(tmp, {"ROUTER_CONFIG": str(write_config(tmp, local_model=True)), "DATABASE_URL": f"sqlite:///{tmp / 'app.db'}",
                          "ROUTER_DEMO": "1"}) as url:
         yield url
 
@@ -50,7 +50,7 @@ def shoot(page, name: str) -> None:
     page.set_viewport_size(size)
 
 
-def chat(page, prompt: str, expect_tier: str, expect_provider: str):
+def chat(page, prompt: str, expect_tier: str, expect_provider: str, kind: str = "simulated"):
     from playwright.sync_api import expect
 
     box = page.get_by_test_id("stChatInputTextArea")
@@ -59,7 +59,7 @@ def chat(page, prompt: str, expect_tier: str, expect_provider: str):
     answer = page.get_by_test_id("stChatMessage").last
     line = answer.get_by_test_id("stCaptionContainer").last
     expect(line).to_contain_text(expect_tier, timeout=30_000)
-    for part in (expect_provider, "$", " ms", "in /", "saved", "simulated"):
+    for part in (expect_provider, "$", " ms", "in /", "saved", kind):
         expect(line).to_contain_text(part)
     return answer
 
@@ -86,8 +86,9 @@ def test_app_in_a_real_browser(app_url):
         expect(page.get_by_text("Demo mode").first).to_be_visible()
         shoot(page, "playground-empty")
 
-        # Two chats: an easy one and a hard one, each with the metadata line.
-        chat(page, "Hi", "TRIVIAL", "ollama")
+        # Two chats, each with the metadata line: "Hi" is answered for real by the local model at $0,
+        # the hard one by a (simulated) premium provider.
+        chat(page, "Hi", "TRIVIAL", "local", kind="real")
         answer = chat(page, "Write a detailed analysis comparing React and Vue.js for enterprise applications",
                       "COMPLEX", "openai")
         settle(page)
