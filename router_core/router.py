@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Coroutine, TypeVar
+from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 import httpx
 
@@ -247,9 +247,10 @@ class Router:
     def _remaining(self, req: Request) -> float:
         return req.deadline - self.clock()
 
-    async def _attempt(self, req: Request, target: Target) -> ProviderResult | None:
-        """Step 5 for one candidate: retry retryable errors with backoff, then give up on it."""
-        provider = self.providers[target.provider]
+    async def _retrying(self, req: Request, target: Target, call: Callable[[float], Awaitable[T]],
+                        waiting_for: str) -> T | None:
+        """Step 5 for one candidate: `call(timeout)` until it succeeds, retrying retryable errors with
+        backoff (or the server's Retry-After) while the deadline allows; None when the candidate gives up."""
         limits = self.config.limits
         for retry in range(limits.max_retries + 1):
             timeout = min(limits.attempt_timeout_s, self._remaining(req))
@@ -257,12 +258,10 @@ class Router:
                 return None
             start = time.perf_counter()
             try:
-                result = await asyncio.wait_for(
-                    provider.complete(req.messages, model=target.model, max_tokens=req.max_tokens,
-                                      temperature=req.temperature), timeout)
+                return await call(timeout)
             except (ProviderError, asyncio.TimeoutError) as exc:
                 error = exc if isinstance(exc, ProviderError) else ProviderError(
-                    f"{target.provider}: no answer within {timeout:.1f} s.", provider=target.provider,
+                    f"{target.provider}: no {waiting_for} within {timeout:.1f} s.", provider=target.provider,
                     retryable=True, kind="timeout")
                 self._record_failure(req, target, error, start)
                 if not error.retryable or retry == limits.max_retries:
@@ -272,11 +271,21 @@ class Router:
                 if delay >= self._remaining(req):
                     return None
                 await self.sleep(delay)
-                continue
+        return None
+
+    async def _attempt(self, req: Request, target: Target) -> ProviderResult | None:
+        """One candidate, whole answer at once."""
+        provider = self.providers[target.provider]
+
+        async def call(timeout: float) -> ProviderResult:
+            result = await asyncio.wait_for(provider.complete(req.messages, model=target.model,
+                                                              max_tokens=req.max_tokens,
+                                                              temperature=req.temperature), timeout)
             self.breaker.record_success(target.provider)
             req.attempts.append(Attempt(target.provider, target.model, "ok", latency_ms=result.latency_ms))
             return result
-        return None
+
+        return await self._retrying(req, target, call, "answer")
 
     def _record_failure(self, req: Request, target: Target, error: ProviderError, start: float) -> None:
         self.breaker.record_failure(target.provider, error)
@@ -469,35 +478,26 @@ class Router:
                                 provider=target.provider, kind="stream_cut") from None
 
     async def _open_stream(self, req: Request, target: Target) -> tuple[AsyncIterator[str | ProviderResult], str] | None:
-        """Start a stream on `target` and wait for its first text delta, retrying like `_attempt`."""
+        """One candidate, streamed: started and held until its first text delta (retried like `_attempt`)."""
         provider = self.providers[target.provider]
-        limits = self.config.limits
-        for retry in range(limits.max_retries + 1):
-            timeout = min(limits.attempt_timeout_s, self._remaining(req))
-            if timeout <= 0:
-                return None
-            start = time.perf_counter()
+
+        async def call(timeout: float) -> tuple[AsyncIterator[str | ProviderResult], str]:
             stream = provider.stream(req.messages, model=target.model, max_tokens=req.max_tokens,
                                      temperature=req.temperature)
             try:
                 first = await asyncio.wait_for(anext(stream), timeout)
-                if isinstance(first, ProviderResult):  # an empty stream cannot happen: base refuses empty text
-                    raise ProviderError(f"{target.provider}: empty stream", provider=target.provider, kind="bad_response")
-                return stream, first
-            except (ProviderError, asyncio.TimeoutError, StopAsyncIteration) as exc:
+            except StopAsyncIteration:
+                first = None
+            except BaseException:
                 await stream.aclose()
-                error = exc if isinstance(exc, ProviderError) else ProviderError(
-                    f"{target.provider}: no first token within {timeout:.1f} s.", provider=target.provider,
-                    retryable=True, kind="timeout")
-                self._record_failure(req, target, error, start)
-                if not error.retryable or retry == limits.max_retries:
-                    return None
-                delay = retry_delay(error, retry, base_s=limits.backoff_base_s, cap_s=limits.backoff_cap_s,
-                                    retry_after_cap_s=limits.retry_after_cap_s, rng=self.rng)
-                if delay >= self._remaining(req):
-                    return None
-                await self.sleep(delay)
-        return None
+                raise
+            if not isinstance(first, str):  # the base refuses empty answers, so this means a broken stream
+                await stream.aclose()
+                raise ProviderError(f"{target.provider}: the stream ended before any text.",
+                                    provider=target.provider, kind="bad_response")
+            return stream, first
+
+        return await self._retrying(req, target, call, "first token")
 
     async def acompare(self, messages: Sequence[Message] | str, targets: Sequence[Target | str], *,
                        max_tokens: int | None = None, temperature: float | None = None,

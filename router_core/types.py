@@ -35,8 +35,7 @@ class Complexity(str, Enum):
         return [cls.TRIVIAL, cls.SIMPLE, cls.MEDIUM, cls.COMPLEX, cls.EXPERT]
 
 
-_RANKS = {c: i for i, c in enumerate(["TRIVIAL", "SIMPLE", "MEDIUM", "COMPLEX", "EXPERT"])}
-_RANKS = {Complexity(k): v for k, v in _RANKS.items()} | {Complexity.CACHED: -1}
+_RANKS = {level: i for i, level in enumerate(Complexity.tiers())} | {Complexity.CACHED: -1}
 
 
 @dataclass(frozen=True)
@@ -54,16 +53,10 @@ class Usage:
     reasoning_tokens: int = 0
 
 
-@dataclass(frozen=True)
-class ProviderResult:
-    """What one provider call returned."""
+class _TokenCounts:
+    """`input_tokens` / `output_tokens` shortcuts for anything that carries a `usage`."""
 
-    text: str
-    model: str
     usage: Usage
-    latency_ms: float = 0.0
-    ttft_ms: float | None = None
-    finish_reason: str | None = None
 
     @property
     def input_tokens(self) -> int:
@@ -72,6 +65,18 @@ class ProviderResult:
     @property
     def output_tokens(self) -> int:
         return self.usage.output_tokens
+
+
+@dataclass(frozen=True)
+class ProviderResult(_TokenCounts):
+    """What one provider call returned."""
+
+    text: str
+    model: str
+    usage: Usage
+    latency_ms: float = 0.0
+    ttft_ms: float | None = None
+    finish_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ class Attempt:
 
 
 @dataclass
-class Completion:
+class Completion(_TokenCounts):
     """The router's answer with everything the UI and the log need to explain it."""
 
     text: str
@@ -128,14 +133,6 @@ class Completion:
     candidates: list[str] = field(default_factory=list)  # "provider:model" in the order they were to be tried
     interaction_id: int | None = None
     log_error: str | None = None
-
-    @property
-    def input_tokens(self) -> int:
-        return self.usage.input_tokens
-
-    @property
-    def output_tokens(self) -> int:
-        return self.usage.output_tokens
 
     @property
     def saved_usd(self) -> float | None:
