@@ -23,9 +23,9 @@ state = st.session_state
 
 def default_targets(options: list[str]) -> list[str]:
     """Two cheap-looking picks from different available providers, plus the baseline to compare against."""
-    baseline = str(router.config.baseline)
+    baseline = str(router.policy.baseline)
     picks: list[str] = []
-    seen = {router.config.baseline.provider}
+    seen = {router.policy.baseline.provider}
     for target in options:
         provider = target.split(":", 1)[0]
         if provider in seen or router.why_unavailable(provider):

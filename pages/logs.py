@@ -195,21 +195,23 @@ def _detail(router, row: dict[str, Any]) -> None:
         st.markdown("**Why this route**")
         reasons = row.get("reasons") or []
         st.markdown("\n".join(f"- {md_escape(r)}" for r in reasons) if reasons else "No particular signal.")
-        feedback = int(row.get("feedback") or 0)
-        st.markdown("**Feedback:** " + {1: "👍 helpful", -1: "👎 not helpful"}.get(feedback, "none given"))
     with right:
-        st.markdown("**Attempts**")
-        attempts = [a for a in (row.get("attempts") or []) if isinstance(a, dict)]
-        if attempts:
-            st.dataframe(pd.DataFrame([{
-                "#": i, "provider": a.get("provider"), "model": a.get("model"), "outcome": a.get("outcome"),
-                "HTTP": a.get("status"), "latency": duration(a.get("latency_ms")),
-                "retryable": a.get("retryable"), "error": a.get("error") or "",
-            } for i, a in enumerate(attempts, start=1)]), hide_index=True, width="stretch", key="lg_attempts")
-        elif row.get("cached"):
-            st.caption("Served from the cache: no provider was called.")
-        else:
-            st.caption("No attempts recorded.")
+        feedback = int(row.get("feedback") or 0)
+        st.markdown("**Feedback**")
+        st.markdown({1: "👍 helpful", -1: "👎 not helpful"}.get(feedback, "none given"))
+    # full width: the attempts table has long error messages
+    st.markdown("**Attempts**")
+    attempts = [a for a in (row.get("attempts") or []) if isinstance(a, dict)]
+    if attempts:
+        st.dataframe(pd.DataFrame([{
+            "#": i, "provider": a.get("provider"), "model": a.get("model"), "outcome": a.get("outcome"),
+            "HTTP": a.get("status"), "latency": duration(a.get("latency_ms")),
+            "retryable": a.get("retryable"), "error": a.get("error") or "",
+        } for i, a in enumerate(attempts, start=1)]), hide_index=True, width="stretch", key="lg_attempts")
+    elif row.get("cached"):
+        st.caption("Served from the cache: no provider was called.")
+    else:
+        st.caption("No attempts recorded.")
 
 
 def main() -> None:

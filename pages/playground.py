@@ -181,7 +181,7 @@ head.title("💬 Playground")
 button.button("🆕 New chat", on_click=new_chat, width="stretch", help="Clear this conversation and start over.")
 st.caption("Each message goes to the cheapest provider trusted with its complexity tier, falls back when one "
            "fails, and is priced against the baseline "
-           f"**{md_escape(router.config.baseline)}**.")
+           f"**{md_escape(router.policy.baseline)}**.")
 
 intro = st.empty()
 if not state["pg_messages"] and not state.get("pg_pending"):

@@ -50,16 +50,17 @@ def _load_policy(router, source: str) -> Policy:
     if source.startswith("Active: "):
         return router.policy
     if source == DEFAULT_NAME:
-        return Policy(router.config.routing, DEFAULT_NAME, router.why_not_configured)
+        return Policy(router.config.routing, router.config.baseline, DEFAULT_NAME, router.why_not_configured)
     if source == EDITED:
         data = st.session_state.get("rt_edited_data")
         if data is None:
             raise ConfigError("the edited table has problems; fix them on the Policy tab first")
-        return Policy.from_dict(data, router.config.providers, "edited (unsaved)", router.why_not_configured)
+        return Policy.from_dict(data, router.config.providers, "edited (unsaved)", router.config.baseline,
+                                router.why_not_configured)
     data = router.store.get_policy(source)
     if data is None:
         raise ConfigError(f"no saved policy named {source!r}")
-    return Policy.from_dict(data, router.config.providers, source, router.why_not_configured)
+    return Policy.from_dict(data, router.config.providers, source, router.config.baseline, router.why_not_configured)
 
 
 def _table_rows(data: dict[str, Any]) -> pd.DataFrame:
@@ -119,7 +120,7 @@ def _readable(problem: str) -> str:
 
 
 def _reset_editor() -> None:
-    for key in (EDITOR_KEY, "rt_edited_data", "rt_name"):
+    for key in (EDITOR_KEY, "rt_edited_data", "rt_name", "rt_baseline"):
         st.session_state.pop(key, None)
 
 
@@ -135,11 +136,10 @@ def policy_tab(router) -> None:
     store = router.store
     providers = router.config.providers
     st.markdown(f"**Active policy:** {code(router.policy.name)} · **Baseline:** "
-                f"{code(router.config.baseline)}")
+                f"{code(router.policy.baseline)}")
     st.caption("Each request is classified into a tier and sent to the first *available* candidate of that "
                "tier, cheapest first; the next one is tried when it fails, then the last resort. The baseline "
-               "(the premium model savings are measured against) is set in router.toml `[router] baseline`; "
-               "the replay tab can project against any model.")
+               "is the premium model savings are measured against; it is saved with the policy.")
 
     sources = _policy_sources(router)
     pending = st.session_state.pop("rt_pending_source", None)
@@ -168,7 +168,18 @@ def policy_tab(router) -> None:
                 st.session_state["rt_pending_source"] = f"Active: {source}"
                 st.rerun()
 
+    if router.policy.name != DEFAULT_NAME and right.button("↩️ Back to router.toml", key="rt_default",
+                                                          help="Deactivate every saved policy (they stay saved)."):
+        store.deactivate_policies()
+        router.refresh_policy(force=True)
+        st.session_state["rt_flash"] = "No saved policy is active now: routing follows router.toml again."
+        st.session_state["rt_pending_source"] = DEFAULT_NAME
+        st.rerun()
+
     options = [str(t) for t in router.config.all_targets()]
+    baseline = st.selectbox("Baseline — the premium model savings are measured against", options,
+                            index=options.index(str(base.baseline)) if str(base.baseline) in options else 0,
+                            key="rt_baseline")
     table = _table_rows(base.to_dict())
     extra = sorted(set(table["target"]) - set(options))  # keep unknown entries visible (they fail validation)
     st.markdown("**Routing table** — one row per candidate. Add a row to add a candidate, lower *order* = "
@@ -188,7 +199,8 @@ def policy_tab(router) -> None:
     validated: Policy | None = None
     if not problems:
         try:
-            validated = Policy.from_dict(data, providers, "edited", router.why_not_configured)
+            validated = Policy.from_dict({**data, "baseline": baseline}, providers, "edited", router.config.baseline,
+                                         router.why_not_configured)
         except ConfigError as exc:
             problems = [_readable(line.strip(" -")) for line in str(exc).splitlines() if line.strip()
                         and not line.strip().endswith("problems:")]
@@ -276,7 +288,7 @@ def explain_tab(router) -> None:
     if not plan.candidates:
         st.error("No candidate of this tier is available now, so this request would fail. Configure one of the "
                  "providers above (Settings) or add an available one to the tier.", icon="🚫")
-    base = router.config.baseline
+    base = router.policy.baseline
     base_cost = router.prices.cost(base.provider, base.model, Usage(inp, out))
     st.caption(f"Estimated for about {inp:,} prompt tokens and a {out:,}-token answer (typical for "
                f"{level.value}); on the baseline {md_escape(base)}: {money(base_cost)}.")
@@ -373,7 +385,7 @@ def replay_tab(router) -> None:
     p1, p2, p3 = st.columns(3)
     a = p1.selectbox("Policy A", sources, index=0, key="rp_a")
     b = p2.selectbox("Policy B", sources, index=_default_b(router, sources), key="rp_b")
-    base_default = str(router.config.baseline)
+    base_default = str(router.policy.baseline)
     baseline = p3.selectbox("Baseline", targets, index=targets.index(base_default) if base_default in targets else 0,
                             key="rp_baseline", help="The premium model to project savings against.")
     with st.expander("Assumed answer length per tier (output tokens)"):

@@ -98,7 +98,7 @@ def main() -> None:
     st.title("💰 Savings")
     left, right = st.columns([5, 1], vertical_alignment="center")
     left.caption(f"What routing and the cache saved against sending everything to the baseline model "
-                 f"**{md_escape(router.config.baseline)}**. Dates are UTC; numbers are cached for {CACHE_TTL_S} s.")
+                 f"**{md_escape(router.policy.baseline)}**. Dates are UTC; numbers are cached for {CACHE_TTL_S} s.")
     if right.button("↻ Refresh", key="sv_refresh", help="Re-read the log now instead of waiting."):
         _savings_data.clear()
         _orgs_agents.clear()
@@ -124,7 +124,7 @@ def main() -> None:
         return
 
     # ---- KPI tiles: two rows of four
-    tiles = report.kpi_tiles(data.kpis, str(router.config.baseline))
+    tiles = report.kpi_tiles(data.kpis, str(router.policy.baseline))
     for row in (tiles[:4], tiles[4:]):
         for col, tile in zip(st.columns(4), row):
             col.metric(tile.label, tile.value, help=tile.help, border=True)
@@ -171,7 +171,7 @@ def main() -> None:
         try:
             sample = store.list_interactions(**export_filters, limit=10)[0] if include_sample else None
             return report.build_html(replace(data, sample=sample), policy_name=policy_name, policy=policy_data,
-                                     baseline=str(router.config.baseline), tier_colors=TIER_HEX,
+                                     baseline=str(router.policy.baseline), tier_colors=TIER_HEX,
                                      demo=router.config.demo)
         except Exception as exc:  # noqa: BLE001 - the download shows why instead of failing silently
             return (f"<!DOCTYPE html><meta charset='utf-8'><title>Report failed</title><p>The report could not be "

@@ -35,7 +35,7 @@ else:
     st.success("**Live mode**: answers come from the real providers whose keys are set.", icon="🟢")
 ttl_days = config.cache_ttl_s / 86400
 st.markdown(
-    f"- **Baseline** (savings are measured against it): `{code(config.baseline)}`\n"
+    f"- **Baseline** (savings are measured against it): `{code(router.policy.baseline)}`\n"
     f"- **Cache lifetime**: {f'{ttl_days:g} days' if ttl_days >= 1 else duration(config.cache_ttl_s * 1000)}\n"
     f"- **Database**: `{code(redact(router.store.safe_url))}`\n"
     f"- **Limits**: prompts up to {config.limits.max_prompt_chars:,} characters, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from .config import RoutingTable, Target, validate_routing
+from .config import RoutingTable, Target, parse_target, validate_routing
 from .types import Complexity
 
 
@@ -26,11 +26,15 @@ class Plan:
 
 
 class Policy:
-    """A named routing table. `candidates(level)` applies it to the providers' current availability."""
+    """A named routing table and the baseline savings are measured against.
 
-    def __init__(self, routing: RoutingTable, name: str = "default",
+    `candidates(level)` applies the table to the providers' current availability.
+    """
+
+    def __init__(self, routing: RoutingTable, baseline: Target, name: str = "default",
                  why_unavailable: Callable[[str], str | None] = lambda provider: None) -> None:
         self.routing = routing
+        self.baseline = baseline
         self.name = name
         self.why_unavailable = why_unavailable
 
@@ -61,10 +65,15 @@ class Policy:
         """The table as plain data (for saving and for the editor)."""
         data: dict[str, object] = {t.value: [str(x) for x in self.routing.tiers.get(t, ())] for t in Complexity.tiers()}
         data["last_resort"] = str(self.routing.last_resort) if self.routing.last_resort else ""
+        data["baseline"] = str(self.baseline)
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, object], providers: Mapping, name: str,
+    def from_dict(cls, data: Mapping[str, object], providers: Mapping, name: str, default_baseline: Target,
                   why_unavailable: Callable[[str], str | None] = lambda provider: None) -> "Policy":
-        """Validate plain data into a policy; raises ConfigError listing every problem."""
-        return cls(validate_routing(data, providers), name, why_unavailable)
+        """Validate plain data into a policy (a missing baseline means `default_baseline`);
+        raises ConfigError listing every problem."""
+        table = dict(data)
+        baseline = table.pop("baseline", None)
+        return cls(validate_routing(table, providers),
+                   parse_target(str(baseline), providers) if baseline else default_baseline, name, why_unavailable)

@@ -3,8 +3,8 @@
     from router_core.replay import load_prompts, classify_prompts, project, compare
     prompts = load_prompts(open("data/sample_prompts.jsonl", "rb").read(), "sample_prompts.jsonl")
     judged = classify_prompts(prompts)                     # classify once, project under many policies
-    a = project(judged, router.policy, router.prices, router.config.baseline)
-    b = project(judged, Policy.from_dict(data, router.config.providers, "cheap"), router.prices, baseline)
+    a = project(judged, router.policy, router.prices, router.policy.baseline)
+    b = project(judged, Policy.from_dict(data, router.config.providers, "cheap", baseline), router.prices, baseline)
     compare([a, b])                                        # one row per policy, side by side
 
 Nothing is sent to any provider. The projection is an estimate, and says so:

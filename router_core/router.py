@@ -35,6 +35,7 @@ from .validation import validate_request
 log = logging.getLogger("router_core")
 T = TypeVar("T")
 POLICY_REFRESH_S = 2.0
+DEFAULT_POLICY_NAME = "default (router.toml)"
 UNLOGGED_LIMIT = 10_000  # beyond this many unwritten interactions the oldest are dropped (and it is logged)
 # What demo mode simulates: the seed's five vendors. A local model or your own endpoint stays real.
 DEMO_SIMULATED_KINDS = frozenset({"openai", "anthropic", "gemini", "groq", "ollama"})
@@ -109,7 +110,7 @@ class Router:
         self.prices = PriceBook(config.price_overrides, config.providers)
         self.prices.warm()
         self.cache = ResponseCache(self.store, config.cache_ttl_s, wall_clock)
-        self.policy = Policy(config.routing, "default (router.toml)", self.why_unavailable)
+        self.policy = self._file_policy()
         self._policy_version: str | None = None
         self._policy_checked = -POLICY_REFRESH_S
         self._loop: _LoopThread | None = None
@@ -158,13 +159,18 @@ class Router:
             return
         self._policy_version = version
         if active is None:
-            self.policy = Policy(self.config.routing, "default (router.toml)", self.why_unavailable)
+            self.policy = self._file_policy()
             return
         name, data = active
         try:
-            self.policy = Policy.from_dict(data, self.config.providers, name, self.why_unavailable)
+            self.policy = Policy.from_dict(data, self.config.providers, name, self.config.baseline,
+                                           self.why_unavailable)
         except RouterError as exc:
             log.warning("saved policy %r is invalid for this config, keeping %r: %s", name, self.policy.name, exc)
+
+    def _file_policy(self) -> Policy:
+        """The routing table and baseline of router.toml (used while no saved policy is active)."""
+        return Policy(self.config.routing, self.config.baseline, DEFAULT_POLICY_NAME, self.why_unavailable)
 
     def explain(self, messages: Sequence[Message] | str) -> tuple[Verdict, Plan]:
         """Dry run: the verdict and the route, without calling anyone."""
@@ -295,7 +301,7 @@ class Router:
     def _price(self, req: Request, target: Target, result: ProviderResult, latency_ms: float,
                ttft_ms: float | None) -> Completion:
         """Step 6: the actual cost and the baseline cost of the same usage."""
-        baseline = self.config.baseline
+        baseline = self.policy.baseline
         verdict = req.verdict or Verdict(Complexity.MEDIUM, 0.5)
         plan = req.plan or Plan((), ())
         return Completion(

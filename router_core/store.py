@@ -865,6 +865,13 @@ class Store:
             self._policy_tx_lock(conn)
             self._activate(conn, name, utcnow())
 
+    def deactivate_policies(self) -> None:
+        """No saved policy is active any more: every instance goes back to the config file's table."""
+        with self._policy_lock, self.engine.begin() as conn:
+            self._policy_tx_lock(conn)
+            conn.execute(T_POLICY.update().where(T_POLICY.c.active == sa.true())
+                         .values(active=False, updated_at=utcnow()))
+
     def list_policies(self) -> list[str]:
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(T_POLICY.c.name).order_by(T_POLICY.c.name)).scalars())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from appkit import ROOT
+from providerkit import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -25,12 +25,6 @@ def require_chromium() -> None:
     """The browser tests need Debian's chromium; say how to get it rather than skip."""
     if not Path(CHROMIUM).exists():
         pytest.fail("the browser tests need Debian's chromium at /usr/bin/chromium: apt-get install chromium")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

@@ -1,10 +1,11 @@
-"""Shared fixtures: a fake vendor server per test, and a clean environment with no real keys."""
+"""Shared fixtures: fake vendor servers per test, and a clean environment with no real keys."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,10 +31,17 @@ def clean_env(monkeypatch, tmp_path):
     yield
 
 
-@pytest.fixture
-def vendor():
+def _fake_vendor() -> Iterator[FakeVendor]:
+    """A FakeVendor serving on 127.0.0.1 for the length of one test."""
     with FakeVendor() as server:
         yield server
+
+
+# `vendor` for adapter tests; `cheap` (OpenAI-compatible, tried first) and `premium` (Anthropic, after it) are
+# the two providers of routerkit.make_router.
+vendor = pytest.fixture(_fake_vendor, name="vendor")
+cheap = pytest.fixture(_fake_vendor, name="cheap")
+premium = pytest.fixture(_fake_vendor, name="premium")
 
 
 def run(coro):

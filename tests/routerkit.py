@@ -1,7 +1,12 @@
-"""Helpers for router tests: a two-provider config over fake vendors, vendor-shaped answers, a fake clock."""
+"""Helpers for router tests: a two-provider config over fake vendors, vendor-shaped answers, a fake clock,
+and the rows the router logged.
+
+The two vendors themselves are the `cheap` and `premium` fixtures of conftest.py.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +26,16 @@ def anthropic_ok(text: str = "Premium answer", inp: int = 20, out: int = 10) -> 
     return {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-5-5",
             "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
             "usage": {"input_tokens": inp, "output_tokens": out}}
+
+
+def logged_rows(tmp_path: Path) -> list[dict[str, Any]]:
+    """Every row of interaction_logs in the test's SQLite file (`tmp_path / "router.db"`), oldest first."""
+    db = sqlite3.connect(tmp_path / "router.db")
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in db.execute("SELECT * FROM interaction_logs ORDER BY id")]
+    finally:
+        db.close()
 
 
 class FakeTime:

@@ -156,9 +156,11 @@ def test_detail_view_renders_untrusted_text_without_html(app, app_env):
 
 def test_open_a_request_by_id(app, app_env):
     seed(app_env, 12)
+    app_env.store.set_feedback(7, 1)
     at = open_logs(app)
     at.number_input(key="lg_open_id").set_value(7).run()
     assert any(h.value == "Request #7" for h in at.subheader)
+    assert any(m.value == "👍 helpful" for m in at.markdown)  # the user's feedback on that answer
     at.number_input(key="lg_open_id").set_value(999).run()
     assert any("There is no request #999" in w.value for w in at.warning)
 

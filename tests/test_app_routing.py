@@ -278,3 +278,21 @@ def test_routing_quality_without_data_says_where_to_put_it(app, app_env, monkeyp
     monkeypatch.setattr(routing_eval, "DEFAULT_DATA", tmp_path / "nowhere")
     at = open_routing(app)
     assert any("No benchmark data found" in i.value and "nowhere" in i.value.replace("\\", "") for i in at.info)
+
+
+def test_the_baseline_is_chosen_saved_with_the_policy_and_the_file_policy_can_come_back(app, app_env):
+    at = open_routing(app)
+    at.selectbox(key="rt_baseline").select("openai:gpt-6-astra").run()
+    save_as(at, "astra-baseline")
+    assert app_env.store.get_policy("astra-baseline")["baseline"] == "openai:gpt-6-astra"
+    router = fresh_router()
+    assert str(router.policy.baseline) == "openai:gpt-6-astra"
+    c = router.complete("Can you explain how photosynthesis works?", use_cache=False)
+    astra = router.prices.cost("openai", "gpt-6-astra", c.usage)
+    assert c.baseline_cost_usd == pytest.approx(astra), "savings are measured against the policy's baseline"
+    router.close()
+
+    at.button(key="rt_default").click().run()
+    assert_no_exception(at)
+    assert app_env.store.active_policy() is None
+    assert str(fresh_router().policy.baseline) == "anthropic:claude-sonnet-5-5"

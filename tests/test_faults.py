@@ -11,8 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import run
-from fakevendor import FakeVendor, sse
-from routerkit import FakeTime, anthropic_ok, make_router, openai_ok
+from fakevendor import sse
+from routerkit import FakeTime, anthropic_ok, logged_rows, make_router, openai_ok
 
 from router_core import NoProviderAvailable, ProviderError
 
@@ -24,25 +24,10 @@ async def no_sleep(seconds: float) -> None:
 
 
 @pytest.fixture
-def cheap():
-    with FakeVendor() as server:
-        yield server
-
-
-@pytest.fixture
-def premium():
-    with FakeVendor() as server:
-        server.default(json=anthropic_ok("premium saved the day"))
-        yield server
-
-
-def logged(tmp_path) -> list[dict]:
-    db = sqlite3.connect(tmp_path / "router.db")
-    db.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in db.execute("SELECT * FROM interaction_logs ORDER BY id")]
-    finally:
-        db.close()
+def premium(premium):
+    """conftest's premium vendor, answering every request that nothing else was scripted for."""
+    premium.default(json=anthropic_ok("premium saved the day"))
+    return premium
 
 
 def fails_over(tmp_path, cheap, premium, **router_args):
@@ -55,7 +40,7 @@ def fails_over(tmp_path, cheap, premium, **router_args):
     assert c.provider == "premium" and c.text == "premium saved the day"
     errors = [a for a in c.attempts if a.outcome == "error"]
     assert errors and all(a.provider == "cheap" and a.error for a in errors)
-    [row] = logged(tmp_path)
+    [row] = logged_rows(tmp_path)
     assert len(json.loads(row["attempts"])) == len(c.attempts)
     return c, errors, elapsed
 
@@ -107,7 +92,7 @@ def test_the_deadline_is_never_exceeded_even_when_every_provider_hangs(tmp_path,
         run(router.acomplete(PROMPT))
     assert time.monotonic() - start < 1.8
     assert "deadline" in str(info.value) or "failed" in str(info.value)
-    assert logged(tmp_path)[0]["status"] == "error"
+    assert logged_rows(tmp_path)[0]["status"] == "error"
     router.close()
 
 
@@ -187,7 +172,7 @@ def test_a_slow_stream_ends_with_an_explicit_error_at_the_deadline(tmp_path, che
     with pytest.raises(ProviderError, match="deadline"):
         run(consume())
     assert time.monotonic() - start < 2.0
-    row = logged(tmp_path)[0]
+    row = logged_rows(tmp_path)[0]
     assert row["status"] == "error"
     db = sqlite3.connect(tmp_path / "router.db")
     assert db.execute("SELECT COUNT(*) FROM response_cache").fetchone()[0] == 0
@@ -205,6 +190,6 @@ def test_every_candidate_failing_gives_an_actionable_error_and_logs_every_attemp
     message = str(info.value)
     assert "Every provider failed" in message and "cheap" in message and "premium" in message
     assert len(info.value.attempts) == 6
-    [row] = logged(tmp_path)
+    [row] = logged_rows(tmp_path)
     assert row["status"] == "error" and len(json.loads(row["attempts"])) == 6
     router.close()

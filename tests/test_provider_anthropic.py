@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import pytest
-from conftest import run
 from fakevendor import FakeVendor, sse
+from providerkit import ProviderKit, call, closed_url
 
-from router_core.errors import ProviderError
 from router_core.providers import create_provider
 from router_core.providers.anthropic import AnthropicProvider, accepts_sampling
 from router_core.types import Message, ProviderResult, Usage
@@ -37,34 +35,8 @@ def provider(srv: Any, **kwargs: Any) -> AnthropicProvider:
     return AnthropicProvider(base_url=srv.url, api_key=KEY, **kwargs)
 
 
-def call(p: AnthropicProvider, method: str, *args: Any, **kwargs: Any) -> Any:
-    """Run one provider coroutine in a fresh loop and close the client afterwards."""
-    async def go() -> Any:
-        try:
-            return await getattr(p, method)(*args, **kwargs)
-        finally:
-            await p.aclose()
-    return run(go())
-
-
-def complete(p: AnthropicProvider, model: str = MODEL, **kwargs: Any) -> ProviderResult:
-    return call(p, "complete", MESSAGES, model=model, **kwargs)
-
-
-def stream(p: AnthropicProvider) -> list[Any]:
-    async def go() -> list[Any]:
-        try:
-            return [item async for item in p.stream(MESSAGES, model=MODEL, max_tokens=100)]
-        finally:
-            await p.aclose()
-    return run(go())
-
-
-def failure(fn: Any, *args: Any, **kwargs: Any) -> ProviderError:
-    with pytest.raises(ProviderError) as info:
-        fn(*args, **kwargs)
-    assert KEY not in str(info.value)
-    return info.value
+KIT = ProviderKit(MESSAGES, MODEL, secret=KEY, stream_defaults={"max_tokens": 100})
+complete, stream, failure = KIT.complete, KIT.stream, KIT.failure
 
 
 def events(*payloads: dict[str, Any]) -> list[bytes]:
@@ -244,15 +216,8 @@ def test_timeout(vendor):
     assert (err.kind, err.retryable) == ("timeout", True)
 
 
-def closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
 def test_connection_refused():
-    err = failure(complete, AnthropicProvider(base_url=closed_port_url(), api_key=KEY))
+    err = failure(complete, AnthropicProvider(base_url=closed_url(), api_key=KEY))
     assert (err.kind, err.retryable, err.status) == ("connection", True, None)
 
 
@@ -322,5 +287,5 @@ def test_health_reachable_and_unreachable(vendor):
     vendor.reply(json={"data": [{"id": "claude-haiku-5-5"}], "has_more": False})
     health = call(provider(vendor), "health")
     assert health.reachable and health.models == ("claude-haiku-5-5",) and health.latency_ms is not None
-    down = call(AnthropicProvider(base_url=closed_port_url(), api_key=KEY), "health")
+    down = call(AnthropicProvider(base_url=closed_url(), api_key=KEY), "health")
     assert not down.reachable and down.latency_ms is None and "could not connect" in down.detail

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import pytest
-from conftest import run
 from fakevendor import FakeVendor, ndjson
+from providerkit import ProviderKit, call, closed_url
 
-from router_core.errors import ProviderError
 from router_core.providers import create_provider
 from router_core.providers.base import Provider
 from router_core.types import Message, ProviderResult, Usage
@@ -38,39 +36,8 @@ def ollama(vendor: FakeVendor, timeout: float = 5.0) -> Provider:
     return create_provider("ollama", base_url=vendor.url, timeout=timeout)
 
 
-def call(p: Provider, method: str, *args: Any, **kw: Any) -> Any:
-    """Await one provider method in a fresh event loop, closing the client afterwards."""
-    async def go() -> Any:
-        try:
-            return await getattr(p, method)(*args, **kw)
-        finally:
-            await p.aclose()
-    return run(go())
-
-
-def complete(p: Provider, **kw: Any) -> ProviderResult:
-    return call(p, "complete", CHAT, model="llama3.2", **kw)
-
-
-def stream(p: Provider, **kw: Any) -> list[str | ProviderResult]:
-    async def go() -> list[str | ProviderResult]:
-        try:
-            return [item async for item in p.stream(CHAT, model="llama3.2", **kw)]
-        finally:
-            await p.aclose()
-    return run(go())
-
-
-def fails(fn: Any, *args: Any, **kw: Any) -> ProviderError:
-    with pytest.raises(ProviderError) as info:
-        fn(*args, **kw)
-    return info.value
-
-
-def closed_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{s.getsockname()[1]}"
+KIT = ProviderKit(CHAT, "llama3.2")
+complete, stream, failure = KIT.complete, KIT.stream, KIT.failure
 
 
 def test_defaults_need_no_key():
@@ -105,20 +72,20 @@ def test_omitted_counts_are_zero_never_estimated(vendor):
 def test_empty_answer_at_length_cap(vendor):
     vendor.reply(json=ok("", done_reason="length", prompt_eval_count=5, eval_count=8)
                  | {"message": {"role": "assistant", "content": "", "thinking": "Hmm, let me think"}})
-    err = fails(complete, ollama(vendor), max_tokens=8)
+    err = failure(complete, ollama(vendor), max_tokens=8)
     assert (err.kind, err.retryable) == ("length", False)
 
 
 def test_missing_model_says_how_to_pull_it(vendor):
     vendor.reply(404, json={"error": "model 'llama3.2' not found"})
-    err = fails(complete, ollama(vendor))
+    err = failure(complete, ollama(vendor))
     assert (err.kind, err.retryable, err.status) == ("not_found", False, 404)
     assert "ollama pull llama3.2" in str(err)
 
 
 def test_old_not_found_wording(vendor):
     vendor.reply(404, json={"error": 'model "qwen3:8b" not found, try pulling it first'})
-    assert "ollama pull qwen3:8b" in str(fails(complete, ollama(vendor)))
+    assert "ollama pull qwen3:8b" in str(failure(complete, ollama(vendor)))
 
 
 @pytest.mark.parametrize("status, error, retryable", [
@@ -129,38 +96,38 @@ def test_old_not_found_wording(vendor):
 ])
 def test_error_statuses(vendor, status, error, retryable):
     vendor.reply(status, json={"error": error})
-    err = fails(complete, ollama(vendor))
+    err = failure(complete, ollama(vendor))
     assert (err.status, err.retryable) == (status, retryable)
     assert error[:20] in str(err)
 
 
 def test_error_in_a_200_body(vendor):
     vendor.reply(json={"error": "unexpected server status: llm server loading model"})
-    err = fails(complete, ollama(vendor))
+    err = failure(complete, ollama(vendor))
     assert err.retryable and "loading model" in str(err)
 
 
 def test_malformed_json(vendor):
     vendor.reply(body=b'{"message": {"content": "Can')
-    err = fails(complete, ollama(vendor))
+    err = failure(complete, ollama(vendor))
     assert err.kind == "bad_response" and "malformed JSON" in str(err)
 
 
 def test_html_error_page(vendor):
     vendor.reply(502, body=b"<html><body><h1>502 Bad Gateway</h1></body></html>", content_type="text/html")
-    err = fails(complete, ollama(vendor))
+    err = failure(complete, ollama(vendor))
     assert (err.kind, err.retryable, err.status) == ("server", True, 502) and "Bad Gateway" in str(err)
 
 
 def test_timeout(vendor):
     vendor.hang()
-    err = fails(complete, ollama(vendor, timeout=0.5))
+    err = failure(complete, ollama(vendor, timeout=0.5))
     assert (err.kind, err.retryable) == ("timeout", True)
 
 
 def test_not_running():
     url = closed_url()
-    err = fails(complete, create_provider("ollama", base_url=url, timeout=2))
+    err = failure(complete, create_provider("ollama", base_url=url, timeout=2))
     assert err.kind == "connection" and not err.retryable
     assert f"Ollama is not running at {url}" in str(err)
 
@@ -179,29 +146,29 @@ def test_stream_whole(vendor):
 def test_stream_error_line(vendor):
     vendor.stream(ndjson(part("Can"), {"error": "an error was encountered while running the model"}),
                   content_type=NDJSON)
-    err = fails(stream, ollama(vendor))
+    err = failure(stream, ollama(vendor))
     assert "running the model" in str(err)
 
 
 def test_stream_cut_off(vendor):
     vendor.stream(ndjson(part("Can"), part("berra")), content_type=NDJSON, cut=True)
-    assert fails(stream, ollama(vendor)).kind == "stream_cut"
+    assert failure(stream, ollama(vendor)).kind == "stream_cut"
 
 
 def test_stream_closed_without_done(vendor):
     vendor.stream(ndjson(part("Can"), part("berra")), content_type=NDJSON)
-    err = fails(stream, ollama(vendor))
+    err = failure(stream, ollama(vendor))
     assert (err.kind, err.retryable) == ("stream_cut", True)
 
 
 def test_stream_empty_at_length_cap(vendor):
     vendor.stream(ndjson(part(""), DONE | {"done_reason": "length"}), content_type=NDJSON)
-    assert fails(stream, ollama(vendor)).kind == "length"
+    assert failure(stream, ollama(vendor)).kind == "length"
 
 
 def test_stream_not_found_before_first_line(vendor):
     vendor.reply(404, json={"error": "model 'nope' not found"})
-    err = fails(stream, ollama(vendor))
+    err = failure(stream, ollama(vendor))
     assert err.kind == "not_found" and "ollama pull nope" in str(err)
 
 

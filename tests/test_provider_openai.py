@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import pytest
-from conftest import run
 from fakevendor import FakeVendor, sse
+from providerkit import ProviderKit, call, closed_url
 
-from router_core.errors import ProviderError
 from router_core.providers import create_provider
 from router_core.providers.base import Provider
 from router_core.types import Message, ProviderResult, Usage
@@ -46,39 +44,8 @@ def openai(vendor: FakeVendor, kind: str = "openai", *, api_key: str | None = KE
     return create_provider(kind, base_url=base, api_key=api_key, timeout=timeout)
 
 
-def call(p: Provider, method: str, *args: Any, **kw: Any) -> Any:
-    """Await one provider method in a fresh event loop, closing the client afterwards."""
-    async def go() -> Any:
-        try:
-            return await getattr(p, method)(*args, **kw)
-        finally:
-            await p.aclose()
-    return run(go())
-
-
-def complete(p: Provider, model: str = "gpt-4.1-mini", **kw: Any) -> ProviderResult:
-    return call(p, "complete", CHAT, model=model, **kw)
-
-
-def stream(p: Provider, model: str = "gpt-4.1-mini", **kw: Any) -> list[str | ProviderResult]:
-    async def go() -> list[str | ProviderResult]:
-        try:
-            return [item async for item in p.stream(CHAT, model=model, **kw)]
-        finally:
-            await p.aclose()
-    return run(go())
-
-
-def fails(fn: Any, *args: Any, **kw: Any) -> ProviderError:
-    with pytest.raises(ProviderError) as info:
-        fn(*args, **kw)
-    return info.value
-
-
-def closed_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{s.getsockname()[1]}"
+KIT = ProviderKit(CHAT, "gpt-4.1-mini")
+complete, stream, failure = KIT.complete, KIT.stream, KIT.failure
 
 
 # ---- requests and answers --------------------------------------------------------------------
@@ -131,7 +98,7 @@ def test_unknown_fields_and_null_usage_are_tolerated(vendor):
 
 def test_refusal_is_a_non_retryable_error(vendor):
     vendor.reply(json=ok(None, refusal="I'm sorry, I can't help with that."))
-    err = fails(complete, openai(vendor))
+    err = failure(complete, openai(vendor))
     assert (err.kind, err.retryable) == ("refusal", False)
     assert "can't help" in str(err)
 
@@ -139,14 +106,14 @@ def test_refusal_is_a_non_retryable_error(vendor):
 def test_empty_answer_at_length_cap(vendor):
     vendor.reply(json=ok("", finish="length", usage={"prompt_tokens": 10, "completion_tokens": 50,
                                                      "completion_tokens_details": {"reasoning_tokens": 50}}))
-    err = fails(complete, openai(vendor), model="gpt-6-luna", max_tokens=50)
+    err = failure(complete, openai(vendor), model="gpt-6-luna", max_tokens=50)
     assert (err.kind, err.retryable) == ("length", False)
     assert "max_tokens" in str(err)
 
 
 def test_empty_choices_is_a_clear_error(vendor):
     vendor.reply(json=ok() | {"choices": []})
-    err = fails(complete, openai(vendor))
+    err = failure(complete, openai(vendor))
     assert err.kind == "bad_response" and "choices" in str(err)
 
 
@@ -161,7 +128,7 @@ RATE_LIMIT = {"error": {"message": "Rate limit reached for gpt-4.1-mini on reque
                                            ({"retry-after-ms": "1500", "retry-after": "2"}, 1.5)])
 def test_rate_limit_is_retryable_with_server_hint(vendor, headers, wait):
     vendor.reply(429, json=RATE_LIMIT, headers=headers)
-    err = fails(complete, openai(vendor))
+    err = failure(complete, openai(vendor))
     assert (err.kind, err.retryable, err.status, err.retry_after) == ("rate_limit", True, 429, wait)
 
 
@@ -169,7 +136,7 @@ def test_insufficient_quota_is_not_retryable(vendor):
     vendor.reply(429, headers={"retry-after": "1"}, json={"error": {
         "message": "You exceeded your current quota, please check your plan and billing details.",
         "type": "insufficient_quota", "param": None, "code": "insufficient_quota"}})
-    err = fails(complete, openai(vendor))
+    err = failure(complete, openai(vendor))
     assert (err.kind, err.retryable, err.status, err.retry_after) == ("quota", False, 429, None)
 
 
@@ -177,7 +144,7 @@ def test_insufficient_quota_is_not_retryable(vendor):
 def test_server_errors_are_retryable(vendor, status):
     vendor.reply(status, json={"error": {"message": "The server had an error", "type": "server_error",
                                          "param": None, "code": None}})
-    err = fails(complete, openai(vendor))
+    err = failure(complete, openai(vendor))
     assert (err.kind, err.retryable, err.status) == ("server", True, status)
     assert f"HTTP {status} server_error: The server had an error." in str(err)
 
@@ -187,7 +154,7 @@ def test_server_errors_are_retryable(vendor, status):
 def test_bad_request_and_bad_model_are_not_retryable(vendor, status, code, kind):
     vendor.reply(status, json={"error": {"message": "The model `gpt-9` does not exist", "param": "model",
                                          "type": "invalid_request_error", "code": code}})
-    err = fails(complete, openai(vendor), model="gpt-9")
+    err = failure(complete, openai(vendor), model="gpt-9")
     assert (err.kind, err.retryable, err.status) == (kind, False, status)
     assert "gpt-9" in str(err)
 
@@ -200,7 +167,7 @@ def test_bad_key_names_env_var_and_never_leaks_key(vendor, key, masked):
                                                  "at https://platform.openai.com/account/api-keys.",
                                       "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}})
     p = openai(vendor, api_key=key)
-    err = fails(complete, p)
+    err = failure(complete, p)
     assert (err.kind, err.retryable, err.status) == ("auth", False, 401)
     assert "OPENAI_API_KEY" in str(err) and "Incorrect API key provided" in str(err)
     assert key not in str(err) and echo not in str(err) and key[-4:] not in str(err)
@@ -208,46 +175,46 @@ def test_bad_key_names_env_var_and_never_leaks_key(vendor, key, masked):
 
 
 def test_missing_key_sends_nothing(vendor):
-    err = fails(complete, openai(vendor, api_key=None))
+    err = failure(complete, openai(vendor, api_key=None))
     assert err.kind == "not_configured" and "OPENAI_API_KEY" in str(err)
     assert vendor.requests == []
 
 
 def test_malformed_json_answer(vendor):
     vendor.reply(body=b'{"choices": [{"message": ')
-    err = fails(complete, openai(vendor))
+    err = failure(complete, openai(vendor))
     assert (err.kind, err.retryable) == ("bad_response", False)
     assert "malformed JSON" in str(err)
 
 
 def test_html_page_with_200_names_the_base_url(vendor):
     vendor.reply(body=b"<!doctype html><html><body>Welcome to nginx</body></html>", content_type="text/html")
-    err = fails(complete, openai(vendor))
+    err = failure(complete, openai(vendor))
     assert err.kind == "bad_response" and "HTML page" in str(err) and vendor.url in str(err)
 
 
 def test_html_error_page_from_proxy(vendor):
     vendor.reply(502, body=b"<html><head><title>502 Bad Gateway</title></head></html>", content_type="text/html")
-    err = fails(complete, openai(vendor))
+    err = failure(complete, openai(vendor))
     assert (err.kind, err.retryable, err.status) == ("server", True, 502)
     assert "non-JSON" in str(err) and "502 Bad Gateway" in str(err)
 
 
 def test_answer_in_wrong_shape(vendor):
     vendor.reply(json=["not", "an", "object"])
-    assert fails(complete, openai(vendor)).kind == "bad_response"
+    assert failure(complete, openai(vendor)).kind == "bad_response"
 
 
 def test_timeout(vendor):
     vendor.hang()
-    err = fails(complete, openai(vendor, timeout=0.5))
+    err = failure(complete, openai(vendor, timeout=0.5))
     assert (err.kind, err.retryable, err.status) == ("timeout", True, None)
 
 
 def test_connection_refused():
     url = closed_url()
     p = create_provider("openai", base_url=url + "/v1", api_key=KEY, timeout=2)
-    err = fails(complete, p)
+    err = failure(complete, p)
     assert (err.kind, err.retryable) == ("connection", True)
     assert url in str(err)
 
@@ -271,19 +238,19 @@ def test_stream_whole(vendor):
 def test_stream_error_chunk_mid_stream(vendor):
     vendor.stream(sse(chunk("Can"), {"error": {"message": "The server had an error", "type": "server_error"}},
                       done=True))
-    err = fails(stream, openai(vendor))
+    err = failure(stream, openai(vendor))
     assert err.retryable and "The server had an error" in str(err)
 
 
 def test_stream_cut_off(vendor):
     vendor.stream(sse(chunk("Can"), chunk("berra")), cut=True)
-    err = fails(stream, openai(vendor))
+    err = failure(stream, openai(vendor))
     assert (err.kind, err.retryable) == ("stream_cut", True)
 
 
 def test_stream_closed_without_done_is_never_a_short_answer(vendor):
     vendor.stream(sse(chunk("Can"), chunk("berra"), chunk(finish="stop")))
-    err = fails(stream, openai(vendor))
+    err = failure(stream, openai(vendor))
     assert (err.kind, err.retryable) == ("stream_cut", True)
 
 
@@ -291,24 +258,24 @@ def test_stream_refusal(vendor):
     refusal = [{"choices": [{"index": 0, "delta": {"refusal": part}, "finish_reason": None}]}
                for part in ("I'm sorry, ", "I can't.")]
     vendor.stream(sse(*refusal, chunk(finish="stop"), USAGE_CHUNK, done=True))
-    err = fails(stream, openai(vendor))
+    err = failure(stream, openai(vendor))
     assert err.kind == "refusal" and "I'm sorry, I can't." in str(err)
 
 
 def test_stream_empty_at_length_cap(vendor):
     vendor.stream(sse(chunk(""), chunk(finish="length"), USAGE_CHUNK, done=True))
-    assert fails(stream, openai(vendor), model="gpt-6-luna").kind == "length"
+    assert failure(stream, openai(vendor), model="gpt-6-luna").kind == "length"
 
 
 def test_stream_http_error_before_first_event(vendor):
     vendor.reply(429, json=RATE_LIMIT, headers={"retry-after": "3"})
-    err = fails(stream, openai(vendor))
+    err = failure(stream, openai(vendor))
     assert (err.kind, err.retry_after) == ("rate_limit", 3.0)
 
 
 def test_stream_garbage_event(vendor):
     vendor.stream([b"data: {not json\n\n"])
-    assert fails(stream, openai(vendor)).kind == "bad_response"
+    assert failure(stream, openai(vendor)).kind == "bad_response"
 
 
 # ---- Groq --------------------------------------------------------------------------------------
@@ -335,14 +302,14 @@ def test_groq_default_base_and_list_models(vendor):
 @pytest.mark.parametrize("status, retryable", [(498, True), (413, False), (422, False), (424, False)])
 def test_groq_status_retry_rules(vendor, status, retryable):
     vendor.reply(status, json={"error": {"message": "no", "type": "invalid_request_error"}})
-    err = fails(complete, openai(vendor, "groq", api_key=GROQ_KEY))
+    err = failure(complete, openai(vendor, "groq", api_key=GROQ_KEY))
     assert (err.status, err.retryable) == (status, retryable)
 
 
 def test_groq_bad_key_names_groq_env(vendor):
     vendor.reply(401, json={"error": {"message": "Invalid API Key", "type": "invalid_request_error",
                                       "code": "invalid_api_key"}})
-    err = fails(complete, openai(vendor, "groq", api_key=GROQ_KEY))
+    err = failure(complete, openai(vendor, "groq", api_key=GROQ_KEY))
     assert err.kind == "auth" and "GROQ_API_KEY" in str(err) and GROQ_KEY not in str(err)
 
 

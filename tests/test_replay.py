@@ -29,7 +29,7 @@ class FlatPrices:
 
 def table(**tiers) -> Policy:
     full = {t: tiers.get(t.value, (CHEAP,)) for t in Complexity.tiers()}
-    return Policy(RoutingTable(full, PREMIUM), tiers.get("name", "test"))
+    return Policy(RoutingTable(full, PREMIUM), PREMIUM, tiers.get("name", "test"))
 
 
 def fixed_classifier(mapping: dict[str, Complexity]):
@@ -163,7 +163,7 @@ def test_unavailable_candidates_are_skipped_and_unpriced_ones_reported():
 def test_replay_with_the_shipped_config_prices_every_default_route(monkeypatch, tmp_path):
     config = load_config(None, {"ROUTER_DOTENV": "", "DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"})
     prices = PriceBook(config.price_overrides, config.providers)
-    policy = Policy(config.routing, "default (router.toml)")
+    policy = Policy(config.routing, config.baseline, "default (router.toml)")
     p = replay.replay(replay.load_sample_prompts(), policy, prices, config.baseline)
     assert p.prompts == len(replay.load_sample_prompts())
     assert p.unpriced == 0 and p.unrouted == 0

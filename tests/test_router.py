@@ -11,24 +11,12 @@ from dataclasses import replace
 import pytest
 from conftest import run
 from fakevendor import FakeVendor, sse
-from routerkit import PREMIUM_KEY, FakeTime, anthropic_ok, make_router, openai_ok
+from routerkit import PREMIUM_KEY, FakeTime, anthropic_ok, logged_rows, make_router, openai_ok
 
 from router_core import Complexity, InvalidRequest, Message, NoProviderAvailable, ProviderError
 
 MEDIUM = "Can you explain how photosynthesis works?"
 EXPERT = "I need expert advice on optimizing database queries for a high-traffic application"
-
-
-@pytest.fixture
-def cheap():
-    with FakeVendor() as server:
-        yield server
-
-
-@pytest.fixture
-def premium():
-    with FakeVendor() as server:
-        yield server
 
 
 @pytest.fixture
@@ -43,15 +31,6 @@ def router(tmp_path, cheap, premium, clock):
     r.close()
 
 
-def rows(tmp_path, where: str = "1=1") -> list[sqlite3.Row]:
-    db = sqlite3.connect(tmp_path / "router.db")
-    db.row_factory = sqlite3.Row
-    try:
-        return db.execute(f"SELECT * FROM interaction_logs WHERE {where} ORDER BY id").fetchall()
-    finally:
-        db.close()
-
-
 def chat_posts(server: FakeVendor) -> list:
     return [r for r in server.requests if r.method == "POST"]
 
@@ -64,7 +43,7 @@ def test_cheapest_candidate_answers_and_everything_is_recorded(router, cheap, pr
     assert (c.input_tokens, c.output_tokens) == (30, 12)
     assert c.cost_usd is not None and c.baseline_cost_usd is not None and c.baseline_cost_usd > c.cost_usd
     assert [a.outcome for a in c.attempts] == ["ok"] and not premium.requests
-    [row] = rows(tmp_path)
+    [row] = logged_rows(tmp_path)
     assert row["provider"] == "cheap" and row["complexity"] == "MEDIUM" and row["status"] == "ok"
     assert row["cost_usd"] == pytest.approx(c.cost_usd) and row["response"] == c.text
 
@@ -149,7 +128,7 @@ def test_request_deadline_is_kept_when_a_provider_hangs(tmp_path, cheap, premium
     assert time.monotonic() - start < 3
     assert "deadline" in str(info.value)
     assert [a.provider for a in info.value.attempts if a.outcome == "error"] == ["cheap"]
-    assert rows(tmp_path)[0]["status"] == "error"
+    assert logged_rows(tmp_path)[0]["status"] == "error"
     router.close()
 
 
@@ -163,7 +142,7 @@ def test_all_candidates_failing_raises_with_the_trail(router, cheap, premium, tm
     assert [(a.provider, a.outcome) for a in trail] == [("cheap", "error"), ("premium", "error")]
     assert "premium" in str(info.value) and "cheap" in str(info.value)
     assert PREMIUM_KEY not in str(info.value)
-    [row] = rows(tmp_path)
+    [row] = logged_rows(tmp_path)
     assert row["status"] == "error" and len(json.loads(row["attempts"])) == 2
 
 
@@ -174,7 +153,7 @@ def test_cache_hit_sends_nothing_costs_nothing_and_logs_the_saving(router, cheap
     assert len(chat_posts(cheap)) == 1
     assert second.cached and second.cost_usd == 0 and second.text == "cached answer"
     assert second.saved_usd == pytest.approx(first.baseline_cost_usd)
-    logged = rows(tmp_path)
+    logged = logged_rows(tmp_path)
     assert [r["cached"] for r in logged] == [0, 1]
     db = sqlite3.connect(tmp_path / "router.db")
     hits, saved = db.execute("SELECT hit_count, saved_usd FROM response_cache").fetchone()
@@ -200,7 +179,7 @@ def test_forced_target_bypasses_the_choice_but_still_classifies_and_logs(router,
     premium.reply(json=anthropic_ok("forced"))
     c = run(router.acomplete("Hi", provider="premium", model="sonnet"))
     assert (c.provider, c.model, c.complexity) == ("premium", "claude-sonnet-5-5", Complexity.TRIVIAL)
-    assert not cheap.requests and rows(tmp_path)[0]["provider"] == "premium"
+    assert not cheap.requests and logged_rows(tmp_path)[0]["provider"] == "premium"
 
 
 def test_unknown_forced_target_is_refused_before_sending(router, cheap, premium):
@@ -220,7 +199,7 @@ def test_agent_prompt_and_history_are_sent_and_attributed(router, cheap, premium
     body = premium.requests[0].json
     assert agent.system_prompt in json.dumps(body["system"])
     assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"]
-    [row] = rows(tmp_path)
+    [row] = logged_rows(tmp_path)
     assert (row["org"], row["agent"]) == ("acme", agent.code)
 
 
@@ -241,7 +220,7 @@ def test_two_hundred_concurrent_requests_are_all_logged_once(tmp_path, cheap, pr
 
     results = run(burst())
     assert len({c.interaction_id for c in results}) == 200
-    logged = rows(tmp_path)
+    logged = logged_rows(tmp_path)
     assert len(logged) == 200
     assert sorted(r["prompt"] for r in logged) == sorted(f"What is {i} plus {i}?" for i in range(200))
     router.close()
@@ -279,7 +258,7 @@ def test_stream_falls_over_before_the_first_chunk(router, cheap, premium, tmp_pa
     final = items[-1]
     assert final.provider == "premium" and final.text == "Hello" and final.output_tokens == 4
     assert final.ttft_ms is not None
-    assert rows(tmp_path)[0]["status"] == "ok"
+    assert logged_rows(tmp_path)[0]["status"] == "ok"
 
 
 def test_stream_cut_after_the_first_chunk_is_an_error_and_not_cached(router, cheap, premium, tmp_path):
@@ -295,7 +274,7 @@ def test_stream_cut_after_the_first_chunk_is_an_error_and_not_cached(router, che
     with pytest.raises(ProviderError, match="cut off"):
         run(collect())
     assert not premium.requests, "no fall-over once text reached the user"
-    assert rows(tmp_path)[0]["status"] == "error"
+    assert logged_rows(tmp_path)[0]["status"] == "error"
     cheap.reply(json=openai_ok("full answer"))
     assert not run(router.acomplete(MEDIUM)).cached
 
