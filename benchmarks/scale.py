@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import math
 import os
 import random
@@ -583,6 +584,12 @@ def render_pages(db_url: str) -> None:
     from appkit import APP, _no_v1_pages_folder, clear_streamlit_caches, write_config
     from streamlit.testing.v1 import AppTest
 
+    def quiet() -> None:  # the "no runtime" chatter of bare-mode Streamlit (AppTest may reset the levels)
+        for name in ("streamlit.runtime.caching.cache_data_api",
+                     "streamlit.runtime.scriptrunner_utils.script_run_context"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+    quiet()
     print("\npage renders (AppTest: app.py + the page, cold Streamlit caches)", flush=True)
     mp = pytest.MonkeyPatch()
     with tempfile.TemporaryDirectory() as tmp:
@@ -628,6 +635,7 @@ def render_pages(db_url: str) -> None:
             run("Logs page · All time", lambda: at.selectbox(key="lg_period").set_value("All time").run(),
                 needs("dataframe", "table"))
         finally:
+            quiet()
             clear_streamlit_caches()
             mp.undo()
 

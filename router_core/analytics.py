@@ -16,6 +16,11 @@ in order, GROUP BY complexity / provider follows the index order, time buckets a
 range scan per bucket (no sort), percentiles walk a latency-ordered index. PostgreSQL plans the plain
 queries itself (hash aggregates, percentile_disc).
 
+Per-provider health (`error_rate_by_provider`, `latency_by_provider`) counts provider attempts from
+`attempt_logs`, not requests: a provider that failed before another one answered, and every provider of a
+request that failed everywhere, are counted; cache hits tried no provider and count nowhere. An attempt's
+ts is its interaction's, and org / agent filters go through the interaction (`interaction_id IN (...)`).
+
 Money definitions (see `kpis`):
   spend      = cost of the non-cached calls whose cost is known (a cache hit costs nothing)
   baseline   = what the same usage would have cost on the baseline model (where known)
@@ -35,7 +40,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import TableClause
 
-from .store import T_LOG, to_db_time
+from .store import T_ATTEMPT, T_LOG, to_db_time
 from .types import Complexity
 
 BUCKETS = ("hour", "day")
@@ -47,6 +52,9 @@ IX_COMPLEXITY = "ix_interaction_logs_complexity_ts"
 IX_PROVIDER_MODEL = "ix_interaction_logs_provider_model_ts"
 IX_LATENCY = "ix_interaction_logs_latency"
 IX_PROVIDER_LATENCY = "ix_interaction_logs_provider_latency"
+IX_ATT_TS = "ix_attempt_logs_ts_provider"
+IX_ATT_PROVIDER_TS = "ix_attempt_logs_provider_ts"
+IX_ATT_PROVIDER_LATENCY = "ix_attempt_logs_provider_latency"
 WALK_THRESHOLD = 100_000  # latency_by_provider on SQLite: sort up to this many rows, walk the index beyond
 
 
@@ -56,12 +64,13 @@ WALK_THRESHOLD = 100_000  # latency_by_provider on SQLite: sort up to this many 
 
 
 class _Indexed(TableClause):
-    """`interaction_logs` with the same typed columns, rendered `interaction_logs INDEXED BY ix` on SQLite."""
+    """A table (`interaction_logs` by default) with the same typed columns, rendered `table INDEXED BY ix`
+    on SQLite."""
 
     inherit_cache = False  # the index name is not part of TableClause's cache key
 
-    def __init__(self, index: str | None) -> None:
-        super().__init__(T_LOG.name, *(sa.column(col.name, col.type) for col in T_LOG.columns))
+    def __init__(self, index: str | None, table: sa.Table = T_LOG) -> None:
+        super().__init__(table.name, *(sa.column(col.name, col.type) for col in table.columns))
         self.index = index
 
 
@@ -153,16 +162,18 @@ def _check_bucket(bucket: str) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def _distinct(conn: sa.Connection, t: TableClause, column: str, where: list[sa.ColumnElement]) -> list[Any]:
+def _distinct(conn: sa.Connection, t: TableClause, column: str, where: list[sa.ColumnElement],
+              nullable: bool | None = None) -> list[Any]:
     """Distinct values of `column` (NULL included if present) by a loose index scan: one seek per value
-    on an index whose leading columns are the `where` equalities followed by `column`."""
+    on an index whose leading columns are the `where` equalities followed by `column`. `nullable`
+    defaults to the interaction_logs column's."""
     col = t.c[column]
     values: list[Any] = []
     value = conn.execute(sa.select(sa.func.min(col)).where(*where)).scalar()
     while value is not None:
         values.append(value)
         value = conn.execute(sa.select(sa.func.min(col)).where(*where, col > value)).scalar()
-    if T_LOG.c[column].nullable and conn.execute(
+    if (T_LOG.c[column].nullable if nullable is None else nullable) and conn.execute(
             sa.select(sa.literal(1)).where(*where, col.is_(None)).limit(1)).first() is not None:
         values.append(None)
     return values
@@ -426,40 +437,76 @@ def requests_by_provider_model(engine_or_store: Any, *, since: datetime, until: 
                "spend_usd", "baseline_usd", "saved_usd", "avg_latency_ms"]]
 
 
+# --------------------------------------------------------------------------------------------------
+# Provider attempts (attempt_logs)
+# --------------------------------------------------------------------------------------------------
+
+
+def _att(engine: Engine, index: str | None) -> TableClause:
+    return _Indexed(index, T_ATTEMPT) if engine.dialect.name == "sqlite" else T_ATTEMPT
+
+
+def _att_where(a: TableClause, since: datetime, until: datetime, org: str | None,
+               agent: str | None) -> list[sa.ColumnElement]:
+    """Attempts in [since, until) of the interactions that match org / agent (a semi-join on the interaction's
+    id, narrowed to the same window: an attempt's ts is its interaction's)."""
+    where = [a.c.ts >= to_db_time(since), a.c.ts < to_db_time(until)]
+    if org is not None or agent is not None:
+        where.append(a.c.interaction_id.in_(sa.select(T_LOG.c.id).where(*_where(T_LOG, since, until, org, agent))))
+    return where
+
+
+def _per_provider(engine: Engine, columns_for: Any, where_for: Any, *, filtered: bool) -> pd.DataFrame:
+    """provider + `columns_for(a)` aggregates per provider with attempts matching `where_for(a)` (the first
+    column must be a count). SQLite without an org / agent filter: one range seek per provider on
+    (provider, ts) (found by a loose index scan), so neither a long window nor GROUP BY needs a sort.
+    Otherwise one GROUP BY over the window's range of the (ts, provider) index."""
+    if engine.dialect.name != "sqlite" or filtered:
+        a = _att(engine, IX_ATT_TS)
+        return _frame(engine, sa.select(a.c.provider, *columns_for(a)).where(*where_for(a)).group_by(a.c.provider))
+    a = _att(engine, IX_ATT_PROVIDER_TS)
+    records: list[list[Any]] = []
+    names = [col.name for col in columns_for(a)]
+    with engine.connect() as conn:
+        for provider in _distinct(conn, a, "provider", [], nullable=False):
+            row = conn.execute(sa.select(*columns_for(a)).where(a.c.provider == provider, *where_for(a))).one()
+            if row[0]:
+                records.append([provider, *row])
+    return pd.DataFrame.from_records(records, columns=["provider", *names])
+
+
 def latency_by_provider(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
                         agent: str | None = None) -> pd.DataFrame:
-    """Per provider, over successful non-cached calls: provider, requests, p50_ms, p95_ms, mean_ms
-    (nearest-rank percentiles)."""
+    """Per provider, over its successful attempts (each try that got an answer; cache hits made none):
+    provider, requests (successful attempts), p50_ms, p95_ms, mean_ms (attempt latency, nearest-rank
+    percentiles). A provider whose every attempt failed is not listed (see `error_rate_by_provider`)."""
     engine = _engine(engine_or_store)
     columns_out = ["provider", "requests", "p50_ms", "p95_ms", "mean_ms"]
+    filtered = org is not None or agent is not None
+
+    def where(a: TableClause) -> list[sa.ColumnElement]:
+        return [*_att_where(a, since, until, org, agent), a.c.outcome == "ok"]
+
     if engine.dialect.name == "postgresql":
-        c = T_LOG.c
+        c = T_ATTEMPT.c
         stmt = (sa.select(c.provider, sa.func.count().label("requests"),
                           sa.func.percentile_disc(0.5).within_group(c.latency_ms).label("p50_ms"),
                           sa.func.percentile_disc(0.95).within_group(c.latency_ms).label("p95_ms"),
                           sa.func.avg(c.latency_ms).label("mean_ms"))
-                .where(*_where(T_LOG, since, until, org, agent), c.status == "ok", c.cached == sa.false(),
-                       c.provider.is_not(None))
-                .group_by(c.provider).order_by(c.provider))
+                .where(*where(T_ATTEMPT)).group_by(c.provider).order_by(c.provider))
         return _numeric(_frame(engine, stmt)[columns_out], ints=["requests"], floats=["p50_ms", "p95_ms", "mean_ms"])
 
-    def columns(t: TableClause) -> list[sa.ColumnElement]:
-        return [sa.func.count().label("requests"), sa.func.total(t.c.latency_ms).label("latency_sum")]
-
-    def where(t: TableClause) -> list[sa.ColumnElement]:
-        return [*_where(t, since, until, org, agent), t.c.status == "ok", t.c.cached == sa.false(),
-                t.c.provider.is_not(None)]
-
-    per_model = _sqlite_grouped(engine, IX_PROVIDER_MODEL, ["provider", "model"], columns, where)
-    per_model = per_model[per_model["provider"].notna()]
-    counts = per_model.groupby("provider", as_index=False)[["requests", "latency_sum"]].sum()
-    if int(counts["requests"].sum()) <= WALK_THRESHOLD:
-        # Few rows in range: rank them (one range scan of the ts index + a small sort).
-        t = _log(engine, IX_TS)
-        ranked = (sa.select(t.c.provider, t.c.latency_ms,
-                            sa.func.row_number().over(partition_by=t.c.provider, order_by=t.c.latency_ms).label("rn"),
-                            sa.func.count().over(partition_by=t.c.provider).label("n"))
-                  .where(*where(t)).subquery())
+    counts = _per_provider(engine, lambda a: [sa.func.count().label("requests"),
+                                              sa.func.total(a.c.latency_ms).label("latency_sum")],
+                           where, filtered=filtered)
+    counts = _numeric(counts, ints=["requests"], floats=["latency_sum"])
+    if filtered or int(counts["requests"].sum()) <= WALK_THRESHOLD:
+        # Few rows in range (or a filter): rank them (one range scan of the ts index + a small sort).
+        a = _att(engine, IX_ATT_TS)
+        ranked = (sa.select(a.c.provider, a.c.latency_ms,
+                            sa.func.row_number().over(partition_by=a.c.provider, order_by=a.c.latency_ms).label("rn"),
+                            sa.func.count().over(partition_by=a.c.provider).label("n"))
+                  .where(*where(a)).subquery())
         r = ranked.c
         stmt = (sa.select(r.provider,
                           sa.func.max(sa.case((r.rn == (r.n * 50 + 99) // 100, r.latency_ms))).label("p50_ms"),
@@ -468,11 +515,10 @@ def latency_by_provider(engine_or_store: Any, *, since: datetime, until: datetim
         pct = _frame(engine, stmt)
     else:
         # Many rows: walk each provider's latency-ordered index to the rank (no sort at all).
-        tl = _log(engine, IX_PROVIDER_LATENCY)
-        pick = (sa.select(tl.c.latency_ms)
-                .where(*_where(tl, since, until, org, agent), tl.c.provider == sa.bindparam("p"),
-                       tl.c.status == "ok", tl.c.cached == sa.false())
-                .order_by(tl.c.latency_ms).limit(1).offset(sa.bindparam("k")))
+        a = _att(engine, IX_ATT_PROVIDER_LATENCY)
+        pick = (sa.select(a.c.latency_ms)
+                .where(a.c.provider == sa.bindparam("p"), a.c.outcome == "ok", *_att_where(a, since, until, None, None))
+                .order_by(a.c.latency_ms).limit(1).offset(sa.bindparam("k")))
         rows = []
         with engine.connect() as conn:
             for provider, n in zip(counts["provider"], counts["requests"]):
@@ -487,25 +533,28 @@ def latency_by_provider(engine_or_store: Any, *, since: datetime, until: datetim
 
 def error_rate_by_provider(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
                            agent: str | None = None) -> pd.DataFrame:
-    """Per provider, over non-cached requests that reached a provider: provider, requests, errors,
-    error_rate (0..1), highest error rate first."""
+    """Per provider, over its attempts (every try, including the ones another provider recovered from and
+    those of requests that failed everywhere; cache hits made none): provider, requests (= attempts),
+    attempts, ok, errors, error_rate (errors / attempts, 0..1), retryable_errors, highest error rate first."""
     engine = _engine(engine_or_store)
 
-    def columns(t: TableClause) -> list[sa.ColumnElement]:
-        return [sa.func.count().label("requests"), _count_if(t.c.status == "error").label("errors")]
+    def columns(a: TableClause) -> list[sa.ColumnElement]:
+        return [sa.func.count().label("attempts"), _count_if(a.c.outcome == "error").label("errors"),
+                _count_if(sa.and_(a.c.outcome == "error", a.c.retryable == sa.true())).label("retryable_errors")]
 
-    def where(t: TableClause) -> list[sa.ColumnElement]:
-        return [*_where(t, since, until, org, agent), t.c.cached == sa.false(), t.c.provider.is_not(None)]
+    df = _per_provider(engine, columns, lambda a: _att_where(a, since, until, org, agent),
+                       filtered=org is not None or agent is not None)
+    df = _numeric(df, ints=["attempts", "errors", "retryable_errors"])
+    df["requests"] = df["attempts"]
+    df["ok"] = df["attempts"] - df["errors"]
+    df["error_rate"] = (df["errors"] / df["attempts"]).astype("float64")
+    df = df.sort_values(["error_rate", "provider"], ascending=[False, True]).reset_index(drop=True)
+    return df[["provider", "requests", "attempts", "ok", "errors", "error_rate", "retryable_errors"]]
 
-    if engine.dialect.name == "sqlite":
-        df = _sqlite_grouped(engine, IX_PROVIDER_MODEL, ["provider", "model"], columns, where)
-        df = df[df["provider"].notna()].groupby("provider", as_index=False)[["requests", "errors"]].sum()
-    else:
-        df = _frame(engine, sa.select(T_LOG.c.provider, *columns(T_LOG)).where(*where(T_LOG))
-                    .group_by(T_LOG.c.provider))
-    df = _numeric(df, ints=["requests", "errors"])
-    df["error_rate"] = (df["errors"] / df["requests"]).astype("float64")
-    return df.sort_values(["error_rate", "provider"], ascending=[False, True]).reset_index(drop=True)
+
+# --------------------------------------------------------------------------------------------------
+# Filter widgets
+# --------------------------------------------------------------------------------------------------
 
 
 def distinct_orgs_agents(engine_or_store: Any) -> dict[str, list[str]]:

@@ -1,6 +1,7 @@
 """Persistence: SQLModel tables on SQLite (WAL) by default, or any SQLAlchemy URL (PostgreSQL via psycopg).
 
-Everything Switchboard remembers lives here: one row per routed request (`interaction_logs`), the
+Everything Switchboard remembers lives here: one row per routed request (`interaction_logs`), one
+row per provider attempt of those requests (`attempt_logs`, what the per-provider health figures count), the
 response cache (`response_cache`, used by `cache.py`), saved agents (`agent_catalog`), routing
 policies (`routing_policies`), provider health history (`health_checks`), side-by-side comparisons
 (`comparisons` + `comparison_results`) and the schema version (`schema_meta`).
@@ -12,7 +13,9 @@ Schema versions:
   v1  the seed's shape: `interaction_logs` without ttft_ms / cached_input_tokens / reasoning_tokens /
       attempts / feedback / simulated (timestamps possibly ISO text with a "T", `cached` an integer),
       `response_cache` without expires_at, and `agent_catalog`; no `schema_meta`.
-  v2  this module. Opening a v1 database migrates it in place, keeping every row.
+  v2  the v1 columns above, `schema_meta`, routing policies, health checks, comparisons.
+  v3  this module: v2 plus `attempt_logs`. Opening a v1 or v2 database migrates it in place, keeping every
+      row, and backfills `attempt_logs` from each interaction's `attempts` JSON (see `attempt_rows`).
 
 Nothing here reads or stores a secret; error messages never include the database password.
 """
@@ -47,7 +50,7 @@ from .errors import RouterError, redact
 if TYPE_CHECKING:  # pandas is imported only by the read paths, to keep routing's import light
     import pandas as pd
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LEGACY_CACHE_TTL = timedelta(days=1)  # v1 cache rows had no expiry: they live this long after created_at
 
 
@@ -128,6 +131,37 @@ class InteractionLog(StoreModel, table=True):
     attempts: str = _text(nullable=False, default="[]")
     feedback: int = Field(default=0, nullable=False)
     simulated: bool = Field(default=False, nullable=False)
+
+
+class AttemptLog(StoreModel, table=True):
+    """One try of one provider for one interaction: what error rates and provider latency are counted from.
+
+    Written with its interaction, in the same transaction. `ts` is the interaction's ts (so attempt windows
+    and request windows agree); `outcome` is "ok" or "error" (skipped candidates were never tried, cache
+    hits tried nobody); `status` is the provider's HTTP status when there was one. Narrow on purpose: org
+    and agent stay on the interaction (analytics joins through `interaction_id` when it filters by them).
+    No foreign key: rows are only ever inserted with their interaction, and the check would cost every write.
+    """
+
+    __tablename__ = "attempt_logs"
+    __table_args__ = (
+        # Range scans of a time window (PostgreSQL's plans, SQLite's filtered aggregates).
+        sa.Index("ix_attempt_logs_ts_provider", "ts", "provider", "outcome", "latency_ms", "interaction_id"),
+        # SQLite: one range seek per provider (GROUP BY provider without a sort) ...
+        sa.Index("ix_attempt_logs_provider_ts", "provider", "ts", "outcome", "latency_ms", "interaction_id"),
+        # ... and nearest-rank percentiles by walking latencies in order.
+        sa.Index("ix_attempt_logs_provider_latency", "provider", "outcome", "latency_ms", "ts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    interaction_id: int = Field(nullable=False)
+    ts: datetime = Field(nullable=False)
+    provider: str = Field(nullable=False)
+    model: str | None = None
+    outcome: str = Field(nullable=False)
+    status: int | None = None
+    latency_ms: float = Field(default=0.0, nullable=False)
+    retryable: bool | None = None
 
 
 class ResponseCacheEntry(StoreModel, table=True):
@@ -224,6 +258,7 @@ class SchemaMeta(StoreModel, table=True):
 
 METADATA = StoreModel.metadata
 T_LOG: sa.Table = InteractionLog.__table__  # type: ignore[assignment]
+T_ATTEMPT: sa.Table = AttemptLog.__table__  # type: ignore[assignment]
 T_CACHE: sa.Table = ResponseCacheEntry.__table__  # type: ignore[assignment]
 T_AGENT: sa.Table = Agent.__table__  # type: ignore[assignment]
 T_POLICY: sa.Table = RoutingPolicyRow.__table__  # type: ignore[assignment]
@@ -344,6 +379,56 @@ def _frame(result: sa.CursorResult | sa.Result, time_cols: Sequence[str] = ()) -
     return df
 
 
+def _int_or_none(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _latency(value: Any) -> float:
+    try:
+        ms = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return ms if ms == ms and ms not in (float("inf"), float("-inf")) else 0.0
+
+
+def attempt_rows(attempts: Sequence[Any] | None, *, provider: str | None, model: str | None, status: str | None,
+                 latency_ms: Any, cached: Any) -> list[dict[str, Any]]:
+    """The attempt_logs rows of one interaction (without interaction_id and ts), from its attempt trail.
+
+    * a cache hit tried no provider: no rows, whatever its trail says;
+    * each "ok" / "error" attempt is a row; "skipped" candidates (and malformed entries) are not attempts;
+    * an interaction that names a provider but has no trail (written by something other than the router, or
+      before trails existed) counts as one attempt of that provider, with its own status and latency.
+    """
+    if cached:
+        return []
+    rows: list[dict[str, Any]] = []
+    for attempt in attempts or ():
+        if is_dataclass(attempt) and not isinstance(attempt, type):
+            attempt = attempt.__dict__
+        if not isinstance(attempt, dict):
+            continue
+        outcome = _enum_str(attempt.get("outcome"))
+        who = attempt.get("provider")
+        if outcome not in ("ok", "error") or not who:
+            continue
+        retryable = attempt.get("retryable")
+        what = attempt.get("model")
+        rows.append({"provider": str(who), "model": None if what is None else str(what), "outcome": outcome,
+                     "status": _int_or_none(attempt.get("status")), "latency_ms": _latency(attempt.get("latency_ms")),
+                     "retryable": None if retryable is None else bool(retryable)})
+    if not rows and provider:
+        rows.append({"provider": str(provider), "model": None if model is None else str(model),
+                     "outcome": "ok" if (status or "ok") == "ok" else "error", "status": None,
+                     "latency_ms": _latency(latency_ms), "retryable": None})
+    return rows
+
+
 # --------------------------------------------------------------------------------------------------
 # The record the router builds
 # --------------------------------------------------------------------------------------------------
@@ -420,6 +505,7 @@ class Store:
         self.engine: Engine = self._create_engine(self.database_url, echo=echo)
         self.dialect: str = self.engine.dialect.name
         self._log_insert = T_LOG.insert()
+        self._attempt_insert = T_ATTEMPT.insert()
         self._policy_lock = threading.Lock()
         # An in-memory SQLite database is one shared connection: writers take turns (files need no lock).
         self._serial: Any = threading.Lock() if self._is_memory else contextlib.nullcontext()
@@ -527,8 +613,8 @@ class Store:
                     return False
                 if int(version) > SCHEMA_VERSION:
                     return False  # the locked path reports it
-                have = {ix["name"] for ix in insp.get_indexes("interaction_logs")}
-                return {ix.name for ix in T_LOG.indexes} <= have
+                return all({ix.name for ix in table.indexes} <= {ix["name"] for ix in insp.get_indexes(table.name)}
+                           for table in (T_LOG, T_ATTEMPT))
         except (OperationalError, DBAPIError):
             return False
 
@@ -550,6 +636,12 @@ class Store:
             return
         if version == 1:
             self._migrate_v1_to_v2(conn, insp, tables)
+        if version in (1, 2) and "interaction_logs" in tables:  # v2 -> v3
+            if "attempt_logs" in tables:
+                conn.execute(T_ATTEMPT.delete())  # rebuilt from the trails below
+            else:
+                conn.execute(sa.schema.CreateTable(T_ATTEMPT))  # indexes after the bulk insert (faster)
+            self._backfill_attempts(conn)
         METADATA.create_all(conn, checkfirst=True)
         self._create_missing_indexes(conn, sa.inspect(conn))
         if "agent_catalog" not in tables:
@@ -636,6 +728,36 @@ class Store:
                 self._add_column(conn, T_AGENT, name, names, "''")
             self._add_column(conn, T_AGENT, "system_prompt", names, "''")
 
+    BACKFILL_CHUNK = 5000
+
+    def _backfill_attempts(self, conn: Connection) -> int:
+        """v2 -> v3: attempt_logs rows from every interaction's `attempts` JSON, BACKFILL_CHUNK interactions at a
+        time (keyset on id, only the narrow columns), so a big log is never loaded at once. Timestamps are copied
+        exactly as stored. Returns the number of attempts written."""
+        select = sa.text("SELECT id, ts, provider, model, status, latency_ms, cached, attempts FROM interaction_logs"
+                         " WHERE id > :last ORDER BY id LIMIT :n")
+        insert = sa.text("INSERT INTO attempt_logs (interaction_id, ts, provider, model, outcome, status, latency_ms,"
+                         " retryable) VALUES (:interaction_id, :ts, :provider, :model, :outcome, :status,"
+                         " :latency_ms, :retryable)")
+        last, written = -(2 ** 62), 0
+        while True:
+            rows = conn.execute(select, {"last": last, "n": self.BACKFILL_CHUNK}).fetchall()
+            if not rows:
+                return written
+            batch = []
+            for iid, ts, provider, model, status, latency_ms, cached, attempts in rows:
+                if ts is None:
+                    continue
+                cached = cached not in (None, 0, False, "0", "false", "f", "")
+                for a in attempt_rows(_loads_list(attempts), provider=provider, model=model, status=status,
+                                      latency_ms=latency_ms, cached=cached):
+                    a["interaction_id"], a["ts"] = iid, ts
+                    batch.append(a)
+            if batch:
+                conn.execute(insert, batch)
+                written += len(batch)
+            last = rows[-1][0]
+
     @staticmethod
     def _pg_timestamptz(conn: Connection, table: str, cols: dict[str, dict], names: list[str]) -> None:
         """Legacy PostgreSQL timestamps (naive, taken as UTC, or text) become timestamptz."""
@@ -672,14 +794,23 @@ class Store:
     # ---------------------------------------------------------------------------------- interactions
 
     def log_interaction(self, rec: InteractionRecord) -> int:
-        """Insert one row (a single Core INSERT); returns its id. Retries briefly when SQLite is busy."""
+        """Insert the interaction row and its attempt_logs rows (one INSERT, one executemany, one transaction);
+        returns the interaction's id. Retries briefly when SQLite is busy."""
         row = rec.to_row()
+        attempts = attempt_rows(rec.attempts, provider=row["provider"], model=row["model"], status=row["status"],
+                                latency_ms=row["latency_ms"], cached=row["cached"])
+        for a in attempts:
+            a["ts"] = row["ts"]
         last: BaseException | None = None
         for attempt in range(self.log_retries + 1):
             try:
                 with self._serial, self.engine.begin() as conn:
-                    result = conn.execute(self._log_insert, row)
-                    return int(result.inserted_primary_key[0])
+                    iid = int(conn.execute(self._log_insert, row).inserted_primary_key[0])
+                    if attempts:
+                        for a in attempts:
+                            a["interaction_id"] = iid
+                        conn.execute(self._attempt_insert, attempts)
+                    return iid
             except (OperationalError, DBAPIError) as exc:
                 last = exc
                 if not _is_busy(exc) and not getattr(exc, "connection_invalidated", False):
@@ -991,6 +1122,7 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-__all__ = ["Store", "StoreError", "InteractionRecord", "Agent", "InteractionLog", "ResponseCacheEntry",
-           "RoutingPolicyRow", "HealthCheck", "Comparison", "ComparisonResult", "SchemaMeta", "SCHEMA_VERSION",
-           "DEFAULT_AGENTS", "utcnow", "to_db_time", "from_db_time", "normalize_url"]
+__all__ = ["Store", "StoreError", "InteractionRecord", "Agent", "InteractionLog", "AttemptLog",
+           "ResponseCacheEntry", "RoutingPolicyRow", "HealthCheck", "Comparison", "ComparisonResult", "SchemaMeta",
+           "SCHEMA_VERSION", "DEFAULT_AGENTS", "utcnow", "to_db_time", "from_db_time", "normalize_url",
+           "attempt_rows"]

@@ -8,7 +8,7 @@ client afterwards.
     items = stream(provider)                                     # text pieces, then the final ProviderResult
     err = failure(complete, provider)                            # the ProviderError it must raise
     down = call(provider, "health")                              # any other coroutine method
-    call(create_provider("ollama", base_url=closed_url()), ...)  # nobody listens there
+    err = failure(complete, create_provider("ollama", base_url=closed_url()))  # nobody listens there
 """
 
 from __future__ import annotations

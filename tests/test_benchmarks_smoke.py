@@ -1,0 +1,103 @@
+"""Smoke runs of every benchmark (CI): each one runs in its quick mode, exits 0 and prints its figures.
+
+Not timed assertions: a benchmark that crashes, or stops printing a figure, fails here. The benchmarks run
+as subprocesses (the repo root as cwd, no API keys, a throwaway DATABASE_URL, no .env), all started at
+once so the whole file takes about as long as the slowest one.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+MODEL = ROOT / "data" / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+TIMEOUT_S = 85
+
+SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "GROQ_API_KEY",
+              "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "GEMINI_BASE_URL", "GROQ_BASE_URL", "OLLAMA_HOST",
+              "ROUTER_CONFIG", "ROUTER_DEMO", "APP_PASSWORD")
+
+# benchmark file -> (arguments, labels its output must contain)
+EXPECTED: dict[str, tuple[list[str], list[str]]] = {
+    "overhead.py": (["--quick"], [
+        "router.acomplete (all on)", "router overhead vs the same raw client", "router throughput / raw throughput",
+        "cache hit end to end", "import router_core + Router", "classifier: median"]),
+    "routing_quality.py": (["--quick"], [
+        "Routing quality", "APGR", "MT-Bench", "GSM8K", "MMLU", "Dev set", "Classifier speed"]),
+    "scale.py": (["--quick"], [
+        "generate 20,000 rows", "kpis · 90 d · all orgs", "spend_over_time (day) · 7 d · org",
+        "requests_by_tier", "requests_by_provider_model", "latency_by_provider", "error_rate_by_provider",
+        "cache_hit_rate_over_time", "distinct_orgs_agents", "list_interactions first page",
+        "list_interactions deep page", "CSV export of one day", "Savings page · Last 30 days",
+        "Logs page · Last 7 days", "database bytes per interaction", "router RSS after      0 requests",
+        "router RSS after  2,000 requests", "RSS growth", " PASS"]),
+}
+
+
+def _local_model_args() -> list[str] | None:
+    """benchmarks/local_model.py's quickest mode, or None when it has none (it then takes minutes)."""
+    source = (BENCH / "local_model.py").read_text(encoding="utf-8")
+    return ["--quick"] if '"--quick"' in source else None
+
+
+@dataclass
+class Run:
+    process: subprocess.Popen
+    log: Path
+
+    def result(self) -> tuple[int, str]:
+        try:
+            code = self.process.wait(TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            code = -9
+        return code, self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory):
+    """Start every benchmark at once; each test waits for its own."""
+    tmp = tmp_path_factory.mktemp("bench")
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    env |= {"DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "ROUTER_DOTENV": "", "PYTHONUNBUFFERED": "1"}
+    todo = {name: args for name, (args, _) in EXPECTED.items()}
+    local_args = _local_model_args()
+    if local_args is not None and MODEL.is_file():
+        todo["local_model.py"] = local_args
+    started: dict[str, Run] = {}
+    for name, args in todo.items():
+        log = tmp / f"{name}.log"
+        with log.open("w") as out:
+            started[name] = Run(subprocess.Popen([sys.executable, str(BENCH / name), *args], cwd=ROOT, env=env,
+                                                 stdout=out, stderr=subprocess.STDOUT), log)
+    yield started
+    for run in started.values():
+        if run.process.poll() is None:
+            run.process.kill()
+            run.process.wait()
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_benchmark_runs_and_prints_its_figures(runs, name):
+    code, output = runs[name].result()
+    assert code == 0, f"benchmarks/{name} exited with {code}:\n{output[-4000:]}"
+    missing = [label for label in EXPECTED[name][1] if label not in output]
+    assert not missing, f"benchmarks/{name} no longer prints {missing}:\n{output[-4000:]}"
+
+
+def test_local_model_benchmark(runs):
+    if "local_model.py" not in runs:
+        reason = "no local model file" if not MODEL.is_file() else "benchmarks/local_model.py has no quick mode"
+        pytest.skip(reason)
+    code, output = runs["local_model.py"].result()
+    assert code == 0, f"benchmarks/local_model.py exited with {code}:\n{output[-4000:]}"
+    for label in ("adapter", "in-process", "TTFT", "decode tok/s"):
+        assert label in output, f"benchmarks/local_model.py no longer prints {label!r}:\n{output[-4000:]}"
