@@ -1,6 +1,7 @@
 """The embedded local model: which way to call it, and how fast it is with 1 and 2 threads.
 
     python benchmarks/local_model.py            # ~1 minute; needs `python -m router_core pull-model` first
+    python benchmarks/local_model.py --quick    # one short round of each measurement (CI smoke run)
 
 Part 1 compares the two ways to reach the engine on the same loaded model (1 thread):
   adapter     LlamaCppProvider: the OpenAI-compatible adapter over the engine's HTTP server on 127.0.0.1
@@ -149,6 +150,9 @@ async def threads(n: int, reps: int = 4, long_tokens: int = LONG_TOKENS) -> tupl
 
 
 async def main() -> int:
+    global ROUNDS, SHORT_N, LONG_N
+    if "--quick" in sys.argv[1:]:
+        ROUNDS, SHORT_N, LONG_N = 1, 2, 1
     if not DEFAULT_MODEL_PATH.is_file():
         print(f"no model at {DEFAULT_MODEL_PATH}; run `{PULL_COMMAND}` first.")
         return 1

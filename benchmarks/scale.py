@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import json
 import logging
 import math
@@ -210,6 +211,30 @@ def insert_sql() -> tuple[str, list[str]]:
     return f"INSERT INTO interaction_logs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", cols
 
 
+def attempt_writer() -> tuple[str, Callable[..., list[tuple]]] | None:
+    """INSERT and row builder for `attempt_logs` (one row per provider attempt, written by Store.log_interaction
+    with each interaction), or None when this schema has no such table. The rows come from the store's own
+    `attempt_rows`, so they are what the router would have written for the same trail."""
+    from router_core import store
+
+    table, to_rows = getattr(store, "T_ATTEMPT", None), getattr(store, "attempt_rows", None)
+    if table is None or to_rows is None:
+        return None
+    cols = [c.name for c in table.columns if c.name != "id"]
+    i = {name: ROW_COLUMNS.index(name) for name in ("ts", "provider", "model", "status", "latency_ms", "cached")}
+
+    def build(first_id: int, batch: list[tuple], trails: list[list[dict[str, Any]]]) -> list[tuple]:
+        out = []
+        for j, (row, trail) in enumerate(zip(batch, trails)):
+            for a in to_rows(trail, provider=row[i["provider"]], model=row[i["model"]], status=row[i["status"]],
+                             latency_ms=row[i["latency_ms"]], cached=row[i["cached"]]):
+                a["interaction_id"], a["ts"] = first_id + j, row[i["ts"]]
+                out.append(tuple(a[c] for c in cols))
+        return out
+
+    return f"INSERT INTO attempt_logs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", build
+
+
 def _weighted(rng: Any, options: list[tuple[Any, float]], n: int) -> Any:
     import numpy as np
 
@@ -331,14 +356,16 @@ class RowMaker:
 
     @staticmethod
     def _attempt(provider: str, model: str, outcome: str, error: str | None, status: int | None, ms: float,
-                 retryable: bool | None) -> str:
-        return json.dumps({"provider": provider, "model": model, "outcome": outcome, "error": error,
-                           "status": status, "latency_ms": round(ms, 1), "retryable": retryable},
-                          separators=(",", ":"))
+                 retryable: bool | None) -> dict[str, Any]:
+        return {"provider": provider, "model": model, "outcome": outcome, "error": error, "status": status,
+                "latency_ms": round(ms, 1), "retryable": retryable}
 
-    def rows(self, a: dict[str, Any], lo: int, hi: int) -> list[tuple]:
+    def rows(self, a: dict[str, Any], lo: int, hi: int) -> tuple[list[tuple], list[list[dict[str, Any]]]]:
+        """The interaction_logs tuples (ROW_COLUMNS order) and each row's attempt trail."""
         plan = self.plan
         out: list[tuple] = []
+        trails: list[list[dict[str, Any]]] = []
+        dumps = json.JSONEncoder(separators=(",", ":")).encode
         cols = {k: v[lo:hi].tolist() for k, v in a.items()}
         ts = cols["ts"]
         for j in range(hi - lo):
@@ -386,11 +413,12 @@ class RowMaker:
                             self._session(cols["session"][j]) if cols["has_session"][j] else None,
                             prompt, messages, None, tier, round(cols["score"][j], 6),
                             self.reasons[tier][pick[2] % len(self.reasons[tier])], None, None, 0, 0, 0, 0, 0.0,
-                            None, round(ms, 3), None, 0, "error", msg, "[" + ",".join(attempts) + "]", 0, 0))
+                            None, round(ms, 3), None, 0, "error", msg, dumps(attempts), 0, 0))
+                trails.append(attempts)
                 continue
             response = self._text(at[2] + 7, (outp - cols["reasoning"][j]) * 4)
             if cached:
-                complexity, score, reasons, attempts = "CACHED", 0.0, self.cache_reasons[pick[2] % 39], "[]"
+                complexity, score, reasons, attempts = "CACHED", 0.0, self.cache_reasons[pick[2] % 39], []
                 cost = 0.0
             else:
                 complexity, score = tier, round(cols["score"][j], 6)
@@ -401,16 +429,17 @@ class RowMaker:
                     status, message, retryable = FAILURES[pick[1] % len(FAILURES)]
                     fail = self._attempt(first[0], first[1], "error", message, status,
                                          60_000.0 if status is None else cols["fail_ms"][j][0], retryable)
-                    attempts = "[" + fail + "," + ok + "]"
+                    attempts = [fail, ok]
                     latency += 60_000.0 if status is None else cols["fail_ms"][j][0]
                 else:
-                    attempts = "[" + ok + "]"
+                    attempts = [ok]
             out.append((ts[j].replace("T", " "), org, agent,
                         self._session(cols["session"][j]) if cols["has_session"][j] else None,
                         prompt, messages, response, complexity, score, reasons, provider, model, inp, outp,
                         cols["cached_in"][j], cols["reasoning"][j], cost, base, round(latency, 3),
-                        round(cols["ttft"][j], 3), int(cached), "ok", None, attempts, cols["feedback"][j], 0))
-        return out
+                        round(cols["ttft"][j], 3), int(cached), "ok", None, dumps(attempts), cols["feedback"][j], 0))
+            trails.append(attempts)
+        return out, trails
 
 
 def count_rows(path: Path) -> int:
@@ -435,6 +464,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> float:
     arrays = build_arrays(rows, plan, end, seed)
     maker = RowMaker(plan, seed)
     sql, cols = insert_sql()
+    attempts = attempt_writer()
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("PRAGMA synchronous=OFF")      # generation only: the benchmark does not measure writes here
     con.execute("PRAGMA cache_size=-600000")   # 600 MB: keeps the random-order latency indexes in memory
@@ -444,12 +474,16 @@ def generate(path: Path, rows: int, seed: int = 7) -> float:
         con.execute("BEGIN")
         while done < rows:
             hi = min(rows, done + CHUNK)
-            batch = maker.rows(arrays, done, hi)
+            batch, trails = maker.rows(arrays, done, hi)
             if done == 0:  # the spliced JSON must parse
                 for r in batch[:200]:
                     json.loads(r[cols.index("messages_json")])
                     json.loads(r[cols.index("attempts")])
+            before = con.execute("SELECT coalesce(max(id), 0) FROM interaction_logs").fetchone()[0]
             con.executemany(sql, batch)
+            if attempts is not None:  # ids are consecutive: one writer, a table that only grows
+                assert con.execute("SELECT max(id) FROM interaction_logs").fetchone()[0] == before + len(batch)
+                con.executemany(attempts[0], attempts[1](before + 1, batch, trails))
             done = hi
             if done % COMMIT_EVERY == 0 or done == rows:
                 con.execute("COMMIT")
@@ -532,27 +566,36 @@ def time_queries(db_url: str, rows: int) -> None:
 
         last = conn.execute(sa.text("SELECT max(ts) FROM interaction_logs")).scalar()
         orgs = conn.execute(sa.text("SELECT org FROM interaction_logs INDEXED BY ix_interaction_logs_org_ts "
-                                    "WHERE org IS NOT NULL GROUP BY org")).scalars().all()
+                                    "WHERE org IS NOT NULL GROUP BY org ORDER BY count(*) DESC")).scalars().all()
     anchor = datetime.fromisoformat(str(last)).replace(tzinfo=timezone.utc) + timedelta(microseconds=1)
     age = datetime.now(timezone.utc) - anchor
     if age > timedelta(days=1):
         print(f"  note: the data ends {age.days} day(s) ago; queries use windows ending at the last row "
               f"({anchor:%Y-%m-%d %H:%M}), the page renders use today's calendar", flush=True)
-    org = "umbrella" if "umbrella" in orgs else (orgs[0] if orgs else None)
-    print(f"\nqueries on {rows:,} rows (one run each; org filter = {org!r})", flush=True)
-    funcs = [("kpis", analytics.kpis), ("spend_over_time (day)", analytics.spend_over_time),
-             ("cache_hit_rate_over_time (day)", analytics.cache_hit_rate_over_time),
-             ("requests_by_tier", analytics.requests_by_tier),
-             ("requests_by_provider_model", analytics.requests_by_provider_model),
-             ("latency_by_provider", analytics.latency_by_provider),
-             ("error_rate_by_provider", analytics.error_rate_by_provider)]
+    org = orgs[0] if orgs else None  # the biggest org: the slowest filtered case
+    print(f"\nqueries on {rows:,} rows (one run each; org filter = {org!r}, the biggest org)", flush=True)
+    # every public aggregate: windowed ones (since/until/org) four times, the others once
+    windowed, whole = [], []
+    for name in analytics.__all__:
+        fn = getattr(analytics, name)
+        if not callable(fn):
+            continue
+        params = inspect.signature(fn).parameters
+        if {"since", "until", "org"} <= set(params):
+            extra = {"bucket": "day"} if "bucket" in params else {}  # what the pages ask for beyond 3 days
+            windowed.append((name + (" (day)" if extra else ""), fn, extra))
+        else:
+            whole.append((name, fn))
+    for _, fn, extra in windowed:  # open the pool's connection and compile the statements: a one-time cost
+        fn(store, since=anchor - timedelta(days=400), until=anchor - timedelta(days=399), **extra)
     for days in (DAYS, 7):
         for who in (None, org):
             kw = dict(since=anchor - timedelta(days=days), until=anchor, org=who)
-            for name, fn in funcs:
+            for name, fn, extra in windowed:
                 label = f"{name} · {days} d · {'org ' + who if who else 'all orgs'}"
-                timed("analytics", label, lambda fn=fn, kw=kw: fn(store, **kw))
-    timed("analytics", "distinct_orgs_agents (filter widgets)", lambda: analytics.distinct_orgs_agents(store))
+                timed("analytics", label, lambda fn=fn, kw=kw, extra=extra: fn(store, **kw, **extra))
+    for name, fn in whole:
+        timed("analytics", f"{name} · whole log", lambda fn=fn: fn(store))
 
     page = 50
     deep = min(500_000, (rows // 2) // page * page)
@@ -641,18 +684,34 @@ def render_pages(db_url: str) -> None:
 
 
 def database_size(path: Path, rows: int) -> None:
+    """File size per interaction after a WAL checkpoint, and where it goes (SQLite's dbstat, when built in)."""
     con = sqlite3.connect(path)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     text = con.execute("SELECT avg(length(prompt) + length(messages_json) + coalesce(length(response), 0) + "
                        "length(reasons) + length(attempts) + coalesce(length(error), 0)) FROM "
                        "(SELECT * FROM interaction_logs LIMIT 20000)").fetchone()[0] or 0
     page_size = con.execute("PRAGMA page_size").fetchone()[0]
+    try:
+        objects = con.execute("SELECT s.name, m.type, m.tbl_name, sum(s.pgsize) FROM dbstat s "
+                              "JOIN sqlite_schema m ON m.name = s.name GROUP BY s.name").fetchall()
+    except sqlite3.Error:  # an SQLite without the dbstat table
+        objects = []
     con.close()
     size = sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
     print(f"\ndatabase: {size / 1e9:.2f} GB for {rows:,} rows (page size {page_size})", flush=True)
     add("size", "database bytes per interaction (WAL checkpointed)", f"{size / rows:,.0f} B", "(no target)", "info")
-    add("size", "  of which text (prompt, messages, answer, JSON) per row", f"{text:,.0f} B", "(no target)", "info")
-    add("size", "  rest: indexes, numbers, page slack per row", f"{size / rows - text:,.0f} B", "(no target)", "info")
+    add("size", "  text per interaction (prompt, messages, answer, JSON columns)", f"{text:,.0f} B", "(no target)",
+        "info")
+    groups: dict[str, list[int]] = {}
+    for name, kind, table, used in objects:
+        if table in ("interaction_logs", "attempt_logs"):
+            key = f"{table} {'rows' if kind == 'table' else 'indexes'}"
+            groups.setdefault(key, [0, 0])
+            groups[key][0] += used
+            groups[key][1] += 1
+    for key, (used, n) in sorted(groups.items(), key=lambda kv: -kv[1][0]):
+        what = f"{key} ({n})" if key.endswith("indexes") else key
+        add("size", f"  {what} per interaction", f"{used / rows:,.0f} B", "(no target)", "info")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from router_core.model_files import DEFAULT_MODEL_PATH as MODEL
+from router_core.model_files import pull_model
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
-MODEL = ROOT / "data" / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 TIMEOUT_S = 85
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "GROQ_API_KEY",
@@ -38,13 +40,8 @@ EXPECTED: dict[str, tuple[list[str], list[str]]] = {
         "list_interactions deep page", "CSV export of one day", "Savings page · Last 30 days",
         "Logs page · Last 7 days", "database bytes per interaction", "router RSS after      0 requests",
         "router RSS after  2,000 requests", "RSS growth", " PASS"]),
+    "local_model.py": (["--quick"], ["adapter", "in-process", "TTFT", "decode tok/s"]),
 }
-
-
-def _local_model_args() -> list[str] | None:
-    """benchmarks/local_model.py's quickest mode, or None when it has none (it then takes minutes)."""
-    source = (BENCH / "local_model.py").read_text(encoding="utf-8")
-    return ["--quick"] if '"--quick"' in source else None
 
 
 @dataclass
@@ -66,12 +63,11 @@ class Run:
 def runs(tmp_path_factory: pytest.TempPathFactory):
     """Start every benchmark at once; each test waits for its own."""
     tmp = tmp_path_factory.mktemp("bench")
-    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV and not k.endswith(("_API_KEY", "_TOKEN"))}
     env |= {"DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "ROUTER_DOTENV": "", "PYTHONUNBUFFERED": "1"}
+    if not MODEL.is_file():
+        pull_model()  # what `python -m router_core pull-model` does; CI has done it already
     todo = {name: args for name, (args, _) in EXPECTED.items()}
-    local_args = _local_model_args()
-    if local_args is not None and MODEL.is_file():
-        todo["local_model.py"] = local_args
     started: dict[str, Run] = {}
     for name, args in todo.items():
         log = tmp / f"{name}.log"
@@ -93,11 +89,3 @@ def test_benchmark_runs_and_prints_its_figures(runs, name):
     assert not missing, f"benchmarks/{name} no longer prints {missing}:\n{output[-4000:]}"
 
 
-def test_local_model_benchmark(runs):
-    if "local_model.py" not in runs:
-        reason = "no local model file" if not MODEL.is_file() else "benchmarks/local_model.py has no quick mode"
-        pytest.skip(reason)
-    code, output = runs["local_model.py"].result()
-    assert code == 0, f"benchmarks/local_model.py exited with {code}:\n{output[-4000:]}"
-    for label in ("adapter", "in-process", "TTFT", "decode tok/s"):
-        assert label in output, f"benchmarks/local_model.py no longer prints {label!r}:\n{output[-4000:]}"
