@@ -2,7 +2,14 @@
 
     python scripts/train_complexity.py            # k-fold CV report, then fit on all data and write the weights
     python scripts/train_complexity.py --cv-only  # only the CV report
-    python scripts/train_complexity.py --grid     # CV over a small hyper-parameter grid (nested CV if --nested)
+    python scripts/train_complexity.py --grid     # CV over a small hyper-parameter grid
+    python scripts/train_complexity.py --data data/complexity-dev.jsonl --holdout data/complexity-extra.jsonl
+                                                  # fit on dev only and score the other set (no weights written)
+
+The training data is the union of `data/complexity-dev.jsonl` and `data/complexity-extra.jsonl` (150 + 150
+prompts of the same rubric, written independently) plus the seed's five examples. Cross-validation folds are
+stratified by label over the union and the CV report also gives the figure per source file, so the
+generalisation to prompts the model has not seen is measured on both sets.
 
 The model is a cumulative-logit (ordinal logistic) regression: one latent difficulty
 z = w . standardise(features) + h . hashed_ngrams, and four increasing thresholds that cut z into
@@ -31,6 +38,8 @@ from router_core import complexity as cx  # noqa: E402
 from router_core.types import Complexity  # noqa: E402
 
 DATA = ROOT / "data" / "complexity-dev.jsonl"
+EXTRA = ROOT / "data" / "complexity-extra.jsonl"
+DEFAULT_DATA = [DATA, EXTRA]
 RANK = {t.value: t.rank for t in Complexity.tiers()}
 
 # Rubric prior: what each feature should do to the latent difficulty before seeing any data, per unit of
@@ -49,6 +58,8 @@ PRIOR = {
     "security": 0.7, "law": 0.5, "med": 0.5, "fin": 0.5, "domain_stakes": 1.5, "judgement": 0.7, "stakes": 0.7,
     "expert_word": 1.0, "big_numbers": 0.3, "medium_cue": 1.5, "complex_cue": 2.0, "expert_cue": 3.5,
     "simple_hedge": -0.7, "len_words": 0.5, "content_words": 0.3, "paste_log": 0.2, "paste_short_ask": -0.5,
+    "unit_conv": -1.5, "word_translation": -1.5, "compare_ask": 1.0, "tradeoff_compare": 1.5, "scale_design": 2.5,
+    "perf_problem": 2.0, "struct_extract": 1.5, "domain_depth": 0.5, "security_review": 2.0, "clinical": 1.0,
 }
 
 DEFAULTS = {"l2": 0.1, "prior": 1.0, "l2_hash": 0.5, "hash_dim": 0, "alpha": 0.5, "steps": 3000, "lr": 0.05,
@@ -63,10 +74,17 @@ SEED_EXAMPLES = [
 ]
 
 
-def load(path: Path = DATA, seeds: bool = True) -> list[dict]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load(path: Path | list[Path] = DATA, seeds: bool = True) -> list[dict]:
+    paths = path if isinstance(path, (list, tuple)) else [path]
+    rows = []
+    for p in paths:
+        for line in Path(p).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                r["source"] = Path(p).stem
+                rows.append(r)
     if seeds:
-        rows += [{"id": f"seed-{i}", "prompt": p, "label": lab, "domain": "seed"}
+        rows += [{"id": f"seed-{i}", "prompt": p, "label": lab, "domain": "seed", "source": "seed"}
                  for i, (p, lab) in enumerate(SEED_EXAMPLES, 1)]
     for r in rows:
         r["y"] = RANK[r["label"]]
@@ -193,18 +211,26 @@ def cross_validate(rows: list[dict], params: dict, k: int = 5, repeats: int = 3,
     y = np.array([r["y"] for r in rows])
     ya = np.array([r["y_alt"] for r in rows])
     exact, within, errors = [], [], {}
+    by_source: dict[str, list[int]] = {}  # source -> [n, exact, within]
     for rep in range(repeats):
         for test in folds(rows, k, seed=rep):
             train = np.array(sorted(set(range(len(rows))) - set(test)))
             model = fit(X[train], H[train], y[train], ya[train], **params)
             model["reasoning_blend"] = params["reasoning_blend"]
-            res = evaluate(model, [rows[i] for i in test])
-            exact.append(res["exact"] * len(test))
-            within.append(res["within_one"] * len(test))
-            for e in res["errors"]:
-                errors[e[0]] = errors.get(e[0], 0) + 1
+            for i in test:
+                res = evaluate(model, [rows[i]])
+                acc = by_source.setdefault(rows[i].get("source", "data"), [0, 0, 0])
+                acc[0] += 1
+                acc[1] += res["exact"] == 1.0
+                acc[2] += res["within_one"] == 1.0
+                exact.append(res["exact"])
+                within.append(res["within_one"])
+                for e in res["errors"]:
+                    errors[e[0]] = errors.get(e[0], 0) + 1
     n = len(rows) * repeats
     out = {"exact": sum(exact) / n, "within_one": sum(within) / n, "k": k, "repeats": repeats,
+           "by_source": {src: {"n": v[0] // repeats, "exact": v[1] / v[0], "within_one": v[2] / v[0]}
+                         for src, v in sorted(by_source.items())},
            "often_wrong": sorted(errors.items(), key=lambda kv: -kv[1])}
     if verbose:
         print(f"  {k}-fold x{repeats}: exact {out['exact']:.3f}  within-one {out['within_one']:.3f}")
@@ -213,7 +239,9 @@ def cross_validate(rows: list[dict], params: dict, k: int = 5, repeats: int = 3,
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--data", type=Path, nargs="+", default=DEFAULT_DATA, help="labelled JSONL file(s) to train on")
+    ap.add_argument("--holdout", type=Path, default=None,
+                    help="fit on --data and report accuracy on this file; writes no weights")
     ap.add_argument("--out", type=Path, default=cx.WEIGHTS_PATH)
     ap.add_argument("--cv-only", action="store_true")
     ap.add_argument("--grid", action="store_true", help="CV over a small hyper-parameter grid")
@@ -235,10 +263,23 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"l2={l2:<6} prior={prior} hash={hash_dim:<4} l2_hash={l2h:<4} CV exact {res['exact']:.3f} "
                       f"within-one {res['within_one']:.3f}")
         return 0
+    if args.holdout:
+        X, H = featurise(rows, params["hash_dim"])
+        model = fit(X, H, np.array([r["y"] for r in rows]), np.array([r["y_alt"] for r in rows]), **params)
+        model["reasoning_blend"] = params["reasoning_blend"]
+        held = evaluate(model, load(args.holdout, seeds=False))
+        print(f"fit on {', '.join(p.name for p in args.data)} ({len(rows)} prompts); held-out {args.holdout.name}: "
+              f"exact {held['exact']:.3f}  within-one {held['within_one']:.3f}")
+        if args.show_errors:
+            for e in held["errors"]:
+                print("  wrong:", e)
+        return 0
     res = cross_validate(rows, params, args.folds, args.repeats)
     print(f"{len(rows)} prompts, params {params}")
     print(f"CV ({args.folds}-fold, stratified, x{args.repeats} repeats): exact {res['exact']:.3f}  "
           f"within-one {res['within_one']:.3f}")
+    for src, r in res["by_source"].items():
+        print(f"  {src:<18} n={r['n']:<4} exact {r['exact']:.3f}  within-one {r['within_one']:.3f}")
     if args.show_errors:
         print("most often wrong in CV:", res["often_wrong"][:25])
     if args.cv_only:
@@ -250,7 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     model["params"] = params
     model["reasoning_blend"] = params["reasoning_blend"]
     model["cv"] = {"folds": args.folds, "repeats": args.repeats, "exact": round(res["exact"], 4),
-                   "within_one": round(res["within_one"], 4)}
+                   "within_one": round(res["within_one"], 4),
+                   "by_source": {src: {k_: round(v, 4) for k_, v in r.items()} for src, r in res["by_source"].items()}}
+    model["data"] = [p.name for p in args.data]
     train = evaluate(model, rows)
     model["train"] = {"exact": round(train["exact"], 4), "within_one": round(train["within_one"], 4)}
     args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")

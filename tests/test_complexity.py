@@ -12,6 +12,7 @@ from router_core.types import Message
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "data" / "complexity-dev.jsonl"
+EXTRA = ROOT / "data" / "complexity-extra.jsonl"
 RANK = {t.value: t.rank for t in Complexity.tiers()}
 
 SEED = [
@@ -46,6 +47,27 @@ def test_dev_set_accuracy():
         within += min(abs(got - k) for k in ok) <= 1
     assert exact / len(rows) >= 0.85, exact / len(rows)
     assert within / len(rows) >= 0.98, within / len(rows)
+
+
+def _accuracy(rows):
+    exact = within = 0
+    for r in rows:
+        got = classify(r["prompt"]).level.rank
+        ok = {RANK[r["label"]]} | ({RANK[r["alt"]]} if r.get("alt") else set())
+        exact += got in ok
+        within += min(abs(got - k) for k in ok) <= 1
+    return exact / len(rows), within / len(rows)
+
+
+def test_extra_set_accuracy():
+    """A second labelled set of the same rubric, written independently of the dev set (now also trained on)."""
+    rows = [json.loads(line) for line in EXTRA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) == 150 and len({r["id"] for r in rows}) == 150
+    assert {t.value: sum(r["label"] == t.value for r in rows) for t in Complexity.tiers()} == {
+        t.value: 30 for t in Complexity.tiers()}
+    exact, within = _accuracy(rows)
+    assert exact >= 0.90, exact
+    assert within >= 0.98, within
 
 
 def test_score_bands_do_not_overlap_and_order_tiers():
@@ -150,3 +172,76 @@ def test_scores_are_continuous():
                "and spends $36. How many of each did he buy?"]
     scores = [classify(p).score for p in prompts]
     assert len(set(scores)) == len(scores)
+
+
+# --------------------------------------------------------------------------------------------------
+# Reasons: 1-3 short phrases, true of the prompt, most telling first
+# --------------------------------------------------------------------------------------------------
+
+ARTICLE = ("The city council met on Tuesday to discuss the new bike lanes. Residents spoke for and against the plan, "
+           "and the council agreed to a six-month trial on two streets. ") * 30
+
+
+@pytest.mark.parametrize("text,level,include,exclude", [
+    ("How many legs does a spider have?", Complexity.SIMPLE, ["short factual question"], ["math"]),
+    ("Write a 2000-word short story about a lighthouse keeper who finds a message in a bottle",
+     Complexity.COMPLEX, ["long piece of writing"], ["code"]),
+    ("Compare PostgreSQL and MongoDB for an e-commerce catalog, with trade-offs", Complexity.COMPLEX,
+     ["comparison with trade-offs"], []),
+    ("Design a distributed rate limiter handling 1M requests per second across three regions with strong "
+     "consistency guarantees", Complexity.EXPERT, ["large-scale system design"], []),
+    ("What is 17 * 23?", Complexity.SIMPLE, ["simple arithmetic"], []),
+    ("convert 30 celsius to fahrenheit", Complexity.SIMPLE, ["unit conversion"], ["rewrite", "nothing to answer"]),
+    ("Translate this into German: 'The meeting has moved to Friday at 10.'", Complexity.MEDIUM,
+     ["rewrite or translate a short text"], []),
+    ("Summarise this in two sentences:\n\n" + ARTICLE, None, ["long pasted text, easy task"], ["code"]),
+    ("Why do cats purr?", Complexity.MEDIUM, ["asks for an explanation"], []),
+    ("Write a haiku about the sea", Complexity.MEDIUM, ["short piece of writing"], ["code"]),
+    ("Write a Python function that merges two sorted lists into one sorted list", Complexity.COMPLEX,
+     ["asks for code"], []),
+    ("Draft a privacy policy for our mobile fitness app", Complexity.COMPLEX, ["asks for a plan or document"],
+     ["code"]),
+    ("Does the basic plan include phone support?", Complexity.SIMPLE, ["short factual question"],
+     ["plan or document"]),
+    ("What does HTTP status code 503 mean?", Complexity.SIMPLE, [], ["code"]),
+    ("What is the long-term capital gains tax rate in the US?", Complexity.SIMPLE, ["short factual question"],
+     ["specialist domain"]),
+    ("Is it legal for my landlord to keep my whole security deposit? He's threatening to sue me if I complain.",
+     Complexity.EXPERT, ["judgement call with consequences", "specialist domain: law"], []),
+    ("Prove that every finite integral domain is a field", Complexity.EXPERT, ["proof or derivation"], []),
+    ("Our Elasticsearch cluster (40 nodes, 12 TB) has p99 search latency spiking to 3 s during indexing bursts. "
+     "What should we tune?", Complexity.EXPERT, ["performance tuning at scale"], []),
+    ("Review our OAuth login flow for security vulnerabilities before launch; tokens are stored in localStorage.",
+     Complexity.EXPERT, ["security review"], []),
+    ("hi there!", Complexity.TRIVIAL, ["greeting"], []),
+])
+def test_reasons_are_true_of_the_prompt(text, level, include, exclude):
+    v = classify(text)
+    if level is not None:
+        assert v.level is level, (v.level, v.reasons)
+    for phrase in include:
+        assert phrase in v.reasons, v.reasons
+    for word in exclude:
+        assert not any(word in r for r in v.reasons), v.reasons
+    if include:
+        assert v.reasons[0] == include[0], v.reasons  # the most telling reason comes first
+
+
+def test_reasons_are_short_readable_phrases():
+    rows = [json.loads(line) for path in (DEV, EXTRA)
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for r in rows:
+        reasons = classify(r["prompt"]).reasons
+        assert 1 <= len(reasons) <= 3, reasons
+        assert len(set(reasons)) == len(reasons), reasons
+        for phrase in reasons:
+            assert phrase and len(phrase) <= 45 and "_" not in phrase, phrase
+            assert phrase.count(",") <= 1, phrase  # a phrase, not a list of feature names
+
+
+def test_follow_up_reason_names_the_anchor_tier():
+    conv = [Message("user", COMPLEX_REQUEST), Message("assistant", "import pandas as pd\n..."),
+            Message("user", "and now in Rust?")]
+    v = classify(conv)
+    assert v.reasons[0] == "follow-up to a COMPLEX request"
+    assert "short factual question" not in v.reasons
