@@ -19,7 +19,8 @@ queries itself (hash aggregates, percentile_disc).
 Per-provider health (`error_rate_by_provider`, `latency_by_provider`) counts provider attempts from
 `attempt_logs`, not requests: a provider that failed before another one answered, and every provider of a
 request that failed everywhere, are counted; cache hits tried no provider and count nowhere. An attempt's
-ts is its interaction's, and org / agent filters go through the interaction (`interaction_id IN (...)`).
+ts is its interaction's; org / agent filters go through the interaction (on SQLite: interactions by their
+(org, ts) index, then their attempts by interaction_id).
 
 Money definitions (see `kpis`):
   spend      = cost of the non-cached calls whose cost is known (a cache hit costs nothing)
@@ -51,8 +52,9 @@ IX_TS = "ix_interaction_logs_ts"
 IX_COMPLEXITY = "ix_interaction_logs_complexity_ts"
 IX_PROVIDER_MODEL = "ix_interaction_logs_provider_model_ts"
 IX_LATENCY = "ix_interaction_logs_latency"
-IX_PROVIDER_LATENCY = "ix_interaction_logs_provider_latency"
-IX_ATT_TS = "ix_attempt_logs_ts_provider"
+IX_ORG_TS = "ix_interaction_logs_org_ts"
+IX_AGENT_TS = "ix_interaction_logs_agent_ts"
+IX_ATT_INTERACTION = "ix_attempt_logs_interaction"  # attempt_logs' indexes on SQLite (see store.AttemptLog)
 IX_ATT_PROVIDER_TS = "ix_attempt_logs_provider_ts"
 IX_ATT_PROVIDER_LATENCY = "ix_attempt_logs_provider_latency"
 WALK_THRESHOLD = 100_000  # latency_by_provider on SQLite: sort up to this many rows, walk the index beyond
@@ -446,33 +448,85 @@ def _att(engine: Engine, index: str | None) -> TableClause:
     return _Indexed(index, T_ATTEMPT) if engine.dialect.name == "sqlite" else T_ATTEMPT
 
 
-def _att_where(a: TableClause, since: datetime, until: datetime, org: str | None,
-               agent: str | None) -> list[sa.ColumnElement]:
-    """Attempts in [since, until) of the interactions that match org / agent (a semi-join on the interaction's
-    id, narrowed to the same window: an attempt's ts is its interaction's)."""
-    where = [a.c.ts >= to_db_time(since), a.c.ts < to_db_time(until)]
-    if org is not None or agent is not None:
-        where.append(a.c.interaction_id.in_(sa.select(T_LOG.c.id).where(*_where(T_LOG, since, until, org, agent))))
-    return where
+def _attempts(engine: Engine, index: str | None, *, since: datetime, until: datetime, org: str | None,
+              agent: str | None, ok_only: bool = False) -> tuple[TableClause, Any, list[sa.ColumnElement]]:
+    """(attempts table, FROM clause, WHERE) for the attempts in [since, until) of the interactions that match
+    org / agent (an attempt's ts is its interaction's).
+
+    Without a filter: attempt_logs alone, read through `index` on SQLite. With one: on SQLite the interactions
+    in range come from their (org, ts) / (agent, ts) index (both: the covering ts index) and each one's
+    attempts from (interaction_id, ...); elsewhere a semi-join (`interaction_id IN (...)`)."""
+    if org is None and agent is None:
+        a = _att(engine, index)
+        frm: Any = a
+        where = [a.c.ts >= to_db_time(since), a.c.ts < to_db_time(until)]
+    elif engine.dialect.name == "sqlite":
+        a = _att(engine, IX_ATT_INTERACTION)
+        log = _log(engine, IX_TS if org is not None and agent is not None else IX_ORG_TS if org is not None
+                   else IX_AGENT_TS)
+        frm = log.join(a, a.c.interaction_id == log.c.id)
+        where = _where(log, since, until, org, agent)
+    else:
+        a = frm = T_ATTEMPT
+        where = [a.c.ts >= to_db_time(since), a.c.ts < to_db_time(until),
+                 a.c.interaction_id.in_(sa.select(T_LOG.c.id).where(*_where(T_LOG, since, until, org, agent)))]
+    if ok_only:
+        where.append(a.c.outcome == "ok")
+    return a, frm, where
 
 
-def _per_provider(engine: Engine, columns_for: Any, where_for: Any, *, filtered: bool) -> pd.DataFrame:
-    """provider + `columns_for(a)` aggregates per provider with attempts matching `where_for(a)` (the first
-    column must be a count). SQLite without an org / agent filter: one range seek per provider on
-    (provider, ts) (found by a loose index scan), so neither a long window nor GROUP BY needs a sort.
-    Otherwise one GROUP BY over the window's range of the (ts, provider) index."""
-    if engine.dialect.name != "sqlite" or filtered:
-        a = _att(engine, IX_ATT_TS)
-        return _frame(engine, sa.select(a.c.provider, *columns_for(a)).where(*where_for(a)).group_by(a.c.provider))
-    a = _att(engine, IX_ATT_PROVIDER_TS)
+def _per_provider(engine: Engine, columns_for: Any, *, since: datetime, until: datetime, org: str | None,
+                  agent: str | None, ok_only: bool = False) -> pd.DataFrame:
+    """provider + the `columns_for(a)` aggregates (the first one a count) per provider with attempts in range.
+    SQLite without a filter: the providers by a loose index scan, then one range seek on (provider, ts) per
+    provider (neither GROUP BY nor a long window needs a sort). Otherwise one GROUP BY."""
+    if engine.dialect.name != "sqlite" or org is not None or agent is not None:
+        a, frm, where = _attempts(engine, None, since=since, until=until, org=org, agent=agent, ok_only=ok_only)
+        return _frame(engine, sa.select(a.c.provider, *columns_for(a)).select_from(frm).where(*where)
+                      .group_by(a.c.provider))
+    a, _, where = _attempts(engine, IX_ATT_PROVIDER_TS, since=since, until=until, org=None, agent=None,
+                            ok_only=ok_only)
     records: list[list[Any]] = []
-    names = [col.name for col in columns_for(a)]
     with engine.connect() as conn:
         for provider in _distinct(conn, a, "provider", [], nullable=False):
-            row = conn.execute(sa.select(*columns_for(a)).where(a.c.provider == provider, *where_for(a))).one()
+            row = conn.execute(sa.select(*columns_for(a)).where(a.c.provider == provider, *where)).one()
             if row[0]:
                 records.append([provider, *row])
-    return pd.DataFrame.from_records(records, columns=["provider", *names])
+    return pd.DataFrame.from_records(records, columns=["provider", *[col.name for col in columns_for(a)]])
+
+
+def _sqlite_percentiles(engine: Engine, counts: pd.DataFrame, *, since: datetime, until: datetime,
+                        org: str | None, agent: str | None) -> pd.DataFrame:
+    """provider, p50_ms, p95_ms over successful attempts, `counts` giving each provider's number of them."""
+    columns = ["provider", "p50_ms", "p95_ms"]
+    if counts.empty:
+        return pd.DataFrame(columns=columns)
+    sizes = {str(p): int(n) for p, n in zip(counts["provider"], counts["requests"])}
+    if org is None and agent is None and sum(sizes.values()) > WALK_THRESHOLD:
+        # Many rows: walk each provider's latency-ordered index to the rank (no sort at all).
+        a, _, where = _attempts(engine, IX_ATT_PROVIDER_LATENCY, since=since, until=until, org=None, agent=None,
+                                ok_only=True)
+        pick = (sa.select(a.c.latency_ms).where(a.c.provider == sa.bindparam("p"), *where)
+                .order_by(a.c.latency_ms).limit(1).offset(sa.bindparam("k")))
+        with engine.connect() as conn:
+            rows = [[p, conn.execute(pick, {"p": p, "k": _rank_offset(n, 50)}).scalar(),
+                     conn.execute(pick, {"p": p, "k": _rank_offset(n, 95)}).scalar()] for p, n in sizes.items()]
+        return pd.DataFrame.from_records(rows, columns=columns)
+    # Few rows, or a filter: number each provider's latencies in order (one sort) and keep the two ranks.
+    a, frm, where = _attempts(engine, IX_ATT_PROVIDER_TS, since=since, until=until, org=org, agent=agent,
+                              ok_only=True)
+    if org is None and agent is None:
+        where.append(a.c.provider.in_(list(sizes)))  # one range seek per provider on (provider, ts)
+    ranked = (sa.select(a.c.provider, a.c.latency_ms,
+                        sa.func.row_number().over(partition_by=a.c.provider, order_by=a.c.latency_ms).label("rn"))
+              .select_from(frm).where(*where).subquery())
+    r = ranked.c
+    k50 = sa.case({p: _rank_offset(n, 50) + 1 for p, n in sizes.items()}, value=r.provider)
+    k95 = sa.case({p: _rank_offset(n, 95) + 1 for p, n in sizes.items()}, value=r.provider)
+    stmt = (sa.select(r.provider, sa.func.max(sa.case((r.rn == k50, r.latency_ms))).label("p50_ms"),
+                      sa.func.max(sa.case((r.rn == k95, r.latency_ms))).label("p95_ms"))
+            .where(sa.or_(r.rn == k50, r.rn == k95)).group_by(r.provider))
+    return _frame(engine, stmt)
 
 
 def latency_by_provider(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
@@ -482,50 +536,20 @@ def latency_by_provider(engine_or_store: Any, *, since: datetime, until: datetim
     percentiles). A provider whose every attempt failed is not listed (see `error_rate_by_provider`)."""
     engine = _engine(engine_or_store)
     columns_out = ["provider", "requests", "p50_ms", "p95_ms", "mean_ms"]
-    filtered = org is not None or agent is not None
-
-    def where(a: TableClause) -> list[sa.ColumnElement]:
-        return [*_att_where(a, since, until, org, agent), a.c.outcome == "ok"]
-
-    if engine.dialect.name == "postgresql":
-        c = T_ATTEMPT.c
-        stmt = (sa.select(c.provider, sa.func.count().label("requests"),
-                          sa.func.percentile_disc(0.5).within_group(c.latency_ms).label("p50_ms"),
-                          sa.func.percentile_disc(0.95).within_group(c.latency_ms).label("p95_ms"),
-                          sa.func.avg(c.latency_ms).label("mean_ms"))
-                .where(*where(T_ATTEMPT)).group_by(c.provider).order_by(c.provider))
+    window = dict(since=since, until=until, org=org, agent=agent)
+    if engine.dialect.name != "sqlite":
+        a, frm, where = _attempts(engine, None, ok_only=True, **window)
+        stmt = (sa.select(a.c.provider, sa.func.count().label("requests"),
+                          sa.func.percentile_disc(0.5).within_group(a.c.latency_ms).label("p50_ms"),
+                          sa.func.percentile_disc(0.95).within_group(a.c.latency_ms).label("p95_ms"),
+                          sa.func.avg(a.c.latency_ms).label("mean_ms"))
+                .select_from(frm).where(*where).group_by(a.c.provider).order_by(a.c.provider))
         return _numeric(_frame(engine, stmt)[columns_out], ints=["requests"], floats=["p50_ms", "p95_ms", "mean_ms"])
-
     counts = _per_provider(engine, lambda a: [sa.func.count().label("requests"),
                                               sa.func.total(a.c.latency_ms).label("latency_sum")],
-                           where, filtered=filtered)
+                           ok_only=True, **window)
     counts = _numeric(counts, ints=["requests"], floats=["latency_sum"])
-    if filtered or int(counts["requests"].sum()) <= WALK_THRESHOLD:
-        # Few rows in range (or a filter): rank them (one range scan of the ts index + a small sort).
-        a = _att(engine, IX_ATT_TS)
-        ranked = (sa.select(a.c.provider, a.c.latency_ms,
-                            sa.func.row_number().over(partition_by=a.c.provider, order_by=a.c.latency_ms).label("rn"),
-                            sa.func.count().over(partition_by=a.c.provider).label("n"))
-                  .where(*where(a)).subquery())
-        r = ranked.c
-        stmt = (sa.select(r.provider,
-                          sa.func.max(sa.case((r.rn == (r.n * 50 + 99) // 100, r.latency_ms))).label("p50_ms"),
-                          sa.func.max(sa.case((r.rn == (r.n * 95 + 99) // 100, r.latency_ms))).label("p95_ms"))
-                .group_by(r.provider))
-        pct = _frame(engine, stmt)
-    else:
-        # Many rows: walk each provider's latency-ordered index to the rank (no sort at all).
-        a = _att(engine, IX_ATT_PROVIDER_LATENCY)
-        pick = (sa.select(a.c.latency_ms)
-                .where(a.c.provider == sa.bindparam("p"), a.c.outcome == "ok", *_att_where(a, since, until, None, None))
-                .order_by(a.c.latency_ms).limit(1).offset(sa.bindparam("k")))
-        rows = []
-        with engine.connect() as conn:
-            for provider, n in zip(counts["provider"], counts["requests"]):
-                rows.append([provider, conn.execute(pick, {"p": provider, "k": _rank_offset(int(n), 50)}).scalar(),
-                             conn.execute(pick, {"p": provider, "k": _rank_offset(int(n), 95)}).scalar()])
-        pct = pd.DataFrame.from_records(rows, columns=["provider", "p50_ms", "p95_ms"])
-    df = counts.merge(pct, on="provider", how="left")
+    df = counts.merge(_sqlite_percentiles(engine, counts, **window), on="provider", how="left")
     df["mean_ms"] = df["latency_sum"] / df["requests"]
     df = df.sort_values("provider").reset_index(drop=True)
     return _numeric(df[columns_out], ints=["requests"], floats=["p50_ms", "p95_ms", "mean_ms"])
@@ -534,22 +558,20 @@ def latency_by_provider(engine_or_store: Any, *, since: datetime, until: datetim
 def error_rate_by_provider(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
                            agent: str | None = None) -> pd.DataFrame:
     """Per provider, over its attempts (every try, including the ones another provider recovered from and
-    those of requests that failed everywhere; cache hits made none): provider, requests (= attempts),
-    attempts, ok, errors, error_rate (errors / attempts, 0..1), retryable_errors, highest error rate first."""
+    those of requests that failed everywhere; cache hits made none): provider, requests (= attempts, the
+    name the pages read), attempts, ok, errors, error_rate (errors / attempts, 0..1), highest error rate first."""
     engine = _engine(engine_or_store)
 
     def columns(a: TableClause) -> list[sa.ColumnElement]:
-        return [sa.func.count().label("attempts"), _count_if(a.c.outcome == "error").label("errors"),
-                _count_if(sa.and_(a.c.outcome == "error", a.c.retryable == sa.true())).label("retryable_errors")]
+        return [sa.func.count().label("attempts"), _count_if(a.c.outcome == "error").label("errors")]
 
-    df = _per_provider(engine, columns, lambda a: _att_where(a, since, until, org, agent),
-                       filtered=org is not None or agent is not None)
-    df = _numeric(df, ints=["attempts", "errors", "retryable_errors"])
+    df = _per_provider(engine, columns, since=since, until=until, org=org, agent=agent)
+    df = _numeric(df, ints=["attempts", "errors"])
     df["requests"] = df["attempts"]
     df["ok"] = df["attempts"] - df["errors"]
     df["error_rate"] = (df["errors"] / df["attempts"]).astype("float64")
     df = df.sort_values(["error_rate", "provider"], ascending=[False, True]).reset_index(drop=True)
-    return df[["provider", "requests", "attempts", "ok", "errors", "error_rate", "retryable_errors"]]
+    return df[["provider", "requests", "attempts", "ok", "errors", "error_rate"]]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ Schema versions:
   v1  the seed's shape: `interaction_logs` without ttft_ms / cached_input_tokens / reasoning_tokens /
       attempts / feedback / simulated (timestamps possibly ISO text with a "T", `cached` an integer),
       `response_cache` without expires_at, and `agent_catalog`; no `schema_meta`.
-  v2  the v1 columns above, `schema_meta`, routing policies, health checks, comparisons.
+  v2  v1 plus the columns it lacked, `schema_meta`, routing policies, health checks and comparisons.
   v3  this module: v2 plus `attempt_logs`. Opening a v1 or v2 database migrates it in place, keeping every
       row, and backfills `attempt_logs` from each interaction's `attempts` JSON (see `attempt_rows`).
 
@@ -26,6 +26,7 @@ import contextlib
 import csv
 import io
 import json
+import math
 import random
 import threading
 import time
@@ -78,6 +79,21 @@ def _text(nullable: bool = True, default: str | None = None) -> Any:
     return Field(**kw)
 
 
+def _index(name: str, *columns: str, sqlite: bool | None = None) -> sa.Index:
+    """An index on every database (`sqlite=None`), only on SQLite (True) or everywhere but SQLite (False):
+    SQLite and a planner with hash joins and parallel scans want different access paths, and every
+    index costs each write."""
+    index = sa.Index(name, *columns, info={"sqlite": sqlite})
+    if sqlite is not None:
+        index.ddl_if(callable_=lambda ddl, target, bind, **kw: _index_applies(target, kw["dialect"].name))
+    return index
+
+
+def _index_applies(index: sa.Index, dialect: str) -> bool:
+    only = index.info.get("sqlite")
+    return only is None or only == (dialect == "sqlite")
+
+
 # Columns the dashboards read; the analytics indexes carry them so queries never touch the table rows.
 ANALYTICS_COLUMNS = ("org", "agent", "status", "cached", "complexity", "provider", "model", "cost_usd",
                      "baseline_cost_usd", "latency_ms", "input_tokens", "output_tokens")
@@ -98,10 +114,9 @@ class InteractionLog(StoreModel, table=True):
                  *[c for c in ANALYTICS_COLUMNS if c != "complexity"]),
         sa.Index("ix_interaction_logs_provider_model_ts", "provider", "model", "ts",
                  *[c for c in ANALYTICS_COLUMNS if c not in ("provider", "model")]),
-        # Nearest-rank percentiles: walk latencies in order instead of sorting them.
+        # Nearest-rank percentiles: walk latencies in order instead of sorting them. (Per provider they come
+        # from attempt_logs since v3, whose migration drops v2's ix_interaction_logs_provider_latency.)
         sa.Index("ix_interaction_logs_latency", "status", "latency_ms", "ts", "org", "agent"),
-        sa.Index("ix_interaction_logs_provider_latency", "provider", "status", "cached", "latency_ms", "ts",
-                 "org", "agent"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -141,16 +156,23 @@ class AttemptLog(StoreModel, table=True):
     hits tried nobody); `status` is the provider's HTTP status when there was one. Narrow on purpose: org
     and agent stay on the interaction (analytics joins through `interaction_id` when it filters by them).
     No foreign key: rows are only ever inserted with their interaction, and the check would cost every write.
+
+    Indexes (covering: the aggregates never read the table rows), two or three per database to keep
+    `Store.log_interaction` cheap:
+      everywhere     (interaction_id, ...)  an interaction's attempts; SQLite's org / agent filters start
+                                            from interaction_logs' (org, ts) / (agent, ts) and join here
+      SQLite         (provider, ts, ...)    per provider, one range seek per window: no GROUP BY sort
+                     (provider, outcome, latency_ms, ts)  nearest-rank percentiles by an index walk
+      other          (ts, provider, ...)    the window's range, aggregated by the planner
     """
 
     __tablename__ = "attempt_logs"
     __table_args__ = (
-        # Range scans of a time window (PostgreSQL's plans, SQLite's filtered aggregates).
-        sa.Index("ix_attempt_logs_ts_provider", "ts", "provider", "outcome", "latency_ms", "interaction_id"),
-        # SQLite: one range seek per provider (GROUP BY provider without a sort) ...
-        sa.Index("ix_attempt_logs_provider_ts", "provider", "ts", "outcome", "latency_ms", "interaction_id"),
-        # ... and nearest-rank percentiles by walking latencies in order.
-        sa.Index("ix_attempt_logs_provider_latency", "provider", "outcome", "latency_ms", "ts"),
+        _index("ix_attempt_logs_interaction", "interaction_id", "provider", "outcome", "latency_ms"),
+        _index("ix_attempt_logs_provider_ts", "provider", "ts", "outcome", "latency_ms", sqlite=True),
+        _index("ix_attempt_logs_provider_latency", "provider", "outcome", "latency_ms", "ts", sqlite=True),
+        _index("ix_attempt_logs_ts_provider", "ts", "provider", "outcome", "latency_ms", "interaction_id",
+               sqlite=False),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -393,12 +415,13 @@ def _latency(value: Any) -> float:
         ms = float(value)
     except (TypeError, ValueError):
         return 0.0
-    return ms if ms == ms and ms not in (float("inf"), float("-inf")) else 0.0
+    return ms if math.isfinite(ms) else 0.0
 
 
 def attempt_rows(attempts: Sequence[Any] | None, *, provider: str | None, model: str | None, status: str | None,
                  latency_ms: Any, cached: Any) -> list[dict[str, Any]]:
-    """The attempt_logs rows of one interaction (without interaction_id and ts), from its attempt trail.
+    """The attempt_logs rows of one interaction (without interaction_id and ts), from its attempt trail and
+    its own provider, model, status ("ok" / "error"), latency_ms and cached flag:
 
     * a cache hit tried no provider: no rows, whatever its trail says;
     * each "ok" / "error" attempt is a row; "skipped" candidates (and malformed entries) are not attempts;
@@ -505,7 +528,7 @@ class Store:
         self.engine: Engine = self._create_engine(self.database_url, echo=echo)
         self.dialect: str = self.engine.dialect.name
         self._log_insert = T_LOG.insert()
-        self._attempt_insert = T_ATTEMPT.insert()
+        self._attempt_insert, self._attempt_ts = self._attempt_statement()
         self._policy_lock = threading.Lock()
         # An in-memory SQLite database is one shared connection: writers take turns (files need no lock).
         self._serial: Any = threading.Lock() if self._is_memory else contextlib.nullcontext()
@@ -613,8 +636,9 @@ class Store:
                     return False
                 if int(version) > SCHEMA_VERSION:
                     return False  # the locked path reports it
-                return all({ix.name for ix in table.indexes} <= {ix["name"] for ix in insp.get_indexes(table.name)}
-                           for table in (T_LOG, T_ATTEMPT))
+                dialect = conn.dialect.name
+                return all({ix.name for ix in table.indexes if _index_applies(ix, dialect)}
+                           <= {ix["name"] for ix in insp.get_indexes(table.name)} for table in (T_LOG, T_ATTEMPT))
         except (OperationalError, DBAPIError):
             return False
 
@@ -637,6 +661,7 @@ class Store:
         if version == 1:
             self._migrate_v1_to_v2(conn, insp, tables)
         if version in (1, 2) and "interaction_logs" in tables:  # v2 -> v3
+            conn.exec_driver_sql("DROP INDEX IF EXISTS ix_interaction_logs_provider_latency")  # read by nobody now
             if "attempt_logs" in tables:
                 conn.execute(T_ATTEMPT.delete())  # rebuilt from the trails below
             else:
@@ -661,7 +686,7 @@ class Store:
                 continue
             have = {ix["name"] for ix in insp.get_indexes(table.name)}
             for index in table.indexes:
-                if index.name not in have:
+                if index.name not in have and _index_applies(index, conn.dialect.name):
                     index.create(conn)
 
     def _add_column(self, conn: Connection, table: sa.Table, name: str, existing: set[str],
@@ -793,23 +818,45 @@ class Store:
 
     # ---------------------------------------------------------------------------------- interactions
 
+    ATTEMPT_COLUMNS = ("interaction_id", "ts", "provider", "model", "outcome", "status", "latency_ms", "retryable")
+
+    def _attempt_statement(self) -> tuple[Any, Any]:
+        """The attempt_logs INSERT for log_interaction in the driver's own SQL (no statement compile or
+        per-column type processing per call: measurably cheaper on the hot path), and the ts bind processor
+        (the interaction row's, so both store identical values). Other parameter styles get the Core INSERT."""
+        dialect = self.engine.dialect
+        style = dialect.paramstyle
+        process_ts = T_ATTEMPT.c.ts.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+        mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(style)
+        if mark is None:
+            return T_ATTEMPT.insert(), None
+        return (f"INSERT INTO {T_ATTEMPT.name} ({', '.join(self.ATTEMPT_COLUMNS)}) "
+                f"VALUES ({', '.join([mark] * len(self.ATTEMPT_COLUMNS))})"), process_ts
+
+    def _insert_attempts(self, conn: Connection, interaction_id: int, ts: datetime,
+                         attempts: list[dict[str, Any]]) -> None:
+        """One executemany of the interaction's attempts (they all carry its id and ts)."""
+        if self._attempt_ts is None:
+            conn.execute(self._attempt_insert, [dict(a, interaction_id=interaction_id, ts=ts) for a in attempts])
+            return
+        ts = self._attempt_ts(ts)
+        conn.exec_driver_sql(self._attempt_insert, [
+            (interaction_id, ts, a["provider"], a["model"], a["outcome"], a["status"], a["latency_ms"], a["retryable"])
+            for a in attempts])
+
     def log_interaction(self, rec: InteractionRecord) -> int:
         """Insert the interaction row and its attempt_logs rows (one INSERT, one executemany, one transaction);
         returns the interaction's id. Retries briefly when SQLite is busy."""
         row = rec.to_row()
         attempts = attempt_rows(rec.attempts, provider=row["provider"], model=row["model"], status=row["status"],
                                 latency_ms=row["latency_ms"], cached=row["cached"])
-        for a in attempts:
-            a["ts"] = row["ts"]
         last: BaseException | None = None
         for attempt in range(self.log_retries + 1):
             try:
                 with self._serial, self.engine.begin() as conn:
                     iid = int(conn.execute(self._log_insert, row).inserted_primary_key[0])
                     if attempts:
-                        for a in attempts:
-                            a["interaction_id"] = iid
-                        conn.execute(self._attempt_insert, attempts)
+                        self._insert_attempts(conn, iid, row["ts"], attempts)
                     return iid
             except (OperationalError, DBAPIError) as exc:
                 last = exc

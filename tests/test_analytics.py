@@ -15,6 +15,9 @@ The dataset (since = 2025-03-01 00:00 UTC, until = 2025-03-03 00:00 UTC):
 
 spend = 0.001+0.004+0.030+0+0.050 = 0.085; baseline = 0.132; saved by cache = 0.020;
 saved by routing = 0.009+0.016+0+0.002+0 = 0.027; saved = 0.047 = baseline - spend.
+
+These rows carry no attempt trail, so each non-cached one counts as one attempt of its provider (see
+store.attempt_rows); the attempt tests further down give real trails.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ import pytest
 from pg import db_url, store  # noqa: F401  (fixtures)
 
 from router_core import analytics as A
-from router_core.store import InteractionRecord, T_LOG
+from router_core.store import InteractionRecord
+from router_core.types import Attempt
 
 SINCE = datetime(2025, 3, 1, tzinfo=timezone.utc)
 UNTIL = datetime(2025, 3, 3, tzinfo=timezone.utc)
@@ -194,6 +198,78 @@ def test_distinct_orgs_agents(seeded):
     assert A.distinct_orgs_agents(seeded.engine) == A.distinct_orgs_agents(seeded)  # an Engine works too
 
 
+# ---------------------------------------------------------------------- provider attempts (attempt_logs)
+
+
+def ok(provider: str, ms: float, model: str = "m") -> dict:
+    return Attempt(provider, model, "ok", latency_ms=ms).__dict__
+
+
+def fail(provider: str, ms: float, status: int | None = 503, retryable: bool = True, model: str = "m") -> dict:
+    return Attempt(provider, model, "error", f"{provider}: HTTP {status}", status, ms, retryable).__dict__
+
+
+def skipped(provider: str) -> dict:
+    return Attempt(provider, "m", "skipped", "no API key").__dict__
+
+
+def by_provider(df: pd.DataFrame, *cols: str) -> dict:
+    return {p: tuple(row) for p, row in zip(df["provider"], df[list(cols)].itertuples(index=False, name=None))}
+
+
+def test_failed_attempts_before_a_fallback_are_counted(store):
+    # A failed twice (a retry), then B answered: the request is logged under B with status ok.
+    store.log_interaction(record(D1, "acme", "support", "MEDIUM", "B", "m", 0.001, 0.01, 900, False, "ok",
+                                 attempts=[skipped("C"), fail("A", 120), fail("A", 80, status=None, retryable=False),
+                                           ok("B", 640)]))
+    err = A.error_rate_by_provider(store, **W)
+    assert by_provider(err, "attempts", "errors", "ok", "error_rate") == {
+        "A": (2, 2, 0, 1.0), "B": (1, 0, 1, 0.0)}  # C was skipped, never tried
+    assert list(err["provider"]) == ["A", "B"] and list(err["requests"]) == [2, 1]
+    lat = A.latency_by_provider(store, **W)
+    assert by_provider(lat, "requests", "p50_ms", "p95_ms", "mean_ms") == {"B": (1, 640.0, 640.0, 640.0)}
+    assert A.kpis(store, **W)["errors"] == 0  # the request itself succeeded
+
+
+def test_a_request_that_failed_everywhere_counts_its_attempts(store):
+    store.log_interaction(record(D1, "acme", None, "MEDIUM", None, None, 0.0, None, 3000, False, "error",
+                                 attempts=[fail("A", 100), fail("B", 2000, status=None), fail("B", 900)]))
+    err = A.error_rate_by_provider(store, **W)
+    assert by_provider(err, "attempts", "errors", "error_rate") == {"A": (1, 1, 1.0), "B": (2, 2, 1.0)}
+    assert A.latency_by_provider(store, **W).empty  # no successful attempt
+    assert A.requests_by_provider_model(store, **W)["provider"].tolist() == ["(none)"]  # the request view
+
+
+def test_cache_hits_are_not_provider_traffic(store):
+    store.log_interaction(record(D1, "acme", None, "SIMPLE", "B", "m", 0.001, 0.01, 300, False, "ok",
+                                 attempts=[ok("B", 300)]))
+    before = (A.error_rate_by_provider(store, **W), A.latency_by_provider(store, **W))
+    for trail in ([], [ok("B", 2)]):  # a hit tried nobody, whatever its trail says
+        store.log_interaction(record(D1 + timedelta(hours=1), "acme", None, "CACHED", "B", "m", 0.0, 0.01, 2, True,
+                                     "ok", attempts=trail))
+    pd.testing.assert_frame_equal(A.error_rate_by_provider(store, **W), before[0])
+    pd.testing.assert_frame_equal(A.latency_by_provider(store, **W), before[1])
+    assert A.kpis(store, **W)["cache_hits"] == 2
+
+
+def test_attempt_filters_follow_the_interaction(store):
+    store.log_interaction(record(D1, "acme", "coder", "MEDIUM", "B", "m", 0.001, 0.01, 500, False, "ok",
+                                 attempts=[fail("A", 10), ok("B", 500)]))
+    store.log_interaction(record(D2, "globex", "coder", "MEDIUM", "A", "m", 0.001, 0.01, 70, False, "ok",
+                                 attempts=[ok("A", 70)]))
+    store.log_interaction(record(D2, "acme", "support", "MEDIUM", "A", "m", 0.001, 0.01, 90, False, "ok",
+                                 attempts=[ok("A", 90)]))
+    assert by_provider(A.error_rate_by_provider(store, **W, org="acme"), "attempts", "errors") == {
+        "A": (2, 1), "B": (1, 0)}
+    assert by_provider(A.error_rate_by_provider(store, **W, org="globex"), "attempts", "errors") == {"A": (1, 0)}
+    assert by_provider(A.error_rate_by_provider(store, **W, org="acme", agent="coder"), "attempts", "errors") == {
+        "A": (1, 1), "B": (1, 0)}
+    assert by_provider(A.latency_by_provider(store, **W, agent="coder"), "requests", "p50_ms") == {
+        "A": (1, 70.0), "B": (1, 500.0)}
+    assert by_provider(A.error_rate_by_provider(store, since=D2, until=UNTIL), "attempts", "errors") == {"A": (2, 0)}
+    assert A.error_rate_by_provider(store, **W, org="nobody").empty
+
+
 def _nearest_rank(values: list[float], pct: int) -> float:
     ordered = sorted(values)
     return ordered[math.ceil(pct / 100 * len(ordered)) - 1]
@@ -206,20 +282,37 @@ def test_percentiles_match_nearest_rank_on_random_data(store, monkeypatch, walk)
     rnd = random.Random(7)
     rows = []
     for i in range(600):
+        cached, status = rnd.random() < 0.1, "error" if rnd.random() < 0.05 else "ok"
         provider = rnd.choice(["a", "b", "c"])
-        rows.append(record(D1 + timedelta(seconds=i * 200), rnd.choice(["o1", "o2"]), None, "SIMPLE", provider,
-                           "m", 0.001, 0.01, round(rnd.expovariate(1 / 500), 3), rnd.random() < 0.1,
-                           "error" if rnd.random() < 0.05 else "ok").to_row())
-    with store.engine.begin() as conn:
-        conn.execute(T_LOG.insert(), rows)
+        latency = round(rnd.expovariate(1 / 500), 3)
+        trail = [fail(rnd.choice(["a", "b", "c"]), round(rnd.uniform(1, 50), 3))
+                 for _ in range(rnd.choice([0, 0, 0, 1, 2]))]  # failures before the answer (or instead of it)
+        if status == "ok":
+            trail.append(ok(provider, latency))
+        rows.append(record(D1 + timedelta(seconds=i * 200), rnd.choice(["o1", "o2"]), None, "SIMPLE",
+                           provider if status == "ok" else None, "m", 0.001, 0.01, latency, cached, status,
+                           attempts=[] if cached else trail))
+    for r in rows:
+        store.log_interaction(r)
     since, until = D1 + timedelta(hours=3), D2 + timedelta(hours=5)
-    inside = [r for r in rows if since <= r["ts"] < until and r["org"] == "o1"]
-    df = A.latency_by_provider(store, since=since, until=until, org="o1")
-    for provider, p50, p95, n in zip(df["provider"], df["p50_ms"], df["p95_ms"], df["requests"]):
-        lat = [r["latency_ms"] for r in inside if r["provider"] == provider and r["status"] == "ok" and not r["cached"]]
-        assert n == len(lat) and p50 == _nearest_rank(lat, 50) and p95 == _nearest_rank(lat, 95)
+    for org in ("o1", None):
+        inside = [r for r in rows if since <= r.ts < until and org in (None, r.org)]
+        tried = [a for r in inside for a in r.attempts]
+        df = A.latency_by_provider(store, since=since, until=until, org=org)
+        assert list(df["provider"]) == sorted({a["provider"] for a in tried if a["outcome"] == "ok"})
+        for provider, p50, p95, n, mean in zip(df["provider"], df["p50_ms"], df["p95_ms"], df["requests"],
+                                               df["mean_ms"]):
+            lat = [a["latency_ms"] for a in tried if a["provider"] == provider and a["outcome"] == "ok"]
+            assert n == len(lat) and p50 == _nearest_rank(lat, 50) and p95 == _nearest_rank(lat, 95)
+            assert mean == pytest.approx(sum(lat) / len(lat))
+        err = A.error_rate_by_provider(store, since=since, until=until, org=org)
+        assert by_provider(err, "attempts", "errors") == {
+            p: (sum(a["provider"] == p for a in tried),
+                sum(a["provider"] == p and a["outcome"] == "error" for a in tried))
+            for p in {a["provider"] for a in tried}}
+    inside = [r for r in rows if since <= r.ts < until and r.org == "o1"]
     k = A.kpis(store, since=since, until=until, org="o1")
-    assert k["p50_latency_ms"] == _nearest_rank([r["latency_ms"] for r in inside if r["status"] == "ok"], 50)
+    assert k["p50_latency_ms"] == _nearest_rank([r.latency_ms for r in inside if r.status == "ok"], 50)
     hours = A.spend_over_time(store, since=since, until=until, org="o1", bucket="hour")
     assert hours["requests"].sum() == len(inside)
-    assert hours["spend_usd"].sum() == pytest.approx(sum(0.0 if r["cached"] else 0.001 for r in inside))
+    assert hours["spend_usd"].sum() == pytest.approx(sum(0.0 if r.cached else 0.001 for r in inside))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import sqlite3
 import threading
 import time
@@ -19,8 +20,8 @@ import sqlalchemy as sa
 from pg import db_url, store  # noqa: F401  (fixtures)
 
 from router_core.errors import RouterError
-from router_core.store import (SCHEMA_VERSION, Agent, InteractionRecord, Store, StoreError, normalize_url,
-                               to_db_time)
+from router_core.store import (SCHEMA_VERSION, T_ATTEMPT, T_LOG, Agent, InteractionRecord, Store, StoreError,
+                               normalize_url, to_db_time)
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -70,6 +71,66 @@ def test_attempt_dataclasses_and_enums_are_serialised(store):
     row = store.get_interaction(iid)
     assert row["complexity"] == "EXPERT"
     assert row["attempts"][0]["provider"] == "openai" and row["attempts"][0]["error"] == "boom"
+
+
+ATTEMPT_COLS = ("provider", "model", "outcome", "status", "latency_ms", "retryable")
+
+
+def attempts_of(store: Store, interaction_id: int | None = None) -> list[tuple]:
+    """attempt_logs rows (ATTEMPT_COLS), in insertion order."""
+    a = T_ATTEMPT.c
+    stmt = sa.select(*(a[c] for c in ATTEMPT_COLS)).order_by(a.id)
+    if interaction_id is not None:
+        stmt = stmt.where(a.interaction_id == interaction_id)
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(stmt)]
+
+
+def test_attempts_are_logged_with_their_interaction(store):
+    from router_core.types import Attempt
+
+    trail = [Attempt("anthropic", "sonnet", "skipped", "no API key"),  # never tried: not an attempt
+             Attempt("openai", "gpt", "error", "openai: HTTP 503", 503, 120.5, True),
+             Attempt("openai", "gpt", "error", "openai: timeout", None, 30000.0, True),
+             Attempt("groq", "llama", "ok", latency_ms=240.0)]
+    iid = store.log_interaction(rec(provider="groq", model="llama", attempts=[a.__dict__ for a in trail]))
+    assert attempts_of(store, iid) == [("openai", "gpt", "error", 503, 120.5, True),
+                                       ("openai", "gpt", "error", None, 30000.0, True),
+                                       ("groq", "llama", "ok", None, 240.0, None)]
+    with store.engine.connect() as conn:  # same ts as the interaction, to the microsecond and in the same form
+        ts = conn.execute(sa.select(T_ATTEMPT.c.ts).distinct().where(T_ATTEMPT.c.interaction_id == iid)).all()
+        assert ts == [(store.get_interaction(iid)["ts"],)] == [(T0,)]
+        if store.dialect == "sqlite":
+            raw = conn.exec_driver_sql(f"SELECT DISTINCT a.ts = l.ts FROM attempt_logs a JOIN interaction_logs l"
+                                       f" ON l.id = a.interaction_id WHERE l.id = {iid}").all()
+            assert raw == [(1,)]
+    assert store.get_interaction(iid)["attempts"][0]["outcome"] == "skipped"  # the JSON trail keeps everything
+
+    failed = store.log_interaction(rec(provider=None, model=None, status="error", response=None,
+                                       attempts=[trail[1].__dict__, Attempt("groq", "llama", "error", "x").__dict__]))
+    assert [(p, o) for p, _, o, *_ in attempts_of(store, failed)] == [("openai", "error"), ("groq", "error")]
+    hit = store.log_interaction(rec(cached=True, attempts=[]))
+    hit_with_trail = store.log_interaction(rec(cached=True))  # a cache hit tried nobody, whatever it says
+    assert attempts_of(store, hit) == attempts_of(store, hit_with_trail) == []
+    # no trail (not written by the router): one attempt of the provider it names, with its status and latency
+    bare = store.log_interaction(rec(attempts=[], status="error", latency_ms=77.0))
+    assert attempts_of(store, bare) == [("groq", "llama-3.1-8b", "error", None, 77.0, None)]
+    assert attempts_of(store, store.log_interaction(rec(provider=None, attempts=[], status="error"))) == []
+    odd = store.log_interaction(rec(attempts=[{"provider": "groq", "outcome": "ok", "status": "n/a",
+                                               "latency_ms": None}, "not an attempt", {"outcome": "error"}]))
+    assert attempts_of(store, odd) == [("groq", None, "ok", None, 0.0, None)]
+
+
+def test_interaction_and_attempts_are_one_transaction(store, monkeypatch):
+    def broken(conn, interaction_id, ts, attempts):  # noqa: ANN001 - the attempts' INSERT fails in the database
+        conn.exec_driver_sql("INSERT INTO no_such_table (x) VALUES (1)")
+
+    monkeypatch.setattr(store, "_insert_attempts", broken)
+    with pytest.raises(StoreError, match="could not log the interaction"):
+        store.log_interaction(rec(prompt="half written"))
+    assert store.list_interactions()[1] == 0 and attempts_of(store) == []  # the interaction was rolled back
+    store.log_interaction(rec(cached=True))  # nothing to add: no attempt insert at all
+    assert store.list_interactions()[1] == 1
 
 
 def test_filters_and_pagination(store):
@@ -289,12 +350,93 @@ def test_migration_from_v1_keeps_rows(db_url):
         assert {"ttft_ms", "cached_input_tokens", "reasoning_tokens", "attempts", "feedback", "simulated"} <= cols
         indexes = {ix["name"] for ix in sa.inspect(s.engine).get_indexes("interaction_logs")}
         assert {"ix_interaction_logs_ts", "ix_interaction_logs_org_ts", "ix_interaction_logs_agent_ts"} <= indexes
-        assert {"health_checks", "routing_policies", "comparisons", "comparison_results", "schema_meta"} <= set(
-            sa.inspect(s.engine).get_table_names())
+        assert {"health_checks", "routing_policies", "comparisons", "comparison_results", "schema_meta",
+                "attempt_logs"} <= set(sa.inspect(s.engine).get_table_names())
+        # the v1 rows had no trail: the non-cached one counts as one attempt of its provider, the hit as none
+        assert attempts_of(s) == [("groq", "llama", "ok", None, 150.0, None), *attempts_of(s, new_id)]
     finally:
         s.close()
     again = Store(db_url)  # opening a current database again is a no-op
     assert again.list_interactions()[1] == 3
+    again.close()
+
+
+def test_migration_from_v2_backfills_attempts_in_chunks(db_url, monkeypatch):
+    from router_core import analytics as A
+    from router_core.types import Attempt
+
+    def trail(*attempts: Attempt) -> str:
+        return json.dumps([a.__dict__ for a in attempts])
+
+    # A v2 database: today's tables without attempt_logs, schema_version 2, trails only in the JSON column.
+    s = Store(db_url)
+    rows = [  # (provider, status, cached, latency, attempts JSON)
+        ("B", "ok", False, 700.0, trail(Attempt("C", "m", "skipped", "no key"),
+                                        Attempt("A", "m", "error", "503", 503, 100.0, True),
+                                        Attempt("A", "m", "error", "t/o", None, 200.0, True),
+                                        Attempt("B", "m", "ok", latency_ms=650.0))),
+        (None, "error", False, 900.0, trail(Attempt("A", "m", "error", "500", 500, 50.0, False),
+                                            Attempt("B", "m", "error", "429", 429, 60.0, True))),
+        ("B", "ok", True, 2.0, "[]"),  # cache hit
+        ("A", "ok", False, 300.0, "[]"),  # no trail (older row): one attempt
+        ("A", "ok", False, 310.0, "not json"),  # unreadable trail: kept, counted like no trail
+        ("B", "ok", False, 400.0, trail(Attempt("B", "m", "ok", latency_ms=390.0))),
+        (None, "error", False, 5.0, "[]"),  # nobody was available
+    ]
+    with s.engine.begin() as conn:
+        conn.execute(T_LOG.insert(), [
+            {"ts": T0 + timedelta(minutes=i), "org": "acme" if i % 2 else "globex", "provider": p, "model": p and "m",
+             "status": st, "cached": c, "latency_ms": ms, "attempts": js, "prompt": f"row {i}"}
+            for i, (p, st, c, ms, js) in enumerate(rows)])
+        conn.exec_driver_sql("DROP TABLE attempt_logs")
+        conn.exec_driver_sql("CREATE INDEX ix_interaction_logs_provider_latency ON interaction_logs"
+                             " (provider, status, cached, latency_ms, ts, org, agent)")  # v2 had it
+        conn.execute(sa.text("UPDATE schema_meta SET value = '2' WHERE key = 'schema_version'"))
+    s.close()
+
+    chunks: list[str] = []
+
+    def count_chunks(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        if statement.startswith("SELECT id, ts, provider"):
+            chunks.append(statement)
+
+    monkeypatch.setattr(Store, "BACKFILL_CHUNK", 3)
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", count_chunks)
+    try:
+        s = Store(db_url)
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", count_chunks)
+    try:
+        assert s.schema_version() == SCHEMA_VERSION
+        assert len(chunks) == 4  # 7 interactions, 3 at a time, then the empty read that ends it
+        assert s.list_interactions()[1] == len(rows)  # every row kept
+        assert attempts_of(s) == [("A", "m", "error", 503, 100.0, True), ("A", "m", "error", None, 200.0, True),
+                                  ("B", "m", "ok", None, 650.0, None),
+                                  ("A", "m", "error", 500, 50.0, False), ("B", "m", "error", 429, 60.0, True),
+                                  ("A", "m", "ok", None, 300.0, None), ("A", "m", "ok", None, 310.0, None),
+                                  ("B", "m", "ok", None, 390.0, None)]
+        with s.engine.connect() as conn:  # each attempt carries its interaction's ts
+            pairs = conn.execute(sa.select(T_ATTEMPT.c.ts, T_LOG.c.ts).select_from(
+                T_ATTEMPT.join(T_LOG, T_LOG.c.id == T_ATTEMPT.c.interaction_id))).all()
+        assert len(pairs) == 8 and all(a == b for a, b in pairs)
+        indexes = {ix["name"] for ix in sa.inspect(s.engine).get_indexes("attempt_logs")}
+        assert indexes == ({"ix_attempt_logs_interaction", "ix_attempt_logs_provider_ts",
+                            "ix_attempt_logs_provider_latency"} if s.dialect == "sqlite" else
+                           {"ix_attempt_logs_interaction", "ix_attempt_logs_ts_provider"})  # see AttemptLog
+        log_indexes = {ix["name"] for ix in sa.inspect(s.engine).get_indexes("interaction_logs")}
+        assert "ix_interaction_logs_provider_latency" not in log_indexes  # no query reads it any more
+        assert {ix.name for ix in T_LOG.indexes} <= log_indexes
+        window = dict(since=T0, until=T0 + timedelta(hours=1))
+        err = A.error_rate_by_provider(s, **window)
+        assert dict(zip(err["provider"], zip(err["attempts"], err["errors"]))) == {"A": (5, 3), "B": (3, 1)}
+        lat = A.latency_by_provider(s, **window)
+        assert dict(zip(lat["provider"], lat["requests"])) == {"A": 2, "B": 2}
+        new_id = s.log_interaction(rec(attempts=[Attempt("groq", "llama", "ok", latency_ms=5.0).__dict__]))
+        assert attempts_of(s, new_id) == [("groq", "llama", "ok", None, 5.0, None)]
+    finally:
+        s.close()
+    again = Store(db_url)  # current now: nothing is backfilled twice
+    assert len(attempts_of(again)) == 9
     again.close()
 
 
@@ -358,7 +500,7 @@ def test_busy_sqlite_is_retried_then_reported(tmp_path):
 
     quick = Store(f"sqlite:///{path}", busy_timeout_ms=20, log_retries=1)
     blocker.execute("BEGIN IMMEDIATE")
-    assert Store(f"sqlite:///{path}", busy_timeout_ms=20).schema_version() == 2  # opening needs no lock
+    assert Store(f"sqlite:///{path}", busy_timeout_ms=20).schema_version() == SCHEMA_VERSION  # no lock needed
     with pytest.raises(StoreError, match="could not log the interaction.*locked"):
         quick.log_interaction(rec())
     blocker.execute("COMMIT")
