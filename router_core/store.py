@@ -927,8 +927,12 @@ class Store:
         where = self._filters(since=since, until=until, org=org, agent=agent, complexity=complexity,
                               provider=provider, model=model, status=status, cached=cached, search=search,
                               session_id=session_id)
-        page = (sa.select(T_LOG).where(*where).order_by(T_LOG.c.ts.desc(), T_LOG.c.id.desc())
-                .offset(max(0, int(offset))).limit(max(0, int(limit))))
+        newest_first = (T_LOG.c.ts.desc(), T_LOG.c.id.desc())
+        # Page through ids only (an index walk), then fetch the page's wide rows: a deep page no longer
+        # sorts hundreds of thousands of whole rows.
+        ids = (sa.select(T_LOG.c.id).where(*where).order_by(*newest_first)
+               .offset(max(0, int(offset))).limit(max(0, int(limit)))).subquery()
+        page = sa.select(T_LOG).join(ids, ids.c.id == T_LOG.c.id).order_by(*newest_first)
         count = sa.select(sa.func.count()).select_from(T_LOG).where(*where)
         with self.engine.connect() as conn:
             total = int(conn.execute(count).scalar() or 0)
