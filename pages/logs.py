@@ -109,8 +109,7 @@ def _table(df: pd.DataFrame) -> pd.DataFrame:
         "time (UTC)": pd.to_datetime(df["ts"], utc=True).dt.tz_localize(None),
         "tier": df["complexity"],
         "prompt": df["prompt"].map(lambda p: shorten(p, 90)),
-        "provider": df["provider"].fillna("–"),
-        "model": df["model"].fillna("–"),
+        "route": [f"{p}:{m}" if isinstance(p, str) and p else "–" for p, m in zip(df["provider"], df["model"])],
         "status": df["status"],
         "cached": df["cached"].astype(bool),
         "cost": df["cost_usd"].map(lambda v: money(None if _missing(v) else v)),
@@ -119,7 +118,6 @@ def _table(df: pd.DataFrame) -> pd.DataFrame:
         "latency": df["latency_ms"].map(duration),
         "tokens in/out": [f"{int(i):,} / {int(o):,}" for i, o in zip(df["input_tokens"], df["output_tokens"])],
         "org": df["org"].fillna(""),
-        "agent": df["agent"].fillna(""),
     })
 
 
@@ -280,12 +278,15 @@ def main() -> None:
                                help="Every row matching the filters (all pages), oldest first.")
     state = st.dataframe(_table(df), hide_index=True, width="stretch", key=TABLE_KEY, on_select="rerun",
                          selection_mode="single-row", height=min(38 + 35 * len(df), 600),
-                         column_config={"time (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+                         column_config={"time (UTC)": st.column_config.DatetimeColumn(format="MMM D HH:mm:ss"),
                                         "cached": st.column_config.CheckboxColumn(width="small"),
                                         "id": st.column_config.NumberColumn(width="small", format="%d"),
                                         "tier": st.column_config.TextColumn(width="small"),
                                         "prompt": st.column_config.TextColumn(width="medium"),
-                                        "status": st.column_config.TextColumn(width="small")})
+                                        "status": st.column_config.TextColumn(width="small"),
+                                        "cost": st.column_config.TextColumn(width="small"),
+                                        "saved": st.column_config.TextColumn(width="small"),
+                                        "latency": st.column_config.TextColumn(width="small")})
     if pages > 1:
         st.pagination(pages, default=default_page, key=page_key, max_visible_pages=7)
 

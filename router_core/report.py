@@ -149,9 +149,9 @@ def _layout(fig: go.Figure, title: str, *, y_title: str = "", x_title: str = "",
 def fig_cumulative_spend(spend: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=spend["bucket"], y=spend["cum_baseline_usd"], name="Baseline (premium model)",
-                             mode="lines", line=dict(color=BASELINE_COLOR, dash="dash"),
+                             mode="lines+markers", line=dict(color=BASELINE_COLOR, dash="dash"),
                              hovertemplate="%{x}<br>baseline $%{y:,.4f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=spend["bucket"], y=spend["cum_spend_usd"], name="Actual spend", mode="lines",
+    fig.add_trace(go.Scatter(x=spend["bucket"], y=spend["cum_spend_usd"], name="Actual spend", mode="lines+markers",
                              line=dict(color=ACTUAL_COLOR), fill="tonexty", fillcolor="rgba(22,163,74,0.12)",
                              hovertemplate="%{x}<br>actual $%{y:,.4f}<extra></extra>"))
     fig.update_yaxes(tickprefix="$", rangemode="tozero")
@@ -203,13 +203,16 @@ def fig_latency_by_provider(latency: pd.DataFrame) -> go.Figure:
 
 def savings_figures(data: SavingsData, tier_colors: Mapping[str, str] | None = None) -> dict[str, go.Figure]:
     """The dashboard's charts, keyed by a stable name (the page uses the names as widget keys)."""
-    return {
+    figures = {
         "cumulative_spend": fig_cumulative_spend(data.spend),
         "requests_by_tier": fig_requests_by_tier(data.tiers, tier_colors),
         "requests_by_provider": fig_requests_by_provider(data.providers),
         "cache_hit_rate": fig_cache_hit_rate(data.cache),
         "latency_by_provider": fig_latency_by_provider(data.latency),
     }
+    for name in ("cumulative_spend", "cache_hit_rate"):  # time axes span the chosen period, even for one bucket
+        figures[name].update_xaxes(type="date", range=[data.since, data.until])
+    return figures
 
 
 # --------------------------------------------------------------------------------------------------
