@@ -222,12 +222,14 @@ def attempt_writer() -> tuple[str, Callable[..., list[tuple]]] | None:
         return None
     cols = [c.name for c in table.columns if c.name != "id"]
     i = {name: ROW_COLUMNS.index(name) for name in ("ts", "provider", "model", "status", "latency_ms", "cached")}
+    scoped = {"org", "agent"} <= set(cols)  # schema v4: attempts carry their interaction's org and agent
 
     def build(first_id: int, batch: list[tuple], trails: list[list[dict[str, Any]]]) -> list[tuple]:
         out = []
         for j, (row, trail) in enumerate(zip(batch, trails)):
+            scope = {"org": row[ROW_COLUMNS.index("org")], "agent": row[ROW_COLUMNS.index("agent")]} if scoped else {}
             for a in to_rows(trail, provider=row[i["provider"]], model=row[i["model"]], status=row[i["status"]],
-                             latency_ms=row[i["latency_ms"]], cached=row[i["cached"]]):
+                             latency_ms=row[i["latency_ms"]], cached=row[i["cached"]], **scope):
                 a["interaction_id"], a["ts"] = first_id + j, row[i["ts"]]
                 out.append(tuple(a[c] for c in cols))
         return out

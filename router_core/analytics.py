@@ -19,8 +19,9 @@ queries itself (hash aggregates, percentile_disc).
 Per-provider health (`error_rate_by_provider`, `latency_by_provider`) counts provider attempts from
 `attempt_logs`, not requests: a provider that failed before another one answered, and every provider of a
 request that failed everywhere, are counted; cache hits tried no provider and count nowhere. An attempt's
-ts is its interaction's; org / agent filters go through the interaction (on SQLite: interactions by their
-(org, ts) index, then their attempts by interaction_id).
+ts, org and agent are its interaction's, so org / agent filters read attempt_logs alone (on SQLite through
+its (org, provider, outcome, latency_ms, ts, agent) / (agent, ...) indexes, in provider and latency order,
+like the unfiltered (provider, ...) ones).
 
 Money definitions (see `kpis`):
   spend      = cost of the non-cached calls whose cost is known (a cache hit costs nothing)
@@ -52,11 +53,11 @@ IX_TS = "ix_interaction_logs_ts"
 IX_COMPLEXITY = "ix_interaction_logs_complexity_ts"
 IX_PROVIDER_MODEL = "ix_interaction_logs_provider_model_ts"
 IX_LATENCY = "ix_interaction_logs_latency"
-IX_ORG_TS = "ix_interaction_logs_org_ts"
-IX_AGENT_TS = "ix_interaction_logs_agent_ts"
-IX_ATT_INTERACTION = "ix_attempt_logs_interaction"  # attempt_logs' indexes on SQLite (see store.AttemptLog)
+# attempt_logs' indexes on SQLite (see store.AttemptLog)
 IX_ATT_PROVIDER_TS = "ix_attempt_logs_provider_ts"
 IX_ATT_PROVIDER_LATENCY = "ix_attempt_logs_provider_latency"
+IX_ATT_ORG = "ix_attempt_logs_org"
+IX_ATT_AGENT = "ix_attempt_logs_agent"
 WALK_THRESHOLD = 100_000  # latency_by_provider on SQLite: sort up to this many rows, walk the index beyond
 
 
@@ -449,43 +450,33 @@ def _att(engine: Engine, index: str | None) -> TableClause:
 
 
 def _attempts(engine: Engine, index: str | None, *, since: datetime, until: datetime, org: str | None,
-              agent: str | None, ok_only: bool = False) -> tuple[TableClause, Any, list[sa.ColumnElement]]:
-    """(attempts table, FROM clause, WHERE) for the attempts in [since, until) of the interactions that match
-    org / agent (an attempt's ts is its interaction's).
-
-    Without a filter: attempt_logs alone, read through `index` on SQLite. With one: on SQLite the interactions
-    in range come from their (org, ts) / (agent, ts) index (both: the covering ts index) and each one's
-    attempts from (interaction_id, ...); elsewhere a semi-join (`interaction_id IN (...)`)."""
-    if org is None and agent is None:
-        a = _att(engine, index)
-        frm: Any = a
-        where = [a.c.ts >= to_db_time(since), a.c.ts < to_db_time(until)]
-    elif engine.dialect.name == "sqlite":
-        a = _att(engine, IX_ATT_INTERACTION)
-        log = _log(engine, IX_TS if org is not None and agent is not None else IX_ORG_TS if org is not None
-                   else IX_AGENT_TS)
-        frm = log.join(a, a.c.interaction_id == log.c.id)
-        where = _where(log, since, until, org, agent)
-    else:
-        a = frm = T_ATTEMPT
-        where = [a.c.ts >= to_db_time(since), a.c.ts < to_db_time(until),
-                 a.c.interaction_id.in_(sa.select(T_LOG.c.id).where(*_where(T_LOG, since, until, org, agent)))]
+              agent: str | None, ok_only: bool = False) -> tuple[TableClause, list[sa.ColumnElement]]:
+    """(attempts table, WHERE) for the attempts in [since, until) of the interactions that match org / agent
+    (an attempt carries its interaction's ts, org and agent). attempt_logs alone, read on SQLite through
+    `index` without a filter, else through the (org, provider, ...) index (org and agent: agent checked
+    inside it) or the (agent, provider, ...) one."""
+    if org is not None:
+        index = IX_ATT_ORG
+    elif agent is not None:
+        index = IX_ATT_AGENT
+    a = _att(engine, index)
+    where = _where(a, since, until, org, agent)
     if ok_only:
         where.append(a.c.outcome == "ok")
-    return a, frm, where
+    return a, where
 
 
 def _per_provider(engine: Engine, columns_for: Any, *, since: datetime, until: datetime, org: str | None,
                   agent: str | None, ok_only: bool = False) -> pd.DataFrame:
     """provider + the `columns_for(a)` aggregates (the first one a count) per provider with attempts in range.
     SQLite without a filter: the providers by a loose index scan, then one range seek on (provider, ts) per
-    provider (neither GROUP BY nor a long window needs a sort). Otherwise one GROUP BY."""
+    provider (neither GROUP BY nor a long window needs a sort). SQLite with a filter: one GROUP BY over the
+    org's / agent's index slice, already in provider order. Elsewhere one GROUP BY."""
     if engine.dialect.name != "sqlite" or org is not None or agent is not None:
-        a, frm, where = _attempts(engine, None, since=since, until=until, org=org, agent=agent, ok_only=ok_only)
-        return _frame(engine, sa.select(a.c.provider, *columns_for(a)).select_from(frm).where(*where)
-                      .group_by(a.c.provider))
-    a, _, where = _attempts(engine, IX_ATT_PROVIDER_TS, since=since, until=until, org=None, agent=None,
-                            ok_only=ok_only)
+        a, where = _attempts(engine, None, since=since, until=until, org=org, agent=agent, ok_only=ok_only)
+        return _frame(engine, sa.select(a.c.provider, *columns_for(a)).where(*where).group_by(a.c.provider))
+    a, where = _attempts(engine, IX_ATT_PROVIDER_TS, since=since, until=until, org=None, agent=None,
+                         ok_only=ok_only)
     records: list[list[Any]] = []
     with engine.connect() as conn:
         for provider in _distinct(conn, a, "provider", [], nullable=False):
@@ -502,24 +493,24 @@ def _sqlite_percentiles(engine: Engine, counts: pd.DataFrame, *, since: datetime
     if counts.empty:
         return pd.DataFrame(columns=columns)
     sizes = {str(p): int(n) for p, n in zip(counts["provider"], counts["requests"])}
-    if org is None and agent is None and sum(sizes.values()) > WALK_THRESHOLD:
-        # Many rows: walk each provider's latency-ordered index to the rank (no sort at all).
-        a, _, where = _attempts(engine, IX_ATT_PROVIDER_LATENCY, since=since, until=until, org=None, agent=None,
-                                ok_only=True)
+    if sum(sizes.values()) > WALK_THRESHOLD:
+        # Many rows: walk each provider's latency-ordered index ((provider, outcome, latency_ms, ...), or the
+        # org's / agent's (org, provider, outcome, latency_ms, ...)) to the rank (no sort at all).
+        a, where = _attempts(engine, IX_ATT_PROVIDER_LATENCY, since=since, until=until, org=org, agent=agent,
+                             ok_only=True)
         pick = (sa.select(a.c.latency_ms).where(a.c.provider == sa.bindparam("p"), *where)
                 .order_by(a.c.latency_ms).limit(1).offset(sa.bindparam("k")))
         with engine.connect() as conn:
             rows = [[p, conn.execute(pick, {"p": p, "k": _rank_offset(n, 50)}).scalar(),
                      conn.execute(pick, {"p": p, "k": _rank_offset(n, 95)}).scalar()] for p, n in sizes.items()]
         return pd.DataFrame.from_records(rows, columns=columns)
-    # Few rows, or a filter: number each provider's latencies in order (one sort) and keep the two ranks.
-    a, frm, where = _attempts(engine, IX_ATT_PROVIDER_TS, since=since, until=until, org=org, agent=agent,
-                              ok_only=True)
+    # Few rows: number each provider's latencies in order (one small sort) and keep the two ranks.
+    a, where = _attempts(engine, IX_ATT_PROVIDER_TS, since=since, until=until, org=org, agent=agent, ok_only=True)
     if org is None and agent is None:
         where.append(a.c.provider.in_(list(sizes)))  # one range seek per provider on (provider, ts)
     ranked = (sa.select(a.c.provider, a.c.latency_ms,
                         sa.func.row_number().over(partition_by=a.c.provider, order_by=a.c.latency_ms).label("rn"))
-              .select_from(frm).where(*where).subquery())
+              .where(*where).subquery())
     r = ranked.c
     k50 = sa.case({p: _rank_offset(n, 50) + 1 for p, n in sizes.items()}, value=r.provider)
     k95 = sa.case({p: _rank_offset(n, 95) + 1 for p, n in sizes.items()}, value=r.provider)
@@ -538,12 +529,12 @@ def latency_by_provider(engine_or_store: Any, *, since: datetime, until: datetim
     columns_out = ["provider", "requests", "p50_ms", "p95_ms", "mean_ms"]
     window = dict(since=since, until=until, org=org, agent=agent)
     if engine.dialect.name != "sqlite":
-        a, frm, where = _attempts(engine, None, ok_only=True, **window)
+        a, where = _attempts(engine, None, ok_only=True, **window)
         stmt = (sa.select(a.c.provider, sa.func.count().label("requests"),
                           sa.func.percentile_disc(0.5).within_group(a.c.latency_ms).label("p50_ms"),
                           sa.func.percentile_disc(0.95).within_group(a.c.latency_ms).label("p95_ms"),
                           sa.func.avg(a.c.latency_ms).label("mean_ms"))
-                .select_from(frm).where(*where).group_by(a.c.provider).order_by(a.c.provider))
+                .where(*where).group_by(a.c.provider).order_by(a.c.provider))
         return _numeric(_frame(engine, stmt)[columns_out], ints=["requests"], floats=["p50_ms", "p95_ms", "mean_ms"])
     counts = _per_provider(engine, lambda a: [sa.func.count().label("requests"),
                                               sa.func.total(a.c.latency_ms).label("latency_sum")],

@@ -14,8 +14,10 @@ Schema versions:
       attempts / feedback / simulated (timestamps possibly ISO text with a "T", `cached` an integer),
       `response_cache` without expires_at, and `agent_catalog`; no `schema_meta`.
   v2  v1 plus the columns it lacked, `schema_meta`, routing policies, health checks and comparisons.
-  v3  this module: v2 plus `attempt_logs`. Opening a v1 or v2 database migrates it in place, keeping every
-      row, and backfills `attempt_logs` from each interaction's `attempts` JSON (see `attempt_rows`).
+  v3  v2 plus `attempt_logs`, backfilled from each interaction's `attempts` JSON (see `attempt_rows`).
+  v4  this module: `attempt_logs` also carries its interaction's org and agent (so filtered per-provider
+      figures read attempt_logs alone). Opening a v1, v2 or v3 database migrates it in place, keeping every
+      row: v1/v2 through the backfill, v3 by copying org / agent from interaction_logs in chunks.
 
 Nothing here reads or stores a secret; error messages never include the database password.
 """
@@ -51,7 +53,7 @@ from .errors import RouterError, redact
 if TYPE_CHECKING:  # pandas is imported only by the read paths, to keep routing's import light
     import pandas as pd
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 LEGACY_CACHE_TTL = timedelta(days=1)  # v1 cache rows had no expiry: they live this long after created_at
 
 
@@ -153,17 +155,20 @@ class AttemptLog(StoreModel, table=True):
 
     Written with its interaction, in the same transaction. `ts` is the interaction's ts (so attempt windows
     and request windows agree); `outcome` is "ok" or "error" (skipped candidates were never tried, cache
-    hits tried nobody); `status` is the provider's HTTP status when there was one. Narrow on purpose: org
-    and agent stay on the interaction (analytics joins through `interaction_id` when it filters by them).
+    hits tried nobody); `status` is the provider's HTTP status when there was one. `org` and `agent` are
+    copied from the interaction (since v4), so org / agent filters read attempt_logs alone, no join.
     No foreign key: rows are only ever inserted with their interaction, and the check would cost every write.
 
-    Indexes (covering: the aggregates never read the table rows), two or three per database to keep
+    Indexes (covering: the aggregates never read the table rows), as few as the queries need, to keep
     `Store.log_interaction` cheap:
-      everywhere     (interaction_id, ...)  an interaction's attempts; SQLite's org / agent filters start
-                                            from interaction_logs' (org, ts) / (agent, ts) and join here
+      everywhere     (interaction_id, ...)  an interaction's attempts
       SQLite         (provider, ts, ...)    per provider, one range seek per window: no GROUP BY sort
                      (provider, outcome, latency_ms, ts)  nearest-rank percentiles by an index walk
-      other          (ts, provider, ...)    the window's range, aggregated by the planner
+                     (org, provider, outcome, latency_ms, ts, agent)  the same for one org (and agent):
+                                            GROUP BY provider in index order, percentiles by a walk
+                     (agent, provider, outcome, latency_ms, ts)       the same for one agent
+      other          (ts, provider, outcome, latency_ms, org, agent)  the window's range, org / agent
+                                            filtered inside the index, aggregated by the planner
     """
 
     __tablename__ = "attempt_logs"
@@ -171,7 +176,9 @@ class AttemptLog(StoreModel, table=True):
         _index("ix_attempt_logs_interaction", "interaction_id", "provider", "outcome", "latency_ms"),
         _index("ix_attempt_logs_provider_ts", "provider", "ts", "outcome", "latency_ms", sqlite=True),
         _index("ix_attempt_logs_provider_latency", "provider", "outcome", "latency_ms", "ts", sqlite=True),
-        _index("ix_attempt_logs_ts_provider", "ts", "provider", "outcome", "latency_ms", "interaction_id",
+        _index("ix_attempt_logs_org", "org", "provider", "outcome", "latency_ms", "ts", "agent", sqlite=True),
+        _index("ix_attempt_logs_agent", "agent", "provider", "outcome", "latency_ms", "ts", sqlite=True),
+        _index("ix_attempt_logs_ts_provider", "ts", "provider", "outcome", "latency_ms", "org", "agent",
                sqlite=False),
     )
 
@@ -184,6 +191,8 @@ class AttemptLog(StoreModel, table=True):
     status: int | None = None
     latency_ms: float = Field(default=0.0, nullable=False)
     retryable: bool | None = None
+    org: str | None = None
+    agent: str | None = None
 
 
 class ResponseCacheEntry(StoreModel, table=True):
@@ -419,9 +428,11 @@ def _latency(value: Any) -> float:
 
 
 def attempt_rows(attempts: Sequence[Any] | None, *, provider: str | None, model: str | None, status: str | None,
-                 latency_ms: Any, cached: Any) -> list[dict[str, Any]]:
+                 latency_ms: Any, cached: Any, org: str | None = None,
+                 agent: str | None = None) -> list[dict[str, Any]]:
     """The attempt_logs rows of one interaction (without interaction_id and ts), from its attempt trail and
-    its own provider, model, status ("ok" / "error"), latency_ms and cached flag:
+    its own provider, model, status ("ok" / "error"), latency_ms, cached flag, org and agent (copied to
+    every row):
 
     * a cache hit tried no provider: no rows, whatever its trail says;
     * each "ok" / "error" attempt is a row; "skipped" candidates (and malformed entries) are not attempts;
@@ -444,11 +455,11 @@ def attempt_rows(attempts: Sequence[Any] | None, *, provider: str | None, model:
         what = attempt.get("model")
         rows.append({"provider": str(who), "model": None if what is None else str(what), "outcome": outcome,
                      "status": _int_or_none(attempt.get("status")), "latency_ms": _latency(attempt.get("latency_ms")),
-                     "retryable": None if retryable is None else bool(retryable)})
+                     "retryable": None if retryable is None else bool(retryable), "org": org, "agent": agent})
     if not rows and provider:
         rows.append({"provider": str(provider), "model": None if model is None else str(model),
                      "outcome": "ok" if (status or "ok") == "ok" else "error", "status": None,
-                     "latency_ms": _latency(latency_ms), "retryable": None})
+                     "latency_ms": _latency(latency_ms), "retryable": None, "org": org, "agent": agent})
     return rows
 
 
@@ -660,13 +671,17 @@ class Store:
             return
         if version == 1:
             self._migrate_v1_to_v2(conn, insp, tables)
-        if version in (1, 2) and "interaction_logs" in tables:  # v2 -> v3
+        if version in (1, 2) and "interaction_logs" in tables:  # v2 -> v4 (the backfill writes org / agent)
             conn.exec_driver_sql("DROP INDEX IF EXISTS ix_interaction_logs_provider_latency")  # read by nobody now
             if "attempt_logs" in tables:
                 conn.execute(T_ATTEMPT.delete())  # rebuilt from the trails below
+                self._add_attempt_scope(conn, insp)
             else:
                 conn.execute(sa.schema.CreateTable(T_ATTEMPT))  # indexes after the bulk insert (faster)
             self._backfill_attempts(conn)
+        elif version == 3 and "attempt_logs" in tables:  # v3 -> v4
+            self._add_attempt_scope(conn, insp)
+            self._fill_attempt_scope(conn)
         METADATA.create_all(conn, checkfirst=True)
         self._create_missing_indexes(conn, sa.inspect(conn))
         if "agent_catalog" not in tables:
@@ -754,28 +769,51 @@ class Store:
             self._add_column(conn, T_AGENT, "system_prompt", names, "''")
 
     BACKFILL_CHUNK = 5000
+    SCOPE_CHUNK = 50_000  # attempt ids per UPDATE when v3 -> v4 copies org / agent
+
+    def _add_attempt_scope(self, conn: Connection, insp: sa.Inspector) -> None:
+        """attempt_logs gets org / agent (v4); PostgreSQL's window index is rebuilt with them (after the fill)."""
+        names = {c["name"] for c in insp.get_columns("attempt_logs")}
+        for name in ("org", "agent"):
+            self._add_column(conn, T_ATTEMPT, name, names, None)
+        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_attempt_logs_ts_provider")  # v3's had interaction_id, no org
+
+    def _fill_attempt_scope(self, conn: Connection) -> int:
+        """v3 -> v4: copy each attempt's org / agent from its interaction, one UPDATE ... FROM per SCOPE_CHUNK
+        attempt ids (only interactions that have an org or an agent). Returns the number of rows updated."""
+        a, log = T_ATTEMPT, T_LOG
+        lo, hi = conn.execute(sa.select(sa.func.min(a.c.id), sa.func.max(a.c.id))).one()
+        if lo is None:
+            return 0
+        stmt = (a.update().values(org=log.c.org, agent=log.c.agent)
+                .where(a.c.interaction_id == log.c.id, a.c.id >= sa.bindparam("lo"), a.c.id < sa.bindparam("hi"),
+                       sa.or_(log.c.org.is_not(None), log.c.agent.is_not(None))))
+        updated = 0
+        for start in range(int(lo), int(hi) + 1, self.SCOPE_CHUNK):
+            updated += conn.execute(stmt, {"lo": start, "hi": start + self.SCOPE_CHUNK}).rowcount or 0
+        return updated
 
     def _backfill_attempts(self, conn: Connection) -> int:
         """v2 -> v3: attempt_logs rows from every interaction's `attempts` JSON, BACKFILL_CHUNK interactions at a
         time (keyset on id, only the narrow columns), so a big log is never loaded at once. Timestamps are copied
         exactly as stored. Returns the number of attempts written."""
-        select = sa.text("SELECT id, ts, provider, model, status, latency_ms, cached, attempts FROM interaction_logs"
-                         " WHERE id > :last ORDER BY id LIMIT :n")
+        select = sa.text("SELECT id, ts, provider, model, status, latency_ms, cached, attempts, org, agent"
+                         " FROM interaction_logs WHERE id > :last ORDER BY id LIMIT :n")
         insert = sa.text("INSERT INTO attempt_logs (interaction_id, ts, provider, model, outcome, status, latency_ms,"
-                         " retryable) VALUES (:interaction_id, :ts, :provider, :model, :outcome, :status,"
-                         " :latency_ms, :retryable)")
+                         " retryable, org, agent) VALUES (:interaction_id, :ts, :provider, :model, :outcome, :status,"
+                         " :latency_ms, :retryable, :org, :agent)")
         last, written = -(2 ** 62), 0
         while True:
             rows = conn.execute(select, {"last": last, "n": self.BACKFILL_CHUNK}).fetchall()
             if not rows:
                 return written
             batch = []
-            for iid, ts, provider, model, status, latency_ms, cached, attempts in rows:
+            for iid, ts, provider, model, status, latency_ms, cached, attempts, org, agent in rows:
                 if ts is None:
                     continue
                 cached = cached not in (None, 0, False, "0", "false", "f", "")
                 for a in attempt_rows(_loads_list(attempts), provider=provider, model=model, status=status,
-                                      latency_ms=latency_ms, cached=cached):
+                                      latency_ms=latency_ms, cached=cached, org=org, agent=agent):
                     a["interaction_id"], a["ts"] = iid, ts
                     batch.append(a)
             if batch:
@@ -818,7 +856,8 @@ class Store:
 
     # ---------------------------------------------------------------------------------- interactions
 
-    ATTEMPT_COLUMNS = ("interaction_id", "ts", "provider", "model", "outcome", "status", "latency_ms", "retryable")
+    ATTEMPT_COLUMNS = ("interaction_id", "ts", "provider", "model", "outcome", "status", "latency_ms", "retryable",
+                       "org", "agent")
 
     def _attempt_statement(self) -> tuple[Any, Any]:
         """The attempt_logs INSERT for log_interaction in the driver's own SQL (no statement compile or
@@ -841,15 +880,15 @@ class Store:
             return
         ts = self._attempt_ts(ts)
         conn.exec_driver_sql(self._attempt_insert, [
-            (interaction_id, ts, a["provider"], a["model"], a["outcome"], a["status"], a["latency_ms"], a["retryable"])
-            for a in attempts])
+            (interaction_id, ts, a["provider"], a["model"], a["outcome"], a["status"], a["latency_ms"], a["retryable"],
+             a["org"], a["agent"]) for a in attempts])
 
     def log_interaction(self, rec: InteractionRecord) -> int:
         """Insert the interaction row and its attempt_logs rows (one INSERT, one executemany, one transaction);
         returns the interaction's id. Retries briefly when SQLite is busy."""
         row = rec.to_row()
         attempts = attempt_rows(rec.attempts, provider=row["provider"], model=row["model"], status=row["status"],
-                                latency_ms=row["latency_ms"], cached=row["cached"])
+                                latency_ms=row["latency_ms"], cached=row["cached"], org=row["org"], agent=row["agent"])
         last: BaseException | None = None
         for attempt in range(self.log_retries + 1):
             try:

@@ -316,3 +316,45 @@ def test_percentiles_match_nearest_rank_on_random_data(store, monkeypatch, walk)
     hours = A.spend_over_time(store, since=since, until=until, org="o1", bucket="hour")
     assert hours["requests"].sum() == len(inside)
     assert hours["spend_usd"].sum() == pytest.approx(sum(0.0 if r.cached else 0.001 for r in inside))
+
+
+@pytest.mark.parametrize("walk", [False, True])
+def test_filtered_provider_figures_read_attempt_logs_alone(store, monkeypatch, walk):
+    import sqlalchemy as sa
+
+    if walk:
+        monkeypatch.setattr(A, "WALK_THRESHOLD", 0)  # SQLite: walk the org's / agent's latency index
+    rnd = random.Random(11)
+    rows = []
+    for i in range(300):
+        org, agent = rnd.choice(["o1", "o2", None]), rnd.choice(["a1", "a2", None])
+        trail = [fail(rnd.choice(["x", "y"]), round(rnd.uniform(1, 50), 3)) for _ in range(rnd.choice([0, 1]))]
+        provider, latency = rnd.choice(["x", "y", "z"]), round(rnd.expovariate(1 / 300), 3)
+        trail.append(ok(provider, latency))
+        rows.append(record(D1 + timedelta(seconds=i * 500), org, agent, "SIMPLE", provider, "m", 0.001, 0.01,
+                           latency, False, "ok", attempts=trail))
+    for r in rows:
+        store.log_interaction(r)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    since, until = D1 + timedelta(hours=2), D2 + timedelta(hours=12)
+    sa.event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        for org, agent in (("o1", None), (None, "a2"), ("o2", "a1")):
+            tried = [a for r in rows if since <= r.ts < until and org in (None, r.org) and agent in (None, r.agent)
+                     for a in r.attempts]
+            err = A.error_rate_by_provider(store, since=since, until=until, org=org, agent=agent)
+            assert by_provider(err, "attempts", "errors") == {
+                p: (sum(a["provider"] == p for a in tried), sum(a["provider"] == p and a["outcome"] == "error"
+                                                                 for a in tried)) for p in {a["provider"] for a in tried}}
+            lat = A.latency_by_provider(store, since=since, until=until, org=org, agent=agent)
+            assert list(lat.columns) == ["provider", "requests", "p50_ms", "p95_ms", "mean_ms"]
+            for provider, n, p50, p95 in zip(lat["provider"], lat["requests"], lat["p50_ms"], lat["p95_ms"]):
+                values = [a["latency_ms"] for a in tried if a["provider"] == provider and a["outcome"] == "ok"]
+                assert (n, p50, p95) == (len(values), _nearest_rank(values, 50), _nearest_rank(values, 95))
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", seen)
+    assert statements and not any("interaction_logs" in s for s in statements)  # no join any more

@@ -421,8 +421,13 @@ def test_migration_from_v2_backfills_attempts_in_chunks(db_url, monkeypatch):
         assert len(pairs) == 8 and all(a == b for a, b in pairs)
         indexes = {ix["name"] for ix in sa.inspect(s.engine).get_indexes("attempt_logs")}
         assert indexes == ({"ix_attempt_logs_interaction", "ix_attempt_logs_provider_ts",
-                            "ix_attempt_logs_provider_latency"} if s.dialect == "sqlite" else
+                            "ix_attempt_logs_provider_latency", "ix_attempt_logs_org", "ix_attempt_logs_agent"}
+                           if s.dialect == "sqlite" else
                            {"ix_attempt_logs_interaction", "ix_attempt_logs_ts_provider"})  # see AttemptLog
+        with s.engine.connect() as conn:  # ... and its org / agent (v4)
+            scoped = conn.execute(sa.select(T_ATTEMPT.c.org, T_LOG.c.org, T_ATTEMPT.c.agent, T_LOG.c.agent)
+                                  .select_from(T_ATTEMPT.join(T_LOG, T_LOG.c.id == T_ATTEMPT.c.interaction_id))).all()
+        assert all(ao == lo and aa == la for ao, lo, aa, la in scoped) and {r[0] for r in scoped} == {"acme", "globex"}
         log_indexes = {ix["name"] for ix in sa.inspect(s.engine).get_indexes("interaction_logs")}
         assert "ix_interaction_logs_provider_latency" not in log_indexes  # no query reads it any more
         assert {ix.name for ix in T_LOG.indexes} <= log_indexes
@@ -438,6 +443,66 @@ def test_migration_from_v2_backfills_attempts_in_chunks(db_url, monkeypatch):
     again = Store(db_url)  # current now: nothing is backfilled twice
     assert len(attempts_of(again)) == 9
     again.close()
+
+
+def test_migration_from_v3_copies_org_and_agent_in_chunks(db_url, monkeypatch):
+    from router_core import analytics as A
+    from router_core.types import Attempt
+
+    s = Store(db_url)
+    for i in range(7):
+        s.log_interaction(rec(ts=T0 + timedelta(minutes=i), org=None if i == 6 else ("acme", "globex")[i % 2],
+                              agent=None if i >= 5 else ("coder", "support", None)[i % 3],
+                              attempts=[Attempt("A", "m", "error", "503", 503, 10.0 + i, True).__dict__,
+                                        Attempt("B", "m", "ok", latency_ms=100.0 + i).__dict__]))
+    with s.engine.begin() as conn:  # back to v3: attempt_logs without org / agent (and v3's indexes)
+        for ix in ("ix_attempt_logs_org", "ix_attempt_logs_agent", "ix_attempt_logs_ts_provider"):
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {ix}")
+        for col in ("org", "agent"):
+            conn.exec_driver_sql(f"ALTER TABLE attempt_logs DROP COLUMN {col}")
+        if s.dialect != "sqlite":
+            conn.exec_driver_sql("CREATE INDEX ix_attempt_logs_ts_provider ON attempt_logs"
+                                 " (ts, provider, outcome, latency_ms, interaction_id)")
+        conn.execute(sa.text("UPDATE schema_meta SET value = '3' WHERE key = 'schema_version'"))
+    before = attempts_of(s)
+    s.close()
+
+    updates: list[str] = []
+
+    def count_updates(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        if statement.lstrip().upper().startswith("UPDATE ATTEMPT_LOGS"):
+            updates.append(statement)
+
+    monkeypatch.setattr(Store, "SCOPE_CHUNK", 4)
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", count_updates)
+    try:
+        s = Store(db_url)
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", count_updates)
+    try:
+        assert s.schema_version() == SCHEMA_VERSION == 4
+        assert len(updates) == 4  # 14 attempts, 4 ids per UPDATE ... FROM
+        assert attempts_of(s) == before  # nothing else changed
+        with s.engine.connect() as conn:
+            scoped = conn.execute(sa.select(T_ATTEMPT.c.org, T_LOG.c.org, T_ATTEMPT.c.agent, T_LOG.c.agent)
+                                  .select_from(T_ATTEMPT.join(T_LOG, T_LOG.c.id == T_ATTEMPT.c.interaction_id))).all()
+        assert len(scoped) == 14 and all(ao == lo and aa == la for ao, lo, aa, la in scoped)
+        assert {(r[0], r[2]) for r in scoped} == {("acme", "coder"), ("globex", "support"), ("acme", None),
+                                                  ("globex", "coder"), ("acme", "support"), ("globex", None),
+                                                  (None, None)}
+        indexes = {ix["name"] for ix in sa.inspect(s.engine).get_indexes("attempt_logs")}
+        assert {ix.name for ix in T_ATTEMPT.indexes if ix.info["sqlite"] in (None, s.dialect == "sqlite")} == indexes
+        if s.dialect != "sqlite":  # rebuilt with org / agent
+            cols = next(ix["column_names"] for ix in sa.inspect(s.engine).get_indexes("attempt_logs")
+                        if ix["name"] == "ix_attempt_logs_ts_provider")
+            assert cols == ["ts", "provider", "outcome", "latency_ms", "org", "agent"]
+        window = dict(since=T0, until=T0 + timedelta(hours=1))
+        err = A.error_rate_by_provider(s, **window, org="acme")  # rows 0, 2, 4
+        assert dict(zip(err["provider"], zip(err["attempts"], err["errors"]))) == {"A": (3, 3), "B": (3, 0)}
+        lat = A.latency_by_provider(s, **window, agent="coder")  # rows 0, 3
+        assert dict(zip(lat["provider"], zip(lat["requests"], lat["p95_ms"]))) == {"B": (2, 103.0)}
+    finally:
+        s.close()
 
 
 def test_newer_schema_is_refused(store):
