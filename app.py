@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.shared import APP_SHELL_KEY, demo_banner, require_password, router_or_stop
+from pages.shared import APP_SHELL_KEY, demo_banner, fetch_local_model, require_password, router_or_stop
 
 st.set_page_config(page_title="Switchboard", page_icon="🔀", layout="wide")
 require_password()
@@ -26,6 +26,7 @@ with st.sidebar:
                   help="Every request you send is attributed to this name (Logs and Savings can filter by it).")
 
 router = router_or_stop()
+fetch_local_model(router)
 
 with st.sidebar:
     if router.config.demo:
