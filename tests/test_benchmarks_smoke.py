@@ -29,8 +29,8 @@ SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_A
 # benchmark file -> (arguments, labels its output must contain)
 EXPECTED: dict[str, tuple[list[str], list[str]]] = {
     "overhead.py": (["--quick"], [
-        "router.acomplete (all on)", "router overhead vs the same raw client", "router throughput / raw throughput",
-        "cache hit end to end", "import router_core + Router", "classifier: median"]),
+        "router.acomplete (all on)", "router vs raw httpx.AsyncClient", "router vs the same client with the aiohttp",
+        "throughput @50", "cache hit end to end", "import router_core:", "classifier: median"]),
     "routing_quality.py": (["--quick"], [
         "Routing quality", "APGR", "MT-Bench", "GSM8K", "MMLU", "Dev set", "Classifier speed"]),
     "scale.py": (["--quick"], [
