@@ -24,20 +24,6 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "benchmarks" / "routellm"
 
 
-def dev_accuracy(path: Path) -> tuple[float, float, int]:
-    from router_core.complexity import classify
-
-    rank = {"TRIVIAL": 0, "SIMPLE": 1, "MEDIUM": 2, "COMPLEX": 3, "EXPERT": 4}
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    exact = within = 0
-    for r in rows:
-        got = classify(r["prompt"]).level.rank
-        ok = {rank[r["label"]]} | ({rank[r["alt"]]} if r.get("alt") else set())
-        exact += got in ok
-        within += min(abs(got - k) for k in ok) <= 1
-    return exact / len(rows), within / len(rows), len(rows)
-
-
 def speed(prompts: list[str]) -> dict[str, float]:
     from router_core.complexity import classify
 
@@ -75,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     import router_core.complexity  # noqa: F401  (import time is part of the report)
     import_ms = (time.perf_counter() - t0) * 1000
-    from router_core.routing_eval import evaluate, format_table, curve_figure
+    from router_core.routing_eval import curve_figure, evaluate, format_table, labelled_accuracy, load_labelled
 
     sample = args.sample or (300 if args.quick else None)
     t0 = time.perf_counter()
@@ -91,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
 
     dev = ROOT / "data" / "complexity-dev.jsonl"
     if dev.exists():
-        exact, within, n = dev_accuracy(dev)
+        rows = load_labelled(dev)
+        exact, within = labelled_accuracy(rows)
+        n = len(rows)
         print(f"\nDev set ({n} prompts): exact {exact:.3f} (target 0.85), within one tier {within:.3f} (target 0.98)")
     try:
         weights = json.loads((ROOT / "router_core" / "complexity_weights.json").read_text())

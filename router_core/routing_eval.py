@@ -33,9 +33,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .complexity import classify
+from .types import Complexity
 
 WEAK = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 STRONG = "gpt-4-1106-preview"
@@ -191,6 +192,22 @@ def classifier_signal(prompt: str) -> tuple[float, str]:
 # --------------------------------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------------------------------
+
+def load_labelled(path: Path | str) -> list[dict[str, Any]]:
+    """A labelled prompt set (JSON lines with prompt, label and optional alt), e.g. data/complexity-dev.jsonl."""
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def labelled_accuracy(rows: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
+    """The classifier on labelled rows: the share right exactly (label or alt) and within one tier."""
+    exact = within = 0
+    for row in rows:
+        got = classify(row["prompt"]).level.rank
+        ok = {Complexity(row["label"]).rank} | ({Complexity(row["alt"]).rank} if row.get("alt") else set())
+        exact += got in ok
+        within += min(abs(got - k) for k in ok) <= 1
+    return exact / len(rows), within / len(rows)
+
 
 def _contaminated(path: Path) -> set[str]:
     out: set[str] = set()

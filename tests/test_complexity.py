@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from router_core.complexity import TIER_BANDS, Complexity, Verdict, classify, split_ask
+from router_core.routing_eval import labelled_accuracy, load_labelled
 from router_core.types import Message
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "data" / "complexity-dev.jsonl"
 EXTRA = ROOT / "data" / "complexity-extra.jsonl"
-RANK = {t.value: t.rank for t in Complexity.tiers()}
 
 SEED = [
     ("Hi", Complexity.TRIVIAL),
@@ -37,35 +36,20 @@ def test_seed_examples(text, level):
 
 
 def test_dev_set_accuracy():
-    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = load_labelled(DEV)
     assert len(rows) == 150
-    exact = within = 0
-    for r in rows:
-        got = classify(r["prompt"]).level.rank
-        ok = {RANK[r["label"]]} | ({RANK[r["alt"]]} if r.get("alt") else set())
-        exact += got in ok
-        within += min(abs(got - k) for k in ok) <= 1
-    assert exact / len(rows) >= 0.85, exact / len(rows)
-    assert within / len(rows) >= 0.98, within / len(rows)
-
-
-def _accuracy(rows):
-    exact = within = 0
-    for r in rows:
-        got = classify(r["prompt"]).level.rank
-        ok = {RANK[r["label"]]} | ({RANK[r["alt"]]} if r.get("alt") else set())
-        exact += got in ok
-        within += min(abs(got - k) for k in ok) <= 1
-    return exact / len(rows), within / len(rows)
+    exact, within = labelled_accuracy(rows)
+    assert exact >= 0.85, exact
+    assert within >= 0.98, within
 
 
 def test_extra_set_accuracy():
     """A second labelled set of the same rubric, written independently of the dev set (now also trained on)."""
-    rows = [json.loads(line) for line in EXTRA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = load_labelled(EXTRA)
     assert len(rows) == 150 and len({r["id"] for r in rows}) == 150
     assert {t.value: sum(r["label"] == t.value for r in rows) for t in Complexity.tiers()} == {
         t.value: 30 for t in Complexity.tiers()}
-    exact, within = _accuracy(rows)
+    exact, within = labelled_accuracy(rows)
     assert exact >= 0.90, exact
     assert within >= 0.98, within
 
@@ -78,7 +62,7 @@ def test_score_bands_do_not_overlap_and_order_tiers():
     ordered = [scores[level] for level in Complexity.tiers()]
     assert ordered == sorted(ordered)
     # across the dev set: a higher tier always has a higher score
-    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = load_labelled(DEV)
     verdicts = [classify(r["prompt"]) for r in rows[:80]]
     for a in verdicts:
         for b in verdicts:
@@ -228,8 +212,7 @@ def test_reasons_are_true_of_the_prompt(text, level, include, exclude):
 
 
 def test_reasons_are_short_readable_phrases():
-    rows = [json.loads(line) for path in (DEV, EXTRA)
-            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = load_labelled(DEV) + load_labelled(EXTRA)
     for r in rows:
         reasons = classify(r["prompt"]).reasons
         assert 1 <= len(reasons) <= 3, reasons
