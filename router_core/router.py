@@ -409,9 +409,7 @@ class Router:
         for target in req.plan.candidates:
             result = await self._attempt(req, target)
             if result is not None:
-                latency = (self.clock() - req.started) * 1000
-                completion = self._price(req, target, result, latency, None)
-                completion.ttft_ms = result.ttft_ms
+                completion = self._price(req, target, result, (self.clock() - req.started) * 1000, result.ttft_ms)
                 await self._record(req, completion)
                 return completion
             if self._remaining(req) <= 0:

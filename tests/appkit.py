@@ -162,3 +162,37 @@ def texts(elements: Any) -> list[str]:
 
 def assert_no_exception(at: Any) -> None:
     assert not at.exception, [e.value for e in at.exception]
+
+
+def open_page(app: Any, path: str) -> Any:
+    """Run the app, then switch to the page at `path` (relative to app.py); no exception may show."""
+    app.run()
+    app.switch_page(path).run()
+    assert_no_exception(app)
+    return app
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch):
+    """`fetch(at, key)`: the bytes a deferred download button would serve (AppTest keeps them in its
+    media file manager, which this records)."""
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    managers: list[MediaFileManager] = []
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    monkeypatch.setattr(app_test, "MediaFileManager", Recording)
+
+    def fetch(at: Any, key: str) -> str:
+        button = at.download_button(key=key)
+        file_id = button.proto.deferred_file_id
+        assert file_id, "expected a deferred (built on click) download"
+        data = managers[-1]._deferred_callables[file_id]["callable"]()
+        return data.decode() if isinstance(data, bytes) else data
+
+    return fetch

@@ -6,18 +6,13 @@ import json
 
 import pytest
 
-from appkit import app, app_env, assert_no_exception, plain, texts  # noqa: F401
+from appkit import app, app_env, assert_no_exception, open_page, plain, texts  # noqa: F401
 
 PROMPT = "Can you explain how photosynthesis works?"
 SIX = ["groq:llama-3.1-8b-instant", "gemini:gemini-3.1-flash-lite", "openai:gpt-6-luna", "openai:gpt-6.1-terra",
        "anthropic:claude-haiku-5-5", "anthropic:claude-sonnet-5-5"]
 
-
-def open_compare(app):
-    app.run()
-    app.switch_page("pages/compare.py").run()
-    assert_no_exception(app)
-    return app
+PAGE = "pages/compare.py"
 
 
 def submit(app, prompt: str = PROMPT, targets: list[str] | None = None, system: str = ""):
@@ -41,14 +36,14 @@ def result_columns(app) -> list:
 
 
 def test_the_empty_page_says_what_to_do(app, app_env):
-    open_compare(app)
+    open_page(app, PAGE)
     assert any("pick 2 to 6 models" in i.value for i in app.info)
     assert any("None yet" in c.value for c in app.caption)
     assert len(app.multiselect(key="cmp_targets").value) == 3  # sensible defaults: two cheap ones + the baseline
 
 
 def test_three_models_give_three_columns_two_charts_and_a_stored_comparison(app, app_env):
-    open_compare(app)
+    open_page(app, PAGE)
     submit(app, targets=["groq:llama-3.1-8b-instant", "openai:gpt-6-luna", "anthropic:claude-sonnet-5-5"],
            system="Answer in one paragraph.")
     cols = result_columns(app)
@@ -69,7 +64,7 @@ def test_three_models_give_three_columns_two_charts_and_a_stored_comparison(app,
 
 
 def test_six_models_give_six_columns(app, app_env):
-    open_compare(app)
+    open_page(app, PAGE)
     submit(app, targets=SIX)
     assert len(result_columns(app)) == 6
     assert app_env.count("comparison_results") == 6
@@ -79,7 +74,7 @@ def test_the_router_pick_is_marked(app, app_env):
     from pages.shared import get_router
     from router_core import Message
 
-    open_compare(app)
+    open_page(app, PAGE)
     _, plan = get_router().explain([Message("user", PROMPT)])
     pick = str(plan.candidates[0])
     other = next(t for t in SIX if t != pick)
@@ -91,7 +86,7 @@ def test_the_router_pick_is_marked(app, app_env):
 
 
 def test_the_vote_is_stored(app, app_env):
-    open_compare(app)
+    open_page(app, PAGE)
     submit(app, targets=["groq:llama-3.1-8b-instant", "openai:gpt-6-luna"])
     vote = next(r for r in app.radio if r.key and r.key.startswith("cmp_vote_"))
     vote.set_value("openai:gpt-6-luna").run()
@@ -104,21 +99,21 @@ def test_the_vote_is_stored(app, app_env):
 
 @pytest.mark.parametrize("targets", [["openai:gpt-6-luna"], []])
 def test_fewer_than_two_models_is_an_error_and_stores_nothing(app, app_env, targets):
-    open_compare(app)
+    open_page(app, PAGE)
     submit(app, targets=targets)
     assert any("Pick 2 to 6" in e for e in texts(app.error))
     assert app_env.count("comparisons") == 0
 
 
 def test_a_blank_prompt_is_an_error_and_stores_nothing(app, app_env):
-    open_compare(app)
+    open_page(app, PAGE)
     submit(app, prompt="   ")
     assert any("prompt is empty" in e for e in texts(app.error))
     assert app_env.count("comparisons") == 0
 
 
 def test_an_unavailable_model_shows_its_error_in_its_column(app, app_env):
-    open_compare(app)
+    open_page(app, PAGE)
     submit(app, targets=["local:smollm2-135m", "openai:gpt-6-luna"])  # the test config has no local model file
     cols = result_columns(app)
     assert len(cols) == 2
@@ -128,7 +123,7 @@ def test_an_unavailable_model_shows_its_error_in_its_column(app, app_env):
 
 
 def test_a_past_comparison_can_be_reopened(app, app_env):
-    open_compare(app)
+    open_page(app, PAGE)
     submit(app, targets=["groq:llama-3.1-8b-instant", "openai:gpt-6-luna"])
     app.switch_page("pages/compare.py").run()  # a fresh visit shows the stored one in the list
     picker = app.selectbox(key="cmp_open")

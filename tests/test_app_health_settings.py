@@ -6,18 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from appkit import app, app_env, assert_no_exception, plain, rendered_text, texts  # noqa: F401
+from appkit import app, app_env, assert_no_exception, open_page, plain, rendered_text, texts  # noqa: F401
 
 PAGES = ["pages/playground.py", "pages/compare.py", "pages/health.py", "pages/savings.py", "pages/routing.py",
          "pages/logs.py", "pages/settings.py"]
 SENTINEL = "gsk_SENTINEL0123456789abcdefXYZ"
-
-
-def open_page(app, path: str):
-    app.run()
-    app.switch_page(path).run()
-    assert_no_exception(app)
-    return app
 
 
 def provider_names(app_env) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from appkit import app, app_env, assert_no_exception  # noqa: F401  (fixtures are used by name)
+from appkit import app, app_env, assert_no_exception, downloads, open_page  # noqa: F401  (fixtures are used by name)
 from router_core.store import InteractionRecord
 
 PAGE = "pages/logs.py"
@@ -44,13 +44,6 @@ def seed(app_env, n: int = 60) -> list[InteractionRecord]:
     return rows
 
 
-def open_logs(app):
-    app.run()
-    app.switch_page(PAGE).run()
-    assert_no_exception(app)
-    return app
-
-
 def table(at):
     return at.dataframe[0].value
 
@@ -73,7 +66,7 @@ def page_text(at) -> str:
 
 def test_log_paginates_with_the_total_shown(app, app_env):
     seed(app_env, 60)
-    at = open_logs(app)
+    at = open_page(app, PAGE)
     first = table(at)
     assert len(first) == 50 and header(at).startswith("**Rows 1–50 of 60**")
     assert first["time (UTC)"].is_monotonic_decreasing  # newest first
@@ -89,7 +82,7 @@ def test_log_paginates_with_the_total_shown(app, app_env):
 
 def test_filters_work(app, app_env):
     rows = seed(app_env, 60)
-    at = open_logs(app)
+    at = open_page(app, PAGE)
     at.selectbox(key="lg_status").select("error").run()
     errors = [r for r in rows if r.status == "error"]
     assert len(table(at)) == len(errors) and set(table(at)["status"]) == {"error"}
@@ -118,14 +111,14 @@ def test_filters_work(app, app_env):
 
 def test_period_filter(app, app_env):
     seed(app_env, 60)  # spread over the last 7 hours
-    at = open_logs(app)
+    at = open_page(app, PAGE)
     at.selectbox(key="lg_period").select("Last hour").run()
     assert header(at).startswith("**Rows 1–9 of 9**")
 
 
 def test_detail_view_shows_messages_answer_attempts_and_reasons(app, app_env):
     rows = seed(app_env, 60)
-    at = open_logs(app)
+    at = open_page(app, PAGE)
     first = table(at)
     index = int(first.index[first["prompt"].str.startswith("Ticket 3:")][0])  # a failed request (3 % 7 == 3)
     select_row(at, index)
@@ -142,7 +135,7 @@ def test_detail_view_shows_messages_answer_attempts_and_reasons(app, app_env):
 
 def test_detail_view_renders_untrusted_text_without_html(app, app_env):
     seed(app_env, 10)
-    at = open_logs(app)
+    at = open_page(app, PAGE)
     first = table(at)
     index = int(first.index[first["prompt"].str.startswith("Ticket 4:")][0])
     select_row(at, index)
@@ -157,7 +150,7 @@ def test_detail_view_renders_untrusted_text_without_html(app, app_env):
 def test_open_a_request_by_id(app, app_env):
     seed(app_env, 12)
     app_env.store.set_feedback(7, 1)
-    at = open_logs(app)
+    at = open_page(app, PAGE)
     at.number_input(key="lg_open_id").set_value(7).run()
     assert any(h.value == "Request #7" for h in at.subheader)
     assert any(m.value == "👍 helpful" for m in at.markdown)  # the user's feedback on that answer
@@ -165,33 +158,20 @@ def test_open_a_request_by_id(app, app_env):
     assert any("There is no request #999" in w.value for w in at.warning)
 
 
-def test_csv_export_has_every_filtered_row_across_pages(app, app_env, monkeypatch):
+def test_csv_export_has_every_filtered_row_across_pages(app, app_env, downloads):
     import csv
     import io
 
-    import streamlit.testing.v1.app_test as app_test
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    managers: list[MediaFileManager] = []
-
-    class Recording(MediaFileManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            managers.append(self)
-
-    monkeypatch.setattr(app_test, "MediaFileManager", Recording)
     rows = seed(app_env, 60)
-    at = open_logs(app)
+    at = open_page(app, PAGE)
     at.multiselect(key="lg_providers").select("groq").run()
-    button = at.download_button(key="lg_csv")
-    data = managers[-1]._deferred_callables[button.proto.deferred_file_id]["callable"]()
-    exported = list(csv.DictReader(io.StringIO(data)))
+    exported = list(csv.DictReader(io.StringIO(downloads(at, "lg_csv"))))
     assert len(exported) == sum(r.provider == "groq" for r in rows) == 26
     assert {r["provider"] for r in exported} == {"groq"}
 
 
 def test_empty_log_says_what_to_do_next(app, app_env):
-    at = open_logs(app)
+    at = open_page(app, PAGE)
     assert not at.dataframe
     text = " ".join(i.value for i in at.info)
     assert "Playground" in text and "python -m router_core demo-routing" in text

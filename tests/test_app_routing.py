@@ -6,20 +6,13 @@ import json
 
 import pytest
 
-from appkit import app, app_env, assert_no_exception  # noqa: F401  (fixtures are used by name)
+from appkit import app, app_env, assert_no_exception, open_page  # noqa: F401  (fixtures are used by name)
 from router_core import Complexity, replay
 from router_core.display import money
 
 PAGE = "pages/routing.py"
 TIERS = ["TRIVIAL", "SIMPLE", "MEDIUM", "COMPLEX", "EXPERT"]
 EDITOR = "rt_editor"
-
-
-def open_routing(app):
-    app.run()
-    app.switch_page(PAGE).run()
-    assert_no_exception(app)
-    return app
 
 
 def editor_rows(at):
@@ -60,7 +53,7 @@ def fresh_router():
 
 # ----------------------------------------------------------------------------------------- policy
 def test_the_editor_shows_the_active_policy_one_row_per_candidate(app, app_env):
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     df = editor_rows(at)
     assert set(df["tier"]) == {"TRIVIAL", "SIMPLE", "MEDIUM", "COMPLEX", "EXPERT", "last resort"}
     medium = df[df["tier"] == "MEDIUM"].sort_values("order")["target"].tolist()
@@ -73,7 +66,7 @@ def test_the_editor_shows_the_active_policy_one_row_per_candidate(app, app_env):
     ("openai:gpt-imaginary", ["has no model 'gpt-imaginary'", "Known models"]),
 ])
 def test_invalid_table_is_rejected_with_a_message_and_nothing_saved(app, app_env, bad, words):
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     edit(at, {row_of(at, "MEDIUM"): {"target": bad}})
     message = errors(at)
     assert "cannot be saved" in message
@@ -86,7 +79,7 @@ def test_invalid_table_is_rejected_with_a_message_and_nothing_saved(app, app_env
 
 
 def test_every_problem_is_listed_and_an_emptied_tier_is_one(app, app_env):
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     df = editor_rows(at)
     expert_rows = [int(i) for i in df.index[df["tier"] == "EXPERT"]]
     edit(at, {row_of(at, "SIMPLE"): {"target": "ghost:x"}}, deleted_rows=expert_rows)
@@ -97,7 +90,7 @@ def test_every_problem_is_listed_and_an_emptied_tier_is_one(app, app_env):
 
 
 def test_valid_table_is_saved_activated_and_picked_up_by_a_fresh_router(app, app_env):
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     # MEDIUM: try groq's 8B model first, then the old first choice
     edit(at, {row_of(at, "MEDIUM"): {"order": 2}},
          added_rows=[{"tier": "MEDIUM", "order": 1, "target": "groq:llama-3.1-8b-instant"}])
@@ -124,7 +117,7 @@ def test_a_saved_policy_can_be_activated_again(app, app_env):
     cheap = dict(default, EXPERT=["openai:gpt-6.1-terra"])
     store.save_policy("cheap-expert", cheap, activate=True)
     store.save_policy("premium", default, activate=True)
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     assert any("premium" in m.value for m in at.markdown if "Active policy" in m.value)
     at.selectbox(key="rt_source").select("cheap-expert").run()
     assert editor_rows(at).query("tier == 'EXPERT'")["target"].tolist() == ["openai:gpt-6.1-terra"]
@@ -137,7 +130,7 @@ def test_a_saved_policy_can_be_activated_again(app, app_env):
 
 
 def test_saving_needs_a_name(app, app_env):
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     save_as(at, "   ")
     assert "give the policy a name" in errors(at)
     assert app_env.store.list_policies() == []
@@ -145,7 +138,7 @@ def test_saving_needs_a_name(app, app_env):
 
 # ---------------------------------------------------------------------------------------- explain
 def test_explain_shows_tier_reasons_and_route_without_calling_anyone(app, app_env):
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     at.text_area(key="rt_explain_prompt").set_value("Hi there!")
     next(b for b in at.button if "Explain" in b.label).click().run()
     assert_no_exception(at)
@@ -158,7 +151,7 @@ def test_explain_shows_tier_reasons_and_route_without_calling_anyone(app, app_en
 
 
 def test_explain_an_empty_prompt_asks_for_one(app, app_env):
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     next(b for b in at.button if "Explain" in b.label).click().run()
     assert any("Type a prompt first" in w.value for w in at.warning)
 
@@ -184,7 +177,7 @@ def replay_button(at):
 
 
 def test_replay_of_the_sample_set_gives_a_tier_distribution_and_costs(app, app_env):
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     replay_button(at).click().run()
     assert_no_exception(at)
     table = compare_table(at)
@@ -207,7 +200,7 @@ def test_replay_of_the_sample_set_gives_a_tier_distribution_and_costs(app, app_e
 
 
 def test_replay_compares_an_edited_table_with_the_active_policy(app, app_env):
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     # everything COMPLEX goes to the premium Opus model in the edited table: it must cost more
     complex_rows = editor_rows(at).query("tier == 'COMPLEX'").index
     edit(at, {int(i): {"target": "anthropic:claude-opus-5-5"} for i in complex_rows})
@@ -228,7 +221,7 @@ def test_replay_compares_an_edited_table_with_the_active_policy(app, app_env):
     ("set.jsonl", b'{"text": "hi"}\n', ["line 1", "no 'prompt' key", "'text'"]),
 ])
 def test_bad_upload_gives_a_clear_error_and_changes_nothing(app, app_env, name, content, words):
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     replay_button(at).click().run()  # a first replay of the sample set
     before = at.session_state["rp_result"]
     at.radio(key="rp_source").set_value("Upload").run()
@@ -244,7 +237,7 @@ def test_bad_upload_gives_a_clear_error_and_changes_nothing(app, app_env, name, 
 
 
 def test_good_upload_is_replayed(app, app_env):
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     at.radio(key="rp_source").set_value("Upload").run()
     rows = "\n".join(json.dumps({"prompt": p}) for p in ["Hi!", "What is 2+2?", "Prove Fermat's little theorem"])
     at.file_uploader(key="rp_upload").set_value(("mine.jsonl", rows.encode(), "application/jsonl")).run()
@@ -262,7 +255,7 @@ def test_routing_quality_curve_when_the_data_is_there(app, app_env, monkeypatch)
         pytest.skip("RouteLLM benchmark data not present on this machine")
     full = routing_eval.evaluate
     monkeypatch.setattr(routing_eval, "evaluate", lambda data_dir, **kw: full(data_dir, sample=200, **kw))
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     at.button(key="rq_run").click().run()
     assert_no_exception(at)
     assert not at.error
@@ -276,12 +269,12 @@ def test_routing_quality_without_data_says_where_to_put_it(app, app_env, monkeyp
     from router_core import routing_eval
 
     monkeypatch.setattr(routing_eval, "DEFAULT_DATA", tmp_path / "nowhere")
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     assert any("No benchmark data found" in i.value and "nowhere" in i.value.replace("\\", "") for i in at.info)
 
 
 def test_the_baseline_is_chosen_saved_with_the_policy_and_the_file_policy_can_come_back(app, app_env):
-    at = open_routing(app)
+    at = open_page(app, PAGE)
     at.selectbox(key="rt_baseline").select("openai:gpt-6-astra").run()
     save_as(at, "astra-baseline")
     assert app_env.store.get_policy("astra-baseline")["baseline"] == "openai:gpt-6-astra"

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from appkit import app, app_env, assert_no_exception  # noqa: F401  (fixtures are used by name)
+from appkit import app, app_env, assert_no_exception, downloads, open_page  # noqa: F401  (fixtures are used by name)
 from router_core.config import load_config
 from router_core.display import duration, money
 from router_core.pricing import PriceBook
@@ -23,31 +23,6 @@ BASELINE = ("anthropic", "claude-sonnet-5-5")
 
 
 # ------------------------------------------------------------------------------------------- helpers
-@pytest.fixture
-def downloads(monkeypatch):
-    """Records the media file managers AppTest creates, so a test can fetch a download button's bytes."""
-    import streamlit.testing.v1.app_test as app_test
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    managers: list[MediaFileManager] = []
-
-    class Recording(MediaFileManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            managers.append(self)
-
-    monkeypatch.setattr(app_test, "MediaFileManager", Recording)
-
-    def fetch(at, key: str) -> str:
-        button = at.download_button(key=key)
-        file_id = button.proto.deferred_file_id
-        assert file_id, "expected a deferred (built on click) download"
-        data = managers[-1]._deferred_callables[file_id]["callable"]()
-        return data.decode() if isinstance(data, bytes) else data
-
-    return fetch
-
-
 def priced(app_env):
     config = load_config(app_env.config_path, {"ROUTER_DOTENV": "", "DATABASE_URL": app_env.database_url})
     return PriceBook(config.price_overrides, config.providers)
@@ -131,13 +106,6 @@ def shown(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def open_savings(app):
-    app.run()
-    app.switch_page(PAGE).run()
-    assert_no_exception(app)
-    return app
-
-
 def in_window(rows, days=30):
     start = (datetime.now(timezone.utc) - timedelta(days=days - 1)).date()
     return [r for r in rows if r.ts.date() >= start]
@@ -146,7 +114,7 @@ def in_window(rows, days=30):
 # --------------------------------------------------------------------------------------------- tests
 def test_kpis_and_charts_match_the_seeded_rows(app, app_env):
     rows = seed(app_env)
-    at = open_savings(app)
+    at = open_page(app, PAGE)
     assert shown(at) == expected(in_window(rows))
     charts = at.get("plotly_chart")
     assert len(charts) == 5
@@ -165,7 +133,7 @@ def test_kpis_and_charts_match_the_seeded_rows(app, app_env):
 
 def test_filters_change_the_numbers(app, app_env):
     rows = seed(app_env)
-    at = open_savings(app)
+    at = open_page(app, PAGE)
     at.selectbox(key="sv_org").select("acme").run()
     assert shown(at) == expected([r for r in in_window(rows) if r.org == "acme"])
     at.selectbox(key="sv_agent").select("coder").run()
@@ -180,7 +148,7 @@ def test_filters_change_the_numbers(app, app_env):
 
 def test_csv_export_has_exactly_the_filtered_rows(app, app_env, downloads):
     rows = seed(app_env)
-    at = open_savings(app)
+    at = open_page(app, PAGE)
     at.selectbox(key="sv_org").select("globex").run()
     assert at.download_button(key="sv_csv").label.startswith("⬇️ CSV of 4 requests")
     table = list(csv.DictReader(io.StringIO(downloads(at, "sv_csv"))))
@@ -193,7 +161,7 @@ def test_csv_export_has_exactly_the_filtered_rows(app, app_env, downloads):
 
 def test_html_report_has_the_kpis_and_escapes_hostile_text(app, app_env, downloads):
     seed(app_env)
-    at = open_savings(app)
+    at = open_page(app, PAGE)
     at.checkbox(key="sv_sample").check().run()
     html = downloads(at, "sv_report")
     for label, value in shown(at).items():
@@ -207,13 +175,13 @@ def test_html_report_has_the_kpis_and_escapes_hostile_text(app, app_env, downloa
 
 def test_report_leaves_prompts_out_unless_asked(app, app_env, downloads):
     seed(app_env)
-    at = open_savings(app)
+    at = open_page(app, PAGE)
     html = downloads(at, "sv_report")
     assert "Recent requests" not in html and "Rewrite" not in html
 
 
 def test_empty_state_says_what_to_do_next(app, app_env):
-    at = open_savings(app)
+    at = open_page(app, PAGE)
     assert not at.metric and not at.get("plotly_chart")
     text = " ".join(i.value for i in at.info)
     assert "Playground" in text and "python -m router_core demo-routing" in text
@@ -221,7 +189,7 @@ def test_empty_state_says_what_to_do_next(app, app_env):
 
 def test_no_match_for_the_filters_says_how_to_widen_them(app, app_env):
     seed(app_env)
-    at = open_savings(app)
+    at = open_page(app, PAGE)
     at.selectbox(key="sv_period").select("Custom range").run()
     long_ago = datetime(2020, 1, 1).date()
     at.date_input(key="sv_dates").set_value((long_ago, long_ago + timedelta(days=3))).run()
@@ -231,7 +199,7 @@ def test_no_match_for_the_filters_says_how_to_widen_them(app, app_env):
 
 
 def test_numbers_are_cached_briefly_and_refresh_rereads_the_log(app, app_env):
-    at = open_savings(app)
+    at = open_page(app, PAGE)
     assert not at.metric  # empty log, and that answer is now cached
     rows = seed(app_env)
     at.run()
