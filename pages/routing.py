@@ -1,6 +1,6 @@
 """Routing — the policy (edit, validate, save, activate), explain a prompt, what-if replay, routing quality.
 
-Validation is router_core's (Policy.from_dict -> config.validate_routing), replay is router_core.replay,
+Validation is router_core's (Policy.from_dict -> catalog.validate_routing), replay is router_core.replay,
 quality is router_core.routing_eval; this page only gathers input and shows the results.
 """
 
@@ -19,7 +19,8 @@ import streamlit as st
 from pages.shared import (TIER_HEX, demo_banner, error_text, md_escape, money, router_or_stop, shorten,
                           tier_badge)
 from router_core import Complexity, replay
-from router_core.config import REPO_ROOT, parse_target
+from router_core.catalog import parse_target
+from router_core.config import REPO_ROOT
 from router_core.errors import ConfigError, RouterError
 from router_core.policy import Policy
 from router_core.types import Usage

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from .config import RoutingTable, Target, parse_target, validate_routing
+from .catalog import RoutingTable, Target, parse_target, validate_routing
 from .types import Complexity
 
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from .types import Usage
 
 if TYPE_CHECKING:
-    from .config import ProviderSpec
+    from .catalog import ProviderSpec
 
 log = logging.getLogger(__name__)
 

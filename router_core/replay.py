@@ -29,7 +29,8 @@ from typing import Any
 import pandas as pd
 
 from . import complexity
-from .config import REPO_ROOT, Target
+from .catalog import Target
+from .config import REPO_ROOT
 from .errors import RouterError
 from .policy import Policy
 from .pricing import PriceBook

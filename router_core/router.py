@@ -21,7 +21,8 @@ import httpx
 
 from . import complexity
 from .cache import ResponseCache
-from .config import Config, Target, load_config
+from .catalog import Target
+from .config import Config, load_config
 from .errors import InvalidRequest, NoProviderAvailable, ProviderError, RouterError, redact
 from .health import check_providers
 from .policy import Plan, Policy, Skip

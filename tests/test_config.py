@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from router_core.config import (DEFAULT_CONFIG_PATH, REPO_ROOT, Config, Target, load_config, parse_target,
-                                validate_routing)
+from router_core.catalog import Target, parse_target, validate_routing
+from router_core.config import DEFAULT_CONFIG_PATH, REPO_ROOT, Config, load_config
 from router_core.errors import ConfigError, redact
 from router_core.types import Complexity
 

@@ -80,7 +80,7 @@ def test_unknown_model_is_unpriced_not_free(cfg, book):
 
 
 def test_openai_compatible_is_priced_by_model_id():
-    from router_core.config import ModelSpec, ProviderSpec
+    from router_core.catalog import ModelSpec, ProviderSpec
 
     spec = ProviderSpec("proxy", "openai_compatible", "http://127.0.0.1:1/v1", None,
                         models=(ModelSpec("claude-sonnet-5-5"),))

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from router_core import Complexity, Verdict, replay
-from router_core.config import RoutingTable, Target, load_config
+from router_core.catalog import RoutingTable, Target
+from router_core.config import load_config
 from router_core.policy import Policy
 from router_core.pricing import PriceBook
 from router_core.replay import ReplayInputError
