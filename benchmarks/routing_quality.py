@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         n = len(rows)
         print(f"\nDev set ({n} prompts): exact {exact:.3f} (target 0.85), within one tier {within:.3f} (target 0.98)")
     try:
-        weights = json.loads((ROOT / "router_core" / "complexity_weights.json").read_text())
+        weights = json.loads(router_core.complexity.WEIGHTS_PATH.read_text())
         cv = weights.get("cv", {})
         print(f"Cross-validated ({cv.get('folds')}-fold x{cv.get('repeats')}, from training): "
               f"exact {cv.get('exact')}, within one {cv.get('within_one')}")

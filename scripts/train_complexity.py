@@ -17,7 +17,7 @@ TRIVIAL < SIMPLE < MEDIUM < COMPLEX < EXPERT. A borderline prompt's `alt` tier a
 so the loss mixes -log P(label) with -log P(label or alt). L2 keeps the weights small (150 examples).
 
 Training uses numpy; the classifier itself only reads the JSON this script writes
-(router_core/complexity_weights.json) and runs on the standard library.
+(router_core/complexity/weights.json, `complexity.WEIGHTS_PATH`) and runs on the standard library.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def evaluate(model_json: dict, rows: list[dict]) -> dict:
     exact = within = 0
     errors = []
     for r in rows:
-        v = cx._judge(r["prompt"], model)[0]
+        v = cx.judge(r["prompt"], model)[0]
         got = v.level.rank
         ok = got in (r["y"], r["y_alt"])
         exact += ok
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, nargs="+", default=DEFAULT_DATA, help="labelled JSONL file(s) to train on")
     ap.add_argument("--holdout", type=Path, default=None,
                     help="fit on --data and report accuracy on this file; writes no weights")
-    ap.add_argument("--out", type=Path, default=cx.WEIGHTS_PATH)
+    ap.add_argument("--out", type=Path, default=cx.WEIGHTS_PATH, help="where to write the weights")
     ap.add_argument("--cv-only", action="store_true")
     ap.add_argument("--grid", action="store_true", help="CV over a small hyper-parameter grid")
     ap.add_argument("--folds", type=int, default=5)

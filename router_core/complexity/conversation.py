@@ -1,0 +1,75 @@
+"""`classify()`: judge a message, or the last user turn of a conversation in context.
+
+System prompts are ignored, a short follow-up ("and now in Rust?", "make it shorter") inherits (roughly)
+the difficulty of the request it follows, and a pleasantry ("thanks!") stays TRIVIAL.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+from ..types import Message, Verdict
+from .model import TIER_BANDS, TIERS, default_model, in_band
+from .verdict import judge
+
+# what a short follow-up ("and in Go?") looks like on its own: not worth repeating next to "follow-up to ..."
+_SHORT_REASONS = frozenset(("short factual question", "short question", "short, simple request", "nothing to answer",
+                            "yes/no question"))
+
+
+def classify_text(text: str) -> Verdict:
+    """Judge one message on its own."""
+    return judge(text, default_model())[0]
+
+
+def _role_content(m: Any) -> tuple[str, str]:
+    if isinstance(m, Message):
+        return m.role, m.content or ""
+    if isinstance(m, dict):
+        return str(m.get("role", "user")), str(m.get("content") or "")
+    return str(getattr(m, "role", "user")), str(getattr(m, "content", "") or "")
+
+
+_REDO = frozenset("""now instead same version also too again ahora maintenant jetzt agora""".split())
+
+
+def classify(text_or_messages: str | Sequence[Message] | Iterable[Any]) -> Verdict:
+    """Judge a request: a string, or a conversation whose last user turn is judged in context.
+
+    Returns Verdict(level, score, reasons); level is never CACHED, score is in [0, 1] and its band
+    per tier never overlaps another tier's (TRIVIAL [0, .2) ... EXPERT [.8, 1]).
+    """
+    model = default_model()
+    if isinstance(text_or_messages, str):
+        return judge(text_or_messages, model)[0]
+    turns = [_role_content(m) for m in text_or_messages]
+    users = [content for role, content in turns if role == "user"]
+    if not users:  # nothing from the user: judge whatever non-system text there is
+        others = [content for role, content in turns if role != "system"]
+        return judge(others[-1] if others else "", model)[0]
+    verdict, a, _ = judge(users[-1], model)
+    if len(users) == 1 or a.social_only or not a.is_followup:
+        return verdict
+    # A short follow-up: find the request it follows (skipping pleasantries and other follow-ups).
+    anchor: Verdict | None = None
+    for prev in reversed(users[-6:-1]):
+        pv, pa, _ = judge(prev, model)
+        if pa.social_only:
+            continue
+        if pa.is_followup and anchor is None:
+            continue
+        anchor = pv
+        break
+    if anchor is None or anchor.level.rank <= verdict.level.rank:
+        return verdict
+    redo = any(t in _REDO for t in a.tokens) or a.tokens[:1] in (["and"], ["y"], ["et"], ["und"], ["e"])
+    target_rank = anchor.level.rank if redo else max(verdict.level.rank, anchor.level.rank - 1, 2)
+    target_rank = max(target_rank, verdict.level.rank)
+    level = TIERS[target_rank]
+    lo, hi = TIER_BANDS[anchor.level]
+    frac = (anchor.score - lo) / (hi - lo)
+    score = in_band(level, frac if level is anchor.level else 0.5 * frac)
+    article = "an" if anchor.level.value[0] in "AEIOU" else "a"
+    reasons = (f"follow-up to {article} {anchor.level.value} request",) + tuple(
+        r for r in verdict.reasons if r not in _SHORT_REASONS)[:2]
+    return Verdict(level, score, reasons)
