@@ -66,6 +66,12 @@ def create_engine(url: str, *, busy_timeout_ms: int = 5000, echo: bool = False) 
     return engine
 
 
+def without_password(engine: Engine, text: str) -> str:
+    """`text` with the database password (if the URL has one) masked."""
+    password = engine.url.password
+    return text.replace(str(password), "***") if password else text
+
+
 def is_busy(exc: BaseException) -> bool:
     """The database was locked or a transaction lost a race: worth retrying."""
     text = str(getattr(exc, "orig", exc)).lower()

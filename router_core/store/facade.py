@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from .agents import AgentRepository
 from .comparisons import ComparisonRepository
-from .engine import create_engine, is_memory_url, normalize_url
+from .engine import create_engine, is_memory_url, normalize_url, without_password
 from .errors import StoreError
 from .health import HealthRepository
 from .interactions import InteractionRepository
@@ -47,7 +47,7 @@ class Store(InteractionRepository, AgentRepository, PolicyRepository, HealthRepo
             raise
         except Exception as exc:  # noqa: BLE001 - report where, never the password
             self.engine.dispose()
-            raise StoreError(self._without_password(f"cannot open the database {self.safe_url}: "
+            raise StoreError(without_password(self.engine, f"cannot open the database {self.safe_url}: "
                                                     f"{type(exc).__name__}: {getattr(exc, 'orig', exc)}")) from None
 
     @property

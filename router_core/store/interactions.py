@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .codec import enum_str, frame, from_db_time, loads_list, to_db_time
-from .engine import is_busy
+from .engine import is_busy, without_password
 from .errors import StoreError
 from .records import InteractionRecord, attempt_rows
 from .tables import LOG_COLUMNS, T_ATTEMPT, T_LOG
@@ -33,17 +33,13 @@ class InteractionRepository:
     safe_url: str
     _serial: Any
 
+    ATTEMPT_COLUMNS = ("interaction_id", "ts", "provider", "model", "outcome", "status", "latency_ms", "retryable",
+                       "org", "agent")
+
     def _prepare_interactions(self) -> None:
         """The statements log_interaction reuses on every call."""
         self._log_insert = T_LOG.insert()
         self._attempt_insert, self._attempt_ts = self._attempt_statement()
-
-    def _without_password(self, text: str) -> str:
-        password = self.engine.url.password
-        return text.replace(str(password), "***") if password else text
-
-    ATTEMPT_COLUMNS = ("interaction_id", "ts", "provider", "model", "outcome", "status", "latency_ms", "retryable",
-                       "org", "agent")
 
     def _attempt_statement(self) -> tuple[Any, Any]:
         """The attempt_logs INSERT for log_interaction in the driver's own SQL (no statement compile or
@@ -90,7 +86,7 @@ class InteractionRepository:
                 if attempt < self.log_retries:
                     time.sleep(min(0.02 * (2 ** attempt), 0.25) * (0.5 + random.random()))
         reason = str(getattr(last, "orig", last)).strip().splitlines()[0] if last else "unknown error"
-        raise StoreError(self._without_password(f"could not log the interaction to {self.safe_url}: {reason}"))
+        raise StoreError(without_password(self.engine, f"could not log the interaction to {self.safe_url}: {reason}"))
 
     def set_feedback(self, interaction_id: int, value: int) -> None:
         """Thumbs up (+1), down (-1) or cleared (0)."""
