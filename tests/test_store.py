@@ -20,17 +20,8 @@ import sqlalchemy as sa
 from pg import db_url, store  # noqa: F401  (fixtures)
 
 from router_core.errors import RouterError
-from router_core.store import (
-    SCHEMA_VERSION,
-    T_ATTEMPT,
-    T_LOG,
-    Agent,
-    InteractionRecord,
-    Store,
-    StoreError,
-    normalize_url,
-    to_db_time,
-)
+from router_core.store import (SCHEMA_VERSION, T_ATTEMPT, T_LOG, Agent, InteractionRecord, Store, StoreError,
+                               normalize_url, to_db_time)
 from router_core.store.migrations import steps
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)

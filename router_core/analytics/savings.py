@@ -12,19 +12,8 @@ from sqlalchemy.sql.expression import TableClause
 
 from ..store.tables import IX_LOG_COMPLEXITY_TS, IX_LOG_LATENCY, IX_LOG_PROVIDER_MODEL_TS, IX_LOG_TS, LOG_TABLE, T_LOG
 from ..types import Complexity
-from .sql import (
-    MONEY,
-    count_if,
-    engine_of,
-    frame,
-    in_window,
-    log_table,
-    money_columns,
-    numeric,
-    rank_offset,
-    ratio,
-    sqlite_grouped,
-)
+from .sql import (MONEY, count_if, engine_of, frame, in_window, log_table, money_columns, numeric, rank_offset, ratio,
+                  sqlite_grouped)
 
 
 def kpis(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,

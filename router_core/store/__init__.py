@@ -26,31 +26,9 @@ from .engine import normalize_url
 from .errors import StoreError
 from .facade import Store
 from .records import InteractionRecord, attempt_rows
-from .tables import (
-                     ANALYTICS_COLUMNS,
-                     LOG_COLUMNS,
-                     METADATA,
-                     SCHEMA_VERSION,
-                     T_AGENT,
-                     T_ATTEMPT,
-                     T_CACHE,
-                     T_CMP,
-                     T_CMP_RES,
-                     T_HEALTH,
-                     T_LOG,
-                     T_META,
-                     T_POLICY,
-                     Agent,
-                     AttemptLog,
-                     Comparison,
-                     ComparisonResult,
-                     HealthCheck,
-                     InteractionLog,
-                     ResponseCacheEntry,
-                     RoutingPolicyRow,
-                     SchemaMeta,
-                     StoreModel,
-)
+from .tables import (ANALYTICS_COLUMNS, LOG_COLUMNS, METADATA, SCHEMA_VERSION, T_AGENT, T_ATTEMPT, T_CACHE, T_CMP,
+                     T_CMP_RES, T_HEALTH, T_LOG, T_META, T_POLICY, Agent, AttemptLog, Comparison, ComparisonResult,
+                     HealthCheck, InteractionLog, ResponseCacheEntry, RoutingPolicyRow, SchemaMeta, StoreModel)
 
 __all__ = ["Store", "StoreError", "InteractionRecord", "Agent", "InteractionLog", "AttemptLog",
            "ResponseCacheEntry", "RoutingPolicyRow", "HealthCheck", "Comparison", "ComparisonResult", "SchemaMeta",

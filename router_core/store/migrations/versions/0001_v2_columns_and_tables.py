@@ -21,19 +21,8 @@ from alembic import op
 from router_core.store.agents import DEFAULT_AGENTS
 from router_core.store.codec import utcnow
 from router_core.store.migrations import steps
-from router_core.store.tables import (
-    AGENT_TABLE,
-    CACHE_TABLE,
-    LOG_TABLE,
-    T_AGENT,
-    T_CACHE,
-    T_CMP,
-    T_CMP_RES,
-    T_HEALTH,
-    T_LOG,
-    T_META,
-    T_POLICY,
-)
+from router_core.store.tables import (AGENT_TABLE, CACHE_TABLE, LOG_TABLE, T_AGENT, T_CACHE, T_CMP, T_CMP_RES, T_HEALTH,
+                                      T_LOG, T_META, T_POLICY)
 
 revision = "0001"
 down_revision = None
