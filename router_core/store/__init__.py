@@ -25,6 +25,7 @@ from .codec import dumps, from_db_time, to_db_time, utcnow
 from .engine import normalize_url
 from .errors import StoreError
 from .facade import Store
+from .migrations.steps import LEGACY_CACHE_TTL
 from .records import InteractionRecord, attempt_rows
 from .tables import (ANALYTICS_COLUMNS, LOG_COLUMNS, METADATA, SCHEMA_VERSION, T_AGENT, T_ATTEMPT, T_CACHE, T_CMP,
                      T_CMP_RES, T_HEALTH, T_LOG, T_META, T_POLICY, Agent, AttemptLog, Comparison, ComparisonResult,
@@ -34,4 +35,4 @@ __all__ = ["Store", "StoreError", "InteractionRecord", "Agent", "InteractionLog"
            "ResponseCacheEntry", "RoutingPolicyRow", "HealthCheck", "Comparison", "ComparisonResult", "SchemaMeta",
            "SCHEMA_VERSION", "DEFAULT_AGENTS", "utcnow", "to_db_time", "from_db_time", "normalize_url",
            "attempt_rows", "dumps", "StoreModel", "METADATA", "LOG_COLUMNS", "ANALYTICS_COLUMNS", "T_LOG", "T_ATTEMPT",
-           "T_CACHE", "T_AGENT", "T_POLICY", "T_HEALTH", "T_CMP", "T_CMP_RES", "T_META"]
+           "T_CACHE", "T_AGENT", "T_POLICY", "T_HEALTH", "T_CMP", "T_CMP_RES", "T_META", "LEGACY_CACHE_TTL"]

@@ -16,6 +16,7 @@ from ..tables import ATTEMPT_TABLE, LOG_TABLE, METADATA, T_META, index_applies
 
 BACKFILL_CHUNK = 5000  # interactions read per step when attempt_logs is rebuilt from the trails (v2 -> v3)
 SCOPE_CHUNK = 50_000  # attempt ids per UPDATE when org / agent are copied onto attempts (v3 -> v4)
+LEGACY_CACHE_TTL = timedelta(days=1)  # v1 cache rows had no expiry: they live this long after created_at
 
 
 def columns_of(conn: Connection, table: str) -> dict[str, dict]:

@@ -3,7 +3,7 @@
 
 v1 (the seed's shape, no schema_meta): interaction_logs without ttft_ms / cached_input_tokens / reasoning_tokens /
 attempts / feedback / simulated (timestamps possibly ISO text with a "T", `cached` an integer), response_cache
-without expires_at (its rows then live LEGACY_CACHE_TTL after created_at), and agent_catalog. A v1 database may
+without expires_at (its rows then live steps.LEGACY_CACHE_TTL after created_at), and agent_catalog. A v1 database may
 lack any of them: missing tables are created; agents are seeded only where there was no agent_catalog.
 
 Revision ID: 0001
@@ -12,8 +12,6 @@ Create Date: 2026-12-02
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -28,8 +26,6 @@ revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
-
-LEGACY_CACHE_TTL = timedelta(days=1)
 
 LOG_ADDED = [("ttft_ms", None), ("cached_input_tokens", "0"), ("reasoning_tokens", "0"), ("attempts", "'[]'"),
              ("feedback", "0"), ("simulated", "FALSE"), ("session_id", None), ("messages_json", "'[]'"),
@@ -87,7 +83,7 @@ def _response_cache(conn: sa.Connection, sqlite: bool) -> None:
         steps.normalise_sqlite_times(conn, CACHE_TABLE, "key", ["created_at", "last_hit_at"])
     else:
         steps.pg_timestamptz(conn, CACHE_TABLE, ["created_at", "last_hit_at"])
-    steps.legacy_cache_expiry(conn, LEGACY_CACHE_TTL, utcnow())
+    steps.legacy_cache_expiry(conn, steps.LEGACY_CACHE_TTL, utcnow())
 
 
 def downgrade() -> None:
