@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from .store import T_CACHE
+from .store.tables import T_CACHE
 from .types import Message, Usage
 
 if TYPE_CHECKING:

@@ -278,7 +278,7 @@ def _nearest_rank(values: list[float], pct: int) -> float:
 @pytest.mark.parametrize("walk", [False, True])
 def test_percentiles_match_nearest_rank_on_random_data(store, monkeypatch, walk):
     if walk:
-        monkeypatch.setattr(A, "WALK_THRESHOLD", 0)  # SQLite: walk the latency index instead of ranking
+        monkeypatch.setattr(A.providers, "WALK_THRESHOLD", 0)  # SQLite: walk the latency index instead of ranking
     rnd = random.Random(7)
     rows = []
     for i in range(600):
@@ -323,7 +323,7 @@ def test_filtered_provider_figures_read_attempt_logs_alone(store, monkeypatch, w
     import sqlalchemy as sa
 
     if walk:
-        monkeypatch.setattr(A, "WALK_THRESHOLD", 0)  # SQLite: walk the org's / agent's latency index
+        monkeypatch.setattr(A.providers, "WALK_THRESHOLD", 0)  # SQLite: walk the org's / agent's latency index
     rnd = random.Random(11)
     rows = []
     for i in range(300):

@@ -22,6 +22,7 @@ from pg import db_url, store  # noqa: F401  (fixtures)
 from router_core.errors import RouterError
 from router_core.store import (SCHEMA_VERSION, T_ATTEMPT, T_LOG, Agent, InteractionRecord, Store, StoreError,
                                normalize_url, to_db_time)
+from router_core.store.migrations import steps
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -392,6 +393,7 @@ def test_migration_from_v2_backfills_attempts_in_chunks(db_url, monkeypatch):
         conn.exec_driver_sql("CREATE INDEX ix_interaction_logs_provider_latency ON interaction_logs"
                              " (provider, status, cached, latency_ms, ts, org, agent)")  # v2 had it
         conn.execute(sa.text("UPDATE schema_meta SET value = '2' WHERE key = 'schema_version'"))
+        conn.exec_driver_sql("DROP TABLE alembic_version")  # written before Alembic
     s.close()
 
     chunks: list[str] = []
@@ -400,7 +402,7 @@ def test_migration_from_v2_backfills_attempts_in_chunks(db_url, monkeypatch):
         if statement.startswith("SELECT id, ts, provider"):
             chunks.append(statement)
 
-    monkeypatch.setattr(Store, "BACKFILL_CHUNK", 3)
+    monkeypatch.setattr(steps, "BACKFILL_CHUNK", 3)
     sa.event.listen(sa.engine.Engine, "before_cursor_execute", count_chunks)
     try:
         s = Store(db_url)
@@ -464,6 +466,7 @@ def test_migration_from_v3_copies_org_and_agent_in_chunks(db_url, monkeypatch):
             conn.exec_driver_sql("CREATE INDEX ix_attempt_logs_ts_provider ON attempt_logs"
                                  " (ts, provider, outcome, latency_ms, interaction_id)")
         conn.execute(sa.text("UPDATE schema_meta SET value = '3' WHERE key = 'schema_version'"))
+        conn.exec_driver_sql("DROP TABLE alembic_version")  # written before Alembic
     before = attempts_of(s)
     s.close()
 
@@ -473,7 +476,7 @@ def test_migration_from_v3_copies_org_and_agent_in_chunks(db_url, monkeypatch):
         if statement.lstrip().upper().startswith("UPDATE ATTEMPT_LOGS"):
             updates.append(statement)
 
-    monkeypatch.setattr(Store, "SCOPE_CHUNK", 4)
+    monkeypatch.setattr(steps, "SCOPE_CHUNK", 4)
     sa.event.listen(sa.engine.Engine, "before_cursor_execute", count_updates)
     try:
         s = Store(db_url)

@@ -1,0 +1,154 @@
+"""Headline numbers and breakdowns of the request log: kpis, requests_by_tier, requests_by_provider_model, and
+the orgs / agents the filter widgets offer. Each reads a covering index of interaction_logs (see store.tables)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.sql.expression import TableClause
+
+from ..store.tables import IX_LOG_COMPLEXITY_TS, IX_LOG_LATENCY, IX_LOG_PROVIDER_MODEL_TS, IX_LOG_TS, LOG_TABLE, T_LOG
+from ..types import Complexity
+from .sql import (MONEY, count_if, engine_of, frame, in_window, log_table, money_columns, numeric, rank_offset, ratio,
+                  sqlite_grouped)
+
+
+def kpis(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
+         agent: str | None = None) -> dict:
+    """Headline numbers: requests, ok, errors, error_rate, spend_usd, baseline_usd, saved_usd, saved_pct,
+    saved_by_cache_usd, saved_by_routing_usd, cache_hits, cache_hit_rate, p50_latency_ms (median over
+    successful requests, cache hits included), input_tokens, output_tokens, unpriced_requests (successful
+    non-cached calls whose cost or baseline is unknown)."""
+    engine = engine_of(engine_or_store)
+    t = log_table(engine, IX_LOG_TS)
+    c = t.c
+    where = in_window(t, since, until, org, agent)
+    ok = c.status == "ok"
+    stmt = sa.select(
+        sa.func.count().label("requests"),
+        count_if(ok).label("ok"),
+        count_if(c.status == "error").label("errors"),
+        count_if(c.cached == sa.true()).label("cache_hits"),
+        *money_columns(t),
+        sa.func.sum(c.input_tokens).label("input_tokens"),
+        sa.func.sum(c.output_tokens).label("output_tokens"),
+        count_if(sa.and_(ok, c.cached == sa.false(),
+                          sa.or_(c.cost_usd.is_(None), c.baseline_cost_usd.is_(None)))).label("unpriced_requests"),
+    ).where(*where)
+    with engine.connect() as conn:
+        row = conn.execute(stmt).mappings().one()
+        n_ok = int(row["ok"] or 0)
+        p50 = None
+        if n_ok and engine.dialect.name == "postgresql":
+            p50 = conn.execute(sa.select(sa.func.percentile_disc(0.5).within_group(T_LOG.c.latency_ms))
+                               .where(*in_window(T_LOG, since, until, org, agent), T_LOG.c.status == "ok")).scalar()
+        elif n_ok:
+            tl = log_table(engine, IX_LOG_LATENCY)
+            p50 = conn.execute(sa.select(tl.c.latency_ms)
+                               .where(*in_window(tl, since, until, org, agent), tl.c.status == "ok")
+                               .order_by(tl.c.latency_ms).limit(1).offset(rank_offset(n_ok, 50))).scalar()
+    requests = int(row["requests"] or 0)
+    by_cache = float(row["saved_by_cache_usd"] or 0.0)
+    by_routing = float(row["saved_by_routing_usd"] or 0.0)
+    baseline = float(row["baseline_usd"] or 0.0)
+    saved = by_cache + by_routing
+    errors = int(row["errors"] or 0)
+    hits = int(row["cache_hits"] or 0)
+    return {
+        "requests": requests,
+        "ok": n_ok,
+        "errors": errors,
+        "error_rate": ratio(errors, requests),
+        "spend_usd": float(row["spend_usd"] or 0.0),
+        "baseline_usd": baseline,
+        "saved_usd": saved,
+        "saved_pct": None if not baseline else 100.0 * saved / baseline,
+        "saved_by_cache_usd": by_cache,
+        "saved_by_routing_usd": by_routing,
+        "cache_hits": hits,
+        "cache_hit_rate": ratio(hits, requests),
+        "p50_latency_ms": None if p50 is None else float(p50),
+        "input_tokens": int(row["input_tokens"] or 0),
+        "output_tokens": int(row["output_tokens"] or 0),
+        "unpriced_requests": int(row["unpriced_requests"] or 0),
+    }
+
+
+def requests_by_tier(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
+                     agent: str | None = None) -> pd.DataFrame:
+    """Per complexity tier (easiest first, CACHED and unknown labels last): complexity, requests, share,
+    cache_hits, errors, spend_usd, baseline_usd, saved_usd."""
+    engine = engine_of(engine_or_store)
+
+    def columns(t: TableClause) -> list[sa.ColumnElement]:
+        return [sa.func.count().label("requests"), count_if(t.c.cached == sa.true()).label("cache_hits"),
+                count_if(t.c.status == "error").label("errors"), *money_columns(t)]
+
+    if engine.dialect.name == "sqlite":
+        df = sqlite_grouped(engine, IX_LOG_COMPLEXITY_TS, ["complexity"], columns,
+                             lambda t: in_window(t, since, until, org, agent))
+    else:
+        stmt = (sa.select(T_LOG.c.complexity, *columns(T_LOG)).where(*in_window(T_LOG, since, until, org, agent))
+                .group_by(T_LOG.c.complexity))
+        df = frame(engine, stmt)
+    df = numeric(df, ints=["requests", "cache_hits", "errors"], floats=MONEY)
+    df["saved_usd"] = df["saved_by_cache_usd"] + df["saved_by_routing_usd"]
+    total = df["requests"].sum()
+    df["share"] = (df["requests"] / total if total else df["requests"] * 0.0).astype("float64")
+    order = {tier.value: i for i, tier in enumerate([*Complexity.tiers(), Complexity.CACHED])}
+    df["_order"] = df["complexity"].map(lambda v: order.get(v, len(order)))
+    df = df.sort_values(["_order", "complexity"]).drop(columns="_order").reset_index(drop=True)
+    return df[["complexity", "requests", "share", "cache_hits", "errors", "spend_usd", "baseline_usd", "saved_usd"]]
+
+
+def requests_by_provider_model(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
+                               agent: str | None = None) -> pd.DataFrame:
+    """Per (provider, model), most requests first: requests, cache_hits, errors, input_tokens,
+    output_tokens, spend_usd, baseline_usd, saved_usd, avg_latency_ms. Requests that reached no provider
+    show provider and model "(none)"."""
+    engine = engine_of(engine_or_store)
+
+    def columns(t: TableClause) -> list[sa.ColumnElement]:
+        c = t.c
+        return [sa.func.count().label("requests"), count_if(c.cached == sa.true()).label("cache_hits"),
+                count_if(c.status == "error").label("errors"), sa.func.sum(c.input_tokens).label("input_tokens"),
+                sa.func.sum(c.output_tokens).label("output_tokens"), *money_columns(t),
+                sa.func.avg(c.latency_ms).label("avg_latency_ms")]
+
+    if engine.dialect.name == "sqlite":
+        df = sqlite_grouped(engine, IX_LOG_PROVIDER_MODEL_TS, ["provider", "model"], columns,
+                             lambda t: in_window(t, since, until, org, agent))
+    else:
+        stmt = (sa.select(T_LOG.c.provider, T_LOG.c.model, *columns(T_LOG))
+                .where(*in_window(T_LOG, since, until, org, agent)).group_by(T_LOG.c.provider, T_LOG.c.model))
+        df = frame(engine, stmt)
+    df = numeric(df, ints=["requests", "cache_hits", "errors", "input_tokens", "output_tokens"],
+                  floats=[*MONEY, "avg_latency_ms"])
+    df["provider"] = df["provider"].fillna("(none)")
+    df["model"] = df["model"].fillna("(none)")
+    df["saved_usd"] = df["saved_by_cache_usd"] + df["saved_by_routing_usd"]
+    df = df.sort_values(["requests", "provider", "model"], ascending=[False, True, True]).reset_index(drop=True)
+    return df[["provider", "model", "requests", "cache_hits", "errors", "input_tokens", "output_tokens",
+               "spend_usd", "baseline_usd", "saved_usd", "avg_latency_ms"]]
+
+
+def distinct_orgs_agents(engine_or_store: Any) -> dict[str, list[str]]:
+    """Every org and agent seen in the log, sorted: {"orgs": [...], "agents": [...]}, for filter widgets.
+    A loose index scan (one seek per distinct value on the (org, ts) / (agent, ts) indexes), so it stays
+    fast on millions of rows."""
+    engine = engine_of(engine_or_store)
+    out: dict[str, list[str]] = {}
+    with engine.connect() as conn:
+        for key, column in (("orgs", "org"), ("agents", "agent")):
+            sql = sa.text(
+                f"WITH RECURSIVE seen(v) AS ("
+                f" SELECT min({column}) FROM {LOG_TABLE}"
+                f" UNION ALL"
+                f" SELECT (SELECT min({column}) FROM {LOG_TABLE} WHERE {column} > seen.v)"
+                f" FROM seen WHERE seen.v IS NOT NULL)"
+                f" SELECT v FROM seen WHERE v IS NOT NULL")
+            out[key] = sorted(str(v) for v in conn.execute(sql).scalars())
+    return out

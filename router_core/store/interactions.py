@@ -1,0 +1,208 @@
+"""The request log: one row per routed request plus one per provider attempt, feedback, paging, CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import time
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from .codec import enum_str, frame, from_db_time, loads_list, to_db_time
+from .engine import is_busy, without_password
+from .errors import StoreError
+from .records import InteractionRecord, attempt_rows
+from .tables import LOG_COLUMNS, T_ATTEMPT, T_LOG
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class InteractionRepository:
+    """`interaction_logs` + `attempt_logs`: log (with retries when SQLite is busy), feedback, read, filter,
+    page, export."""
+
+    engine: Engine
+    log_retries: int
+    safe_url: str
+    _serial: Any
+
+    ATTEMPT_COLUMNS = ("interaction_id", "ts", "provider", "model", "outcome", "status", "latency_ms", "retryable",
+                       "org", "agent")
+
+    def _prepare_interactions(self) -> None:
+        """The statements log_interaction reuses on every call."""
+        self._log_insert = T_LOG.insert()
+        self._attempt_insert, self._attempt_ts = self._attempt_statement()
+
+    def _attempt_statement(self) -> tuple[Any, Any]:
+        """The attempt_logs INSERT for log_interaction in the driver's own SQL (no statement compile or
+        per-column type processing per call: measurably cheaper on the hot path), and the ts bind processor
+        (the interaction row's, so both store identical values). Other parameter styles get the Core INSERT."""
+        dialect = self.engine.dialect
+        style = dialect.paramstyle
+        process_ts = T_ATTEMPT.c.ts.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+        mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(style)
+        if mark is None:
+            return T_ATTEMPT.insert(), None
+        return (f"INSERT INTO {T_ATTEMPT.name} ({', '.join(self.ATTEMPT_COLUMNS)}) "
+                f"VALUES ({', '.join([mark] * len(self.ATTEMPT_COLUMNS))})"), process_ts
+
+    def _insert_attempts(self, conn: Connection, interaction_id: int, ts: datetime,
+                         attempts: list[dict[str, Any]]) -> None:
+        """One executemany of the interaction's attempts (they all carry its id and ts)."""
+        if self._attempt_ts is None:
+            conn.execute(self._attempt_insert, [dict(a, interaction_id=interaction_id, ts=ts) for a in attempts])
+            return
+        ts = self._attempt_ts(ts)
+        conn.exec_driver_sql(self._attempt_insert, [
+            (interaction_id, ts, a["provider"], a["model"], a["outcome"], a["status"], a["latency_ms"], a["retryable"],
+             a["org"], a["agent"]) for a in attempts])
+
+    def log_interaction(self, rec: InteractionRecord) -> int:
+        """Insert the interaction row and its attempt_logs rows (one INSERT, one executemany, one transaction);
+        returns the interaction's id. Retries briefly when SQLite is busy."""
+        row = rec.to_row()
+        attempts = attempt_rows(rec.attempts, provider=row["provider"], model=row["model"], status=row["status"],
+                                latency_ms=row["latency_ms"], cached=row["cached"], org=row["org"], agent=row["agent"])
+        last: BaseException | None = None
+        for attempt in range(self.log_retries + 1):
+            try:
+                with self._serial, self.engine.begin() as conn:
+                    iid = int(conn.execute(self._log_insert, row).inserted_primary_key[0])
+                    if attempts:
+                        self._insert_attempts(conn, iid, row["ts"], attempts)
+                    return iid
+            except (OperationalError, DBAPIError) as exc:
+                last = exc
+                if not is_busy(exc) and not getattr(exc, "connection_invalidated", False):
+                    break
+                if attempt < self.log_retries:
+                    time.sleep(min(0.02 * (2 ** attempt), 0.25) * (0.5 + random.random()))
+        reason = str(getattr(last, "orig", last)).strip().splitlines()[0] if last else "unknown error"
+        raise StoreError(without_password(self.engine, f"could not log the interaction to {self.safe_url}: {reason}"))
+
+    def set_feedback(self, interaction_id: int, value: int) -> None:
+        """Thumbs up (+1), down (-1) or cleared (0)."""
+        if value not in (-1, 0, 1):
+            raise ValueError("feedback must be +1, -1 or 0")
+        with self.engine.begin() as conn:
+            n = conn.execute(T_LOG.update().where(T_LOG.c.id == int(interaction_id))
+                             .values(feedback=int(value))).rowcount
+        if n == 0:
+            raise StoreError(f"no interaction with id {interaction_id}")
+
+    @staticmethod
+    def _decode_row(row: dict[str, Any]) -> dict[str, Any]:
+        row["ts"] = from_db_time(row.get("ts"))
+        row["reasons"] = loads_list(row.get("reasons"))
+        row["attempts"] = loads_list(row.get("attempts"))
+        row["cached"] = bool(row.get("cached"))
+        row["simulated"] = bool(row.get("simulated"))
+        return row
+
+    def get_interaction(self, interaction_id: int) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(T_LOG).where(T_LOG.c.id == int(interaction_id))).mappings().first()
+        return None if row is None else self._decode_row(dict(row))
+
+    @staticmethod
+    def _match(column: sa.ColumnElement, value: Any) -> sa.ColumnElement:
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return column.in_([enum_str(v) for v in value])
+        return column == enum_str(value)
+
+    def _filters(self, *, since=None, until=None, org=None, agent=None, complexity=None, provider=None,
+                 model=None, status=None, cached=None, search=None, session_id=None) -> list[sa.ColumnElement]:
+        """WHERE clauses for the request log. `since` is inclusive, `until` exclusive; string filters
+        also take a list (IN); `search` is a case-insensitive substring of the prompt or the response."""
+        c = T_LOG.c
+        where: list[sa.ColumnElement] = []
+        if since is not None:
+            where.append(c.ts >= to_db_time(since))
+        if until is not None:
+            where.append(c.ts < to_db_time(until))
+        for column, value in ((c.org, org), (c.agent, agent), (c.complexity, complexity), (c.provider, provider),
+                              (c.model, model), (c.status, status), (c.session_id, session_id)):
+            if value is not None:
+                where.append(self._match(column, value))
+        if cached is not None:
+            where.append(c.cached == (sa.true() if cached else sa.false()))
+        if search:
+            needle = "%" + str(search).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append(sa.or_(c.prompt.ilike(needle, escape="\\"), c.response.ilike(needle, escape="\\")))
+        return where
+
+    def list_interactions(self, *, since=None, until=None, org=None, agent=None, complexity=None, provider=None,
+                          model=None, status=None, cached=None, search=None, session_id=None, offset: int = 0,
+                          limit: int = 50) -> tuple[pd.DataFrame, int]:
+        """One page of the request log, newest first, and the total number of matching rows."""
+        import pandas as pd
+
+        where = self._filters(since=since, until=until, org=org, agent=agent, complexity=complexity,
+                              provider=provider, model=model, status=status, cached=cached, search=search,
+                              session_id=session_id)
+        newest_first = (T_LOG.c.ts.desc(), T_LOG.c.id.desc())
+        # Page through ids only (an index walk), then fetch the page's wide rows: a deep page no longer
+        # sorts hundreds of thousands of whole rows.
+        ids = (sa.select(T_LOG.c.id).where(*where).order_by(*newest_first)
+               .offset(max(0, int(offset))).limit(max(0, int(limit)))).subquery()
+        page = sa.select(T_LOG).join(ids, ids.c.id == T_LOG.c.id).order_by(*newest_first)
+        count = sa.select(sa.func.count()).select_from(T_LOG).where(*where)
+        with self.engine.connect() as conn:
+            total = int(conn.execute(count).scalar() or 0)
+            df = frame(conn.execute(page))
+        if df.empty:
+            return pd.DataFrame(columns=LOG_COLUMNS), total
+        df["ts"] = pd.to_datetime(df["ts"], utc=True)
+        df["reasons"] = df["reasons"].map(loads_list)
+        df["attempts"] = df["attempts"].map(loads_list)
+        df["cached"] = df["cached"].astype(bool)
+        df["simulated"] = df["simulated"].astype(bool)
+        return df, total
+
+    EXPORT_COLUMNS: tuple[str, ...] = tuple(n for n in LOG_COLUMNS if n != "messages_json")
+
+    def iter_interactions_csv(self, *, chunk_rows: int = 2000, columns: Sequence[str] | None = None,
+                              **filters: Any) -> Iterator[str]:
+        """The filtered log as CSV text, yielded in chunks (a header first), oldest first, with a
+        saved_usd column. Cells that a spreadsheet would run as a formula are prefixed with a quote."""
+        cols = list(columns or self.EXPORT_COLUMNS)
+        unknown = [c for c in cols if c not in LOG_COLUMNS]
+        if unknown:
+            raise ValueError(f"unknown columns: {', '.join(unknown)}")
+        where = self._filters(**filters)
+        c = T_LOG.c
+        saved = sa.case((c.cached == sa.true(), c.baseline_cost_usd),
+                        else_=c.baseline_cost_usd - c.cost_usd).label("saved_usd")
+        stmt = sa.select(*(c[n] for n in cols), saved).where(*where).order_by(c.ts, c.id)
+        header = cols + ["saved_usd"]
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(header)
+        yield buf.getvalue()
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=chunk_rows).execute(stmt)
+            for part in result.partitions(chunk_rows):
+                buf = io.StringIO()
+                writer = csv.writer(buf, lineterminator="\n")
+                writer.writerows([_csv_cell(v) for v in row] for row in part)
+                yield buf.getvalue()
+
+    def export_interactions_csv(self, **filters: Any) -> str:
+        """The filtered log as one CSV string (built from `iter_interactions_csv` chunks)."""
+        return "".join(self.iter_interactions_csv(**filters))
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value

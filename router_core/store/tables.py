@@ -1,0 +1,275 @@
+"""The tables (SQLModel), and every table and index name, defined once here.
+
+Analytics and the cache import these names; the migrations (Alembic, `migrations/`) bring older databases to
+exactly this shape, and a fresh database is created from it. Times use SQLModel's `UTCDateTime`
+(timestamptz on PostgreSQL, 'YYYY-MM-DD HH:MM:SS.ffffff' UTC text on SQLite).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 4  # written to schema_meta, so releases from before Alembic refuse a newer database
+
+LOG_TABLE = "interaction_logs"
+ATTEMPT_TABLE = "attempt_logs"
+CACHE_TABLE = "response_cache"
+AGENT_TABLE = "agent_catalog"
+POLICY_TABLE = "routing_policies"
+HEALTH_TABLE = "health_checks"
+COMPARISON_TABLE = "comparisons"
+COMPARISON_RESULT_TABLE = "comparison_results"
+META_TABLE = "schema_meta"
+
+# interaction_logs: the request log's filters (each ends in ts) and the dashboards' covering indexes
+IX_LOG_ORG_TS = "ix_interaction_logs_org_ts"
+IX_LOG_AGENT_TS = "ix_interaction_logs_agent_ts"
+IX_LOG_PROVIDER_TS = "ix_interaction_logs_provider_ts"
+IX_LOG_STATUS_TS = "ix_interaction_logs_status_ts"
+IX_LOG_TS = "ix_interaction_logs_ts"
+IX_LOG_COMPLEXITY_TS = "ix_interaction_logs_complexity_ts"
+IX_LOG_PROVIDER_MODEL_TS = "ix_interaction_logs_provider_model_ts"
+IX_LOG_LATENCY = "ix_interaction_logs_latency"
+# attempt_logs (see AttemptLog for which exist on which database)
+IX_ATT_INTERACTION = "ix_attempt_logs_interaction"
+IX_ATT_PROVIDER_TS = "ix_attempt_logs_provider_ts"
+IX_ATT_PROVIDER_LATENCY = "ix_attempt_logs_provider_latency"
+IX_ATT_ORG = "ix_attempt_logs_org"
+IX_ATT_AGENT = "ix_attempt_logs_agent"
+IX_ATT_TS_PROVIDER = "ix_attempt_logs_ts_provider"
+
+
+class StoreModel(SQLModel, registry=registry()):
+    """Base of Switchboard's tables: their own metadata, so nobody else's SQLModel tables mix in."""
+
+
+def _text(nullable: bool = True, default: str | None = None) -> Any:
+    kw: dict[str, Any] = {"sa_type": sa.Text, "nullable": nullable}
+    if default is not None:
+        kw["default"] = default
+    return Field(**kw)
+
+
+def _index(name: str, *columns: str, sqlite: bool | None = None) -> sa.Index:
+    """An index on every database (`sqlite=None`), only on SQLite (True) or everywhere but SQLite (False):
+    SQLite and a planner with hash joins and parallel scans want different access paths, and every
+    index costs each write."""
+    index = sa.Index(name, *columns, info={"sqlite": sqlite})
+    if sqlite is not None:
+        index.ddl_if(callable_=lambda ddl, target, bind, **kw: index_applies(target, kw["dialect"].name))
+    return index
+
+
+def index_applies(index: sa.Index, dialect: str) -> bool:
+    only = index.info.get("sqlite")
+    return only is None or only == (dialect == "sqlite")
+
+
+# Columns the dashboards read; the analytics indexes carry them so queries never touch the table rows.
+ANALYTICS_COLUMNS = ("org", "agent", "status", "cached", "complexity", "provider", "model", "cost_usd",
+                     "baseline_cost_usd", "latency_ms", "input_tokens", "output_tokens")
+
+
+class InteractionLog(StoreModel, table=True):
+    __tablename__ = LOG_TABLE
+    __table_args__ = (
+        # Request log: every filter index ends in ts, so "WHERE x = ? ORDER BY ts DESC LIMIT n" walks it.
+        sa.Index(IX_LOG_ORG_TS, "org", "ts"),
+        sa.Index(IX_LOG_AGENT_TS, "agent", "ts"),
+        sa.Index(IX_LOG_PROVIDER_TS, "provider", "ts"),
+        sa.Index(IX_LOG_STATUS_TS, "status", "ts"),
+        # Dashboards (router_core.analytics): covering indexes, so an aggregate reads a narrow index in order and
+        # never the wide rows (prompt, response, messages_json), and GROUP BY needs no sort.
+        sa.Index(IX_LOG_TS, "ts", *ANALYTICS_COLUMNS),
+        sa.Index(IX_LOG_COMPLEXITY_TS, "complexity", "ts",
+                 *[c for c in ANALYTICS_COLUMNS if c != "complexity"]),
+        sa.Index(IX_LOG_PROVIDER_MODEL_TS, "provider", "model", "ts",
+                 *[c for c in ANALYTICS_COLUMNS if c not in ("provider", "model")]),
+        # Nearest-rank percentiles: walk latencies in order instead of sorting them. (Per provider they come
+        # from attempt_logs since v3, whose migration drops v2's ix_interaction_logs_provider_latency.)
+        sa.Index(IX_LOG_LATENCY, "status", "latency_ms", "ts", "org", "agent"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = Field(nullable=False)
+    org: str | None = None
+    agent: str | None = None
+    session_id: str | None = None
+    prompt: str = _text(nullable=False, default="")
+    messages_json: str = _text(nullable=False, default="[]")
+    response: str | None = _text()
+    complexity: str = Field(default="", nullable=False)
+    score: float = Field(default=0.0, nullable=False)
+    reasons: str = _text(nullable=False, default="[]")
+    provider: str | None = None
+    model: str | None = None
+    input_tokens: int = Field(default=0, nullable=False)
+    output_tokens: int = Field(default=0, nullable=False)
+    cached_input_tokens: int = Field(default=0, nullable=False)
+    reasoning_tokens: int = Field(default=0, nullable=False)
+    cost_usd: float | None = None
+    baseline_cost_usd: float | None = None
+    latency_ms: float = Field(default=0.0, nullable=False)
+    ttft_ms: float | None = None
+    cached: bool = Field(default=False, nullable=False)
+    status: str = Field(default="ok", nullable=False)
+    error: str | None = _text()
+    attempts: str = _text(nullable=False, default="[]")
+    feedback: int = Field(default=0, nullable=False)
+    simulated: bool = Field(default=False, nullable=False)
+
+
+class AttemptLog(StoreModel, table=True):
+    """One try of one provider for one interaction: what error rates and provider latency are counted from.
+
+    Written with its interaction, in the same transaction. `ts` is the interaction's ts (so attempt windows
+    and request windows agree); `outcome` is "ok" or "error" (skipped candidates were never tried, cache
+    hits tried nobody); `status` is the provider's HTTP status when there was one. `org` and `agent` are
+    copied from the interaction (since v4), so org / agent filters read attempt_logs alone, no join.
+    No foreign key: rows are only ever inserted with their interaction, and the check would cost every write.
+
+    Indexes (covering: the aggregates never read the table rows), as few as the queries need, to keep
+    `Store.log_interaction` cheap:
+      everywhere     (interaction_id, ...)  an interaction's attempts
+      SQLite         (provider, ts, ...)    per provider, one range seek per window: no GROUP BY sort
+                     (provider, outcome, latency_ms, ts)  nearest-rank percentiles by an index walk
+                     (org, provider, outcome, latency_ms, ts, agent)  the same for one org (and agent):
+                                            GROUP BY provider in index order, percentiles by a walk
+                     (agent, provider, outcome, latency_ms, ts)       the same for one agent
+      other          (ts, provider, outcome, latency_ms, org, agent)  the window's range, org / agent
+                                            filtered inside the index, aggregated by the planner
+    """
+
+    __tablename__ = ATTEMPT_TABLE
+    __table_args__ = (
+        _index(IX_ATT_INTERACTION, "interaction_id", "provider", "outcome", "latency_ms"),
+        _index(IX_ATT_PROVIDER_TS, "provider", "ts", "outcome", "latency_ms", sqlite=True),
+        _index(IX_ATT_PROVIDER_LATENCY, "provider", "outcome", "latency_ms", "ts", sqlite=True),
+        _index(IX_ATT_ORG, "org", "provider", "outcome", "latency_ms", "ts", "agent", sqlite=True),
+        _index(IX_ATT_AGENT, "agent", "provider", "outcome", "latency_ms", "ts", sqlite=True),
+        _index(IX_ATT_TS_PROVIDER, "ts", "provider", "outcome", "latency_ms", "org", "agent",
+               sqlite=False),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    interaction_id: int = Field(nullable=False)
+    ts: datetime = Field(nullable=False)
+    provider: str = Field(nullable=False)
+    model: str | None = None
+    outcome: str = Field(nullable=False)
+    status: int | None = None
+    latency_ms: float = Field(default=0.0, nullable=False)
+    retryable: bool | None = None
+    org: str | None = None
+    agent: str | None = None
+
+
+class ResponseCacheEntry(StoreModel, table=True):
+    __tablename__ = CACHE_TABLE
+    __table_args__ = (sa.Index("ix_response_cache_expires_at", "expires_at"),)
+
+    key: str = Field(primary_key=True)
+    prompt_preview: str | None = _text()
+    response: str = _text(nullable=False, default="")
+    provider: str | None = None
+    model: str | None = None
+    input_tokens: int = Field(default=0, nullable=False)
+    output_tokens: int = Field(default=0, nullable=False)
+    cost_usd: float | None = None
+    baseline_cost_usd: float | None = None
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+    hit_count: int = Field(default=0, nullable=False)
+    last_hit_at: datetime | None = None
+    saved_usd: float = Field(default=0.0, nullable=False)
+
+
+class Agent(StoreModel, table=True):
+    """A saved agent: a named system prompt the chat can route under (`agent=code`)."""
+
+    __tablename__ = AGENT_TABLE
+
+    code: str = Field(primary_key=True)
+    name: str = ""
+    role: str = ""
+    system_prompt: str = _text(nullable=False, default="")
+
+
+class RoutingPolicyRow(StoreModel, table=True):
+    __tablename__ = POLICY_TABLE
+
+    name: str = Field(primary_key=True)
+    data_json: str = _text(nullable=False, default="{}")
+    active: bool = Field(default=False, nullable=False)
+    revision: int = Field(default=0, nullable=False)
+    updated_at: datetime | None = None
+
+
+class HealthCheck(StoreModel, table=True):
+    __tablename__ = HEALTH_TABLE
+    __table_args__ = (sa.Index("ix_health_checks_ts", "ts"), sa.Index("ix_health_checks_provider_ts", "provider", "ts"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = Field(nullable=False)
+    provider: str = Field(nullable=False)
+    reachable: bool = Field(nullable=False)
+    latency_ms: float | None = None
+    detail: str = _text(nullable=False, default="")
+
+
+class Comparison(StoreModel, table=True):
+    __tablename__ = COMPARISON_TABLE
+    __table_args__ = (sa.Index("ix_comparisons_ts", "ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = Field(nullable=False)
+    prompt: str = _text(nullable=False, default="")
+    system: str | None = _text()
+    winner: str | None = None
+    voted_at: datetime | None = None
+
+
+class ComparisonResult(StoreModel, table=True):
+    __tablename__ = COMPARISON_RESULT_TABLE
+    __table_args__ = (sa.Index("ix_comparison_results_comparison_id", "comparison_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    comparison_id: int = Field(foreign_key=f"{COMPARISON_TABLE}.id", nullable=False)
+    position: int = Field(default=0, nullable=False)
+    target: str = Field(nullable=False)
+    provider: str | None = None
+    model: str | None = None
+    text: str | None = _text()
+    cost_usd: float | None = None
+    baseline_cost_usd: float | None = None
+    latency_ms: float | None = None
+    ttft_ms: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    error: str | None = _text()
+
+
+class SchemaMeta(StoreModel, table=True):
+    __tablename__ = META_TABLE
+
+    key: str = Field(primary_key=True)
+    value: str = ""
+
+
+METADATA = StoreModel.metadata
+T_LOG: sa.Table = InteractionLog.__table__  # type: ignore[assignment]
+T_ATTEMPT: sa.Table = AttemptLog.__table__  # type: ignore[assignment]
+T_CACHE: sa.Table = ResponseCacheEntry.__table__  # type: ignore[assignment]
+T_AGENT: sa.Table = Agent.__table__  # type: ignore[assignment]
+T_POLICY: sa.Table = RoutingPolicyRow.__table__  # type: ignore[assignment]
+T_HEALTH: sa.Table = HealthCheck.__table__  # type: ignore[assignment]
+T_CMP: sa.Table = Comparison.__table__  # type: ignore[assignment]
+T_CMP_RES: sa.Table = ComparisonResult.__table__  # type: ignore[assignment]
+T_META: sa.Table = SchemaMeta.__table__  # type: ignore[assignment]
+
+LOG_COLUMNS: list[str] = [c.name for c in T_LOG.columns]

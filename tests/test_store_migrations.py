@@ -1,0 +1,254 @@
+"""Every released schema is migrated to the current one when a Store opens, keeping every row.
+
+Each database is built from SQL that the release itself wrote (tests/fixtures/legacy/, dumped from the old
+store.py by generate.py there; v1 from the seed's DDL): no old code is imported here. Runs on SQLite, and on
+PostgreSQL too when TEST_POSTGRES_URL is set (see pg.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from pg import BACKENDS, db_url, fresh_database  # noqa: F401  (db_url: a fixture)
+
+from router_core import analytics as A
+from router_core.store import SCHEMA_VERSION, InteractionRecord, Store, normalize_url, to_db_time
+from router_core.store.codec import loads_list
+from router_core.store.records import attempt_rows
+from router_core.store.schema import HEAD_REVISION, MIGRATIONS
+
+FIXTURES = Path(__file__).parent / "fixtures" / "legacy"
+RELEASES = ["v1", "v2-early", "v2", "v3", "v4"]
+TIME_COLUMNS = {"ts", "created_at", "expires_at", "last_hit_at", "updated_at", "voted_at"}
+BOOL_COLUMNS = {"cached", "simulated", "active", "reachable", "retryable"}
+PRIMARY_KEYS = {"response_cache": "key", "agent_catalog": "code", "routing_policies": "name", "schema_meta": "key"}
+# v1 left these NULL; v2 made them NOT NULL with these values (the only values a migration changes)
+V1_FILLED = {"messages_json": "[]", "reasons": "[]", "score": 0.0, "input_tokens": 0, "output_tokens": 0,
+             "latency_ms": 0.0, "complexity": "", "status": "ok", "prompt": ""}
+EVERYWHERE = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture(params=[(kind, release) for kind in BACKENDS for release in RELEASES],
+                ids=lambda p: f"{p[0]}-{p[1]}")
+def legacy(request, tmp_path) -> Iterator[tuple[str, str]]:
+    """(URL of a database that `release` wrote, release)."""
+    kind, release = request.param
+    for url in fresh_database(kind, tmp_path):
+        load(url, release)
+        yield url, release
+
+
+def load(url: str, release: str) -> None:
+    engine = sa.create_engine(normalize_url(url))
+    sql = (FIXTURES / f"{release}.{engine.dialect.name}.sql").read_text()
+    raw = engine.raw_connection()
+    try:
+        if engine.dialect.name == "sqlite":
+            raw.driver_connection.executescript(sql)
+        else:
+            raw.cursor().execute(sql)
+            raw.commit()
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+def snapshot(url: str) -> dict[str, dict[Any, dict[str, Any]]]:
+    """Every row of every table, keyed by primary key, values as stored (read without our types)."""
+    engine = sa.create_engine(normalize_url(url))
+    try:
+        with engine.connect() as conn:
+            out = {}
+            for table in sa.inspect(conn).get_table_names():
+                if table == "alembic_version":
+                    continue
+                pk = PRIMARY_KEYS.get(table, "id")
+                rows = conn.exec_driver_sql(f"SELECT * FROM {table}").mappings().all()
+                out[table] = {row[pk]: dict(row) for row in rows}
+            return out
+    finally:
+        engine.dispose()
+
+
+def same(table: str, column: str, before: Any, after: Any) -> bool:
+    if before is None and table == "interaction_logs" and column in V1_FILLED:
+        return after == V1_FILLED[column]
+    if column in TIME_COLUMNS and before is not None:
+        parse = to_db_time(float(before)) if isinstance(before, (int, float)) else to_db_time(before)
+        return parse == to_db_time(after)
+    if column in BOOL_COLUMNS and before is not None:
+        return bool(int(before) if isinstance(before, str) else before) == bool(after)
+    if isinstance(before, float) and after is not None:
+        return after == pytest.approx(before, rel=1e-6)
+    return before == after
+
+
+def shape(url: str) -> dict[str, tuple[set[str], dict[str, list[str]]]]:
+    """Per table: its column names and {index name: columns}."""
+    engine = sa.create_engine(normalize_url(url))
+    try:
+        insp = sa.inspect(engine)
+        return {t: ({c["name"] for c in insp.get_columns(t)},
+                    {ix["name"]: ix["column_names"] for ix in insp.get_indexes(t)})
+                for t in insp.get_table_names()}
+    finally:
+        engine.dispose()
+
+
+def test_a_released_database_migrates_keeping_every_row(legacy, tmp_path):
+    url, release = legacy
+    before = snapshot(url)
+    assert "alembic_version" not in shape(url)  # written before Alembic
+    s = Store(url)
+    try:
+        assert s.schema_version() == SCHEMA_VERSION
+        with s.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [HEAD_REVISION]
+        after = snapshot(url)
+        for table, rows in before.items():
+            if table == "schema_meta":
+                continue
+            assert set(after[table]) == set(rows), f"{table}: rows lost or added"
+            for key, row in rows.items():
+                changed = [c for c, v in row.items() if not same(table, c, v, after[table][key][c])]
+                assert not changed, f"{table} {key!r}: {changed} changed: {row} -> {after[table][key]}"
+        check_attempts(after)
+        kind = s.dialect
+        for fresh_url in fresh_database(kind, tmp_path):
+            Store(fresh_url).close()
+            assert shape(url) == shape(fresh_url)  # exactly the schema a new database gets
+        check_still_works(s, before, release)
+    finally:
+        s.close()
+    again = Store(url)  # current now: opening it again changes nothing
+    assert again.list_interactions()[1] == len(before["interaction_logs"]) + 1
+    again.close()
+
+
+def check_attempts(after: dict[str, dict[Any, dict[str, Any]]]) -> None:
+    """attempt_logs holds exactly each interaction's attempts, with its ts, org and agent."""
+    expected = []
+    for iid, row in sorted(after["interaction_logs"].items()):
+        for a in attempt_rows(loads_list(row["attempts"]), provider=row["provider"], model=row["model"],
+                              status=row["status"], latency_ms=row["latency_ms"], cached=bool(row["cached"]),
+                              org=row["org"], agent=row["agent"]):
+            expected.append((iid, to_db_time(row["ts"]), a["provider"], a["model"], a["outcome"], a["status"],
+                             a["latency_ms"], a["retryable"], a["org"], a["agent"]))
+    got = [(a["interaction_id"], to_db_time(a["ts"]), a["provider"], a["model"], a["outcome"], a["status"],
+            a["latency_ms"], None if a["retryable"] is None else bool(a["retryable"]), a["org"], a["agent"])
+           for _, a in sorted(after["attempt_logs"].items())]
+    assert got == expected and got
+
+
+def check_still_works(s: Store, before: dict, release: str) -> None:
+    n = len(before["interaction_logs"])
+    assert A.kpis(s, since=EVERYWHERE[0], until=EVERYWHERE[1])["requests"] == n
+    errors = A.error_rate_by_provider(s, since=EVERYWHERE[0], until=EVERYWHERE[1], org="acme")
+    assert errors["attempts"].sum() > 0
+    new_id = s.log_interaction(InteractionRecord(
+        org="acme", agent=None, session_id=None, prompt="after the migration", messages_json="[]", response="ok",
+        complexity="SIMPLE", score=0.1, reasons=[], provider="groq", model="llama", input_tokens=1, output_tokens=1,
+        cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.0, baseline_cost_usd=0.001, latency_ms=5.0,
+        ttft_ms=None, cached=False, status="ok", error=None, attempts=[]))
+    s.set_feedback(new_id, 1)
+    assert s.get_interaction(new_id)["feedback"] == 1
+    codes = {a.code for a in s.list_agents()}
+    if release == "v1":
+        assert codes == {"mine"}  # the agents that were there, not mixed with the seed
+        assert s.list_policies() == []
+        return
+    assert codes == {"support", "coder", "analyst", "writer", "tutor", "lawyer"}
+    assert s.get_agent("coder").system_prompt == "Write Rust."
+    assert s.active_policy() == ("cheap", {"SIMPLE": ["groq:llama"]}) and s.list_policies() == ["cheap", "quality"]
+    assert list(s.health_history(EVERYWHERE[0])["provider"]) == ["groq", "openai"]
+    comparisons = s.list_comparisons()
+    assert list(comparisons["is_winner"]) == [True, False]
+
+
+def test_v1_values_are_normalised(db_url):
+    load(db_url, "v1")
+    s = Store(db_url)
+    try:
+        df, total = s.list_interactions()
+        assert total == 4 and list(df["prompt"]) == ["fourth", "second", "third", "first"]  # newest first
+        first = s.get_interaction(int(df["id"].iloc[3]))
+        assert first["ts"] == datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=timezone.utc)
+        assert first["reasons"] == ["short"] and first["attempts"] == [] and first["simulated"] is False
+        assert s.get_interaction(int(df["id"].iloc[2]))["ts"] == datetime(2024, 5, 2, 11, 0, tzinfo=timezone.utc)
+        assert s.get_interaction(int(df["id"].iloc[1]))["cached"] is True
+        assert s.list_interactions(since=datetime(2024, 5, 2, 11, 15, tzinfo=timezone.utc))[1] == 2
+        with s.engine.connect() as conn:
+            expiry = dict(conn.exec_driver_sql("SELECT key, expires_at FROM response_cache").all())
+        assert to_db_time(expiry["k1"]) == datetime(2024, 5, 2, 10, 0, tzinfo=timezone.utc)  # created_at + 1 day
+        assert to_db_time(expiry["k2"]) == datetime(2024, 5, 3, 8, 0, tzinfo=timezone.utc)
+        if s.dialect == "sqlite":  # stored canonically, so text comparison and strftime buckets agree
+            with s.engine.connect() as conn:
+                raw = conn.exec_driver_sql("SELECT ts FROM interaction_logs ORDER BY id").scalars().all()
+            assert raw == ["2024-05-01 10:00:00.123456", "2024-05-02 11:30:00.000000", "2024-05-02 11:00:00.000000",
+                           "2024-05-03 10:00:00.000000"]
+    finally:
+        s.close()
+
+
+def test_instances_opening_a_released_database_at_once_migrate_it_once(db_url):
+    load(db_url, "v2")
+    stores: list[Store] = []
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        try:
+            stores.append(Store(db_url))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    with stores[0].engine.connect() as conn:
+        attempts = conn.exec_driver_sql("SELECT count(*) FROM attempt_logs").scalar()
+        versions = conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar()
+    assert attempts == 11 and versions == 1  # backfilled once: 10 interactions, the cache hit tried nobody
+    for s in stores:
+        s.close()
+
+
+def test_an_unknown_revision_is_newer_than_this_code(db_url):
+    Store(db_url).close()
+    engine = sa.create_engine(normalize_url(db_url))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    engine.dispose()
+    from router_core.store import StoreError
+
+    with pytest.raises(StoreError, match="revision 9999, newer than this code"):
+        Store(db_url)
+
+
+def test_head_revision_is_the_newest_script():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(config)
+    assert script.get_heads() == [HEAD_REVISION]
+    assert [r.revision for r in script.walk_revisions()] == ["0003", "0002", "0001"]
+
+
+def test_a_read_only_current_database_opens_without_writing(tmp_path):
+    path = tmp_path / "ro.db"
+    Store(f"sqlite:///{path}").close()
+    mtime = path.stat().st_mtime_ns
+    s = Store(f"sqlite:///file:{path}?mode=ro&uri=true")
+    assert s.schema_version() == SCHEMA_VERSION and len(s.list_agents()) == 5
+    s.close()
+    assert path.stat().st_mtime_ns == mtime
