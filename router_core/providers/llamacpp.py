@@ -38,7 +38,7 @@ from ..errors import ConfigError, ProviderError, register_secret
 from ..model_files import DEFAULT_MODEL_PATH, MODEL_FILENAME, MODEL_SIZE, PULL_COMMAND, REPO_ROOT
 from ..types import Health, Message, ProviderResult
 from .base import DEFAULT_TIMEOUT, StreamEnd
-from .openai import OpenAICompatibleProvider
+from .openai_compatible import OpenAICompatibleProvider
 
 log = logging.getLogger(__name__)
 _leaked: list[Any] = []  # engines that could not stop cleanly at exit (kept alive so no destructor blocks)
@@ -249,8 +249,9 @@ class LlamaCppProvider(OpenAICompatibleProvider):
 
     kind = "llamacpp"
     default_base_url = ""
-    key_env = None
     needs_key = False
+    local = True
+    demo = None  # the real model answers, in demo mode too
 
     def __init__(self, *, name: str | None = None, base_url: str | None = None, api_key: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None,
