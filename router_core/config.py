@@ -16,17 +16,16 @@ Rules:
 
 from __future__ import annotations
 
-import difflib
-import math
 import os
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from .catalog import (ModelSpec, PriceOverride, ProviderSpec, RoutingTable, Target, check_routing, parse_target,
                       provider_part)
+from .config_checks import Checker
 from .errors import ConfigError, register_secret
 from .providers import REGISTRY, provider_class
 
@@ -119,86 +118,6 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
 
 
-class _Checker:
-    """Collects problems ("file: key.path: what and what to write instead") and reads typed values."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.problems: list[str] = []
-
-    def add(self, where: str, message: str) -> None:
-        self.problems.append(f"{where}: {message}")
-
-    def table(self, data: Any, where: str) -> dict[str, Any]:
-        if data is None:
-            return {}
-        if not isinstance(data, dict):
-            self.add(where, f"expected a table ([{where}]), got {type(data).__name__}")
-            return {}
-        return data
-
-    def known_keys(self, data: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
-        allowed = list(allowed)
-        for key in data:
-            if key not in allowed:
-                hint = difflib.get_close_matches(key, allowed, n=1)
-                did_you_mean = f"did you mean {hint[0]!r}? " if hint else ""
-                self.add(f"{where}.{key}", f"unknown setting; {did_you_mean}valid keys: {', '.join(allowed)}")
-
-    def number(self, data: Mapping[str, Any], key: str, where: str, default: float, *, integer: bool = False,
-               minimum: float | None = 0.0, strictly_positive: bool = False, maximum: float | None = None) -> Any:
-        if key not in data:
-            return default
-        value = data[key]
-        path = f"{where}.{key}"
-        kind = "a whole number" if integer else "a number"
-        bounds = []
-        if minimum is not None:
-            bounds.append(f"{'>' if strictly_positive else '>='} {minimum:g}")
-        if maximum is not None:
-            bounds.append(f"<= {maximum:g}")
-        expected = f"{kind} {' and '.join(bounds)}".strip()
-        example = f"{key} = {_fmt(default)}"
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.add(path, f"expected {expected}, got {value!r}; write e.g. {example}")
-            return default
-        if integer and isinstance(value, float):
-            if not value.is_integer():
-                self.add(path, f"expected {expected}, got {value!r}; write e.g. {example}")
-                return default
-            value = int(value)
-        if not math.isfinite(value):
-            self.add(path, f"expected a finite number, got {value!r}; write e.g. {example}")
-            return default
-        if minimum is not None and (value < minimum or (strictly_positive and value <= minimum)):
-            self.add(path, f"expected {expected}, got {value!r}; write e.g. {example}")
-            return default
-        if maximum is not None and value > maximum:
-            self.add(path, f"expected {expected}, got {value!r}; write e.g. {example}")
-            return default
-        return int(value) if integer else float(value)
-
-    def string(self, data: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str | None:
-        if key not in data:
-            return default
-        value = data[key]
-        if not isinstance(value, str):
-            self.add(f"{where}.{key}", f"expected a quoted string, got {value!r}; write e.g. {key} = \"...\"")
-            return default
-        return value
-
-    def fail_if_any(self) -> None:
-        if self.problems:
-            lines = self.problems
-            if len(lines) == 1:
-                raise ConfigError(f"{self.source}: {lines[0]}")
-            raise ConfigError(f"{self.source}: {len(lines)} problems:\n" + "\n".join(f"  - {p}" for p in lines))
-
-
-def _fmt(value: float) -> str:
-    return f"{value:_}" if isinstance(value, int) and value >= 10_000 else f"{value:g}"
-
-
 _PROVIDER_KEYS = ("kind", "key_env", "base_url", "base_url_env", "timeout_s", "models", "options")
 
 
@@ -218,7 +137,7 @@ def _normalise_url(url: str, host_without_scheme: bool) -> str:
     return url.rstrip("/")
 
 
-def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: _Checker) -> ProviderSpec | None:
+def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: Checker) -> ProviderSpec | None:
     where = f"providers.{name}"
     data = check.table(raw, where)
     if not isinstance(raw, dict):
@@ -303,7 +222,7 @@ def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: _Checker
     )
 
 
-def _parse_prices(raw: Any, providers: Mapping[str, ProviderSpec], check: _Checker,
+def _parse_prices(raw: Any, providers: Mapping[str, ProviderSpec], check: Checker,
                   broken: set[str]) -> dict[str, PriceOverride]:
     table = check.table(raw, "prices")
     out: dict[str, PriceOverride] = {}
@@ -336,7 +255,7 @@ def _parse_prices(raw: Any, providers: Mapping[str, ProviderSpec], check: _Check
     return out
 
 
-def _demo_flag(env: Mapping[str, str], providers: Mapping[str, ProviderSpec], check: _Checker) -> bool:
+def _demo_flag(env: Mapping[str, str], providers: Mapping[str, ProviderSpec], check: Checker) -> bool:
     raw = env.get("ROUTER_DEMO", "").strip().lower()
     if raw in _TRUE:
         return True
@@ -360,7 +279,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     path = Path(path).expanduser()
     data = _read_toml(path)
     source = str(path)
-    check = _Checker(source)
+    check = Checker(source)
     check.known_keys(data, ("router", "limits", "demo", "providers", "routing", "prices"), "(top level)")
 
     providers: dict[str, ProviderSpec] = {}
