@@ -593,4 +593,3 @@ def _compare_row(result: CompareResult) -> dict[str, Any]:
 async def _close_all(providers: Any) -> None:
     for provider in providers:
         await provider.aclose()
-

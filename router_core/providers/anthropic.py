@@ -10,7 +10,8 @@ import httpx
 
 from ..errors import ProviderError
 from ..types import Message, ProviderResult, Usage
-from .base import ChatRequest, Provider, StreamEnd, int_field, sse_events, system_and_turns
+from .base import ChatRequest, Provider, StreamEnd
+from .parsing import int_field, sse_events, system_and_turns
 from .wire import DemoSim, Wire
 
 API_VERSION = "2023-06-01"

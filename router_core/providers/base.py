@@ -23,7 +23,7 @@ import httpx
 
 from ..errors import ProviderError, register_secret
 from ..types import Health, Message, ProviderResult, Usage
-from .parsing import int_field, sse_events, system_and_turns  # noqa: F401  (adapters import them here)
+from .parsing import int_field, sse_events, system_and_turns  # noqa: F401  (still importable from here)
 from .wire import DEFAULT_TIMEOUT, DemoSim
 
 MAX_RESPONSE_BYTES = 8 * 2**20

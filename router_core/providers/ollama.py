@@ -11,7 +11,8 @@ import httpx
 
 from ..errors import ProviderError
 from ..types import Message, ProviderResult, Usage
-from .base import ChatRequest, Provider, StreamEnd, int_field
+from .base import ChatRequest, Provider, StreamEnd
+from .parsing import int_field
 from .wire import DemoSim, Wire
 
 _MODEL_NOT_FOUND = re.compile(r"""model\s+['"]?([^'"\s]+)['"]?\s+not found""", re.IGNORECASE)

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar
 
 from ..types import Message, ProviderResult, Usage
-from .base import ChatRequest, Provider, StreamEnd, int_field, sse_events
+from .base import ChatRequest, Provider, StreamEnd
+from .parsing import int_field, sse_events
 from .wire import DemoSim, Wire
 
 
