@@ -54,8 +54,18 @@ def cmd_providers(_: argparse.Namespace) -> int:
                      ", ".join(h.models[:4]) + (" ..." if h and len(h.models) > 4 else "") if h else ""])
     print(_mode_line(router))
     print(table(rows, ["provider", "kind", "configured", "reachable", "latency", "models"]))
+    print(_other_kinds({spec.kind for spec in router.config.providers.values()}))
     router.close()
     return 0
+
+
+def _other_kinds(used: set[str]) -> str:
+    """The registry's kinds not in router.toml yet, each with the variable its key comes from."""
+    from .providers import provider_classes
+
+    other = [f"{kind} ({', '.join(cls.key_envs) or 'no key'})" for kind, cls in provider_classes().items()
+             if kind not in used]
+    return f"Other kinds you can add to router.toml: {', '.join(other)}." if other else ""
 
 
 def _completion_row(c: Completion) -> list[object]:

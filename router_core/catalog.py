@@ -17,8 +17,6 @@ from typing import Any
 from .errors import ConfigError
 from .types import Complexity
 
-KEYLESS_KINDS = frozenset({"ollama", "openai_compatible", "llamacpp"})  # work without an API key
-
 
 # ---------------------------------------------------------------------------------------------------------
 # Public data
@@ -41,6 +39,15 @@ class ModelSpec:
 
 
 @dataclass(frozen=True)
+class PriceOverride:
+    """Prices in USD per 1M tokens. `cached_input_per_mtok` None means cached input costs the input rate."""
+
+    input_per_mtok: float
+    output_per_mtok: float
+    cached_input_per_mtok: float | None = None
+
+
+@dataclass(frozen=True)
 class ProviderSpec:
     """A provider as configured. `api_key` comes only from the environment / `.env` and is never shown."""
 
@@ -54,10 +61,8 @@ class ProviderSpec:
     options: Mapping[str, Any] = field(default_factory=dict, hash=False)  # extra kwargs for create_provider
     key_env_alternatives: tuple[str, ...] = ()  # also read, in order, when `key_env` is unset
     base_url_env: str | None = None
-
-    @property
-    def needs_key(self) -> bool:
-        return self.kind not in KEYLESS_KINDS
+    # From the kind's facts (config fills it in); a keyless kind whose TOML names a key_env needs that key too.
+    needs_key: bool = True
 
     @property
     def configured(self) -> bool:
@@ -230,5 +235,5 @@ def join_problems(problems: list[str]) -> str:
     return f"{len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems)
 
 
-__all__ = ["Target", "ModelSpec", "ProviderSpec", "RoutingTable", "parse_target", "validate_routing",
+__all__ = ["Target", "ModelSpec", "PriceOverride", "ProviderSpec", "RoutingTable", "parse_target", "validate_routing",
            "check_routing", "join_problems", "provider_part"]

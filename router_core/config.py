@@ -16,41 +16,24 @@ Rules:
 
 from __future__ import annotations
 
-import difflib
-import math
 import os
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .catalog import (KEYLESS_KINDS, ModelSpec, ProviderSpec, RoutingTable, Target, check_routing, parse_target,
+from .catalog import (ModelSpec, PriceOverride, ProviderSpec, RoutingTable, Target, check_routing, parse_target,
                       provider_part)
+from .config_checks import Checker
 from .errors import ConfigError, register_secret
-from .providers import REGISTRY
-from .types import Complexity
-
-if TYPE_CHECKING:
-    from .pricing import PriceOverride
+from .providers import REGISTRY, provider_class
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG_PATH = REPO_ROOT / "data" / "router.toml"
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'data' / 'router.db'}"
 
-KINDS: tuple[str, ...] = ("openai", "anthropic", "gemini", "groq", "ollama", "openai_compatible", "llamacpp")
-CLOUD_KINDS = frozenset({"openai", "anthropic", "gemini", "groq"})  # the ones demo mode simulates
-
-# What each vendor's SDK reads, used when the TOML does not name the variables itself.
-DEFAULT_ENV: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "openai": (("OPENAI_API_KEY",), "OPENAI_BASE_URL"),
-    "anthropic": (("ANTHROPIC_API_KEY",), "ANTHROPIC_BASE_URL"),
-    "gemini": (("GEMINI_API_KEY", "GOOGLE_API_KEY"), "GEMINI_BASE_URL"),
-    "groq": (("GROQ_API_KEY",), "GROQ_BASE_URL"),
-    "ollama": ((), "OLLAMA_HOST"),
-    "openai_compatible": ((), None),
-    "llamacpp": ((), None),
-}
+KINDS: tuple[str, ...] = tuple(REGISTRY)  # the provider kinds a [providers.NAME] table may name
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -81,7 +64,7 @@ class Config:
     demo: bool  # ROUTER_DEMO forces it; otherwise True when no cloud provider has a key
     demo_failure_rate: float
     demo_latency_scale: float
-    price_overrides: Mapping[str, "PriceOverride"] = field(hash=False)  # "provider:model" or "provider:*"
+    price_overrides: Mapping[str, PriceOverride] = field(hash=False)  # "provider:model" or "provider:*"
     source: str  # path of the TOML
     demo_forced: bool = False  # ROUTER_DEMO was set (on or off): no automatic decision
 
@@ -135,86 +118,6 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
 
 
-class _Checker:
-    """Collects problems ("file: key.path: what and what to write instead") and reads typed values."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.problems: list[str] = []
-
-    def add(self, where: str, message: str) -> None:
-        self.problems.append(f"{where}: {message}")
-
-    def table(self, data: Any, where: str) -> dict[str, Any]:
-        if data is None:
-            return {}
-        if not isinstance(data, dict):
-            self.add(where, f"expected a table ([{where}]), got {type(data).__name__}")
-            return {}
-        return data
-
-    def known_keys(self, data: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
-        allowed = list(allowed)
-        for key in data:
-            if key not in allowed:
-                hint = difflib.get_close_matches(key, allowed, n=1)
-                did_you_mean = f"did you mean {hint[0]!r}? " if hint else ""
-                self.add(f"{where}.{key}", f"unknown setting; {did_you_mean}valid keys: {', '.join(allowed)}")
-
-    def number(self, data: Mapping[str, Any], key: str, where: str, default: float, *, integer: bool = False,
-               minimum: float | None = 0.0, strictly_positive: bool = False, maximum: float | None = None) -> Any:
-        if key not in data:
-            return default
-        value = data[key]
-        path = f"{where}.{key}"
-        kind = "a whole number" if integer else "a number"
-        bounds = []
-        if minimum is not None:
-            bounds.append(f"{'>' if strictly_positive else '>='} {minimum:g}")
-        if maximum is not None:
-            bounds.append(f"<= {maximum:g}")
-        expected = f"{kind} {' and '.join(bounds)}".strip()
-        example = f"{key} = {_fmt(default)}"
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.add(path, f"expected {expected}, got {value!r}; write e.g. {example}")
-            return default
-        if integer and isinstance(value, float):
-            if not value.is_integer():
-                self.add(path, f"expected {expected}, got {value!r}; write e.g. {example}")
-                return default
-            value = int(value)
-        if not math.isfinite(value):
-            self.add(path, f"expected a finite number, got {value!r}; write e.g. {example}")
-            return default
-        if minimum is not None and (value < minimum or (strictly_positive and value <= minimum)):
-            self.add(path, f"expected {expected}, got {value!r}; write e.g. {example}")
-            return default
-        if maximum is not None and value > maximum:
-            self.add(path, f"expected {expected}, got {value!r}; write e.g. {example}")
-            return default
-        return int(value) if integer else float(value)
-
-    def string(self, data: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str | None:
-        if key not in data:
-            return default
-        value = data[key]
-        if not isinstance(value, str):
-            self.add(f"{where}.{key}", f"expected a quoted string, got {value!r}; write e.g. {key} = \"...\"")
-            return default
-        return value
-
-    def fail_if_any(self) -> None:
-        if self.problems:
-            lines = self.problems
-            if len(lines) == 1:
-                raise ConfigError(f"{self.source}: {lines[0]}")
-            raise ConfigError(f"{self.source}: {len(lines)} problems:\n" + "\n".join(f"  - {p}" for p in lines))
-
-
-def _fmt(value: float) -> str:
-    return f"{value:_}" if isinstance(value, int) and value >= 10_000 else f"{value:g}"
-
-
 _PROVIDER_KEYS = ("kind", "key_env", "base_url", "base_url_env", "timeout_s", "models", "options")
 
 
@@ -227,14 +130,14 @@ def _resolve_option_paths(options: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _normalise_url(url: str, kind: str) -> str:
+def _normalise_url(url: str, host_without_scheme: bool) -> str:
     url = url.strip()
-    if kind == "ollama" and "://" not in url:  # OLLAMA_HOST is often "host:port"
+    if host_without_scheme and "://" not in url:  # e.g. OLLAMA_HOST is often "host:port"
         url = f"http://{url}"
     return url.rstrip("/")
 
 
-def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: _Checker) -> ProviderSpec | None:
+def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: Checker) -> ProviderSpec | None:
     where = f"providers.{name}"
     data = check.table(raw, where)
     if not isinstance(raw, dict):
@@ -246,18 +149,17 @@ def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: _Checker
         check.add(f"{where}.kind", f"{got}; use one of: {' '.join(KINDS)} (e.g. kind = \"openai_compatible\" "
                                    "for any OpenAI-style endpoint)")
         return None
-    if kind not in REGISTRY:  # the adapter registry and KINDS drifted apart
-        check.add(f"{where}.kind", f"{kind!r} has no adapter registered; use one of: {' '.join(sorted(REGISTRY))}")
-        return None
-    default_keys, default_url_env = DEFAULT_ENV[kind]
-
-    key_names: tuple[str, ...] = default_keys
+    facts = provider_class(kind)  # the kind's env variables, key rule and URL form, as its class declares
+    key_names: tuple[str, ...] = facts.key_envs  # what the vendor's SDK reads, unless the TOML names others
+    needs_key = facts.needs_key
     if "key_env" in data:
         raw_key_env = data["key_env"]
         if isinstance(raw_key_env, str):
             key_names = (raw_key_env,) if raw_key_env else ()
+            needs_key = needs_key or bool(key_names)  # a named key is required, even by a keyless kind
         elif isinstance(raw_key_env, list) and all(isinstance(x, str) and x for x in raw_key_env):
             key_names = tuple(raw_key_env)
+            needs_key = needs_key or bool(key_names)
         else:
             check.add(f"{where}.key_env", "expected the name of an environment variable, e.g. "
                                           "key_env = \"OPENAI_API_KEY\" (or a list of names to try in order)")
@@ -270,7 +172,7 @@ def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: _Checker
     api_key = next((env[n].strip() for n in key_names if env.get(n, "").strip()), None)
     register_secret(api_key)
 
-    url_env = check.string(data, "base_url_env", where, default_url_env)
+    url_env = check.string(data, "base_url_env", where, facts.base_url_env)
     base_url = check.string(data, "base_url", where)
     if url_env and env.get(url_env, "").strip():
         base_url = env[url_env]
@@ -278,7 +180,7 @@ def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: _Checker
         if not base_url.strip():
             base_url = None
         else:
-            base_url = _normalise_url(base_url, kind)
+            base_url = _normalise_url(base_url, facts.host_without_scheme)
             if "://" not in base_url:
                 check.add(f"{where}.base_url", f"{base_url!r} is not a URL; write e.g. base_url = "
                                                "\"http://localhost:8000/v1\"")
@@ -316,14 +218,12 @@ def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: _Checker
     return ProviderSpec(
         name=name, kind=kind, base_url=base_url, key_env=key_names[0] if key_names else None, api_key=api_key,
         models=tuple(models), timeout_s=timeout, options=_resolve_option_paths(options),
-        key_env_alternatives=key_names[1:], base_url_env=url_env,
+        key_env_alternatives=key_names[1:], base_url_env=url_env, needs_key=needs_key,
     )
 
 
-def _parse_prices(raw: Any, providers: Mapping[str, ProviderSpec], check: _Checker,
-                  broken: set[str]) -> dict[str, "PriceOverride"]:
-    from .pricing import PriceOverride
-
+def _parse_prices(raw: Any, providers: Mapping[str, ProviderSpec], check: Checker,
+                  broken: set[str]) -> dict[str, PriceOverride]:
     table = check.table(raw, "prices")
     out: dict[str, PriceOverride] = {}
     for key, value in table.items():
@@ -355,7 +255,7 @@ def _parse_prices(raw: Any, providers: Mapping[str, ProviderSpec], check: _Check
     return out
 
 
-def _demo_flag(env: Mapping[str, str], providers: Mapping[str, ProviderSpec], check: _Checker) -> bool:
+def _demo_flag(env: Mapping[str, str], providers: Mapping[str, ProviderSpec], check: Checker) -> bool:
     raw = env.get("ROUTER_DEMO", "").strip().lower()
     if raw in _TRUE:
         return True
@@ -364,7 +264,8 @@ def _demo_flag(env: Mapping[str, str], providers: Mapping[str, ProviderSpec], ch
     if raw:
         check.add("ROUTER_DEMO (environment)", f"expected 1/true/yes/on or 0/false/no/off, got {raw!r}; "
                                                "unset it to decide automatically")
-    return not any(p.api_key for p in providers.values() if p.kind not in ("ollama", "llamacpp"))
+    # Automatic: demo mode when no cloud provider has a key (a local runtime's key, if any, does not count).
+    return not any(p.api_key for p in providers.values() if not provider_class(p.kind).local)
 
 
 def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
@@ -378,7 +279,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     path = Path(path).expanduser()
     data = _read_toml(path)
     source = str(path)
-    check = _Checker(source)
+    check = Checker(source)
     check.known_keys(data, ("router", "limits", "demo", "providers", "routing", "prices"), "(top level)")
 
     providers: dict[str, ProviderSpec] = {}
@@ -453,4 +354,4 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     )
 
 
-__all__ = ["Limits", "Config", "load_config", "load_env", "KINDS", "CLOUD_KINDS", "DEFAULT_CONFIG_PATH", "REPO_ROOT"]
+__all__ = ["Limits", "Config", "load_config", "load_env", "KINDS", "DEFAULT_CONFIG_PATH", "REPO_ROOT"]

@@ -23,29 +23,15 @@ import logging
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .catalog import PriceOverride, ProviderSpec
+from .providers import REGISTRY, provider_class
 from .types import Usage
 
-if TYPE_CHECKING:
-    from .catalog import ProviderSpec
-
 log = logging.getLogger(__name__)
-
-# Our provider kinds -> genai-prices provider ids. None: look the model up by its id alone.
-GENAI_PROVIDER: dict[str, str | None] = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "gemini": "google",
-    "groq": "groq",
-    "openai_compatible": None,
-}
-# Local runtimes are never priced from a cloud table (a local "gpt-oss:20b" is not OpenAI's); they cost
-# what the overrides say, and are unpriced without one.
-LOCAL_KINDS = frozenset({"ollama", "llamacpp"})
 
 # Price keys the fast formula understands (others are fine when they cannot apply to a text chat call).
 _HANDLED = frozenset({"input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "requests_kcount"})
@@ -54,15 +40,6 @@ try:
     GENAI_VERSION = version("genai-prices")
 except PackageNotFoundError:  # pragma: no cover - installed with the project
     GENAI_VERSION = "unknown"
-
-
-@dataclass(frozen=True)
-class PriceOverride:
-    """Prices in USD per 1M tokens. `cached_input_per_mtok` None means cached input costs the input rate."""
-
-    input_per_mtok: float
-    output_per_mtok: float
-    cached_input_per_mtok: float | None = None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -267,7 +244,7 @@ class PriceBook:
     snapshot: str
 
     def __init__(self, overrides: Mapping[str, PriceOverride] | None = None,
-                 providers: Mapping[str, "ProviderSpec"] | None = None) -> None:
+                 providers: Mapping[str, ProviderSpec] | None = None) -> None:
         self.providers = dict(providers or {})
         self.overrides: dict[str, PriceOverride] = {}
         for key, value in (overrides or {}).items():
@@ -308,14 +285,16 @@ class PriceBook:
             if override is not None:
                 return _override_rates(override, key)
         kind = self._kind(provider)
-        if kind in LOCAL_KINDS:
+        known = kind in REGISTRY
+        if known and provider_class(kind).local:
+            # A local runtime is never priced from a cloud table (a local "gpt-oss:20b" is not OpenAI's): it
+            # costs what the overrides say, and is unpriced without one.
             return None
-        if kind in GENAI_PROVIDER:
-            provider_id = GENAI_PROVIDER[kind]
-        else:  # a provider name we have no spec for: maybe it is a genai-prices id itself ("mistral")
-            provider_id = provider
+        # The kind's genai-prices id (None: find the model by its id alone); a provider name we have no spec
+        # for may be a genai-prices id itself.
+        provider_id = provider_class(kind).genai_prices_id if known else provider
         found = _find_model(provider_id, model_id)
-        if found is None and provider_id is not None and kind not in GENAI_PROVIDER:
+        if found is None and provider_id is not None and not known:
             found = _find_model(None, model_id)
         if found is None:
             return None
@@ -378,4 +357,4 @@ class PriceBook:
         }
 
 
-__all__ = ["PriceBook", "PriceOverride", "GENAI_PROVIDER", "GENAI_VERSION"]
+__all__ = ["PriceBook", "PriceOverride", "GENAI_VERSION"]

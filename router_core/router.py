@@ -17,8 +17,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
-import httpx
-
 from . import complexity
 from .cache import ResponseCache
 from .catalog import Target
@@ -27,7 +25,8 @@ from .errors import InvalidRequest, NoProviderAvailable, ProviderError, RouterEr
 from .health import check_providers
 from .policy import Plan, Policy, Skip
 from .pricing import PriceBook
-from .providers import Provider, create_provider
+from .providers import Provider
+from .providers.fleet import DEMO_SIMULATED_KINDS, build_providers, ollama_reachable  # noqa: F401  (re-exported)
 from .resilience import CircuitBreaker, retry_delay
 from .store import InteractionRecord, Store
 from .types import Attempt, Completion, Complexity, Health, Message, ProviderResult, Usage, Verdict
@@ -38,8 +37,6 @@ T = TypeVar("T")
 POLICY_REFRESH_S = 2.0
 DEFAULT_POLICY_NAME = "default (router.toml)"
 UNLOGGED_LIMIT = 10_000  # beyond this many unwritten interactions the oldest are dropped (and it is logged)
-# What demo mode simulates: the seed's five vendors. A local model or your own endpoint stays real.
-DEMO_SIMULATED_KINDS = frozenset({"openai", "anthropic", "gemini", "groq", "ollama"})
 
 
 @dataclass
@@ -596,30 +593,3 @@ def _compare_row(result: CompareResult) -> dict[str, Any]:
 async def _close_all(providers: Any) -> None:
     for provider in providers:
         await provider.aclose()
-
-
-def build_providers(config: Config) -> dict[str, Provider]:
-    """One adapter per configured provider; in demo mode the cloud vendors answer from the demo transport."""
-    from .providers.demo import create_demo_provider
-
-    providers: dict[str, Provider] = {}
-    for spec in config.providers.values():
-        if config.demo and spec.kind in DEMO_SIMULATED_KINDS:
-            providers[spec.name] = create_demo_provider(
-                spec.kind, name=spec.name, failure_rate=config.demo_failure_rate,
-                latency_scale=config.demo_latency_scale, models=spec.model_ids, timeout=spec.timeout_s)
-        elif spec.configured:
-            providers[spec.name] = create_provider(spec.kind, name=spec.name, base_url=spec.base_url,
-                                                   api_key=spec.api_key, timeout=spec.timeout_s, **spec.options)
-    return providers
-
-
-def ollama_reachable(config: Config, timeout_s: float = 0.3) -> bool:
-    """Whether a configured Ollama answers at all (one quick GET of /api/version; no tokens)."""
-    for spec in config.providers.values():
-        if spec.kind == "ollama":
-            try:
-                return httpx.get(f"{spec.base_url or 'http://localhost:11434'}/api/version", timeout=timeout_s).is_success
-            except httpx.HTTPError:
-                return False
-    return False

@@ -16,9 +16,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fakevendor import FakeVendor  # noqa: E402
 
-VENDOR_ENV = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "GEMINI_API_KEY",
-              "GEMINI_BASE_URL", "GOOGLE_API_KEY", "GROQ_API_KEY", "GROQ_BASE_URL", "OLLAMA_HOST", "DATABASE_URL",
-              "ROUTER_CONFIG", "ROUTER_DEMO", "APP_PASSWORD"]
+from router_core.providers import provider_classes  # noqa: E402
+
+# Every variable a provider kind reads (from the registry), plus the app's own.
+KIND_ENV = [name for cls in provider_classes().values() for name in (*cls.key_envs, cls.base_url_env) if name]
+VENDOR_ENV = [*KIND_ENV, "DATABASE_URL", "ROUTER_CONFIG", "ROUTER_DEMO", "APP_PASSWORD", "ROUTER_DOTENV"]
 
 
 @pytest.fixture(autouse=True)

@@ -244,14 +244,26 @@ def test_bad_baseline_and_price_override(tmp_path):
     assert 'prices."olama:*"' in message and "unknown provider 'olama'" in message
 
 
+def _vllm(key_line: str) -> str:
+    return DEFAULT_TOML + ('\n[providers.vllm]\nkind = "openai_compatible"\nbase_url = "http://127.0.0.1:8000/v1"\n'
+                           f'{key_line}[providers.vllm.models]\n"Qwen/Qwen3-8B" = {{ aliases = ["qwen"] }}\n')
+
+
 def test_custom_openai_compatible_provider(tmp_path, monkeypatch):
-    text = DEFAULT_TOML + ('\n[providers.vllm]\nkind = "openai_compatible"\nbase_url = "http://127.0.0.1:8000/v1"\n'
-                           'key_env = "VLLM_KEY"\n[providers.vllm.models]\n"Qwen/Qwen3-8B" = { aliases = ["qwen"] }\n')
-    cfg = load_config(write_config(tmp_path, text))
+    cfg = load_config(write_config(tmp_path, _vllm("")))
     spec = cfg.providers["vllm"]
-    assert spec.configured and spec.api_key is None  # the key is optional for this kind
+    assert spec.configured and spec.api_key is None  # no key_env: a keyless (local) endpoint
     assert parse_target("vllm:qwen", cfg.providers) == Target("vllm", "Qwen/Qwen3-8B")
     assert cfg.demo is True  # a keyless local endpoint is not a cloud key
+
+
+def test_openai_compatible_naming_an_unset_key_env_is_not_configured(tmp_path, monkeypatch):
+    path = write_config(tmp_path, _vllm('key_env = "VLLM_KEY"\n'))
+    spec = load_config(path).providers["vllm"]
+    assert not spec.configured and spec.missing == "set VLLM_KEY"  # not silently keyless
+    monkeypatch.setenv("VLLM_KEY", "vllm-cfgtest-key-1")
+    spec = load_config(path).providers["vllm"]
+    assert spec.configured and spec.api_key == "vllm-cfgtest-key-1"
 
 
 # ---- validate_routing (also used by the policy editor) --------------------------------------------------------

@@ -10,12 +10,13 @@ import pytest
 
 from router_core.errors import ProviderError
 from router_core.providers import create_provider
-from router_core.providers.demo import (DEMO_KEY, SIMULATED_KINDS, create_demo_provider, demo_transport,
-                                        simulated_answer)
+from router_core.providers.demo import (DEFAULT_MODELS, DEMO_KEY, SIMULATED_KINDS, create_demo_provider,
+                                        demo_transport, simulated_answer)
 from router_core.types import Message, ProviderResult
 
-MODELS = {"openai": "gpt-6-luna", "groq": "llama-3.1-8b-instant", "openai_compatible": "Qwen/Qwen3-8B",
-          "anthropic": "claude-sonnet-5-5", "gemini": "gemini-3.8-flash", "ollama": "qwen3:8b"}
+MODELS = {**{kind: models[0] for kind, models in DEFAULT_MODELS.items()},  # every simulated kind
+          "openai": "gpt-6-luna", "groq": "llama-3.1-8b-instant", "anthropic": "claude-sonnet-5-5",
+          "gemini": "gemini-3.8-flash", "ollama": "qwen3:8b"}
 CONVERSATION = [Message("system", "Be concise."),
                 Message("user", "How does photosynthesis turn sunlight into chemical energy?")]
 
@@ -205,3 +206,29 @@ def test_create_demo_provider_is_marked_simulated():
 def test_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="llamacpp"):
         demo_transport("llamacpp")
+
+
+def test_kinds_demo_mode_leaves_real_are_not_simulated():
+    """The embedded model and your own OpenAI-compatible endpoint stay real; the cloud vendors and Ollama do not."""
+    assert "llamacpp" not in SIMULATED_KINDS and "openai_compatible" not in SIMULATED_KINDS
+    assert {"openai", "anthropic", "gemini", "groq", "ollama", "deepseek", "mistral"} <= set(SIMULATED_KINDS)
+    with pytest.raises(ValueError, match="no simulation"):
+        demo_transport("openai_compatible")
+
+
+def test_compatible_adapter_talks_to_the_chat_completions_simulation():
+    """The compatible adapter (it sends max_tokens) completes and streams over the simulated OpenAI wire."""
+    async def go():
+        p = create_provider("openai_compatible", api_key=DEMO_KEY, transport=demo_transport(
+            "openai", name="vllm", latency_scale=0, failure_rate=0))
+        try:
+            result = await p.complete(CONVERSATION, model="Qwen/Qwen3-8B", max_tokens=5)
+            pieces = [item async for item in p.stream(CONVERSATION, model="Qwen/Qwen3-8B")
+                      if not isinstance(item, ProviderResult)]
+            return result, pieces
+        finally:
+            await p.aclose()
+
+    result, pieces = run(go())
+    assert result.text.startswith("[simulated vllm") and result.finish_reason == "length"  # max_tokens was read
+    assert len(pieces) >= 3

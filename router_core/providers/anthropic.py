@@ -10,7 +10,9 @@ import httpx
 
 from ..errors import ProviderError
 from ..types import Message, ProviderResult, Usage
-from .base import ChatRequest, Provider, StreamEnd, int_field, sse_events, system_and_turns
+from .base import ChatRequest, Provider, StreamEnd
+from .parsing import int_field, sse_events, system_and_turns
+from .wire import DemoSim, Wire
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 1024  # the API requires max_tokens
@@ -53,7 +55,10 @@ class AnthropicProvider(Provider):
 
     kind = "anthropic"
     default_base_url = "https://api.anthropic.com"
-    key_env = "ANTHROPIC_API_KEY"
+    key_envs = ("ANTHROPIC_API_KEY",)
+    base_url_env = "ANTHROPIC_BASE_URL"
+    genai_prices_id = "anthropic"
+    demo = DemoSim(Wire.MESSAGES, 0.8, ("claude-haiku-5-5", "claude-sonnet-5-5", "claude-opus-5-5"))
     models_path = "/v1/models"
     models_query = {"limit": "1000"}
 

@@ -19,20 +19,13 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
-from httpx_aiohttp import transport as _aiohttp_transport
-
-# httpx-aiohttp maps every aiohttp connection error to ConnectTimeout, so "connection refused" would read
-# as a timeout. Mapping the general case to NetworkError lets the specific ones (ConnectError for a
-# refused connection, timeouts for timeouts) win, as the package's most-specific-match rule intends.
-_aiohttp_transport.AIOHTTP_EXC_MAP[aiohttp.ClientConnectionError] = httpx.NetworkError
 
 from ..errors import ProviderError, register_secret
 from ..types import Health, Message, ProviderResult, Usage
+from .parsing import int_field, sse_events, system_and_turns  # noqa: F401  (still importable from here)
+from .wire import DEFAULT_TIMEOUT, DemoSim
 
-DEFAULT_TIMEOUT = 60.0
 MAX_RESPONSE_BYTES = 8 * 2**20
 RETRYABLE_STATUSES = frozenset({408, 409, 425, 429, 498, 500, 502, 503, 504, 529})
 _MASKED_KEY = re.compile(r"\S*\*{3,}\S*")  # a key echoed with its middle starred out
@@ -56,13 +49,32 @@ class ChatRequest:
     params: dict[str, str] | None = None
 
 
+def _aiohttp_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+    """aiohttp under httpx (faster pooling); imported on the first real client so reading facts stays light."""
+    import aiohttp
+    from httpx_aiohttp import AiohttpTransport
+    from httpx_aiohttp import transport as aiohttp_transport
+
+    # httpx-aiohttp maps every aiohttp connection error to ConnectTimeout, so "connection refused" would read
+    # as a timeout. Mapping the general case to NetworkError lets the specific ones (ConnectError for a
+    # refused connection, timeouts for timeouts) win, as the package's most-specific-match rule intends.
+    aiohttp_transport.AIOHTTP_EXC_MAP[aiohttp.ClientConnectionError] = httpx.NetworkError
+    return AiohttpTransport(limits=limits)
+
+
 class Provider:
     """Base class of every adapter. See the module docstring for the hooks a subclass provides."""
 
+    # The kind's facts, declared once on its class; config, pricing and demo mode read them from the registry.
     kind: ClassVar[str] = ""
     default_base_url: ClassVar[str] = ""
-    key_env: ClassVar[str | None] = None  # the environment variable that holds the key
+    key_envs: ClassVar[tuple[str, ...]] = ()  # environment variables holding the key, read in this order
+    base_url_env: ClassVar[str | None] = None  # environment variable that overrides the base URL
+    host_without_scheme: ClassVar[bool] = False  # the base URL may be "host:port" (http:// is assumed)
     needs_key: ClassVar[bool] = True
+    genai_prices_id: ClassVar[str | None] = None  # genai-prices provider id; None: find the model by id alone
+    local: ClassVar[bool] = False  # runs on this machine for free: never priced from a cloud table
+    demo: ClassVar[DemoSim | None] = None  # what demo mode answers in its place; None: never simulated
     simulated: bool = False  # True when a demo transport answers instead of the vendor
 
     def __init__(
@@ -83,8 +95,7 @@ class Provider:
         self._transport = transport
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
             weakref.WeakKeyDictionary())
-        if key_env:
-            self.key_env = key_env
+        self.key_env: str | None = key_env or (self.key_envs[0] if self.key_envs else None)
 
     def __repr__(self) -> str:  # never shows the key
         return f"{type(self).__name__}(name={self.name!r}, base_url={self.base_url!r})"
@@ -191,7 +202,7 @@ class Provider:
                 base_url=self.base_url,
                 timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)),
                 limits=limits,
-                transport=self._transport or AiohttpTransport(limits=limits),
+                transport=self._transport or _aiohttp_transport(limits),
             )
             self._clients[loop] = client
         return client
@@ -381,43 +392,3 @@ class Provider:
             return Health(False, latency, str(exc))
         latency = (time.perf_counter() - start) * 1000
         return Health(True, latency, f"{len(models)} models", tuple(models))
-
-
-async def sse_events(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, str]]:
-    """Parse Server-Sent Events into (event, data) pairs; `event` is "" when the server named none."""
-    event, data = "", []
-    async for raw in lines:
-        line = raw.rstrip("\r")
-        if not line:
-            if data:
-                yield event, "\n".join(data)
-            event, data = "", []
-            continue
-        if line.startswith(":"):
-            continue
-        field, _, value = line.partition(":")
-        value = value[1:] if value.startswith(" ") else value
-        if field == "event":
-            event = value
-        elif field == "data":
-            data.append(value)
-    if data:
-        yield event, "\n".join(data)
-
-
-def int_field(data: Any, *keys: str) -> int:
-    """Read a nested integer count leniently: missing or null is 0."""
-    for key in keys:
-        if not isinstance(data, dict):
-            return 0
-        data = data.get(key)
-    try:
-        return int(data or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def system_and_turns(messages: Sequence[Message]) -> tuple[str, list[Message]]:
-    """Split messages into one joined system prompt and the remaining turns (for vendors with top-level system)."""
-    system = "\n\n".join(m.content for m in messages if m.role == "system")
-    return system, [m for m in messages if m.role != "system"]

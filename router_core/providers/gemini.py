@@ -10,7 +10,9 @@ import httpx
 
 from ..errors import ProviderError
 from ..types import Message, ProviderResult, Usage
-from .base import ChatRequest, Provider, StreamEnd, int_field, sse_events, system_and_turns
+from .base import ChatRequest, Provider, StreamEnd
+from .parsing import int_field, sse_events, system_and_turns
+from .wire import DemoSim, Wire
 
 # finishReason values that mean a safety/policy filter stopped the answer.
 SAFETY_FINISH = frozenset({"SAFETY", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY",
@@ -56,7 +58,10 @@ class GeminiProvider(Provider):
 
     kind = "gemini"
     default_base_url = "https://generativelanguage.googleapis.com"
-    key_env = "GEMINI_API_KEY"
+    key_envs = ("GEMINI_API_KEY", "GOOGLE_API_KEY")  # Google's SDK reads both, GEMINI_API_KEY first
+    base_url_env = "GEMINI_BASE_URL"
+    genai_prices_id = "google"
+    demo = DemoSim(Wire.GENERATE_CONTENT, 0.4, ("gemini-3.1-flash-lite", "gemini-3.8-flash", "gemini-4-argon"))
     models_path = "/v1beta/models"
     models_query = {"pageSize": "1000"}
 

@@ -11,7 +11,9 @@ import httpx
 
 from ..errors import ProviderError
 from ..types import Message, ProviderResult, Usage
-from .base import ChatRequest, Provider, StreamEnd, int_field
+from .base import ChatRequest, Provider, StreamEnd
+from .parsing import int_field
+from .wire import DemoSim, Wire
 
 _MODEL_NOT_FOUND = re.compile(r"""model\s+['"]?([^'"\s]+)['"]?\s+not found""", re.IGNORECASE)
 
@@ -26,8 +28,12 @@ class OllamaProvider(Provider):
 
     kind = "ollama"
     default_base_url = "http://localhost:11434"
-    key_env = None
+    base_url_env = "OLLAMA_HOST"
+    host_without_scheme = True  # OLLAMA_HOST is often "host:port"
     needs_key = False
+    local = True
+    # Simulated in demo mode; a reachable daemon turns automatic demo mode off (providers.fleet).
+    demo = DemoSim(Wire.OLLAMA_CHAT, 0.3, ("llama3.2", "qwen3:8b"))
     models_path = "/api/tags"
 
     def chat_request(self, messages: Sequence[Message], *, model: str, max_tokens: int | None,

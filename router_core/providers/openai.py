@@ -1,4 +1,4 @@
-"""OpenAI Chat Completions. Groq and every OpenAI-compatible endpoint reuse this adapter."""
+"""OpenAI Chat Completions. Every OpenAI-compatible kind (groq, deepseek, ...) subclasses this adapter."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar
 
 from ..types import Message, ProviderResult, Usage
-from .base import ChatRequest, Provider, StreamEnd, int_field, sse_events
+from .base import ChatRequest, Provider, StreamEnd
+from .parsing import int_field, sse_events
+from .wire import DemoSim, Wire
 
 
 def openai_usage(usage: Any) -> Usage:
@@ -41,7 +43,10 @@ class OpenAIProvider(Provider):
 
     kind = "openai"
     default_base_url = "https://api.openai.com/v1"
-    key_env = "OPENAI_API_KEY"
+    key_envs = ("OPENAI_API_KEY",)
+    base_url_env = "OPENAI_BASE_URL"
+    genai_prices_id = "openai"
+    demo = DemoSim(Wire.CHAT_COMPLETIONS, 0.6, ("gpt-6-luna", "gpt-6.1-terra", "gpt-6.1-sol", "gpt-6-astra"))
     path_prefix: ClassVar[str] = ""  # Groq serves the same API under /openai/v1
     models_path = "/models"
     max_tokens_field: ClassVar[str] = "max_completion_tokens"  # OpenAI rejects max_tokens on reasoning models
@@ -105,25 +110,3 @@ class OpenAIProvider(Provider):
     def parse_models(self, data: Any) -> list[str]:
         return [m["id"] for m in data.get("data") or [] if isinstance(m, dict) and m.get("id")]
 
-
-class OpenAICompatibleProvider(OpenAIProvider):
-    """Any chat-completions endpoint (vLLM, LM Studio, llama.cpp server, Ollama /v1, ...); key optional.
-
-    Sends `max_tokens`: several of these servers (Ollama's among them) silently ignore `max_completion_tokens`.
-    """
-
-    kind = "openai_compatible"
-    default_base_url = "http://localhost:8000/v1"
-    key_env = None
-    needs_key = False
-    max_tokens_field = "max_tokens"
-
-
-class GroqProvider(OpenAIProvider):
-    """Groq: the OpenAI format under `/openai/v1` of `https://api.groq.com`."""
-
-    kind = "groq"
-    default_base_url = "https://api.groq.com"
-    key_env = "GROQ_API_KEY"
-    path_prefix = "/openai/v1"
-    models_path = "/openai/v1/models"
