@@ -6,11 +6,11 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from ..errors import RouterError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..router import Router
 
 

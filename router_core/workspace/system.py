@@ -7,12 +7,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from ..errors import redact
+from ..model_files import DEFAULT_MODEL_PATH
 from ..types import Completion, Health
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..router import Router
 
 
@@ -75,7 +76,9 @@ class SystemOps:
         router = self.router
         spec = router.config.providers[name]
         adapter = router.providers.get(name)
-        path = spec.options.get("model_path") if spec.kind == "llamacpp" else None
+        path = None
+        if spec.kind == "llamacpp":  # the adapter's resolved path; the configured one when it has no adapter
+            path = getattr(adapter, "model_path", None) or spec.options.get("model_path") or DEFAULT_MODEL_PATH
         return ProviderStatus(
             name=name, kind=spec.kind, why_not_configured=router.why_not_configured(name),
             simulated=bool(getattr(adapter, "simulated", False)), missing=spec.missing,
