@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import code, error_text, md_escape, shorten, unit_price_text
+from pages.ui.routing.manage import manage_saved
 from pages.ui.routing.sources import (ACTIVE_PREFIX, DEFAULT_NAME, EDITED, EDITED_DATA_KEY, load_source,
                                       policy_sources)
 from router_core.errors import ConfigError, RouterError
@@ -57,6 +58,8 @@ def _source_picker(ws: Workspace) -> Policy:
                                                    help="Deactivate every saved policy (they stay saved)."):
         ws.use_file_policy()
         _done("No saved policy is active now: routing follows router.toml again.", DEFAULT_NAME)
+    if source in sources[2:] and base.name == source:
+        manage_saved(ws, source, base, _done)
     return base
 
 
