@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.shared import APP_SHELL_KEY, demo_banner, fetch_local_model, require_password, router_or_stop
+from pages.shared import APP_SHELL_KEY, demo_banner, fetch_local_model, require_password, workspace_or_stop
 
 st.set_page_config(page_title="Switchboard", page_icon="🔀", layout="wide")
 require_password()
@@ -25,15 +25,17 @@ with st.sidebar:
                   persist_state="session",
                   help="Every request you send is attributed to this name (Logs and Savings can filter by it).")
 
-router = router_or_stop()
-fetch_local_model(router)
+workspace = workspace_or_stop()
+router = workspace.router
+fetch_local_model(workspace)
 
 with st.sidebar:
     if router.config.demo:
         st.caption("🧪 **Demo mode** — cloud answers are simulated. Add API keys to `.env` for real ones.")
     else:
-        configured = [n for n in router.config.providers if router.why_not_configured(n) is None]
-        st.caption(f"🟢 **Live** — {len(configured)} of {len(router.config.providers)} providers configured.")
+        providers = workspace.provider_status()
+        configured = [p for p in providers if p.configured]
+        st.caption(f"🟢 **Live** — {len(configured)} of {len(providers)} providers configured.")
     st.divider()
 
 # Once, above every page (pages that call demo_banner themselves get no second copy).

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages.shared import (ACCENT_HEX, MUTED_HEX, ago, current_org, duration, error_text, md_escape, md_message,
-                          money, router_or_stop, safe_markdown, shorten, target_label, target_options, tier_badge)
+                          money, safe_markdown, shorten, target_label, tier_badge, workspace_or_stop)
 from router_core import Message
 from router_core.errors import redact
 
@@ -16,8 +16,8 @@ MIN_TARGETS, MAX_TARGETS = 2, 6
 LONG_ANSWER_CHARS = 900
 SPECIAL_VOTES = {"tie": "🤝 A tie", "none": "👎 None was good"}
 
-router = router_or_stop()
-store = router.store
+ws = workspace_or_stop()
+router = ws.router
 state = st.session_state
 
 
@@ -28,7 +28,7 @@ def default_targets(options: list[str]) -> list[str]:
     seen = {router.policy.baseline.provider}
     for target in options:
         provider = target.split(":", 1)[0]
-        if provider in seen or router.why_unavailable(provider):
+        if provider in seen or ws.why_unavailable(provider):
             continue
         picks.append(target)
         seen.add(provider)
@@ -43,17 +43,17 @@ def result_items(comparison) -> list[dict]:
     items = []
     for r in comparison.results:
         c = r.completion
-        provider = router.providers.get(r.target.provider)
+        simulated = ws.provider(r.target.provider).simulated if c is None else bool(c.simulated)
         items.append({"target": str(r.target), "text": c.text if c else None, "error": r.error,
                       "cost_usd": c.cost_usd if c else None, "latency_ms": c.latency_ms if c else None,
                       "ttft_ms": c.ttft_ms if c else None, "input_tokens": c.input_tokens if c else None,
                       "output_tokens": c.output_tokens if c else None, "is_auto": str(r.target) == auto,
-                      "simulated": bool(c.simulated) if c else bool(getattr(provider, "simulated", False))})
+                      "simulated": simulated})
     return items
 
 
 def stored_items(rows: pd.DataFrame) -> list[dict]:
-    """Rows of store.list_comparisons() for one comparison, as the same plain rows."""
+    """Rows of Workspace.list_comparisons() for one comparison, as the same plain rows."""
     items = []
     for row in rows.itertuples(index=False):
         def val(name):
@@ -144,7 +144,7 @@ st.title("⚖️ Compare")
 st.caption("Send one prompt to several provider/models at once and compare answers, cost and speed. "
            "Comparisons bypass the cache and are saved with your vote.")
 
-options = target_options(router)
+options = ws.targets()
 with st.form("cmp_form", border=True):
     prompt = st.text_area("Prompt", key="cmp_prompt", height=110,
                           placeholder="e.g. Summarise the trade-offs of microservices for a 5-person team")
@@ -153,7 +153,7 @@ with st.form("cmp_form", border=True):
     left, right = st.columns([4, 1])
     targets = left.multiselect(f"Models ({MIN_TARGETS}–{MAX_TARGETS})", options, default=default_targets(options),
                                max_selections=MAX_TARGETS, key="cmp_targets",
-                               format_func=lambda t: target_label(router, t))
+                               format_func=lambda t: target_label(ws, t))
     max_tokens = right.number_input("Max tokens", min_value=1, max_value=200_000, value=None, step=64,
                                     key="cmp_max_tokens", placeholder="default")
     submitted = st.form_submit_button("⚖️ Compare", type="primary")
@@ -199,7 +199,7 @@ if current:
                                format_func=lambda v: SPECIAL_VOTES.get(v, v), label_visibility="collapsed")
         if cols[1].button("🗳️ Save vote", disabled=choice is None, width="stretch"):
             try:
-                store.vote_comparison(comparison.id, choice)
+                ws.vote_comparison(comparison.id, choice)
                 current["voted"] = choice
                 st.rerun()
             except Exception as exc:  # noqa: BLE001
@@ -214,7 +214,7 @@ else:
 st.divider()
 st.subheader("Past comparisons")
 try:
-    past = store.list_comparisons(limit=20)
+    past = ws.list_comparisons(limit=20)
 except Exception as exc:  # noqa: BLE001
     past = None
     st.error(f"Past comparisons could not be loaded: {redact(str(exc))}")

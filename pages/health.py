@@ -9,15 +9,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages.shared import ERROR_HEX, ago, duration, md_escape, md_message, router_or_stop, shorten
-from router_core import analytics
+from pages.shared import ERROR_HEX, ago, duration, md_escape, md_message, shorten, workspace_or_stop
 from router_core.errors import redact
 
 COOLDOWN = {"closed": "—", "open": "🧊 cooling down", "half-open": "🔁 probing"}
 PALETTE = ["#4F46E5", "#0EA5E9", "#16A34A", "#EA580C", "#DB2777", "#7C3AED", "#CA8A04", "#64748B"]
 
-router = router_or_stop()
-store = router.store
+ws = workspace_or_stop()
+providers = ws.provider_status()
 state = st.session_state
 
 head, button = st.columns([4, 1], vertical_alignment="bottom")
@@ -29,8 +28,9 @@ st.caption("Reachability comes from no-token checks (each provider's model list)
 
 if check:
     try:
-        with st.spinner(f"Checking {len(router.providers)} providers (no tokens spent)…", show_time=True):
-            state["health_checked"] = router.check_health()
+        with st.spinner(f"Checking {len(providers)} providers (no tokens spent)…", show_time=True):
+            state["health_checked"] = ws.check_health()
+        providers = ws.provider_status()  # a failed check may start a cooldown
     except Exception as exc:  # noqa: BLE001
         st.error(f"The check failed: {redact(str(exc))}")
 
@@ -38,13 +38,12 @@ now = datetime.now(timezone.utc)
 since = now - timedelta(hours=24)
 problems: list[str] = []
 try:
-    history = store.health_history(since)
+    history = ws.health_history(since)
 except Exception as exc:  # noqa: BLE001
     history = pd.DataFrame(columns=["ts", "provider", "reachable", "latency_ms", "detail"])
     problems.append(f"check history: {redact(str(exc))}")
 try:
-    latency = analytics.latency_by_provider(store, since=since, until=now).set_index("provider")
-    errors = analytics.error_rate_by_provider(store, since=since, until=now).set_index("provider")
+    latency, errors = ws.provider_traffic(since=since, until=now)
 except Exception as exc:  # noqa: BLE001
     latency = errors = pd.DataFrame()
     problems.append(f"traffic statistics: {redact(str(exc))}")
@@ -62,30 +61,26 @@ def stat(frame: pd.DataFrame, provider: str, column: str):
 
 
 # ------------------------------------------------------------------------------------- provider cards
-names = list(router.config.providers)
-up = sum(1 for n in names if n in last_checks and bool(last_checks[n]["reachable"]))
-configured = sum(1 for n in names if router.why_not_configured(n) is None)
+up = sum(1 for p in providers if p.name in last_checks and bool(last_checks[p.name]["reachable"]))
 m1, m2, m3 = st.columns(3)
-m1.metric("Providers configured", f"{configured} / {len(names)}", border=True)
-m2.metric("Reachable at last check", f"{up} / {len(names)}" if last_checks else "not checked", border=True)
-m3.metric("Cooling down", sum(1 for n in names if router.breaker.state(n) != "closed"), border=True)
+m1.metric("Providers configured", f"{sum(p.configured for p in providers)} / {len(providers)}", border=True)
+m2.metric("Reachable at last check", f"{up} / {len(providers)}" if last_checks else "not checked", border=True)
+m3.metric("Cooling down", sum(1 for p in providers if p.cooldown != "closed"), border=True)
 if not last_checks:
     st.info("No health check in the last 24 h. Press **Check now** to ask every provider for its model list.",
             icon="👆")
 
 cols = st.columns(3)
-for i, (name, spec) in enumerate(router.config.providers.items()):
-    why_not = router.why_not_configured(name)
-    provider = router.providers.get(name)
-    simulated = bool(getattr(provider, "simulated", False))
+for i, status in enumerate(providers):
+    name, why_not, simulated = status.name, status.why_not_configured, status.simulated
     last = last_checks.get(name)
     with cols[i % 3].container(border=True, key=f"health-card-{name}"):
         mode = " · :orange-badge[🧪 simulated]" if simulated else ""
-        st.markdown(f"**{md_escape(name)}** · {md_escape(spec.kind)}{mode}")
+        st.markdown(f"**{md_escape(name)}** · {md_escape(status.kind)}{mode}")
         if why_not:
             st.markdown(f"❌ **Not configured** — {md_message(why_not)}")
-        elif simulated and spec.missing:
-            st.markdown(f"🧪 **Simulated** — {md_message(spec.missing)} for real answers")
+        elif simulated and status.missing:
+            st.markdown(f"🧪 **Simulated** — {md_message(status.missing)} for real answers")
         else:
             st.markdown("✅ **Configured**")
         if last is None:
@@ -98,8 +93,7 @@ for i, (name, spec) in enumerate(router.config.providers.items()):
         else:
             st.markdown(f"🔴 **Unreachable** · checked {ago(last['ts'].to_pydatetime())}  \n"
                         f"{md_message(shorten(redact(str(last['detail'])), 200))}")
-        breaker = router.breaker.state(name)
-        cooldown = COOLDOWN.get(breaker, breaker)
+        cooldown = COOLDOWN.get(status.cooldown, status.cooldown)
         requests = stat(errors, name, "requests")
         if requests:
             rate = stat(errors, name, "error_rate") or 0.0
@@ -109,7 +103,7 @@ for i, (name, spec) in enumerate(router.config.providers.items()):
             traffic = "no requests"
         st.caption(f"Cooldown: {cooldown}  \n24 h traffic: {traffic}")
         checked = state.get("health_checked", {}).get(name)
-        offered = list(checked.models) if checked is not None and checked.models else list(spec.model_ids)
+        offered = list(checked.models) if checked is not None and checked.models else list(status.models)
         st.caption("Models: " + md_escape(", ".join(offered) or "none listed"))
 
 # ------------------------------------------------------------------------------------------- chart

@@ -1,28 +1,22 @@
 """Logs — the request log: filter, page through, open one request (messages, answer, attempts, reasons).
 
-Rows come from router_core.store (Store.list_interactions / get_interaction); prompts and answers are
-untrusted text: shown as plain text, or as Markdown that never renders HTML.
+Rows come from the Workspace (log_page / log_entry / export_log_csv); one request in full is
+pages/ui/log_detail.py.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from pages.shared import (demo_banner, duration, error_text, md_escape, money, router_or_stop, safe_markdown,
-                          shorten, tier_badge)
+from pages.shared import demo_banner, duration, error_text, missing, money, shorten, signed_money, workspace_or_stop
+from pages.ui.log_detail import render_request, saved
 from router_core import Complexity
-
-
-def code(text) -> str:
-    """Inline code for st.markdown (Markdown escapes do not apply inside backticks, so none are added)."""
-    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
-
+from router_core.workspace import Workspace
 
 PERIODS = {"Last hour": timedelta(hours=1), "Last 24 hours": timedelta(days=1), "Last 7 days": timedelta(days=7),
            "Last 30 days": timedelta(days=30), "All time": None, "Custom range": "custom"}
@@ -35,8 +29,9 @@ def _utc_day(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=timezone.utc)
 
 
-def _filters(router) -> dict[str, Any]:
-    """The filter widgets -> keyword arguments for Store.list_interactions."""
+def _filters(ws: Workspace) -> dict[str, Any]:
+    """The filter widgets -> log filters (Workspace.log_page); `_`-keys are the page's own."""
+    router = ws.router
     now = datetime.now(timezone.utc)
     r1 = st.columns([1.1, 2.2, 0.9, 0.9])
     period = r1[0].selectbox("Period", list(PERIODS), index=2, key="lg_period")
@@ -84,25 +79,6 @@ def _signature(filters: dict[str, Any]) -> str:
     return json.dumps(stable, default=str, sort_keys=True)
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _saved(baseline: Any, cost: Any, cached: Any) -> float | None:
-    """Baseline minus cost (the whole baseline for a cache hit); None when either is unknown."""
-    if _missing(baseline):
-        return None
-    if cached:
-        return float(baseline)
-    return None if _missing(cost) else float(baseline) - float(cost)
-
-
-def _signed_money(value: float | None) -> str:
-    if value is None:
-        return "unknown"
-    return ("-" if value < 0 else "") + money(abs(value))
-
-
 def _table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "id": df["id"].astype("int64"),
@@ -112,8 +88,8 @@ def _table(df: pd.DataFrame) -> pd.DataFrame:
         "route": [f"{p}:{m}" if isinstance(p, str) and p else "–" for p, m in zip(df["provider"], df["model"])],
         "status": df["status"],
         "cached": df["cached"].astype(bool),
-        "cost": df["cost_usd"].map(lambda v: money(None if _missing(v) else v)),
-        "saved": [_signed_money(_saved(b, x, c))
+        "cost": df["cost_usd"].map(lambda v: money(None if missing(v) else v)),
+        "saved": [signed_money(saved(b, x, c))
                   for b, x, c in zip(df["baseline_cost_usd"], df["cost_usd"], df["cached"])],
         "latency": df["latency_ms"].map(duration),
         "tokens in/out": [f"{int(i):,} / {int(o):,}" for i, o in zip(df["input_tokens"], df["output_tokens"])],
@@ -121,155 +97,88 @@ def _table(df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _messages(raw: Any) -> list[dict[str, str]]:
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else raw
-    except (TypeError, ValueError):
-        return []
-    out = []
-    for m in value if isinstance(value, list) else []:
-        if isinstance(m, dict):
-            out.append({"role": str(m.get("role") or "user"), "content": str(m.get("content") or "")})
-    return out
-
-
-def _show_text(text: str, as_markdown: bool) -> None:
-    """Untrusted text: Markdown without HTML (st.markdown never renders HTML here) or plain text."""
-    if as_markdown:
-        st.markdown(safe_markdown(text))
-    else:
-        st.text(text)
-
-
-def _detail(router, row: dict[str, Any]) -> None:
-    rid = row["id"]
-    ts = row.get("ts")
-    when = ts.strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(ts, datetime) else str(ts)
-    badges = [tier_badge(row.get("complexity") or "?")]
-    badges.append(":green-badge[ok]" if row.get("status") == "ok" else ":red-badge[error]")
-    if row.get("cached"):
-        badges.append(":violet-badge[⚡ cached]")
-    if row.get("simulated"):
-        badges.append(":orange-badge[🧪 simulated]")
-    st.subheader(f"Request #{rid}")
-    st.markdown(" ".join(badges) + f" · {md_escape(when)} · score {float(row.get('score') or 0):.2f}")
-    who = [f"**{md_escape(row.get('provider') or '–')}** · {md_escape(row.get('model') or '–')}"]
-    for label, key in (("org", "org"), ("agent", "agent"), ("session", "session_id")):
-        if row.get(key):
-            who.append(f"{label} {code(row[key])}")
-    who.append(f"{int(row.get('input_tokens') or 0):,} tokens in / {int(row.get('output_tokens') or 0):,} out")
-    st.markdown(" · ".join(who))
-
-    cost, base = row.get("cost_usd"), row.get("baseline_cost_usd")
-    m = st.columns(5)
-    m[0].metric("Cost", money(cost))
-    m[1].metric("Baseline", money(base), help="The same usage on the baseline model.")
-    m[2].metric("Saved", _signed_money(_saved(base, cost, row.get("cached"))))
-    m[3].metric("Latency", duration(row.get("latency_ms")))
-    m[4].metric("First token", duration(row.get("ttft_ms")))
-
-    as_markdown = st.toggle("Render as Markdown (HTML is never rendered)", value=True, key="lg_markdown")
-    st.markdown("**Messages**")
-    messages = _messages(row.get("messages_json"))
-    if not messages and row.get("prompt"):
-        messages = [{"role": "user", "content": row["prompt"]}]
-    for msg in messages:
-        with st.chat_message(msg["role"] if msg["role"] in ("user", "assistant") else "system",
-                             avatar="⚙️" if msg["role"] == "system" else None):
-            if msg["role"] == "system":
-                st.caption("system prompt")
-            _show_text(msg["content"], as_markdown)
-    st.markdown("**Answer**")
-    if row.get("response"):
-        with st.chat_message("assistant"):
-            _show_text(row["response"], as_markdown)
-    else:
-        st.caption("No answer was returned.")
-    if row.get("error"):
-        st.error(md_escape(row["error"]), icon="❌")
-
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Why this route**")
-        reasons = row.get("reasons") or []
-        st.markdown("\n".join(f"- {md_escape(r)}" for r in reasons) if reasons else "No particular signal.")
-    with right:
-        feedback = int(row.get("feedback") or 0)
-        st.markdown("**Feedback**")
-        st.markdown({1: "👍 helpful", -1: "👎 not helpful"}.get(feedback, "none given"))
-    # full width: the attempts table has long error messages
-    st.markdown("**Attempts**")
-    attempts = [a for a in (row.get("attempts") or []) if isinstance(a, dict)]
-    if attempts:
-        st.dataframe(pd.DataFrame([{
-            "#": i, "provider": a.get("provider"), "model": a.get("model"), "outcome": a.get("outcome"),
-            "HTTP": a.get("status"), "latency": duration(a.get("latency_ms")),
-            "retryable": a.get("retryable"), "error": a.get("error") or "",
-        } for i, a in enumerate(attempts, start=1)]), hide_index=True, width="stretch", key="lg_attempts")
-    elif row.get("cached"):
-        st.caption("Served from the cache: no provider was called.")
-    else:
-        st.caption("No attempts recorded.")
-
-
-def main() -> None:
-    router = router_or_stop()
-    demo_banner(router)
-    store = router.store
-    st.title("📜 Logs")
-    st.caption("Every request the router handled, newest first. Times are UTC. Click a row to open it.")
-
-    filters = _filters(router)
-    page_size = filters["_page_size"]
-    query = {k: v for k, v in filters.items() if not k.startswith("_")}
+def _pager(filters: dict[str, Any]) -> tuple[str, int]:
+    """(page widget key, page asked for): new filters start a fresh pager at page 1 with nothing open."""
     signature = _signature(filters)
-    if st.session_state.get("lg_signature") != signature:  # new filters: a fresh pager (page 1), nothing open
+    if st.session_state.get("lg_signature") != signature:
         st.session_state["lg_signature"] = signature
         st.session_state["lg_gen"] = int(st.session_state.get("lg_gen", 0)) + 1
         st.session_state.pop(TABLE_KEY, None)
     page_key = f"lg_page_{st.session_state['lg_gen']}"
     page = int(st.session_state.get(page_key) or 1)
-    default_page = 1
     if st.session_state.get("lg_shown_page") != page:  # another page: the selected row index means nothing now
         st.session_state["lg_shown_page"] = page
         st.session_state.pop(TABLE_KEY, None)
+    return page_key, page
 
+
+def _empty_state(ws: Workspace) -> None:
+    try:
+        everything = ws.log_count()
+    except Exception:  # noqa: BLE001 - the filtered query just worked; assume there is traffic
+        everything = 1
+    if everything:
+        st.info("**No requests match these filters.** Widen the period, clear the search or remove a filter.",
+                icon="🔍")
+    else:
+        st.info("**Nothing logged yet.** Chat on the **Playground** page or run "
+                "`python -m router_core demo-routing`, and the requests appear here.", icon="💡")
+        st.page_link("pages/playground.py", label="Open the Playground", icon="💬")
+
+
+def _open_request(ws: Workspace, picked_id: int | None) -> None:
+    with st.expander("Open a request by id", expanded=False):
+        typed = st.number_input("Request id", min_value=0, step=1, value=0, key="lg_open_id",
+                                help="For example the id the Playground shows under an answer. 0 = none.")
+    if typed:
+        picked_id = int(typed)
+    if picked_id is None:
+        st.caption("Select a row to see its messages, answer, attempts and reasons.")
+        return
+    st.divider()
+    try:
+        row = ws.log_entry(picked_id)
+    except Exception as exc:  # noqa: BLE001
+        st.error(f"Could not load request #{picked_id}: {error_text(exc)}")
+        return
+    if row is None:
+        st.warning(f"There is no request #{picked_id}.")
+        return
+    render_request(row)
+
+
+def main() -> None:
+    ws = workspace_or_stop()
+    demo_banner(ws.router)
+    st.title("📜 Logs")
+    st.caption("Every request the router handled, newest first. Times are UTC. Click a row to open it.")
+
+    filters = _filters(ws)
+    query = {k: v for k, v in filters.items() if not k.startswith("_")}
+    page_key, page = _pager(filters)
+    default_page = 1
     try:
         with st.spinner("Reading the log…"):
-            df, total = store.list_interactions(**query, offset=(page - 1) * page_size, limit=page_size)
-        if df.empty and total and page > 1:  # the rows shrank under us: show the last page
-            page = max(1, math.ceil(total / page_size))
-            st.session_state["lg_gen"] += 1
-            page_key = f"lg_page_{st.session_state['lg_gen']}"
-            default_page = page
-            df, total = store.list_interactions(**query, offset=(page - 1) * page_size, limit=page_size)
+            shown = ws.log_page(page, filters["_page_size"], **query)
     except Exception as exc:  # noqa: BLE001 - a message, never a traceback
         st.error(f"Could not read the request log: {error_text(exc)} Check DATABASE_URL (Settings) and reload.",
                  icon="🛑")
         return
-
-    if total == 0:
-        try:
-            _, everything = store.list_interactions(limit=0)
-        except Exception:  # noqa: BLE001 - the filtered query just worked; assume there is traffic
-            everything = 1
-        if everything:
-            st.info("**No requests match these filters.** Widen the period, clear the search or remove a filter.",
-                    icon="🔍")
-        else:
-            st.info("**Nothing logged yet.** Chat on the **Playground** page or run "
-                    "`python -m router_core demo-routing`, and the requests appear here.", icon="💡")
-            st.page_link("pages/playground.py", label="Open the Playground", icon="💬")
+    if shown.page != page:  # the rows shrank under us: a fresh pager showing the last page
+        st.session_state["lg_gen"] += 1
+        page_key, default_page = f"lg_page_{st.session_state['lg_gen']}", shown.page
+    if shown.total == 0:
+        _empty_state(ws)
         return
 
-    pages = max(1, math.ceil(total / page_size))
-    first, last = (page - 1) * page_size + 1, min(page * page_size, total)
+    df, total = shown.rows, shown.total
     head_left, head_right = st.columns([3, 1], vertical_alignment="center")
-    head_left.markdown(f"**Rows {first:,}–{last:,} of {total:,}** · page {page:,} of {pages:,}")
+    head_left.markdown(f"**Rows {shown.first:,}–{shown.last:,} of {total:,}** · page {shown.page:,} of "
+                       f"{shown.pages:,}")
 
     def csv_export() -> str:
         try:
-            return store.export_interactions_csv(**query)
+            return ws.export_log_csv(**query)
         except Exception as exc:  # noqa: BLE001 - the download shows why instead of failing silently
             return f"error\nThe export failed: {error_text(exc)} Reload the Logs page and try again.\n"
 
@@ -287,29 +196,10 @@ def main() -> None:
                                         "cost": st.column_config.TextColumn(width="small"),
                                         "saved": st.column_config.TextColumn(width="small"),
                                         "latency": st.column_config.TextColumn(width="small")})
-    if pages > 1:
-        st.pagination(pages, default=default_page, key=page_key, max_visible_pages=7)
-
+    if shown.pages > 1:
+        st.pagination(shown.pages, default=default_page, key=page_key, max_visible_pages=7)
     selected = list(getattr(getattr(state, "selection", None), "rows", []) or [])
-    picked_id: int | None = int(df.iloc[selected[0]]["id"]) if selected and selected[0] < len(df) else None
-    with st.expander("Open a request by id", expanded=False):
-        typed = st.number_input("Request id", min_value=0, step=1, value=0, key="lg_open_id",
-                                help="For example the id the Playground shows under an answer. 0 = none.")
-    if typed:
-        picked_id = int(typed)
-    if picked_id is None:
-        st.caption("Select a row to see its messages, answer, attempts and reasons.")
-        return
-    st.divider()
-    try:
-        row = store.get_interaction(picked_id)
-    except Exception as exc:  # noqa: BLE001
-        st.error(f"Could not load request #{picked_id}: {error_text(exc)}")
-        return
-    if row is None:
-        st.warning(f"There is no request #{picked_id}.")
-        return
-    _detail(router, row)
+    _open_request(ws, int(df.iloc[selected[0]]["id"]) if selected and selected[0] < len(df) else None)
 
 
 main()

@@ -9,7 +9,7 @@ from itertools import chain
 import streamlit as st
 
 from pages.shared import (completion_line, current_org, error_text, md_escape, md_message, render_route_details,
-                          router_or_stop, safe_markdown, split_target, target_label, target_options)
+                          safe_markdown, split_target, target_label, workspace_or_stop)
 from router_core import Completion, Message
 from router_core.errors import ProviderError, redact
 
@@ -22,8 +22,8 @@ EXAMPLES = {
 }
 TEMPERATURES = ["default"] + [round(i / 10, 1) for i in range(21)]
 
-router = router_or_stop()
-store = router.store
+ws = workspace_or_stop()
+router = ws.router
 state = st.session_state
 state.setdefault("pg_messages", [])
 state.setdefault("pg_session", uuid.uuid4().hex)
@@ -43,7 +43,7 @@ def save_feedback(message: dict, key: str) -> None:
     value = state.get(key)
     score = 0 if value is None else (1 if value == 1 else -1)
     try:
-        store.set_feedback(message["completion"].interaction_id, score)
+        ws.set_feedback(message["completion"].interaction_id, score)
         message["feedback"] = value
         st.toast("Thanks — feedback saved." if score else "Feedback cleared.", icon="🗳️")
     except Exception as exc:  # noqa: BLE001 - a message, never a traceback
@@ -54,7 +54,7 @@ def save_feedback(message: dict, key: str) -> None:
 with st.sidebar:
     st.subheader("Chat settings")
     try:
-        agents = {a.code: a for a in store.list_agents()}
+        agents = {a.code: a for a in ws.list_agents()}
     except Exception as exc:  # noqa: BLE001
         agents = {}
         st.warning(f"Agents could not be loaded: {redact(str(exc))}")
@@ -63,9 +63,9 @@ with st.sidebar:
                          help="A saved system prompt sent before your messages.") or None
     if agent and agent in agents:
         st.caption(md_escape(agents[agent].system_prompt))
-    options = [AUTO, *target_options(router)]
+    options = [AUTO, *ws.targets()]
     route = st.selectbox("Routing", options, key="pg_route", persist_state="session",
-                         format_func=lambda t: "Auto — cheapest capable model" if t == AUTO else target_label(router, t),
+                         format_func=lambda t: "Auto — cheapest capable model" if t == AUTO else target_label(ws, t),
                          help="Auto lets the router judge the request and pick the model; or force one.")
     temperature = st.select_slider("Temperature", TEMPERATURES, value="default", key="pg_temperature",
                                    persist_state="session", help="\"default\" leaves it to each provider.")
@@ -117,7 +117,7 @@ def render_answer(message: dict) -> None:
         st.error(md_message(message["error"]), icon="⚠️")
     if c is None:
         return
-    st.caption(completion_line(router, c))
+    st.caption(completion_line(ws, c))
     if c.log_error:
         st.warning(md_message(c.log_error), icon="🗄️")
     cols = st.columns([6, 1], vertical_alignment="top")

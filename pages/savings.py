@@ -1,19 +1,19 @@
 """Savings — what routing and caching saved against the premium baseline, for stakeholders.
 
-Numbers come from router_core.analytics (SQL aggregates) through router_core.report, which also builds
-the charts and the self-contained HTML report; this page only picks the filters and shows the result.
+Numbers come from the Workspace (router_core.analytics' SQL aggregates, router_core.report's charts and
+self-contained HTML report); this page only picks the filters and shows the result.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 
 import streamlit as st
 
-from pages.shared import TIER_HEX, demo_banner, md_escape, router_or_stop
+from pages.shared import TIER_HEX, demo_banner, md_escape, workspace_or_stop
 from router_core import report
 from router_core.errors import redact
+from router_core.workspace import Workspace
 
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90, "All time": None, "Custom range": -1}
 ALL = "All"
@@ -22,22 +22,19 @@ CACHE_TTL_S = 30  # aggregates are cached this long per filter combination
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
-def _savings_data(database_url: str, since: datetime, until: datetime, org: str | None, agent: str | None,
-                  _store) -> report.SavingsData:
-    return report.SavingsData.load(_store, since=since, until=until, org=org, agent=agent)
+def _savings_data(database: str, since: datetime, until: datetime, org: str | None, agent: str | None,
+                  _ws: Workspace) -> report.SavingsData:
+    return _ws.savings(since=since, until=until, org=org, agent=agent)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=8)
-def _orgs_agents(database_url: str, _store) -> dict[str, list[str]]:
-    from router_core import analytics
-
-    return analytics.distinct_orgs_agents(_store)
+def _orgs_agents(database: str, _ws: Workspace) -> dict[str, list[str]]:
+    return _ws.orgs_and_agents()
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=8)
-def _any_traffic(database_url: str, _store) -> bool:
-    _, total = _store.list_interactions(limit=1)
-    return total > 0
+def _any_traffic(database: str, _ws: Workspace) -> bool:
+    return _ws.log_count() > 0
 
 
 def _utc_day(d: date) -> datetime:
@@ -91,10 +88,10 @@ def _file_stem(data: report.SavingsData) -> str:
 
 
 def main() -> None:
-    router = router_or_stop()
+    ws = workspace_or_stop()
+    router = ws.router
     demo_banner(router)
-    store = router.store
-    db_key = store.safe_url
+    db_key = ws.database()
     st.title("💰 Savings")
     left, right = st.columns([5, 1], vertical_alignment="center")
     left.caption(f"What routing and the cache saved against sending everything to the baseline model "
@@ -105,11 +102,11 @@ def main() -> None:
         _any_traffic.clear()
 
     try:
-        options = _orgs_agents(db_key, store)
+        options = _orgs_agents(db_key, ws)
         since, until, org, agent, all_time = _filters(options)
         with st.spinner("Adding up the log…"):
-            data = _savings_data(db_key, since, until, org, agent, store)
-            any_traffic = True if not data.empty else _any_traffic(db_key, store)
+            data = _savings_data(db_key, since, until, org, agent, ws)
+            any_traffic = True if not data.empty else _any_traffic(db_key, ws)
     except Exception as exc:  # noqa: BLE001 - a message, never a traceback
         st.error(f"Could not read the request log: {redact(str(exc))}. Check DATABASE_URL (Settings page) and "
                  "reload.", icon="🛑")
@@ -148,8 +145,7 @@ def main() -> None:
 
     # ---- export
     st.subheader("Share")
-    router.refresh_policy()
-    policy_name, policy_data = router.policy.name, router.policy.to_dict()
+    policy_name = ws.active_policy().name
     stem = _file_stem(data)
     export_filters = dict(since=data.since if not all_time else None, until=data.until, org=org, agent=agent)
     requests = int(data.kpis["requests"])
@@ -157,7 +153,7 @@ def main() -> None:
 
     def csv_export() -> str:
         try:
-            return store.export_interactions_csv(**export_filters)
+            return ws.export_log_csv(**export_filters)
         except Exception as exc:  # noqa: BLE001 - the download shows why instead of failing silently
             return f"error\nThe export failed: {redact(str(exc))}. Reload the Savings page and try again.\n"
 
@@ -169,10 +165,7 @@ def main() -> None:
 
     def html_report() -> str:
         try:
-            sample = store.list_interactions(**export_filters, limit=10)[0] if include_sample else None
-            return report.build_html(replace(data, sample=sample), policy_name=policy_name, policy=policy_data,
-                                     baseline=str(router.policy.baseline), tier_colors=TIER_HEX,
-                                     demo=router.config.demo)
+            return ws.savings_report(data, include_sample=include_sample, all_time=all_time, tier_colors=TIER_HEX)
         except Exception as exc:  # noqa: BLE001 - the download shows why instead of failing silently
             return (f"<!DOCTYPE html><meta charset='utf-8'><title>Report failed</title><p>The report could not be "
                     f"built: {report.esc(redact(str(exc)))}. Reload the Savings page and try again.</p>")

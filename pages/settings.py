@@ -3,17 +3,16 @@ prices and their source, the cache, and the local model file."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
-from pages.shared import duration, md_escape, md_message, money, router_or_stop
+from pages.shared import duration, md_escape, md_message, money, workspace_or_stop
 from router_core.errors import redact
 from router_core.model_files import MODEL_FILENAME, MODEL_SIZE, PULL_COMMAND, ModelFileError, pull_model
 
-router = router_or_stop()
-config = router.config
+ws = workspace_or_stop()
+facts = ws.settings()
+providers = ws.provider_status()
 
 
 def code(value) -> str:
@@ -22,51 +21,48 @@ def code(value) -> str:
 
 
 st.title("⚙️ Settings")
-st.caption(f"Read from `{code(config.source)}` and the environment / `.env`. Edit those and restart the app to "
+st.caption(f"Read from `{code(facts.config_source)}` and the environment / `.env`. Edit those and restart the app to "
            "change them; keys are only ever read from the environment.")
 
 # ------------------------------------------------------------------------------------------- mode
 st.subheader("Mode")
-if config.demo:
+if facts.demo:
     st.info("**Demo mode is on**: answers from the cloud providers are **simulated** (real wire formats and "
             "prices, made-up text); the `local` model is real. To go live, put at least one key in `.env` — e.g. "
             "`GROQ_API_KEY=…` — and restart. `ROUTER_DEMO=0` / `1` forces the mode.", icon="🧪")
 else:
     st.success("**Live mode**: answers come from the real providers whose keys are set.", icon="🟢")
-ttl_days = config.cache_ttl_s / 86400
+ttl_days = facts.cache_ttl_s / 86400
+limits = facts.limits
 st.markdown(
-    f"- **Baseline** (savings are measured against it): `{code(router.policy.baseline)}`\n"
-    f"- **Cache lifetime**: {f'{ttl_days:g} days' if ttl_days >= 1 else duration(config.cache_ttl_s * 1000)}\n"
-    f"- **Database**: `{code(redact(router.store.safe_url))}`\n"
-    f"- **Limits**: prompts up to {config.limits.max_prompt_chars:,} characters, "
-    f"{config.limits.max_retries} retries per provider, request deadline {config.limits.request_deadline_s:g} s, "
-    f"cooldown {config.limits.cooldown_s:g} s after {config.limits.cooldown_failures} failures")
+    f"- **Baseline** (savings are measured against it): `{code(facts.baseline)}`\n"
+    f"- **Cache lifetime**: {f'{ttl_days:g} days' if ttl_days >= 1 else duration(facts.cache_ttl_s * 1000)}\n"
+    f"- **Database**: `{code(facts.database)}`\n"
+    f"- **Limits**: prompts up to {limits.max_prompt_chars:,} characters, "
+    f"{limits.max_retries} retries per provider, request deadline {limits.request_deadline_s:g} s, "
+    f"cooldown {limits.cooldown_s:g} s after {limits.cooldown_failures} failures")
 
 # -------------------------------------------------------------------------------------- providers
 st.subheader("Providers, models and keys")
 rows = []
 problems = []
-for name, spec in config.providers.items():
-    key_names = [n for n in (spec.key_env, *spec.key_env_alternatives) if n]
-    if not spec.needs_key:
+for p in providers:
+    if not p.needs_key:
         key = "not needed"
-    elif spec.api_key:  # presence only — the value is never read out
-        key = "✅ present (" + " or ".join(key_names) + ")"
+    elif p.key_present:  # presence only — the value is never read out
+        key = "✅ present (" + " or ".join(p.key_names) + ")"
     else:
-        key = "❌ missing — set " + (" or ".join(key_names) or "a key_env")
-    why_not = router.why_not_configured(name)
-    provider = router.providers.get(name)
-    if why_not is not None:
+        key = "❌ missing — set " + (" or ".join(p.key_names) or "a key_env")
+    if p.why_not_configured is not None:
         status = "❌ not configured"
-        problems.append(f"**{md_escape(name)}**: {md_message(why_not)}")
+        problems.append(f"**{md_escape(p.name)}**: {md_message(p.why_not_configured)}")
     else:
-        status = "🧪 simulated" if getattr(provider, "simulated", False) else "✅ ready"
-    rows.append({"provider": name, "kind": spec.kind, "status": status, "API key": key,
-                 "models": ", ".join(m.id for m in spec.models)})
+        status = "🧪 simulated" if p.simulated else "✅ ready"
+    rows.append({"provider": p.name, "kind": p.kind, "status": status, "API key": key, "models": ", ".join(p.models)})
 st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")  # a static table wraps long cells instead of scrolling
 for problem in problems:
     st.caption("❌ " + problem)
-aliases = [f"{m.id} ← {', '.join(m.aliases)}" for spec in config.providers.values() for m in spec.models if m.aliases]
+aliases = [f"{model} ← {', '.join(names)}" for p in providers for model, names in p.aliases]
 if aliases:
     with st.expander("Model aliases"):
         st.markdown("\n".join(f"- {md_escape(a)}" for a in aliases))
@@ -75,11 +71,11 @@ st.caption("Keys are shown as present or missing only; their values are never di
 # ----------------------------------------------------------------------------------------- prices
 st.subheader("Prices in effect")
 try:
-    prices = pd.DataFrame(router.prices.table())
+    prices = pd.DataFrame(ws.price_table())
 except Exception as exc:  # noqa: BLE001
     prices = pd.DataFrame()
     st.error(f"The price table could not be built: {redact(str(exc))}")
-st.caption(f"USD per 1M tokens. Source: **{md_escape(router.prices.snapshot)}**, plus the overrides below. "
+st.caption(f"USD per 1M tokens. Source: **{md_escape(facts.price_snapshot)}**, plus the overrides below. "
            "A model without a price is shown as *unpriced*, never as $0.")
 if not prices.empty:
     for column in ("input", "output", "cached_input"):
@@ -90,7 +86,7 @@ if not prices.empty:
     prices = prices.drop(columns=[c for c in ("tiers", "next_change") if c in prices])
     prices = prices.rename(columns={"input": "input $/1M", "output": "output $/1M", "cached_input": "cached input"})
     st.table(prices, hide_index=True, border="horizontal")
-overrides = getattr(config, "price_overrides", {}) or {}
+overrides = facts.price_overrides
 if overrides:
     st.markdown("**Overrides from the config** (they win over genai-prices): " + ", ".join(
         f"`{code(key)}` {o.input_per_mtok:g} in / {o.output_per_mtok:g} out"
@@ -102,38 +98,37 @@ else:
 # ------------------------------------------------------------------------------------------ cache
 st.subheader("Response cache")
 try:
-    stats = router.cache.stats()
+    stats = ws.cache_stats()
 except Exception as exc:  # noqa: BLE001
     stats = None
     st.error(f"Cache statistics are unavailable: {redact(str(exc))}")
 if stats is not None:
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Entries", f"{stats['entries']:,}", border=True)
-    c2.metric("Still fresh", f"{stats['live']:,}", border=True)
-    c3.metric("Hits", f"{stats['hits']:,}", border=True)
-    c4.metric("Saved by hits", money(stats["saved_usd"]), border=True)
+    c1.metric("Entries", f"{stats.entries:,}", border=True)
+    c2.metric("Still fresh", f"{stats.live:,}", border=True)
+    c3.metric("Hits", f"{stats.hits:,}", border=True)
+    c4.metric("Saved by hits", money(stats.saved_usd), border=True)
 b1, b2, _ = st.columns([1, 1, 3])
 if b1.button("🧹 Clear expired", width="stretch"):
     try:
-        st.success(f"Removed {router.cache.clear_expired():,} expired entries.")
+        st.success(f"Removed {ws.clear_cache(expired_only=True):,} expired entries.")
     except Exception as exc:  # noqa: BLE001
         st.error(f"Could not clear the cache: {redact(str(exc))}")
 with b2.popover("🗑️ Clear all…", width="stretch"):
     st.markdown("Remove **every** cached answer? The next identical request will be paid for again.")
     if st.button("Yes, clear the whole cache", type="primary"):
         try:
-            st.success(f"Removed {router.cache.clear_all():,} entries.")
+            st.success(f"Removed {ws.clear_cache(expired_only=False):,} entries.")
         except Exception as exc:  # noqa: BLE001
             st.error(f"Could not clear the cache: {redact(str(exc))}")
 
 # ------------------------------------------------------------------------------------ local model
 st.subheader("Local model")
-local = [(name, spec) for name, spec in config.providers.items() if spec.kind == "llamacpp"]
+local = [p for p in providers if p.model_path is not None]
 if not local:
     st.caption("No embedded local model is configured (a provider with kind = \"llamacpp\").")
-for name, spec in local:
-    path = Path(str(spec.options.get("model_path", "")))
-    why_not = router.why_not_configured(name)
+for p in local:
+    name, path, why_not = p.name, p.model_path, p.why_not_configured
     if why_not is None:
         size = path.stat().st_size / 1e6 if path.is_file() else None
         st.success(f"**{md_escape(name)}** is ready: `{code(path.name)}`" +

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from .display import duration, money
 from .errors import RouterError
 from .types import Completion
+from .workspace import Workspace
 
 SEED_QUERIES = [
     "Hi",
@@ -44,10 +45,10 @@ def cmd_providers(_: argparse.Namespace) -> int:
     router = _router()
     health = router.check_health()
     rows = []
-    for name, spec in router.config.providers.items():
-        reason = router.why_not_configured(name)
+    for status in Workspace(router).provider_status():
+        name, reason = status.name, status.why_not_configured
         h = health.get(name)
-        kind = spec.kind + (" (simulated)" if name in router.providers and router.providers[name].simulated else "")
+        kind = status.kind + (" (simulated)" if status.simulated else "")
         rows.append([name, kind, "yes" if reason is None else f"no: {reason}",
                      "-" if h is None else ("yes" if h.reachable else f"no: {h.detail}"),
                      "-" if h is None or h.latency_ms is None else f"{h.latency_ms:.0f} ms",
@@ -79,7 +80,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.provider or args.model:
         names = [args.provider]
     else:
-        names = [n for n in router.config.providers if router.why_not_configured(n) is None]
+        names = [p.name for p in Workspace(router).provider_status() if p.configured]
     rows, failed = [], 0
     for name in names:
         try:

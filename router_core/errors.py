@@ -56,7 +56,15 @@ class NoProviderAvailable(RouterError):
 
 
 class ConfigError(RouterError, ValueError):
-    """The configuration is malformed; the message says where and what to write instead."""
+    """The configuration is malformed; the message says where and what to write instead.
+
+    `problems` lists each problem as structured data (e.g. `policy.PolicyProblem`) when the raiser has
+    it, so a front end can show them in its own words without parsing the message; empty otherwise.
+    """
+
+    def __init__(self, message: str = "", *, problems: "tuple | list" = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
 
 
 # Key shapes of the vendors we speak to, plus generic bearer tokens. Anything matching is masked.

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from .catalog import RoutingTable, Target, parse_target, validate_routing
+from .catalog import RoutingTable, Target, join_problems, parse_target, validate_routing
+from .errors import ConfigError
 from .types import Complexity
+
+LAST_RESORT = "last resort"
 
 
 @dataclass(frozen=True)
@@ -15,6 +18,25 @@ class Skip:
 
     target: Target
     reason: str
+
+
+@dataclass(frozen=True)
+class PolicyProblem:
+    """One problem of a policy table: where (tier, 1-based candidate number) and what."""
+
+    tier: str | None  # a tier name, "last resort", "baseline", or None for the table as a whole
+    position: int | None  # the candidate's number within its tier (1 = tried first)
+    message: str
+
+    @property
+    def where(self) -> str:
+        """"MEDIUM candidate 2", "last resort", "baseline" or "table"."""
+        if self.tier is None:
+            return "table"
+        return f"{self.tier} candidate {self.position}" if self.position is not None else self.tier
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -77,3 +99,56 @@ class Policy:
         baseline = table.pop("baseline", None)
         return cls(validate_routing(table, providers),
                    parse_target(str(baseline), providers) if baseline else default_baseline, name, why_unavailable)
+
+
+def _target_problem(text: object, providers: Mapping, tier: str, position: int | None) -> PolicyProblem | None:
+    try:
+        parse_target(text, providers)  # type: ignore[arg-type]
+    except ConfigError as exc:
+        return PolicyProblem(tier, position, str(exc))
+    return None
+
+
+def policy_problems(data: Mapping[str, object], providers: Mapping) -> list[PolicyProblem]:
+    """Every problem of policy data (tier -> ordered targets, last_resort, baseline), each with its place.
+
+    The same checks as `Policy.from_dict` (catalog.validate_routing), reported per tier and candidate.
+    """
+    problems: list[PolicyProblem] = []
+    valid = [t.value for t in Complexity.tiers()]
+    seen: set[str] = set()
+    for key, value in data.items():
+        name = str(key)
+        if name.lower() in ("last_resort", "baseline"):
+            if value not in (None, ""):
+                label = LAST_RESORT if name.lower() == "last_resort" else "baseline"
+                problem = _target_problem(value, providers, label, None)
+                problems += [problem] if problem else []
+            continue
+        tier = name.upper()
+        if tier not in valid:
+            problems.append(PolicyProblem(name, None, f"unknown tier; use one of {', '.join(valid)} or last_resort"))
+            continue
+        seen.add(tier)
+        targets = [value] if isinstance(value, str) else value
+        if not isinstance(targets, (list, tuple)):
+            problems.append(PolicyProblem(tier, None, "expected a list of \"provider:model\" strings"))
+        elif not targets:
+            problems.append(PolicyProblem(tier, None, "empty; list at least one candidate"))
+        else:
+            found = (_target_problem(t, providers, tier, i) for i, t in enumerate(targets, start=1))
+            problems += [p for p in found if p]
+    problems += [PolicyProblem(t, None, "missing; add at least one candidate") for t in valid if t not in seen]
+    return problems
+
+
+def check_policy(data: Mapping[str, object], providers: Mapping, name: str, default_baseline: Target,
+                 why_unavailable: Callable[[str], str | None] = lambda provider: None) -> Policy:
+    """`Policy.from_dict`, but a failure is a ConfigError whose `problems` are PolicyProblems."""
+    problems = policy_problems(data, providers)
+    if not problems:
+        try:
+            return Policy.from_dict(data, providers, name, default_baseline, why_unavailable)
+        except ConfigError as exc:  # a check policy_problems does not know: keep the catalog's words
+            problems = [PolicyProblem(None, None, str(exc))]
+    raise ConfigError(join_problems([str(p) for p in problems]), problems=problems)

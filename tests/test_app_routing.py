@@ -289,3 +289,32 @@ def test_the_baseline_is_chosen_saved_with_the_policy_and_the_file_policy_can_co
     assert_no_exception(at)
     assert app_env.store.active_policy() is None
     assert str(fresh_router().policy.baseline) == "anthropic:claude-sonnet-5-5"
+
+
+def test_a_saved_policy_can_be_compared_renamed_and_deleted(app, app_env):
+    at = open_page(app, PAGE)
+    edit(at, {row_of(at, "EXPERT"): {"target": "openai:gpt-6.1-terra"}})
+    save_as(at, "cheap-expert")
+    at = open_page(app, PAGE)
+    at.button(key="rt_default").click().run()
+    at.selectbox(key="rt_source").select("cheap-expert").run()
+    diff = next(d.value for d in at.dataframe if "this one" in d.value.columns)
+    assert diff["tier"].tolist() == ["EXPERT"] and "+ openai:gpt-6.1-terra" in diff["change"].iloc[0]
+
+    at.text_input(key="rt_rename_to").set_value("default (router.toml)")
+    at.button(key="rt_rename").click().run()
+    assert "Not renamed" in errors(at) and "reserved" in errors(at)
+    at.text_input(key="rt_rename_to").set_value("frugal")
+    at.button(key="rt_rename").click().run()
+    assert_no_exception(at)
+    assert app_env.store.list_policies() == ["frugal"]
+    assert any("Renamed" in s.value for s in at.success)
+    assert at.selectbox(key="rt_source").value == "frugal"
+
+    at.button(key="rt_activate").click().run()
+    at.selectbox(key="rt_source").select("frugal").run()
+    at.button(key="rt_delete").click().run()
+    assert_no_exception(at)
+    assert app_env.store.list_policies() == [] and app_env.store.active_policy() is None
+    assert any("Deleted policy" in s.value and "router.toml again" in s.value for s in at.success)
+    assert fresh_router().policy.name == "default (router.toml)"

@@ -63,6 +63,12 @@ class PolicyRepository:
             conn.execute(T_POLICY.update().where(T_POLICY.c.active == sa.true())
                          .values(active=False, updated_at=utcnow()))
 
+    def delete_policy(self, name: str) -> bool:
+        """Remove a saved policy (when it was active, routing goes back to the config file's table)."""
+        with self._policy_lock, self.engine.begin() as conn:
+            policy_lock(conn)
+            return conn.execute(T_POLICY.delete().where(T_POLICY.c.name == name)).rowcount > 0
+
     def list_policies(self) -> list[str]:
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(T_POLICY.c.name).order_by(T_POLICY.c.name)).scalars())

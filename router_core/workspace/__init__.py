@@ -1,0 +1,39 @@
+"""The workspace: everything a front end needs besides routing itself.
+
+    from router_core import Router
+    from router_core.workspace import Workspace
+
+    ws = Workspace(Router.from_env())
+    ws.save_policy("cheaper-medium", data)          # validated; ConfigError.problems says where
+    ws.log_page(2, 50, status="error").rows
+    ws.estimate_prompt("Compare Postgres and Mongo").candidates
+
+Pages, the CLI and the HTTP gateway use the Router (complete, stream, explain, compare, check_health,
+.config, .policy) and this face; only this package reaches into the router's store, cache, breaker and
+price table, always through their public methods.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..policy import LAST_RESORT, PolicyProblem
+from .insights import CandidateCost, InsightOps, PromptEstimate
+from .policies import FILE_POLICY, TIERS, PolicyOps, TierChange, TierPlan, rows_to_data, table_rows
+from .records import AgentProfile, LogPage, RecordOps, WorkspaceError
+from .system import CacheStats, ProviderStatus, SettingsFacts, SystemOps
+
+if TYPE_CHECKING:
+    from ..router import Router
+
+
+class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps):
+    """One front end's view of a Router: policies, agents, estimates, savings, logs, health, cache, settings."""
+
+    def __init__(self, router: "Router") -> None:
+        self.router = router
+
+
+__all__ = ["Workspace", "WorkspaceError", "FILE_POLICY", "TIERS", "LAST_RESORT", "PolicyProblem", "TierChange",
+           "TierPlan", "CandidateCost", "PromptEstimate", "LogPage", "AgentProfile", "ProviderStatus", "CacheStats",
+           "SettingsFacts", "rows_to_data", "table_rows"]

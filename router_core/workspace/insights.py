@@ -1,0 +1,150 @@
+"""Estimates and figures for a front end: prompt cost estimates, what-if replay, savings and the report.
+
+analytics, replay and report (pandas, plotly) are imported when first used, so a CLI that only lists
+providers does not pay for them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+
+from ..catalog import parse_target
+from ..policy import Policy
+from ..pricing import PriceOverride
+from ..types import Complexity, Usage, Verdict
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .. import replay, report
+    from ..router import Router
+
+
+@dataclass(frozen=True)
+class CandidateCost:
+    """One candidate of a route with its unit price and the estimated cost of the request."""
+
+    target: str
+    reason: str | None  # why it would be skipped now; None = it will be tried
+    unit: PriceOverride | None
+    cost_usd: float | None
+
+
+@dataclass(frozen=True)
+class PromptEstimate:
+    """A dry run of one prompt: its verdict, the route in order and what it would cost."""
+
+    verdict: Verdict
+    policy: str
+    input_tokens: int
+    output_tokens: int
+    candidates: tuple[CandidateCost, ...]  # tried ones first, then the skipped ones
+    baseline: str
+    baseline_cost_usd: float | None
+
+    @property
+    def routable(self) -> bool:
+        return any(c.reason is None for c in self.candidates)
+
+
+class InsightOps:
+    """Estimates, replay and savings (needs `self.router`)."""
+
+    router: "Router"
+
+    # ---- cost estimates -----------------------------------------------------------------------
+    def estimate_cost(self, target: str, input_tokens: int, output_tokens: int) -> float | None:
+        """The price table's cost of that usage on "provider:model" (None: unpriced)."""
+        provider, _, model = str(target).partition(":")
+        return self.router.prices.cost(provider, model, Usage(input_tokens, output_tokens))
+
+    def estimate_prompt(self, prompt: str) -> PromptEstimate:
+        """How the router would judge and route `prompt` and what each candidate would cost (nothing sent)."""
+        from .. import replay
+
+        verdict, plan = self.router.explain(prompt)
+        inp, out = replay.estimate_tokens(prompt), replay.DEFAULT_OUTPUT_TOKENS[verdict.level]
+        prices = self.router.prices
+        rows = [CandidateCost(str(t), None, prices.unit_prices(t.provider, t.model),
+                              prices.cost(t.provider, t.model, Usage(inp, out))) for t in plan.candidates]
+        rows += [CandidateCost(str(s.target), s.reason, prices.unit_prices(s.target.provider, s.target.model), None)
+                 for s in plan.skipped]
+        base = self.router.policy.baseline
+        return PromptEstimate(verdict, self.router.policy.name, inp, out, tuple(rows), str(base),
+                              prices.cost(base.provider, base.model, Usage(inp, out)))
+
+    # ---- what-if replay -----------------------------------------------------------------------
+    def read_prompt_file(self, content: bytes | str, filename: str) -> list[str]:
+        """A CSV ('prompt' column) or JSONL prompt set; replay.ReplayInputError says what is wrong."""
+        from .. import replay
+
+        return replay.load_prompts(content, filename)
+
+    def sample_prompts(self) -> tuple[str, list[str]]:
+        """(file name, prompts) of the shipped sample set."""
+        from .. import replay
+
+        return replay.SAMPLE_PROMPTS_PATH.name, replay.load_sample_prompts()
+
+    def classify_prompts(self, prompts: Sequence[str],
+                         progress: Callable[[int, int], None] | None = None) -> list[replay.JudgedPrompt]:
+        from .. import replay
+
+        return replay.classify_prompts(prompts, progress=progress)
+
+    def project(self, judged: Sequence[replay.JudgedPrompt], policy: Policy, baseline: str, *, name: str,
+                output_tokens: Mapping[Complexity, int] | None = None) -> replay.Projection:
+        """One policy's projected routing and cost of judged prompts against `baseline` ("provider:model")."""
+        from .. import replay
+
+        return replay.project(judged, policy, self.router.prices, parse_target(baseline, self.router.config.providers),
+                              output_tokens=output_tokens, name=name, why_unavailable=self.router.why_not_configured)
+
+    def replay(self, prompts: Sequence[str], policies: Sequence[Policy], baseline: str, *,
+               output_tokens: Mapping[Complexity, int] | None = None) -> list[replay.Projection]:
+        """Classify once, then project every policy (named after the policy)."""
+        judged = self.classify_prompts(prompts)
+        return [self.project(judged, p, baseline, name=p.name, output_tokens=output_tokens) for p in policies]
+
+    # ---- savings and the report ---------------------------------------------------------------
+    def savings(self, *, since: datetime, until: datetime, org: str | None = None,
+                agent: str | None = None) -> report.SavingsData:
+        """Every aggregate the Savings page and the report show (SQL GROUP BYs)."""
+        from .. import report
+
+        return report.SavingsData.load(self.router.store, since=since, until=until, org=org, agent=agent)
+
+    def orgs_and_agents(self) -> dict[str, list[str]]:
+        """The orgs and agents seen in the log (for filters)."""
+        from .. import analytics
+
+        return analytics.distinct_orgs_agents(self.router.store)
+
+    def provider_traffic(self, *, since: datetime, until: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(latency p50/p95, error rate) per provider from real traffic, both indexed by provider."""
+        from .. import analytics
+
+        store = self.router.store
+        return (analytics.latency_by_provider(store, since=since, until=until).set_index("provider"),
+                analytics.error_rate_by_provider(store, since=since, until=until).set_index("provider"))
+
+    def savings_report(self, data: report.SavingsData, *, include_sample: bool = False, all_time: bool = False,
+                       tier_colors: Mapping[str, str] | None = None) -> str:
+        """The self-contained HTML report of `data`, under the policy in effect now (optionally with the
+        10 latest prompts and answers of the same filters; `all_time`: from the first logged request)."""
+        from .. import report
+
+        policy = self.active_policy()  # type: ignore[attr-defined]  (PolicyOps)
+        sample = None
+        if include_sample:
+            sample = self.router.store.list_interactions(since=None if all_time else data.since, until=data.until, org=data.org,
+                                                         agent=data.agent, limit=10)[0]
+        return report.build_html(dataclasses.replace(data, sample=sample), policy_name=policy.name, policy=policy.to_dict(),
+                                 baseline=str(policy.baseline), tier_colors=tier_colors,
+                                 demo=self.router.config.demo)
+
+
+__all__ = ["CandidateCost", "PromptEstimate", "InsightOps"]
