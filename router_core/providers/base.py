@@ -75,6 +75,7 @@ class Provider:
     genai_prices_id: ClassVar[str | None] = None  # genai-prices provider id; None: find the model by id alone
     local: ClassVar[bool] = False  # runs on this machine for free: never priced from a cloud table
     demo: ClassVar[DemoSim | None] = None  # what demo mode answers in its place; None: never simulated
+    uses_model_file: ClassVar[bool] = False  # answers from a model file on this disk (its path is shown)
     simulated: bool = False  # True when a demo transport answers instead of the vendor
 
     def __init__(

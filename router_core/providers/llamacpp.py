@@ -47,6 +47,7 @@ class LlamaCppProvider(OpenAICompatibleProvider):
     default_base_url = ""
     needs_key = False
     local = True
+    uses_model_file = True
     demo = None  # the real model answers, in demo mode too
 
     def __init__(self, *, name: str | None = None, base_url: str | None = None, api_key: str | None = None,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import redact
 from ..model_files import DEFAULT_MODEL_PATH
+from ..providers import provider_class
 from ..types import Completion, Health
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class SystemOps:
         spec = router.config.providers[name]
         adapter = router.providers.get(name)
         path = None
-        if spec.kind == "llamacpp":  # the adapter's resolved path; the configured one when it has no adapter
+        if provider_class(spec.kind).uses_model_file:  # the adapter's resolved path, else the configured one
             path = getattr(adapter, "model_path", None) or spec.options.get("model_path") or DEFAULT_MODEL_PATH
         return ProviderStatus(
             name=name, kind=spec.kind, why_not_configured=router.why_not_configured(name),
