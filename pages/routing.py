@@ -36,7 +36,7 @@ LAST_RESORT = "last resort"
 DEFAULT_NAME = "default (router.toml)"
 EDITED = "Edited table (unsaved)"
 EDITOR_KEY = "rt_editor"
-ROUTELLM_DIR = REPO_ROOT.parent / "shared" / "data" / "benchmarks" / "routellm"
+ROUTELLM_DIR = REPO_ROOT / "data" / "benchmarks" / "routellm"
 
 
 # ------------------------------------------------------------------------------------------ policies

