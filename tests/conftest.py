@@ -1,12 +1,14 @@
-"""Shared fixtures: fake vendor servers per test, and a clean environment with no real keys."""
+"""Shared fixtures: fake vendor servers per test, a clean environment with no real keys, and one event loop
+per test for `run`, closed with every router the test made (no pooled client is left unclosed)."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,17 +46,54 @@ cheap = pytest.fixture(_fake_vendor, name="cheap")
 premium = pytest.fixture(_fake_vendor, name="premium")
 
 
+_test_loop: asyncio.AbstractEventLoop | None = None
+_routers_to_close: list[Any] = []
+
+
 def run(coro):
-    """Run a coroutine to completion in a fresh event loop."""
-    return asyncio.run(coro)
+    """Run a coroutine to completion on this test's event loop (from another thread: in a fresh loop).
+
+    The loop stays open until the test ends, so the routers made with `close_after_test` close their pooled
+    clients on the loop that opened them (a client cannot be closed once its loop is gone).
+    """
+    global _test_loop
+    if threading.current_thread() is not threading.main_thread():
+        return asyncio.run(coro)
+    if _test_loop is None:
+        _test_loop = asyncio.new_event_loop()
+    return _test_loop.run_until_complete(coro)
 
 
-class _DropUnclosedSessionNoise(logging.Filter):
-    """Tests run each coroutine on a throwaway loop; aiohttp then reports the pooled sessions of loops
-    that no longer exist when they are garbage collected. The app keeps one loop alive, so this is test noise."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith(("Unclosed client session", "Unclosed connector"))
+def close_after_test(router: Any) -> Any:
+    """Have `router` closed (`aclose` on the test's loop: its clients, its loop thread, pending rows) at teardown."""
+    _routers_to_close.append(router)
+    return router
 
 
-logging.getLogger("asyncio").addFilter(_DropUnclosedSessionNoise())
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """What `asyncio.run` does on the way out: cancel what is left, finish generators and the executor, close."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.wait(pending))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+
+
+@pytest.fixture(autouse=True)
+def close_routers_and_the_test_loop() -> Iterator[None]:
+    """After each test: close the routers it registered, then the event loop `run` used."""
+    yield
+    global _test_loop
+    routers, loop = list(_routers_to_close), _test_loop
+    _routers_to_close.clear()
+    _test_loop = None
+    for router in routers:
+        if loop is not None:
+            loop.run_until_complete(router.aclose())
+        else:
+            router.close()
+    if loop is not None:
+        _close_loop(loop)
