@@ -23,6 +23,29 @@ VENDOR_ENV = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROP
               "ROUTER_CONFIG", "ROUTER_DEMO", "APP_PASSWORD"]
 
 
+# Tests that take more than about 2 s (a browser, load, the local model, subprocesses) and the Streamlit page
+# tests (each runs its page script, 1-5 s apiece): `-m "not slow"` leaves them out of the everyday loop.
+# Tests in files this list does not cover carry `@pytest.mark.slow` themselves.
+SLOW_MODULES = frozenset({"test_browser.py", "test_browser_security.py", "test_load.py", "test_llamacpp.py"})
+SLOW_MODULE_PREFIX = "test_app_"
+SLOW_TESTS = frozenset({
+    "test_the_cli_never_prints_a_key", "test_no_key_leaks_through_any_failure_path",
+    "test_html_report_is_self_contained_and_escapes_hostile_text", "test_filters_narrow_the_numbers",
+    "test_figures_use_the_tier_colours", "test_two_hundred_concurrent_requests_are_all_logged_once",
+    "test_failed_probe_reopens_the_cooldown", "test_cooldown_opens_then_a_probe_closes_it",
+    "test_two_instances_open_a_fresh_database_at_once", "test_filters_change_the_numbers",
+    "test_routing_quality_curve_when_the_data_is_there",
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        name = item.path.name
+        if name in SLOW_MODULES or name.startswith(SLOW_MODULE_PREFIX) \
+                or getattr(item, "originalname", item.name) in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch, tmp_path):
     """No test sees the developer's keys or database; each gets its own SQLite file."""
@@ -47,14 +70,14 @@ premium = pytest.fixture(_fake_vendor, name="premium")
 
 
 _test_loop: asyncio.AbstractEventLoop | None = None
-_routers_to_close: list[Any] = []
+_to_close: list[Any] = []
 
 
 def run(coro):
     """Run a coroutine to completion on this test's event loop (from another thread: in a fresh loop).
 
-    The loop stays open until the test ends, so the routers made with `close_after_test` close their pooled
-    clients on the loop that opened them (a client cannot be closed once its loop is gone).
+    The loop stays open until the test ends, so the routers and providers given to `close_after_test` close
+    their pooled clients on the loop that opened them (a client cannot be closed once its loop is gone).
     """
     global _test_loop
     if threading.current_thread() is not threading.main_thread():
@@ -64,10 +87,10 @@ def run(coro):
     return _test_loop.run_until_complete(coro)
 
 
-def close_after_test(router: Any) -> Any:
-    """Have `router` closed (`aclose` on the test's loop: its clients, its loop thread, pending rows) at teardown."""
-    _routers_to_close.append(router)
-    return router
+def close_after_test(closable: Any) -> Any:
+    """Have a Router or Provider closed when the test ends (`aclose` on the test's loop); returns it."""
+    _to_close.append(closable)
+    return closable
 
 
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -84,16 +107,14 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 @pytest.fixture(autouse=True)
 def close_routers_and_the_test_loop() -> Iterator[None]:
-    """After each test: close the routers it registered, then the event loop `run` used."""
+    """After each test: close what it registered with `close_after_test`, then the event loop `run` used."""
     yield
     global _test_loop
-    routers, loop = list(_routers_to_close), _test_loop
-    _routers_to_close.clear()
+    closables, loop = list(_to_close), _test_loop or asyncio.new_event_loop()
+    _to_close.clear()
     _test_loop = None
-    for router in routers:
-        if loop is not None:
-            loop.run_until_complete(router.aclose())
-        else:
-            router.close()
-    if loop is not None:
+    try:
+        for closable in closables:
+            loop.run_until_complete(closable.aclose())
+    finally:
         _close_loop(loop)

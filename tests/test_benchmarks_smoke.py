@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 TIMEOUT_S = 85
 
+pytestmark = pytest.mark.slow  # each benchmark runs for up to a minute
+
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "GROQ_API_KEY",
               "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "GEMINI_BASE_URL", "GROQ_BASE_URL", "OLLAMA_HOST",
               "ROUTER_CONFIG", "ROUTER_DEMO", "APP_PASSWORD")

@@ -106,6 +106,7 @@ def test_aclose_writes_the_rows_the_database_refused(tmp_path, cheap, premium):
     assert router.flush_unlogged() == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["providers"], ["ask", "Hi", "--provider", "openai"], ["route", "Hi"]])
 def test_cli_commands_end_without_unclosed_warnings(tmp_path, command):
     env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_TOKEN"))}

@@ -89,6 +89,7 @@ def test_gzipped_and_plain_files_read_the_same(tmp_path):
     assert from_plain == from_gzip
 
 
+@pytest.mark.slow
 def test_quick_run_on_real_data():
     results = evaluate(DATA, sample=200)
     assert set(results) == {"mt_bench", "gsm8k", "mmlu"}
