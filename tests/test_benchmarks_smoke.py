@@ -89,5 +89,6 @@ def test_benchmark_runs_and_prints_its_figures(runs, name):
     assert code == 0, f"benchmarks/{name} exited with {code}:\n{output[-4000:]}"
     missing = [label for label in EXPECTED[name][1] if label not in output]
     assert not missing, f"benchmarks/{name} no longer prints {missing}:\n{output[-4000:]}"
+    assert "Unclosed" not in output, f"benchmarks/{name} left a client session open:\n{output[-4000:]}"
 
 
