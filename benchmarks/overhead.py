@@ -120,8 +120,7 @@ async def measure_router(router: Router, n_seq: int, n_conc: int) -> tuple[list[
         assert c.cached
 
     hits = await sequential(hit, n_seq)
-    for provider in router.providers.values():
-        await provider.aclose()
+    await router.aclose()
     return seq, rps, hits
 
 

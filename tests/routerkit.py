@@ -1,7 +1,8 @@
 """Helpers for router tests: a two-provider config over fake vendors, vendor-shaped answers, a fake clock,
 and the rows the router logged.
 
-The two vendors themselves are the `cheap` and `premium` fixtures of conftest.py.
+The two vendors themselves are the `cheap` and `premium` fixtures of conftest.py. Every router made here is
+closed when the test ends (conftest.close_after_test), on the event loop the test's `run` calls used.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 from typing import Any
+
+from conftest import close_after_test
 
 from router_core.config import load_config
 from router_core.router import Router
@@ -114,4 +117,4 @@ def make_router(tmp_path: Path, cheap_url: str, premium_url: str, *, deadline: f
         kwargs.update(clock=time, sleep=time.sleep)
     if wall is not None:
         kwargs.update(wall_clock=wall)
-    return Router(config, **kwargs)
+    return close_after_test(Router(config, **kwargs))

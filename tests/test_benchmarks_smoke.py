@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 TIMEOUT_S = 85
 
+pytestmark = pytest.mark.slow  # each benchmark runs for up to a minute
+
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "GROQ_API_KEY",
               "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "GEMINI_BASE_URL", "GROQ_BASE_URL", "OLLAMA_HOST",
               "ROUTER_CONFIG", "ROUTER_DEMO", "APP_PASSWORD")
@@ -87,5 +89,6 @@ def test_benchmark_runs_and_prints_its_figures(runs, name):
     assert code == 0, f"benchmarks/{name} exited with {code}:\n{output[-4000:]}"
     missing = [label for label in EXPECTED[name][1] if label not in output]
     assert not missing, f"benchmarks/{name} no longer prints {missing}:\n{output[-4000:]}"
+    assert "Unclosed" not in output, f"benchmarks/{name} left a client session open:\n{output[-4000:]}"
 
 

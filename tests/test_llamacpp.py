@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import run
+from conftest import close_after_test, run
 
 from router_core import model_files
 from router_core.errors import ProviderError
@@ -39,10 +39,18 @@ def real_model() -> None:
         pull_model()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def local() -> LlamaCppProvider:
-    """One provider over the process-wide engine (each test's `run()` uses a fresh event loop)."""
-    return create_provider("llamacpp", name="local")  # type: ignore[return-value]
+    """A provider over the process-wide engine, its client closed on the test's loop when the test ends."""
+    return close_after_test(create_provider("llamacpp", name="local"))  # type: ignore[return-value]
+
+
+async def complete_and_close(p: LlamaCppProvider, *args, **kwargs):
+    """`p.complete` on a thread's own event loop, closing the client it opened there."""
+    try:
+        return await p.complete(*args, **kwargs)
+    finally:
+        await p.aclose()
 
 
 async def engine_chat(p: LlamaCppProvider, body: dict) -> dict:
@@ -116,7 +124,7 @@ def test_shared_engine_from_threads_and_event_loops(local):
 
     def worker(p):
         try:
-            answers.append(asyncio.run(p.complete(ASK, model=MODEL, max_tokens=16, temperature=0)).text)
+            answers.append(asyncio.run(complete_and_close(p, ASK, model=MODEL, max_tokens=16, temperature=0)).text)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -165,14 +173,14 @@ def test_models_health_and_ids(local):
 @needs_model
 def test_engine_stops_promptly_with_a_request_in_flight():
     """Shutting down (atexit) cancels running requests instead of waiting forever on llama.cpp's handlers."""
-    p = LlamaCppProvider(ctx_size=1024)  # its own engine, so the shared one keeps running
+    p = close_after_test(LlamaCppProvider(ctx_size=1024))  # its own engine, so the shared one keeps running
     run(p.health())
     outcome: list[BaseException | str] = []
 
     def long_request():
         try:
-            outcome.append(asyncio.run(p.complete([Message("user", "Write a long story.")], model=MODEL,
-                                                  max_tokens=900, temperature=0)).text)
+            outcome.append(asyncio.run(complete_and_close(p, [Message("user", "Write a long story.")], model=MODEL,
+                                                          max_tokens=900, temperature=0)).text)
         except BaseException as exc:  # noqa: BLE001 - inspected below
             outcome.append(exc)
 
@@ -196,7 +204,7 @@ def test_default_model_file_verifies():
 
 # ---- bad or missing model files (no download needed) ---------------------------------------------
 def test_missing_model_file_is_not_configured(tmp_path):
-    p = create_provider("llamacpp", model_path=str(tmp_path / MODEL_FILENAME))
+    p = close_after_test(create_provider("llamacpp", model_path=str(tmp_path / MODEL_FILENAME)))
     assert not p.configured and PULL_COMMAND in p.problem and "missing" in p.problem
     with pytest.raises(ProviderError) as info:
         run(p.complete(ASK, model=MODEL))
@@ -211,7 +219,7 @@ def test_missing_model_file_is_not_configured(tmp_path):
 def test_corrupt_model_file_is_not_configured(tmp_path):
     random_bytes = tmp_path / MODEL_FILENAME
     random_bytes.write_bytes(bytes(range(256)) * 4096)
-    p = LlamaCppProvider(model_path=random_bytes)
+    p = close_after_test(LlamaCppProvider(model_path=random_bytes))
     assert not p.configured and PULL_COMMAND in p.problem
     with pytest.raises(ProviderError) as info:
         run(p.complete(ASK, model=MODEL))
@@ -222,7 +230,7 @@ def test_file_the_engine_cannot_load_is_not_configured(tmp_path):
     """A GGUF header over garbage gets past the cheap check; the engine refuses it and the process lives on."""
     bad = tmp_path / "custom-model.gguf"  # not the default file name, so no size check applies
     bad.write_bytes(b"GGUF" + hashlib.sha256(b"x").digest() * 20000)
-    p = LlamaCppProvider(model_path=bad, model_id="broken")
+    p = close_after_test(LlamaCppProvider(model_path=bad, model_id="broken"))
     assert p.configured  # not known yet: only loading tells
     with pytest.raises(ProviderError) as info:
         run(p.complete(ASK, model="broken"))

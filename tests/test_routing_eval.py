@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
 import random
 from pathlib import Path
 
 import pytest
 
-from router_core.routing_eval import (BenchmarkResult, Item, curve_figure, curve_from_order, evaluate,
-                                      evaluate_items, format_table)
+from router_core.routing_eval import (DEFAULT_DATA, BenchmarkResult, Item, curve_figure, curve_from_order, evaluate,
+                                      evaluate_items, format_table, load_gsm8k)
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks" / "routellm"
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "benchmarks" / "routellm"
 
 
 def _synthetic(n=400, seed=1):
@@ -67,7 +69,27 @@ def test_evaluate_items_with_custom_signal():
     assert res.random.apgr == pytest.approx(0.5)
 
 
-@pytest.mark.skipif(not DATA.exists(), reason="shared benchmark data not present")
+def test_the_benchmark_data_ships_with_the_repository():
+    assert DEFAULT_DATA == DATA
+    for name in ("mt_bench_scores_compact.csv", "mt_bench_contaminated_prompts.jsonl", "gsm8k_responses.csv.gz",
+                 "gsm8k_contaminated_prompts.jsonl", "mmlu_responses.csv.gz", "mmlu_contaminated_prompts.jsonl"):
+        assert (DATA / name).is_file(), name
+    readme = (ROOT / "data" / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    assert "Apache" in readme and "lm-sys/RouteLLM" in readme
+
+
+def test_gzipped_and_plain_files_read_the_same(tmp_path):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with gzip.open(DATA / "gsm8k_responses.csv.gz", "rb") as src:
+        (plain / "gsm8k_responses.csv").write_bytes(src.read())
+    (plain / "gsm8k_contaminated_prompts.jsonl").write_bytes((DATA / "gsm8k_contaminated_prompts.jsonl").read_bytes())
+    from_plain, from_gzip = load_gsm8k(plain), load_gsm8k(DATA)
+    assert len(from_gzip) == 1307  # 1,319 problems minus the 12 contaminated ones
+    assert from_plain == from_gzip
+
+
+@pytest.mark.slow
 def test_quick_run_on_real_data():
     results = evaluate(DATA, sample=200)
     assert set(results) == {"mt_bench", "gsm8k", "mmlu"}

@@ -1,0 +1,55 @@
+"""A request on its way through the pipeline, and the interaction row it leaves behind."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from .catalog import Target
+from .policy import Plan
+from .store import InteractionRecord
+from .types import Attempt, Completion, Complexity, Message, Usage, Verdict
+
+
+@dataclass
+class Request:
+    """A validated request on its way through the pipeline."""
+
+    messages: list[Message]
+    forced: Target | None
+    agent: str | None
+    org: str | None
+    session_id: str | None
+    use_cache: bool
+    max_tokens: int | None
+    temperature: float | None
+    cache_key: str = ""
+    verdict: Verdict | None = None
+    plan: Plan | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    started: float = 0.0
+    deadline: float = 0.0
+
+
+def interaction_record(req: Request, c: Completion | None, error: str | None,
+                       elapsed_ms: float) -> InteractionRecord:
+    """The log row of a finished request: its answer (or error), tier, cost and every attempt.
+
+    `elapsed_ms` is the request's latency so far, used when there is no completion to take it from.
+    """
+    verdict = req.verdict or Verdict(Complexity.CACHED if c and c.cached else Complexity.MEDIUM, 0.0)
+    last_user = next((m.content for m in reversed(req.messages) if m.role == "user"), "")
+    usage = c.usage if c else Usage()
+    return InteractionRecord(
+        org=req.org, agent=req.agent, session_id=req.session_id, prompt=last_user,
+        messages_json=json.dumps([{"role": m.role, "content": m.content} for m in req.messages]),
+        response=c.text if c else None, complexity=(c.complexity if c else verdict.level).value,
+        score=c.score if c else verdict.score, reasons=list(c.reasons if c else verdict.reasons),
+        provider=c.provider if c else None, model=c.model if c else None,
+        input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+        cached_input_tokens=usage.cached_input_tokens, reasoning_tokens=usage.reasoning_tokens,
+        cost_usd=c.cost_usd if c else 0.0, baseline_cost_usd=c.baseline_cost_usd if c else None,
+        latency_ms=c.latency_ms if c else elapsed_ms,
+        ttft_ms=c.ttft_ms if c else None, cached=bool(c and c.cached),
+        status="ok" if c and not error else "error", error=error,
+        attempts=[a.__dict__ for a in req.attempts], simulated=bool(c and c.simulated))
