@@ -87,14 +87,14 @@ def _pip_download(package: str, dest: Path, progress: Progress | None) -> Path:
             "--disable-pip-version-check", package, "-d", str(dest)]
     for extra in (["--progress-bar", "raw"], []):  # "raw" (pip >= 24.1) prints "Progress N of M" lines
         with tempfile.TemporaryFile("w+") as errors:  # a file, not a pipe: a chatty pip cannot block on it
-            proc = subprocess.Popen(base + extra, stdout=subprocess.PIPE, stderr=errors, text=True,
-                                    env={**os.environ, "PIP_REQUIRE_VIRTUALENV": "0"})
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                m = re.match(r"Progress (\d+) of (\d+)", line.strip())
-                if m and progress and int(m.group(2)) > 0:
-                    progress("download", min(1.0, int(m.group(1)) / int(m.group(2))))
-            code = proc.wait()
+            with subprocess.Popen(base + extra, stdout=subprocess.PIPE, stderr=errors, text=True,
+                                  env={**os.environ, "PIP_REQUIRE_VIRTUALENV": "0"}) as proc:
+                assert proc.stdout is not None
+                for line in proc.stdout:
+                    m = re.match(r"Progress (\d+) of (\d+)", line.strip())
+                    if m and progress and int(m.group(2)) > 0:
+                        progress("download", min(1.0, int(m.group(1)) / int(m.group(2))))
+                code = proc.wait()
             errors.seek(0)
             err = errors.read()
         if code == 0:
