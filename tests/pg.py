@@ -68,3 +68,28 @@ def store(db_url):
     s = Store(db_url)
     yield s
     s.close()
+
+
+def open_stores_at_once(db_url: str, n: int) -> list:
+    """Open `n` Stores on one database from `n` threads at once (as instances starting together would);
+    every open must succeed."""
+    import threading
+
+    from router_core.store import Store
+
+    stores: list[Store] = []
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        try:
+            stores.append(Store(db_url))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    return stores

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from pg import db_url, store  # noqa: F401  (fixtures)
+from pg import db_url, open_stores_at_once, store  # noqa: F401  (fixtures)
 
 from router_core.errors import RouterError
 from router_core.store import (SCHEMA_VERSION, T_ATTEMPT, T_LOG, Agent, InteractionRecord, Store, StoreError,
@@ -534,21 +534,7 @@ def test_200_concurrent_writers_log_every_row_once(store):
 
 
 def test_two_instances_open_a_fresh_database_at_once(db_url):
-    stores: list[Store] = []
-    errors: list[BaseException] = []
-
-    def open_store() -> None:
-        try:
-            stores.append(Store(db_url))
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=open_store) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    stores = open_stores_at_once(db_url, 4)
     assert len(stores[0].list_agents()) == 5  # seeded once
     for s in stores:
         s.close()

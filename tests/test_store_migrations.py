@@ -7,7 +7,6 @@ PostgreSQL too when TEST_POSTGRES_URL is set (see pg.py).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from pg import BACKENDS, db_url, fresh_database  # noqa: F401  (db_url: a fixture)
+from pg import BACKENDS, db_url, fresh_database, open_stores_at_once  # noqa: F401  (db_url: a fixture)
 
 from router_core import analytics as A
 from router_core.store import SCHEMA_VERSION, InteractionRecord, Store, normalize_url, to_db_time
@@ -198,21 +197,7 @@ def test_v1_values_are_normalised(db_url):
 
 def test_instances_opening_a_released_database_at_once_migrate_it_once(db_url):
     load(db_url, "v2")
-    stores: list[Store] = []
-    errors: list[BaseException] = []
-
-    def open_store() -> None:
-        try:
-            stores.append(Store(db_url))
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=open_store) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    stores = open_stores_at_once(db_url, 4)
     with stores[0].engine.connect() as conn:
         attempts = conn.exec_driver_sql("SELECT count(*) FROM attempt_logs").scalar()
         versions = conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar()
