@@ -1,7 +1,7 @@
 """The embedded local model: which way to call it, and how fast it is with 1 and 2 threads.
 
     python benchmarks/local_model.py            # ~1 minute; needs `python -m router_core pull-model` first
-    python benchmarks/local_model.py --quick    # one short round of each measurement (CI smoke run)
+    python benchmarks/local_model.py --quick    # one short round of each measurement, idle rows only (CI smoke run)
 
 Part 1 compares the two ways to reach the engine on the same loaded model (1 thread):
   adapter     LlamaCppProvider: the OpenAI-compatible adapter over the engine's HTTP server on 127.0.0.1
@@ -151,7 +151,8 @@ async def threads(n: int, reps: int = 4, long_tokens: int = LONG_TOKENS) -> tupl
 
 async def main() -> int:
     global ROUNDS, SHORT_N, LONG_N
-    if "--quick" in sys.argv[1:]:
+    quick = "--quick" in sys.argv[1:]
+    if quick:
         ROUNDS, SHORT_N, LONG_N = 1, 2, 1
     if not DEFAULT_MODEL_PATH.is_file():
         print(f"no model at {DEFAULT_MODEL_PATH}; run `{PULL_COMMAND}` first.")
@@ -168,7 +169,7 @@ async def main() -> int:
 
     print(f"\n2) threads (through the adapter; TTFT on a fresh prompt; {os.cpu_count()} CPUs)")
     print(f"{'threads':<9}{'machine':<14}{'model load':>10}{'TTFT':>12}{'decode tok/s':>14}{'short request':>16}")
-    for busy in (False, True):
+    for busy in (False,) if quick else (False, True):  # the busy-core rows take minutes: full runs only
         # "busy": one other process spins on a core, as when the app, a test run or a build shares the machine
         burner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
         try:

