@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run
+from conftest import ROOT, close_after_test, run
 from fakevendor import sse
 from providerkit import ProviderKit
 
@@ -115,12 +115,9 @@ def test_router_uses_the_configured_vendor_and_skips_the_other_with_a_reason(tmp
     assert config.providers[configured].configured
     assert not config.providers[skipped].configured
     assert config.providers[skipped].missing == f"set {VENDORS[skipped][1]}"
-    router = Router(config)
-    try:
-        c = run(router.acomplete([Message("user", "Capital of Australia?")], use_cache=False))
-        assert router.why_not_configured(skipped) == f"set {VENDORS[skipped][1]}"
-    finally:
-        router.close()
+    router = close_after_test(Router(config))  # closed on this test's loop, where its clients were opened
+    c = run(router.acomplete([Message("user", "Capital of Australia?")], use_cache=False))
+    assert router.why_not_configured(skipped) == f"set {VENDORS[skipped][1]}"
     assert (c.provider, c.model, c.text) == (configured, model, "Canberra.")
     assert any(p == skipped and VENDORS[skipped][1] in why for p, _, why in c.skipped)
     assert c.cost_usd == pytest.approx((1000 * inp + 500 * out) / 1e6)
@@ -132,9 +129,6 @@ def test_neither_configured_means_demo_mode_simulates_both(tmp_path):
     env = {"ROUTER_DOTENV": "", "DATABASE_URL": f"sqlite:///{tmp_path / 'router.db'}"}
     config = load_config(write_config(tmp_path), env)
     assert config.demo is True and not config.configured_providers
-    router = Router(config)
-    try:
-        c = run(router.acomplete([Message("user", "Capital of Australia?")], use_cache=False))
-    finally:
-        router.close()
+    router = close_after_test(Router(config))  # closed on this test's loop, where its clients were opened
+    c = run(router.acomplete([Message("user", "Capital of Australia?")], use_cache=False))
     assert c.simulated and c.provider == "mistral" and c.text.startswith("[simulated mistral")
