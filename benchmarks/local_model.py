@@ -1,7 +1,7 @@
 """The embedded local model: which way to call it, and how fast it is with 1 and 2 threads.
 
     python benchmarks/local_model.py            # ~1 minute; needs `python -m router_core pull-model` first
-    python benchmarks/local_model.py --quick    # one short round of each measurement, idle rows only (CI smoke run)
+    python benchmarks/local_model.py --quick    # one short round, 1 thread on the machine as is (CI smoke run)
 
 Part 1 compares the two ways to reach the engine on the same loaded model (1 thread):
   adapter     LlamaCppProvider: the OpenAI-compatible adapter over the engine's HTTP server on 127.0.0.1
@@ -173,7 +173,7 @@ async def main() -> int:
         # "busy": one other process spins on a core, as when the app, a test run or a build shares the machine
         burner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
         try:
-            for n in (1, 2):
+            for n in (1,) if quick else (1, 2):  # 2 threads collapse on a loaded 2-core machine: full runs only
                 # 2 threads on a shared core collapse (~2 tok/s): measure that case once, briefly
                 ttft, rate, short, load = await threads(n, 1, 32) if busy and n > 1 else await threads(n)
                 print(f"{n:<9}{'+1 busy core' if busy else 'as is':<14}{load:7.0f} ms{ttft:9.1f} ms{rate:14.1f}"
