@@ -4,18 +4,22 @@ from __future__ import annotations
 
 
 def money(value: float | None) -> str:
-    """`$0.0012`, `<$0.0001`, `$0`, or "unpriced" when the cost is unknown."""
+    """`$0.0012`, `-$0.0012`, `<$0.0001`, `$0`, or "unpriced" when the cost is unknown.
+
+    The one money formatter of the CLI, the HTML report and the app: the sign goes before the dollar.
+    """
     if value is None:
         return "unpriced"
     if value == 0:
         return "$0"
-    if abs(value) < 0.0001:
-        return "<$0.0001" if value > 0 else "-<$0.0001"
-    if abs(value) >= 100:
-        return f"${value:,.0f}"
-    if abs(value) >= 1:
-        return f"${value:,.2f}"
-    return f"${value:.4f}"
+    sign, size = ("-" if value < 0 else ""), abs(value)
+    if size < 0.0001:
+        return f"{sign}<$0.0001"
+    if size >= 100:
+        return f"{sign}${size:,.0f}"
+    if size >= 1:
+        return f"{sign}${size:,.2f}"
+    return f"{sign}${size:.4f}"
 
 
 def duration(ms: float | None) -> str:
