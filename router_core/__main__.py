@@ -45,9 +45,11 @@ def _router() -> Iterator:
 
 
 def _mode_line(router) -> str:
-    if router.config.demo:
-        return "Demo mode: cloud answers are SIMULATED (no API keys set). Add keys to .env for real answers."
-    return "Live mode."
+    """"Demo mode: why" / "Live mode: why", then each tier nothing can answer now."""
+    workspace = Workspace(router)
+    mode = workspace.mode()
+    gaps = [f"No candidate can answer {tier} requests now: {why}." for tier, why in workspace.tier_gaps().items()]
+    return "\n".join(wrapped(line, indent="") for line in [f"{mode.title}: {mode.why}", *gaps])
 
 
 def cmd_providers(_: argparse.Namespace) -> int:

@@ -1,6 +1,8 @@
-"""Readable numbers shared by the CLI and the app."""
+"""Readable numbers and reason lists shared by the CLI, the report and the app."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 
 def money(value: float | None) -> str:
@@ -27,3 +29,14 @@ def duration(ms: float | None) -> str:
     if ms is None:
         return "–"
     return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+def grouped_reasons(pairs: Iterable[tuple[str, str]]) -> str:
+    """"x and y: reason; z: other reason" — each reason written once, with every subject it applies to."""
+    by_reason: dict[str, list[str]] = {}
+    for subject, reason in pairs:
+        subjects = by_reason.setdefault(reason, [])
+        if subject not in subjects:
+            subjects.append(subject)
+    return "; ".join(f"{', '.join(s[:-1]) + ' and ' + s[-1] if len(s) > 1 else s[0]}: {reason}"
+                     for reason, s in by_reason.items())

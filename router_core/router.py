@@ -56,6 +56,7 @@ class Router(AttemptsMixin, BlockingMixin):
         self.clock = clock
         self.sleep = sleep
         self.rng = rng or random.Random()
+        self.started_at = wall_clock()  # epoch seconds; what this router has seen since (health checks)
         self.breaker = CircuitBreaker(config.limits.cooldown_failures, config.limits.cooldown_s, clock)
         self.prices = PriceBook(config.price_overrides, config.providers)
         self.prices.warm()

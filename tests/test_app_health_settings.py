@@ -135,3 +135,25 @@ def test_every_page_opens_with_the_demo_banner_and_no_exception(app, app_env, pa
     assert sum("Demo mode" in i.value for i in app.info) >= 1
     assert sum(i.value.startswith("**Demo mode** — no API keys") for i in app.info) == 1  # exactly one banner
     assert app.sidebar.text_input(key="sb_org") is not None
+
+
+# ------------------------------------------------------------------------------------------ mode
+def test_one_key_says_live_mode_and_why_in_the_sidebar_and_settings(app, app_env, monkeypatch):
+    monkeypatch.delenv("ROUTER_DEMO")
+    monkeypatch.setenv("OPENAI_API_KEY", "garbage")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    open_page(app, "pages/settings.py")
+    sidebar = " ".join(texts(app.sidebar.caption))
+    assert "Live mode" in sidebar and "OPENAI_API_KEY" in sidebar and "not simulated" in sidebar, sidebar
+    main = " ".join(texts(app.main.success) + texts(app.main.info) + texts(app.main.markdown))
+    assert "OPENAI_API_KEY" in main and "ROUTER_DEMO=1" in main
+
+
+def test_tiers_nothing_can_serve_are_named_before_sending(app, app_env, monkeypatch):
+    monkeypatch.setenv("ROUTER_DEMO", "0")
+    open_page(app, "pages/playground.py")
+    warning = " ".join(texts(app.sidebar.warning))
+    assert "MEDIUM" in warning and "EXPERT" in warning, warning
+    app.switch_page("pages/settings.py").run()
+    detail = " ".join(texts(app.main.warning))
+    assert "EXPERT" in detail and "ANTHROPIC_API_KEY" in detail, detail
