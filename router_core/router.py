@@ -171,9 +171,11 @@ class Router(AttemptsMixin, BlockingMixin):
         raise InvalidRequest(f"No configured provider offers model {model!r}.")
 
     def _cached(self, req: Request) -> Completion | None:
-        """Step 2: an exact repeat is answered from the cache (no HTTP request, cost 0)."""
+        """Step 2: an exact repeat is answered from the cache (no HTTP request, cost 0). Inside a conversation
+        the key covers what the answer depends on: a self-contained turn and the system prompt, or the
+        whole conversation for a follow-up (complexity.answer_context)."""
         target = str(req.forced) if req.forced else "auto"
-        req.cache_key = ResponseCache.key(req.messages, target=target, max_tokens=req.max_tokens,
+        req.cache_key = ResponseCache.key(complexity.answer_context(req.messages), target=target, max_tokens=req.max_tokens,
                                           temperature=req.temperature)
         if not req.use_cache:
             return None
