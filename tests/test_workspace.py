@@ -17,7 +17,7 @@ from router_core.policy import PolicyProblem
 from router_core.router import Router
 from router_core.store import Store
 from router_core.types import Complexity, Usage
-from router_core.workspace import FILE_POLICY, Workspace, WorkspaceError, rows_to_data, table_rows
+from router_core.workspace import AUTO_TARGET, FILE_POLICY, Workspace, WorkspaceError, rows_to_data, table_rows
 
 CHEAPER = {"TRIVIAL": ["groq:llama-3.1-8b-instant"], "SIMPLE": ["groq:llama-3.1-8b-instant"],
            "MEDIUM": ["groq:openai/gpt-oss-120b"], "COMPLEX": ["openai:gpt-6.1-terra"],
@@ -307,3 +307,34 @@ def test_pages_reach_only_the_router_face_and_the_workspace():
                              "ConfigError.problems has the structure)")
     assert len(FRONT_END) > 10, "the pages were not found"
     assert not found, "\n".join(found)
+
+
+# ------------------------------------------------------------------------------------------ compare
+def test_compare_defaults_start_with_the_routers_pick(ws):
+    defaults = ws.compare_defaults()
+    assert defaults[0] == AUTO_TARGET and len(defaults) == 4
+    assert str(ws.router.policy.baseline) in defaults
+    resolved = ws.resolve_compare_targets("Can you explain how photosynthesis works?", defaults)
+    _, plan = ws.router.explain("Can you explain how photosynthesis works?")
+    assert resolved[0] == str(plan.candidates[0]) and AUTO_TARGET not in resolved
+    assert len(resolved) == len(set(resolved))
+
+
+def test_compare_defaults_outside_demo_mode_are_only_configured_targets(tmp_path, db_url):  # noqa: F811
+    config = load_config(write_config(tmp_path), {"ROUTER_DEMO": "0", "OPENAI_API_KEY": "sk-test",
+                                                  "ROUTER_DOTENV": str(tmp_path / "no.env")})
+    store = Store(db_url)
+    router = Router(config, store=store)
+    try:
+        ws = Workspace(router)
+        picked = [t for t in ws.compare_defaults() if t != AUTO_TARGET]
+        assert picked and all(ws.why_unavailable(t.split(":", 1)[0]) is None for t in picked), picked
+    finally:
+        router.close()
+        store.close()
+
+
+def test_reopened_comparisons_keep_the_simulated_flag(ws):
+    ws.router.compare("Can you explain how photosynthesis works?", ["openai:gpt-6-luna", "groq:llama-3.1-8b-instant"])
+    past = ws.list_comparisons()
+    assert past["simulated"].tolist() == [True, True]

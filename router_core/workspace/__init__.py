@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..policy import LAST_RESORT, PolicyProblem
 from .mode import ModeOps, ModeStatus
+from .compare import AUTO_TARGET, CompareOps
 from .insights import CandidateCost, InsightOps, PromptEstimate
 from .policies import FILE_POLICY, TIERS, PolicyOps, TierChange, TierPlan, rows_to_data, table_rows
 from .records import AgentProfile, LogPage, RecordOps, WorkspaceError
@@ -29,13 +30,13 @@ if TYPE_CHECKING:
     from ..router import Router
 
 
-class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps, ModeOps):
+class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps, ModeOps, CompareOps):
     """One front end's view of a Router: policies, agents, estimates, savings, logs, health, cache, settings."""
 
     def __init__(self, router: "Router") -> None:
         self.router = router
 
 
-__all__ = ["Workspace", "WorkspaceError", "FILE_POLICY", "TIERS", "LAST_RESORT", "PolicyProblem", "TierChange",
+__all__ = ["Workspace", "AUTO_TARGET", "WorkspaceError", "FILE_POLICY", "TIERS", "LAST_RESORT", "PolicyProblem", "TierChange",
            "TierPlan", "CandidateCost", "PromptEstimate", "LogPage", "AgentProfile", "ProviderStatus", "CacheStats",
            "SettingsFacts", "ModeStatus", "rows_to_data", "table_rows"]
