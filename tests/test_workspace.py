@@ -338,3 +338,24 @@ def test_reopened_comparisons_keep_the_simulated_flag(ws):
     ws.router.compare("Can you explain how photosynthesis works?", ["openai:gpt-6-luna", "groq:llama-3.1-8b-instant"])
     past = ws.list_comparisons()
     assert past["simulated"].tolist() == [True, True]
+
+
+# ------------------------------------------------------------------------------------ policy editor
+def test_duplicate_order_values_in_a_tier_are_refused():
+    rows = [{"tier": "MEDIUM", "order": 1, "target": "openai:gpt-6-luna"},
+            {"tier": "MEDIUM", "order": 1, "target": "groq:openai/gpt-oss-120b"},
+            {"tier": "EXPERT", "order": 1, "target": "anthropic:claude-opus-5-5"}]
+    _, problems = rows_to_data(rows)
+    assert len(problems) == 1 and "MEDIUM" in problems[0] and "order 1" in problems[0], problems
+    assert "rows 1 and 2" in problems[0]
+
+
+def test_saving_a_policy_identical_to_the_active_one_saves_nothing(ws):
+    ws.save_policy("cheaper", CHEAPER)
+    with pytest.raises(ConfigError, match="identical to the active policy 'cheaper'"):
+        ws.save_policy("cheaper-copy", CHEAPER)
+    assert ws.list_policies() == ["cheaper"] and ws.active_policy().name == "cheaper"
+    ws.use_file_policy()
+    with pytest.raises(ConfigError, match="identical to the active policy"):
+        ws.save_policy("same-as-file", ws.file_policy().to_dict())
+    assert ws.list_policies() == ["cheaper"]
