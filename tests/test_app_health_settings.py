@@ -44,6 +44,19 @@ def test_check_now_records_history_and_draws_it(app, app_env):
     assert app.metric[1].value == f"{len(names) - 1} / {len(names)}"
 
 
+def test_a_short_check_history_fills_the_chart_and_no_point_is_clipped(app, app_env):
+    import json
+
+    import pandas as pd
+
+    open_page(app, "pages/health.py")
+    next(b for b in app.button if "Check now" in b.label).click().run()
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    lo, hi = (pd.Timestamp(v) for v in spec["layout"]["xaxis"]["range"])
+    assert hi - lo < pd.Timedelta(hours=2), (lo, hi)  # a few minutes of checks, not a 24 h axis with a dot at its edge
+    assert all(trace.get("cliponaxis") is False for trace in spec["data"])
+
+
 def test_health_shows_24h_traffic_per_provider(app, app_env):
     app.run()
     app.chat_input[0].set_value("Write a detailed analysis comparing React and Vue.js for enterprise applications").run()
