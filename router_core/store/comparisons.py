@@ -85,10 +85,10 @@ class ComparisonRepository:
         return df
 
     @staticmethod
-    def _simulated(conn: sa.Connection, target: str, text: str | None, ts: object) -> bool | None:
+    def _simulated(conn: sa.Connection, target: str, text: object, ts: object) -> bool | None:
         """Whether the request log has this column's answer as simulated (None: no such answer logged)."""
         provider, _, model = str(target).partition(":")
-        if not text or not model:
+        if not isinstance(text, str) or not text or not model:  # no answer (NULL arrives as NaN from pandas)
             return None
         log = T_LOG.c
         until = to_db_time(ts)  # type: ignore[arg-type]
