@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages.shared import APP_SHELL_KEY, demo_banner, fetch_local_model, require_password, workspace_or_stop
+from pages.shared import (APP_SHELL_KEY, demo_banner, fetch_local_model, md_message, require_password,
+                          workspace_or_stop)
 
 st.set_page_config(page_title="Switchboard", page_icon="🔀", layout="wide")
 require_password()
@@ -30,12 +31,12 @@ router = workspace.router
 fetch_local_model(workspace)
 
 with st.sidebar:
-    if router.config.demo:
-        st.caption("🧪 **Demo mode** — cloud answers are simulated. Add API keys to `.env` for real ones.")
-    else:
-        providers = workspace.provider_status()
-        configured = [p for p in providers if p.configured]
-        st.caption(f"🟢 **Live** — {len(configured)} of {len(providers)} providers configured.")
+    mode = workspace.mode()
+    st.caption(f"{'🧪' if mode.demo else '🟢'} **{mode.title}** — {md_message(mode.why)}")
+    gaps = workspace.tier_gaps()
+    if gaps:
+        st.warning(f"**Nothing can answer {', '.join(gaps)} requests right now.** Details on the Settings page.",
+                   icon="⚠️")
     st.divider()
 
 # Once, above every page (pages that call demo_banner themselves get no second copy).

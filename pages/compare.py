@@ -7,34 +7,19 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages.shared import (ACCENT_HEX, MUTED_HEX, ago, current_org, duration, error_text, md_escape, md_message,
-                          money, safe_markdown, shorten, target_label, tier_badge, workspace_or_stop)
+from pages.shared import (ago, current_org, error_text, md_escape, md_message, shorten, target_label, tier_badge,
+                          workspace_or_stop)
+from pages.ui.compare_view import render_charts, render_columns
 from router_core import Message
 from router_core.errors import redact
+from router_core.workspace import AUTO_TARGET
 
 MIN_TARGETS, MAX_TARGETS = 2, 6
-LONG_ANSWER_CHARS = 900
 SPECIAL_VOTES = {"tie": "🤝 A tie", "none": "👎 None was good"}
 
 ws = workspace_or_stop()
 router = ws.router
 state = st.session_state
-
-
-def default_targets(options: list[str]) -> list[str]:
-    """Two cheap-looking picks from different available providers, plus the baseline to compare against."""
-    baseline = str(router.policy.baseline)
-    picks: list[str] = []
-    seen = {router.policy.baseline.provider}
-    for target in options:
-        provider = target.split(":", 1)[0]
-        if provider in seen or ws.why_unavailable(provider):
-            continue
-        picks.append(target)
-        seen.add(provider)
-        if len(picks) == 2:
-            break
-    return [*picks, baseline] if baseline in options else picks
 
 
 def result_items(comparison) -> list[dict]:
@@ -62,81 +47,8 @@ def stored_items(rows: pd.DataFrame) -> list[dict]:
         items.append({"target": row.target, "text": val("text"), "error": val("error"), "cost_usd": val("cost_usd"),
                       "latency_ms": val("latency_ms"), "ttft_ms": val("ttft_ms"),
                       "input_tokens": val("input_tokens"), "output_tokens": val("output_tokens"),
-                      "is_auto": False, "simulated": None})
+                      "is_auto": False, "simulated": val("simulated")})
     return items
-
-
-def grid(n: int) -> list:
-    """n columns in rows of at most three (two rows of 2/3 when n > 3), so answers stay readable at 1280 px."""
-    if n <= 3:
-        return list(st.columns(n, border=True))
-    first = (n + 1) // 2
-    return [*st.columns(first, border=True), *st.columns(n - first, border=True)]
-
-
-def render_columns(items: list[dict], *, winner: str | None = None) -> None:
-    for col, item in zip(grid(len(items)), items):
-        with col:
-            marks = []
-            if item["is_auto"]:
-                marks.append(":violet-badge[🧭 router's pick]")
-            if winner and item["target"] == winner:
-                marks.append(":green-badge[🏆 voted best]")
-            if item["simulated"] is True:
-                marks.append(":orange-badge[🧪 simulated]")
-            elif item["simulated"] is False and not item["error"]:
-                marks.append(":green-badge[✅ real]")
-            st.markdown(f"**{md_escape(item['target'])}**  \n" + " ".join(marks))
-            if item["error"]:
-                st.error(md_message(redact(item["error"])), icon="⚠️")
-                continue
-            tokens = (f"{int(item['input_tokens'] or 0):,} in / {int(item['output_tokens'] or 0):,} out"
-                      if item["input_tokens"] is not None else "–")
-            st.caption(f"💵 {md_escape(money(item['cost_usd']))} · ⏱️ {duration(item['latency_ms'])} · "
-                       f"first token {duration(item['ttft_ms'])} · 🔤 {tokens}")
-            text = item["text"] or ""
-            if len(text) > LONG_ANSWER_CHARS or text.count("\n") > 14:  # long answers scroll inside their column
-                with st.container(height=360, border=False):
-                    st.markdown(safe_markdown(text))
-            else:
-                st.markdown(safe_markdown(text))
-
-
-def render_charts(items: list[dict]) -> None:
-    """Cost and latency side by side, as horizontal bars (long model names stay readable)."""
-    ok = [i for i in items if not i["error"]]
-    if not ok:
-        return
-    names = [i["target"] for i in ok][::-1]  # plotly draws the first category at the bottom
-    ok = ok[::-1]
-    colors = [ACCENT_HEX if i["is_auto"] else MUTED_HEX for i in ok]
-    height = 110 + 46 * len(ok)
-    layout = dict(height=height, margin=dict(l=10, r=40, t=40, b=10), bargap=0.35)
-    left, right = st.columns(2)
-    costs = [i["cost_usd"] for i in ok]
-    fig = go.Figure(go.Bar(y=names, x=[c if c is not None else 0 for c in costs], orientation="h",
-                           marker_color=colors, text=[money(c) for c in costs], textposition="outside",
-                           cliponaxis=False, hovertemplate="%{y}: %{text}<extra></extra>"))
-    fig.update_layout(title="Cost of this answer", xaxis=dict(tickformat="$.4f", rangemode="tozero"),
-                      showlegend=False, **layout)
-    left.plotly_chart(fig, key="cmp_cost_chart", config={"displayModeBar": False})
-    lat = go.Figure([
-        go.Bar(name="time to first token", y=names, x=[i["ttft_ms"] or 0 for i in ok], orientation="h",
-               marker_color="#C7D2FE", hovertemplate="%{y}: first token %{x:.0f} ms<extra></extra>"),
-        go.Bar(name="total", y=names, x=[i["latency_ms"] or 0 for i in ok], orientation="h", marker_color=colors,
-               text=[duration(i["latency_ms"]) for i in ok], textposition="outside", cliponaxis=False,
-               hovertemplate="%{y}: %{text}<extra></extra>"),
-    ])
-    lat.update_layout(title="Latency (ms)", barmode="group", xaxis=dict(rangemode="tozero"),
-                      legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"), **layout)
-    right.plotly_chart(lat, key="cmp_latency_chart", config={"displayModeBar": False})
-    notes = ["Highlighted: the router's own pick."] if any(i["is_auto"] for i in ok) else []
-    unpriced = [i["target"] for i in ok if i["cost_usd"] is None]
-    if unpriced:
-        notes.append(f"Unpriced (no known price, drawn as 0): {', '.join(unpriced)} — add a price override in "
-                     "router.toml.")
-    if notes:
-        st.caption(md_escape(" ".join(notes)))
 
 
 # --------------------------------------------------------------------------------------------- page
@@ -144,16 +56,17 @@ st.title("⚖️ Compare")
 st.caption("Send one prompt to several provider/models at once and compare answers, cost and speed. "
            "Comparisons bypass the cache and are saved with your vote.")
 
-options = ws.targets()
+options = [AUTO_TARGET, *ws.targets()]
 with st.form("cmp_form", border=True):
     prompt = st.text_area("Prompt", key="cmp_prompt", height=110,
                           placeholder="e.g. Summarise the trade-offs of microservices for a 5-person team")
     system = st.text_area("System prompt (optional)", key="cmp_system", height=68,
                           placeholder="e.g. You are a concise senior architect.")
     left, right = st.columns([4, 1])
-    targets = left.multiselect(f"Models ({MIN_TARGETS}–{MAX_TARGETS})", options, default=default_targets(options),
+    targets = left.multiselect(f"Models ({MIN_TARGETS}–{MAX_TARGETS})", options, default=ws.compare_defaults(),
                                max_selections=MAX_TARGETS, key="cmp_targets",
-                               format_func=lambda t: target_label(ws, t))
+                               format_func=lambda t: "🧭 Router's pick for this prompt" if t == AUTO_TARGET
+                               else target_label(ws, t))
     max_tokens = right.number_input("Max tokens", min_value=1, max_value=200_000, value=None, step=64,
                                     key="cmp_max_tokens", placeholder="default")
     submitted = st.form_submit_button("⚖️ Compare", type="primary")
@@ -168,7 +81,7 @@ if submitted:
                    [Message("user", prompt)]
         try:
             with st.spinner(f"Asking {len(targets)} models at once…", show_time=True):
-                comparison = router.compare(messages, targets, org=current_org(),
+                comparison = router.compare(messages, ws.resolve_compare_targets(messages, targets), org=current_org(),
                                             max_tokens=int(max_tokens) if max_tokens else None)
             state["cmp_current"] = {"comparison": comparison, "items": result_items(comparison),
                                     "prompt": prompt, "voted": None}
@@ -207,8 +120,8 @@ if current:
         if current.get("voted"):
             st.success(f"Vote saved: {md_escape(SPECIAL_VOTES.get(current['voted'], current['voted']))}.", icon="🗳️")
 else:
-    st.info("Write a prompt, pick 2 to 6 models and press **Compare**. Tip: include the router's own pick and "
-            "the baseline to see what routing saves.", icon="👆")
+    st.info("Write a prompt, pick 2 to 6 models and press **Compare**. The router's own pick for your prompt and "
+            "the baseline are preselected, to show what routing saves.", icon="👆")
 
 # ------------------------------------------------------------------------------------------ history
 st.divider()

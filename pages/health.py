@@ -11,6 +11,7 @@ import streamlit as st
 
 from pages.shared import ERROR_HEX, ago, duration, md_escape, md_message, shorten, workspace_or_stop
 from router_core.errors import redact
+from router_core.report import padded_time_range
 
 COOLDOWN = {"closed": "—", "open": "🧊 cooling down", "half-open": "🔁 probing"}
 PALETTE = ["#4F46E5", "#0EA5E9", "#16A34A", "#EA580C", "#DB2777", "#7C3AED", "#CA8A04", "#64748B"]
@@ -123,8 +124,10 @@ else:
                                      marker=dict(symbol="x", size=11, color=ERROR_HEX),
                                      text=[shorten(redact(str(d)), 120) for d in failed["detail"]],
                                      hovertemplate="failed: %{text}<extra>" + name + "</extra>"))
+    fig.update_traces(cliponaxis=False)  # a failure's ✕ sits on the axis line: draw it whole
     fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), yaxis_title="check latency (ms)",
-                      yaxis=dict(rangemode="tozero"), xaxis=dict(range=[since, now + timedelta(minutes=20)]),
+                      yaxis=dict(rangemode="tozero"), xaxis=dict(range=padded_time_range(history["ts"],
+                                                                                         minimum=timedelta(minutes=5))),
                       legend=dict(orientation="h", y=-0.2), hovermode="closest")
     st.plotly_chart(fig, key="health_chart", config={"displayModeBar": False})
     st.caption("Lines: check latency of reachable providers. Red ✕ on the axis: a failed check.")

@@ -22,7 +22,10 @@ def main() -> None:
     flash = st.session_state.pop("rt_flash", None)
     if flash:
         st.success(flash, icon="✅")
-    policy, explain, what_if, quality = st.tabs(["Policy", "Explain a prompt", "What-if replay", "Routing quality"])
+    # Keyed and tracked: the open tab is session state, so it survives reruns even when the elements above it
+    # change (the flash after "Save and make active" used to send the next rerun back to the first tab).
+    policy, explain, what_if, quality = st.tabs(["Policy", "Explain a prompt", "What-if replay", "Routing quality"],
+                                                key="rt_tabs", on_change="rerun")
     for tab, body in ((policy, policy_tab), (explain, explain_tab), (what_if, replay_tab), (quality, quality_tab)):
         with tab:
             try:

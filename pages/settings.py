@@ -26,12 +26,16 @@ st.caption(f"Read from `{code(facts.config_source)}` and the environment / `.env
 
 # ------------------------------------------------------------------------------------------- mode
 st.subheader("Mode")
-if facts.demo:
+mode = ws.mode()
+if mode.demo:
     st.info("**Demo mode is on**: answers from the cloud providers are **simulated** (real wire formats and "
             "prices, made-up text); the `local` model is real. To go live, put at least one key in `.env` — e.g. "
-            "`GROQ_API_KEY=…` — and restart. `ROUTER_DEMO=0` / `1` forces the mode.", icon="🧪")
+            "`GROQ_API_KEY=…` — and restart. `ROUTER_DEMO=0` / `1` forces the mode.\n\n"
+            f"Why: {md_message(mode.why)}", icon="🧪")
 else:
-    st.success("**Live mode**: answers come from the real providers whose keys are set.", icon="🟢")
+    st.success(f"**Live mode**: {md_message(mode.why)}", icon="🟢")
+for tier, why in ws.tier_gaps().items():
+    st.warning(f"**{tier}** requests have no candidate that can answer now: {md_message(why)}", icon="⚠️")
 ttl_days = facts.cache_ttl_s / 86400
 limits = facts.limits
 st.markdown(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -19,6 +20,7 @@ SEED_QUERIES = [
     "Write a detailed analysis comparing React and Vue.js for enterprise applications",
     "I need expert advice on optimizing database queries for a high-traffic application",
 ]
+WRAP = 100  # answers are printed whole, wrapped to this many columns
 
 
 def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
@@ -43,9 +45,11 @@ def _router() -> Iterator:
 
 
 def _mode_line(router) -> str:
-    if router.config.demo:
-        return "Demo mode: cloud answers are SIMULATED (no API keys set). Add keys to .env for real answers."
-    return "Live mode."
+    """"Demo mode: why" / "Live mode: why", then each tier nothing can answer now."""
+    workspace = Workspace(router)
+    mode = workspace.mode()
+    gaps = [f"No candidate can answer {tier} requests now: {why}." for tier, why in workspace.tier_gaps().items()]
+    return "\n".join(wrapped(line, indent="") for line in [f"{mode.title}: {mode.why}", *gaps])
 
 
 def cmd_providers(_: argparse.Namespace) -> int:
@@ -75,18 +79,23 @@ def _other_kinds(used: set[str]) -> str:
     return f"Other kinds you can add to router.toml: {', '.join(other)}." if other else ""
 
 
-def _other_kinds(used: set[str]) -> str:
-    """The registry's kinds not in router.toml yet, each with the variable its key comes from."""
-    from .providers import provider_classes
-
-    other = [f"{kind} ({', '.join(cls.key_envs) or 'no key'})" for kind, cls in provider_classes().items()
-             if kind not in used]
-    return f"Other kinds you can add to router.toml: {', '.join(other)}." if other else ""
+COMPLETION_HEADER = ["provider", "model", "tier", "in", "out", "cost", "latency"]
 
 
 def _completion_row(c: Completion) -> list[object]:
     return [c.provider + (" (sim)" if c.simulated else ""), c.model, c.complexity.value, c.input_tokens,
-            c.output_tokens, money(c.cost_usd), duration(c.latency_ms), c.text.replace("\n", " ")[:70]]
+            c.output_tokens, money(c.cost_usd), duration(c.latency_ms)]
+
+
+def wrapped(text: str, indent: str = "  ") -> str:
+    """The whole text, each paragraph wrapped to WRAP columns (long words and URLs are kept whole)."""
+    return "\n".join(textwrap.fill(line, WRAP, initial_indent=indent, subsequent_indent=indent,
+                                    break_long_words=False, break_on_hyphens=False) if line.strip() else ""
+                      for line in text.splitlines())
+
+
+def _answer_block(title: str, text: str) -> str:
+    return f"\n{title}:\n{wrapped(text)}"
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -96,22 +105,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
             names = [args.provider]
         else:
             names = [p.name for p in Workspace(router).provider_status() if p.configured]
-        rows, failed = [], 0
+        rows, answers, failed = [], [], 0
         for name in names:
             try:
                 c = router.complete(args.prompt, provider=name, model=args.model, use_cache=False,
                                     max_tokens=args.max_tokens)
                 rows.append(_completion_row(c))
+                answers.append(_answer_block(f"{c.provider}:{c.model}", c.text))
             except RouterError as exc:
                 failed += 1
-                rows.append([name or "-", args.model or "-", "", "", "", "", "", f"ERROR: {exc}"[:120]])
-        print(table(rows, ["provider", "model", "tier", "in", "out", "cost", "latency", "answer"]))
+                rows.append([name or "-", args.model or "-", "", "", "", "", "error"])
+                answers.append(_answer_block(f"{name or '-'}: ERROR", str(exc)))
+        print(table(rows, COMPLETION_HEADER))
+        print("\n".join(answers))
         return 1 if failed == len(names) else 0
 
 
 def cmd_route(args: argparse.Namespace) -> int:
     with _router() as router:
         verdict, plan = router.explain(args.prompt)
+        print(_mode_line(router))
         print(f"tier: {verdict.level.value}   score: {verdict.score:.2f}   policy: {router.policy.name}")
         print("reasons: " + (", ".join(verdict.reasons) or "-"))
         for i, target in enumerate(plan.candidates, 1):
@@ -122,9 +135,10 @@ def cmd_route(args: argparse.Namespace) -> int:
             try:
                 c = router.complete(args.prompt)
             except RouterError as exc:
-                print(f"ERROR: {exc}")
+                print(_answer_block("ERROR", str(exc)))
                 return 1
-            print(table([_completion_row(c)], ["provider", "model", "tier", "in", "out", "cost", "latency", "answer"]))
+            print(table([_completion_row(c)], COMPLETION_HEADER))
+            print(_answer_block(f"{c.provider}:{c.model}", c.text))
         return 0
 
 

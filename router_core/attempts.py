@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 from .catalog import Target
 from .config import Config
+from .display import grouped_reasons
 from .errors import NoProviderAvailable, ProviderError
 from .policy import Plan
 from .providers import Provider
@@ -119,17 +121,32 @@ class AttemptsMixin:
                                 provider=target.provider, kind="stream_cut") from None
 
     def _no_provider(self, req: Request) -> NoProviderAvailable:
-        """The error when no candidate answered: none available, the deadline ran out, or every one failed."""
+        """The error when no candidate answered: none available, the deadline ran out, or every one failed.
+
+        Each distinct reason is written once (targets that share it are listed together; a retried failure
+        says how many attempts it took)."""
         plan = req.plan or Plan((), ())
         if not req.attempts and not plan.candidates:
-            why = "; ".join(f"{s.target}: {s.reason}" for s in plan.skipped) or "the routing table is empty"
-            message = (f"No provider is available for a {req.verdict.level.value if req.verdict else ''} "
-                       f"request ({why}). Add an API key in .env or wait for the cooldown to end.")
+            why = grouped_reasons((str(s.target), s.reason) for s in plan.skipped) or "the routing table is empty"
+            message = (f"No provider is available for {_request_noun(req)}: {why}. "
+                       "Add an API key in .env or wait for the cooldown to end.")
         elif self._remaining(req) <= 0:
             message = (f"The request deadline of {self.config.limits.request_deadline_s:g} s ran out after "
                        f"{len(req.attempts)} attempts. Last error: {req.attempts[-1].error if req.attempts else '-'}")
         else:
-            tried = "; ".join(f"{a.provider}:{a.model} → {a.error}" for a in req.attempts if a.outcome == "error")
+            counts = Counter((f"{a.provider}:{a.model}", a.error or "failed") for a in req.attempts
+                             if a.outcome == "error")
+            tried = "; ".join(f"{target}{f' ({n} attempts)' if n > 1 else ''}: {error}"
+                              for (target, error), n in counts.items())
             message = f"Every provider failed. {tried}"
         skipped = [Attempt(s.target.provider, s.target.model, "skipped", s.reason) for s in plan.skipped]
         return NoProviderAvailable(message, skipped + req.attempts)
+
+
+def _request_noun(req: Request) -> str:
+    """"an EXPERT request", "a MEDIUM request", or "this request" before classification."""
+    if req.verdict is None:
+        return "this request"
+    tier = req.verdict.level.value
+    return f"{'an' if tier[:1] in 'AEIOU' else 'a'} {tier} request"
+

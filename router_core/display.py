@@ -1,21 +1,27 @@
-"""Readable numbers shared by the CLI and the app."""
+"""Readable numbers and reason lists shared by the CLI, the report and the app."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 def money(value: float | None) -> str:
-    """`$0.0012`, `<$0.0001`, `$0`, or "unpriced" when the cost is unknown."""
+    """`$0.0012`, `-$0.0012`, `<$0.0001`, `$0`, or "unpriced" when the cost is unknown.
+
+    The one money formatter of the CLI, the HTML report and the app: the sign goes before the dollar.
+    """
     if value is None:
         return "unpriced"
     if value == 0:
         return "$0"
-    if abs(value) < 0.0001:
-        return "<$0.0001" if value > 0 else "-<$0.0001"
-    if abs(value) >= 100:
-        return f"${value:,.0f}"
-    if abs(value) >= 1:
-        return f"${value:,.2f}"
-    return f"${value:.4f}"
+    sign, size = ("-" if value < 0 else ""), abs(value)
+    if size < 0.0001:
+        return f"{sign}<$0.0001"
+    if size >= 100:
+        return f"{sign}${size:,.0f}"
+    if size >= 1:
+        return f"{sign}${size:,.2f}"
+    return f"{sign}${size:.4f}"
 
 
 def duration(ms: float | None) -> str:
@@ -23,3 +29,14 @@ def duration(ms: float | None) -> str:
     if ms is None:
         return "–"
     return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+def grouped_reasons(pairs: Iterable[tuple[str, str]]) -> str:
+    """"x and y: reason; z: other reason" — each reason written once, with every subject it applies to."""
+    by_reason: dict[str, list[str]] = {}
+    for subject, reason in pairs:
+        subjects = by_reason.setdefault(reason, [])
+        if subject not in subjects:
+            subjects.append(subject)
+    return "; ".join(f"{', '.join(s[:-1]) + ' and ' + s[-1] if len(s) > 1 else s[0]}: {reason}"
+                     for reason, s in by_reason.items())

@@ -66,15 +66,17 @@ class SavingsData:
 
     @staticmethod
     def bucket_for(since: datetime, until: datetime) -> str:
-        """Hourly buckets for ranges up to 3 days, daily ones beyond."""
+        """Hourly buckets for spans up to 3 days, daily ones beyond."""
         return "hour" if (until - since).total_seconds() <= 3 * 86400 else "day"
 
     @classmethod
     def load(cls, store: Any, *, since: datetime, until: datetime, org: str | None = None,
              agent: str | None = None, bucket: str | None = None) -> "SavingsData":
-        """Run the aggregate queries (SQL GROUP BY; nothing row by row)."""
-        bucket = bucket or cls.bucket_for(since, until)
+        """Run the aggregate queries (SQL GROUP BY; nothing row by row). Time buckets follow the span of the
+        data, not of the period asked for: one day of traffic in a 30-day period is drawn per hour."""
         kw = dict(since=since, until=until, org=org, agent=agent)
+        span = analytics.traffic_span(store, **kw)
+        bucket = bucket or cls.bucket_for(*(span or (since, until)))
         return cls(since, until, org, agent, bucket,
                    kpis=analytics.kpis(store, **kw),
                    spend=analytics.spend_over_time(store, bucket=bucket, **kw),
@@ -146,6 +148,25 @@ def _layout(fig: go.Figure, title: str, *, y_title: str = "", x_title: str = "",
     return fig
 
 
+def padded_time_range(times: Any, *, minimum: timedelta = timedelta(minutes=30)) -> list[datetime] | None:
+    """An x range around `times` with room on both sides (5 % of the span, at least `minimum`), so a first or
+    last point, or a single one (then centred), is never cut by the edge of the axis."""
+    stamps = pd.to_datetime(pd.Series(list(times)), utc=True).dropna()
+    if stamps.empty:
+        return None
+    first, last = stamps.min().to_pydatetime(), stamps.max().to_pydatetime()
+    pad = max((last - first) * 0.05, minimum)
+    return [first - pad, last + pad]
+
+
+def _fit_time_axis(fig: go.Figure, times: Any) -> None:
+    """Pad the time axis around the data and draw markers whole even on an axis line (y = 0)."""
+    fig.update_traces(cliponaxis=False)
+    span = padded_time_range(times)
+    if span is not None:
+        fig.update_xaxes(range=span)
+
+
 def fig_cumulative_spend(spend: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=spend["bucket"], y=spend["cum_baseline_usd"], name="Baseline (premium model)",
@@ -155,6 +176,7 @@ def fig_cumulative_spend(spend: pd.DataFrame) -> go.Figure:
                              line=dict(color=ACTUAL_COLOR), fill="tonexty", fillcolor="rgba(22,163,74,0.12)",
                              hovertemplate="%{x}<br>actual $%{y:,.4f}<extra></extra>"))
     fig.update_yaxes(tickprefix="$", rangemode="tozero")
+    _fit_time_axis(fig, spend["bucket"])
     return _layout(fig, "Cumulative spend: actual vs baseline", y_title="USD")
 
 
@@ -188,6 +210,7 @@ def fig_cache_hit_rate(cache: pd.DataFrame) -> go.Figure:
                                hovertemplate="%{x}<br>%{y:.1f}% (%{customdata[0]:,} of %{customdata[1]:,})"
                                              "<extra></extra>"))
     fig.update_yaxes(ticksuffix="%", rangemode="tozero")
+    _fit_time_axis(fig, cache["bucket"])
     return _layout(fig, "Cache hit rate over time", y_title="hit rate")
 
 
@@ -210,8 +233,8 @@ def savings_figures(data: SavingsData, tier_colors: Mapping[str, str] | None = N
         "cache_hit_rate": fig_cache_hit_rate(data.cache),
         "latency_by_provider": fig_latency_by_provider(data.latency),
     }
-    for name in ("cumulative_spend", "cache_hit_rate"):  # time axes span the chosen period, even for one bucket
-        figures[name].update_xaxes(type="date", range=[data.since, data.until])
+    for name in ("cumulative_spend", "cache_hit_rate"):  # time axes fit the data (padded), not the period
+        figures[name].update_xaxes(type="date")
     return figures
 
 

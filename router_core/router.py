@@ -56,6 +56,7 @@ class Router(AttemptsMixin, BlockingMixin):
         self.clock = clock
         self.sleep = sleep
         self.rng = rng or random.Random()
+        self.started_at = wall_clock()  # epoch seconds; what this router has seen since (health checks)
         self.breaker = CircuitBreaker(config.limits.cooldown_failures, config.limits.cooldown_s, clock)
         self.prices = PriceBook(config.price_overrides, config.providers)
         self.prices.warm()
@@ -170,9 +171,11 @@ class Router(AttemptsMixin, BlockingMixin):
         raise InvalidRequest(f"No configured provider offers model {model!r}.")
 
     def _cached(self, req: Request) -> Completion | None:
-        """Step 2: an exact repeat is answered from the cache (no HTTP request, cost 0)."""
+        """Step 2: an exact repeat is answered from the cache (no HTTP request, cost 0). Inside a conversation
+        the key covers what the answer depends on: a self-contained turn and the system prompt, or the
+        whole conversation for a follow-up (complexity.answer_context)."""
         target = str(req.forced) if req.forced else "auto"
-        req.cache_key = ResponseCache.key(req.messages, target=target, max_tokens=req.max_tokens,
+        req.cache_key = ResponseCache.key(complexity.answer_context(req.messages), target=target, max_tokens=req.max_tokens,
                                           temperature=req.temperature)
         if not req.use_cache:
             return None

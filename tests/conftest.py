@@ -28,7 +28,7 @@ VENDOR_ENV = [*KIND_ENV, "DATABASE_URL", "ROUTER_CONFIG", "ROUTER_DEMO", "APP_PA
 # Tests that take more than about 2 s (a browser, load, the local model, subprocesses) and the Streamlit page
 # tests (each runs its page script, 1-5 s apiece): `-m "not slow"` leaves them out of the everyday loop.
 # Tests in files this list does not cover carry `@pytest.mark.slow` themselves.
-SLOW_MODULES = frozenset({"test_browser.py", "test_browser_security.py", "test_load.py", "test_llamacpp.py"})
+SLOW_MODULES = frozenset({"test_browser.py", "test_browser_routing.py", "test_browser_security.py", "test_load.py", "test_llamacpp.py"})
 SLOW_MODULE_PREFIX = "test_app_"
 SLOW_TESTS = frozenset({
     "test_the_cli_never_prints_a_key", "test_no_key_leaks_through_any_failure_path",

@@ -39,7 +39,8 @@ def test_the_empty_page_says_what_to_do(app, app_env):
     open_page(app, PAGE)
     assert any("pick 2 to 6 models" in i.value for i in app.info)
     assert any("None yet" in c.value for c in app.caption)
-    assert len(app.multiselect(key="cmp_targets").value) == 3  # sensible defaults: two cheap ones + the baseline
+    defaults = app.multiselect(key="cmp_targets").value
+    assert len(defaults) == 4 and defaults[0] == "auto"  # the router's pick, two cheap ones and the baseline
 
 
 def test_three_models_give_three_columns_two_charts_and_a_stored_comparison(app, app_env):
@@ -130,6 +131,14 @@ def test_a_past_comparison_can_be_reopened(app, app_env):
     picker.set_value(picker.options and app_env.store.list_comparisons()["comparison_id"].iloc[0]).run()
     assert_no_exception(app)
     assert any(PROMPT in t for t in texts(app.markdown))
+    reopened = [m for m in texts(app.markdown) if m.startswith("**groq:") or m.startswith("**openai:")]
+    assert len(reopened) >= 2 and all("simulated" in m for m in reopened), reopened
+
+
+def test_the_routers_pick_is_compared_by_default(app, app_env):
+    open_page(app, PAGE)
+    submit(app)
+    assert any("router's pick" in plain(c.markdown[0].value) for c in result_columns(app))
 
 
 def test_compare_calls_are_attributed_to_the_workspace(app, app_env):

@@ -44,6 +44,19 @@ def test_check_now_records_history_and_draws_it(app, app_env):
     assert app.metric[1].value == f"{len(names) - 1} / {len(names)}"
 
 
+def test_a_short_check_history_fills_the_chart_and_no_point_is_clipped(app, app_env):
+    import json
+
+    import pandas as pd
+
+    open_page(app, "pages/health.py")
+    next(b for b in app.button if "Check now" in b.label).click().run()
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    lo, hi = (pd.Timestamp(v) for v in spec["layout"]["xaxis"]["range"])
+    assert hi - lo < pd.Timedelta(hours=2), (lo, hi)  # a few minutes of checks, not a 24 h axis with a dot at its edge
+    assert all(trace.get("cliponaxis") is False for trace in spec["data"])
+
+
 def test_health_shows_24h_traffic_per_provider(app, app_env):
     app.run()
     app.chat_input[0].set_value("Write a detailed analysis comparing React and Vue.js for enterprise applications").run()
@@ -135,3 +148,25 @@ def test_every_page_opens_with_the_demo_banner_and_no_exception(app, app_env, pa
     assert sum("Demo mode" in i.value for i in app.info) >= 1
     assert sum(i.value.startswith("**Demo mode** — no API keys") for i in app.info) == 1  # exactly one banner
     assert app.sidebar.text_input(key="sb_org") is not None
+
+
+# ------------------------------------------------------------------------------------------ mode
+def test_one_key_says_live_mode_and_why_in_the_sidebar_and_settings(app, app_env, monkeypatch):
+    monkeypatch.delenv("ROUTER_DEMO")
+    monkeypatch.setenv("OPENAI_API_KEY", "garbage")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    open_page(app, "pages/settings.py")
+    sidebar = " ".join(texts(app.sidebar.caption))
+    assert "Live mode" in sidebar and "OPENAI_API_KEY" in sidebar and "not simulated" in sidebar, sidebar
+    main = " ".join(texts(app.main.success) + texts(app.main.info) + texts(app.main.markdown))
+    assert "OPENAI_API_KEY" in main and "ROUTER_DEMO=1" in main
+
+
+def test_tiers_nothing_can_serve_are_named_before_sending(app, app_env, monkeypatch):
+    monkeypatch.setenv("ROUTER_DEMO", "0")
+    open_page(app, "pages/playground.py")
+    warning = " ".join(texts(app.sidebar.warning))
+    assert "MEDIUM" in warning and "EXPERT" in warning, warning
+    app.switch_page("pages/settings.py").run()
+    detail = " ".join(texts(app.main.warning))
+    assert "EXPERT" in detail and "ANTHROPIC_API_KEY" in detail, detail

@@ -125,12 +125,23 @@ def test_detail_view_shows_messages_answer_attempts_and_reasons(app, app_env):
     rid = int(first.loc[index, "id"])
     assert any(h.value == f"Request #{rid}" for h in at.subheader)
     attempts = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
-    assert attempts["outcome"].tolist() == ["error", "error"] and attempts["HTTP"].tolist() == [429, 500]
+    assert attempts["outcome"].tolist() == ["error", "error"] and attempts["HTTP"].tolist() == ["429", "500"]
     assert "groq: HTTP 429 rate limited" in attempts["error"].tolist()
     text = page_text(at).replace("\\", "")
     assert "You are a support agent." in text and "Ticket 3: where is order 1003?" in text
     assert "Every provider failed" in text and "short question" in text and "No answer was returned" in text
     assert rows[3].prompt in text
+
+
+def test_attempts_table_shows_no_literal_none(app, app_env):
+    seed(app_env, 10)
+    at = open_page(app, PAGE)
+    first = table(at)
+    select_row(at, int(first.index[first["prompt"].str.startswith("Ticket 1:")][0]))  # answered after a 429
+    attempts = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
+    assert attempts["HTTP"].tolist() == ["429", "–"] and attempts["retryable"].tolist() == ["yes", "–"]
+    cells = [str(v) for v in attempts.to_numpy().ravel()]
+    assert not any(c in ("None", "nan", "<NA>") for c in cells), cells
 
 
 def test_detail_view_renders_untrusted_text_without_html(app, app_env):

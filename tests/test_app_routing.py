@@ -91,8 +91,9 @@ def test_every_problem_is_listed_and_an_emptied_tier_is_one(app, app_env):
 
 def test_valid_table_is_saved_activated_and_picked_up_by_a_fresh_router(app, app_env):
     at = open_page(app, PAGE)
-    # MEDIUM: try groq's 8B model first, then the old first choice
-    edit(at, {row_of(at, "MEDIUM"): {"order": 2}},
+    # MEDIUM: try groq's 8B model first, then the old first choice (each candidate keeps its own order)
+    edit(at, {row_of(at, "MEDIUM", 3): {"order": 4}, row_of(at, "MEDIUM", 2): {"order": 3},
+              row_of(at, "MEDIUM"): {"order": 2}},
          added_rows=[{"tier": "MEDIUM", "order": 1, "target": "groq:llama-3.1-8b-instant"}])
     assert not at.error
     save_as(at, "cheap-medium")
@@ -133,6 +134,21 @@ def test_saving_needs_a_name(app, app_env):
     at = open_page(app, PAGE)
     save_as(at, "   ")
     assert "give the policy a name" in errors(at)
+    assert app_env.store.list_policies() == []
+
+
+def test_duplicate_order_values_are_refused_with_a_clear_message(app, app_env):
+    at = open_page(app, PAGE)
+    edit(at, added_rows=[{"tier": "MEDIUM", "order": 1, "target": "groq:llama-3.1-8b-instant"}])
+    assert "MEDIUM" in errors(at) and "all have order 1" in errors(at)
+    save_as(at, "two-firsts")
+    assert "Nothing was saved" in errors(at) and app_env.store.list_policies() == []
+
+
+def test_saving_a_table_identical_to_the_active_policy_says_so_and_saves_nothing(app, app_env):
+    at = open_page(app, PAGE)
+    save_as(at, "unchanged")
+    assert "identical to the active policy" in errors(at)
     assert app_env.store.list_policies() == []
 
 

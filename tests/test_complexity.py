@@ -91,6 +91,26 @@ def test_follow_up_inherits_previous_difficulty():
     assert classify(chain).level.rank >= Complexity.COMPLEX.rank
 
 
+EXPERT_REQUEST = "I need expert advice on optimizing database queries for a high-traffic application"
+
+
+@pytest.mark.parametrize("question", ["What is the capital of France?", "How many legs does a spider have?",
+                                      "What does HTTP stand for?"])
+def test_a_self_contained_question_after_an_expert_one_is_judged_on_its_own(question):
+    conv = [Message("user", EXPERT_REQUEST), Message("assistant", "Index the hot columns ..."),
+            Message("user", question)]
+    v = classify(conv)
+    assert v.level is classify(question).level and not any("follow-up" in r for r in v.reasons), v
+
+
+@pytest.mark.parametrize("follow_up", ["make it shorter", "now in Go", "Why is that?", "and what about MySQL?"])
+def test_real_follow_ups_after_an_expert_one_inherit_its_tier(follow_up):
+    conv = [Message("user", EXPERT_REQUEST), Message("assistant", "Index the hot columns ..."),
+            Message("user", follow_up)]
+    v = classify(conv)
+    assert "follow-up to an EXPERT request" in v.reasons and v.level.rank >= Complexity.COMPLEX.rank, v
+
+
 def test_thanks_after_complex_turn_is_trivial():
     conv = [Message("user", COMPLEX_REQUEST), Message("assistant", "Here you go ..."), Message("user", "thanks!")]
     assert classify(conv).level is Complexity.TRIVIAL

@@ -6,6 +6,7 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
+import pandas as pd
 import pytest
 
 from router_core import report
@@ -151,3 +152,33 @@ def test_figures_use_the_tier_colours(store, prices):
     cum = figs["cumulative_spend"].data
     assert cum[0].y[-1] == pytest.approx(data.kpis["baseline_usd"])
     assert cum[1].y[-1] == pytest.approx(data.kpis["spend_usd"])
+
+
+def _utc(value) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def test_a_short_history_is_bucketed_by_hour_and_no_point_is_clipped(store, prices):
+    for hours_ago in (9, 6, 2):  # one day of traffic inside a 30-day period
+        store.log_interaction(record(prices, hours_ago=hours_ago, provider="groq", model="llama-3.1-8b-instant",
+                                     tier="SIMPLE", inp=60, out=90, cached=hours_ago == 6))
+    data = report.SavingsData.load(store, since=NOW - timedelta(days=30), until=NOW + timedelta(hours=1))
+    assert data.bucket == "hour" and len(data.spend) == 3
+    figures = report.savings_figures(data)
+    for key in ("cumulative_spend", "cache_hit_rate"):
+        fig = figures[key]
+        lo, hi = (_utc(v) for v in fig.layout.xaxis.range)
+        first, last = _utc(data.spend["bucket"].min()), _utc(data.spend["bucket"].max())
+        assert lo < first and last < hi, (key, lo, hi)
+        assert all(trace.cliponaxis is False for trace in fig.data), key
+
+
+def test_a_single_bucket_is_drawn_in_the_middle_of_its_axis(store, prices):
+    store.log_interaction(record(prices, hours_ago=1, provider="groq", model="llama-3.1-8b-instant", tier="SIMPLE",
+                                 inp=60, out=90))
+    data = report.SavingsData.load(store, since=NOW - timedelta(days=7), until=NOW + timedelta(hours=1))
+    fig = report.savings_figures(data)["cumulative_spend"]
+    lo, hi = (_utc(v) for v in fig.layout.xaxis.range)
+    point = _utc(data.spend["bucket"].iloc[0])
+    assert lo < point < hi and abs((point - lo) - (hi - point)) < pd.Timedelta(minutes=1)

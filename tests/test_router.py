@@ -161,6 +161,29 @@ def test_cache_hit_sends_nothing_costs_nothing_and_logs_the_saving(router, cheap
     assert hits == 1 and saved == pytest.approx(first.baseline_cost_usd)
 
 
+def test_an_exact_repeat_inside_a_chat_hits_the_cache(router, cheap, tmp_path):
+    """A self-contained turn is cached on its own (system prompt + that turn), whatever came before it."""
+    question = "What is the capital of France?"
+    cheap.reply(json=openai_ok("Paris."))
+    chat = [Message("user", MEDIUM), Message("assistant", "Light to sugar."), Message("user", question)]
+    first = run(router.acomplete(chat))
+    chat += [Message("assistant", first.text), Message("user", question)]
+    again = run(router.acomplete(chat))
+    fresh_chat = run(router.acomplete(question))
+    assert again.cached and fresh_chat.cached and again.text == "Paris."
+    assert len(chat_posts(cheap)) == 1
+
+
+def test_a_follow_up_is_cached_with_the_conversation_it_follows(router, cheap):
+    cheap.default(json=openai_ok("Shorter."))
+    one = [Message("user", MEDIUM), Message("assistant", "Light to sugar."), Message("user", "make it shorter")]
+    other = [Message("user", "Explain how TCP congestion control works"), Message("assistant", "Windows ..."),
+             Message("user", "make it shorter")]
+    run(router.acomplete(one))
+    assert not run(router.acomplete(other)).cached and run(router.acomplete(one)).cached
+    assert len(chat_posts(cheap)) == 2
+
+
 def test_cache_opt_out_and_ttl_expiry(tmp_path, cheap, premium, clock):
     wall = FakeTime(start=1_700_000_000.0)
     router = make_router(tmp_path, cheap.url, premium.url, time=clock, wall=wall)

@@ -17,7 +17,7 @@ from router_core.policy import PolicyProblem
 from router_core.router import Router
 from router_core.store import Store
 from router_core.types import Complexity, Usage
-from router_core.workspace import FILE_POLICY, Workspace, WorkspaceError, rows_to_data, table_rows
+from router_core.workspace import AUTO_TARGET, FILE_POLICY, Workspace, WorkspaceError, rows_to_data, table_rows
 
 CHEAPER = {"TRIVIAL": ["groq:llama-3.1-8b-instant"], "SIMPLE": ["groq:llama-3.1-8b-instant"],
            "MEDIUM": ["groq:openai/gpt-oss-120b"], "COMPLEX": ["openai:gpt-6.1-terra"],
@@ -307,3 +307,55 @@ def test_pages_reach_only_the_router_face_and_the_workspace():
                              "ConfigError.problems has the structure)")
     assert len(FRONT_END) > 10, "the pages were not found"
     assert not found, "\n".join(found)
+
+
+# ------------------------------------------------------------------------------------------ compare
+def test_compare_defaults_start_with_the_routers_pick(ws):
+    defaults = ws.compare_defaults()
+    assert defaults[0] == AUTO_TARGET and len(defaults) == 4
+    assert str(ws.router.policy.baseline) in defaults
+    resolved = ws.resolve_compare_targets("Can you explain how photosynthesis works?", defaults)
+    _, plan = ws.router.explain("Can you explain how photosynthesis works?")
+    assert resolved[0] == str(plan.candidates[0]) and AUTO_TARGET not in resolved
+    assert len(resolved) == len(set(resolved))
+
+
+def test_compare_defaults_outside_demo_mode_are_only_configured_targets(tmp_path, db_url):  # noqa: F811
+    config = load_config(write_config(tmp_path), {"ROUTER_DEMO": "0", "OPENAI_API_KEY": "sk-test",
+                                                  "ROUTER_DOTENV": str(tmp_path / "no.env")})
+    store = Store(db_url)
+    router = Router(config, store=store)
+    try:
+        ws = Workspace(router)
+        picked = [t for t in ws.compare_defaults() if t != AUTO_TARGET]
+        assert picked and all(ws.why_unavailable(t.split(":", 1)[0]) is None for t in picked), picked
+    finally:
+        router.close()
+        store.close()
+
+
+def test_reopened_comparisons_keep_the_simulated_flag(ws):
+    ws.router.compare("Can you explain how photosynthesis works?", ["openai:gpt-6-luna", "groq:llama-3.1-8b-instant"])
+    past = ws.list_comparisons()
+    assert past["simulated"].tolist() == [True, True]
+
+
+# ------------------------------------------------------------------------------------ policy editor
+def test_duplicate_order_values_in_a_tier_are_refused():
+    rows = [{"tier": "MEDIUM", "order": 1, "target": "openai:gpt-6-luna"},
+            {"tier": "MEDIUM", "order": 1, "target": "groq:openai/gpt-oss-120b"},
+            {"tier": "EXPERT", "order": 1, "target": "anthropic:claude-opus-5-5"}]
+    _, problems = rows_to_data(rows)
+    assert len(problems) == 1 and "MEDIUM" in problems[0] and "order 1" in problems[0], problems
+    assert "rows 1 and 2" in problems[0]
+
+
+def test_saving_a_policy_identical_to_the_active_one_saves_nothing(ws):
+    ws.save_policy("cheaper", CHEAPER)
+    with pytest.raises(ConfigError, match="identical to the active policy 'cheaper'"):
+        ws.save_policy("cheaper-copy", CHEAPER)
+    assert ws.list_policies() == ["cheaper"] and ws.active_policy().name == "cheaper"
+    ws.use_file_policy()
+    with pytest.raises(ConfigError, match="identical to the active policy"):
+        ws.save_policy("same-as-file", ws.file_policy().to_dict())
+    assert ws.list_policies() == ["cheaper"]

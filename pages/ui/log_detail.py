@@ -24,6 +24,16 @@ def saved(baseline: Any, cost: Any, cached: Any) -> float | None:
     return None if missing(cost) else float(baseline) - float(cost)
 
 
+def _or_dash(value: Any) -> str:
+    """A cell as text, "–" when missing (a data frame would show a literal "None")."""
+    return "–" if missing(value) else str(int(value)) if isinstance(value, float) else str(value)
+
+
+def _yes_no(flag: Any) -> str:
+    """yes / no, "–" when it does not apply (an attempt that succeeded)."""
+    return "–" if missing(flag) else ("yes" if flag else "no")
+
+
 def _messages(raw: Any) -> list[dict[str, str]]:
     try:
         value = json.loads(raw) if isinstance(raw, str) else raw
@@ -106,8 +116,8 @@ def render_request(row: dict[str, Any]) -> None:
     if attempts:
         st.dataframe(pd.DataFrame([{
             "#": i, "provider": a.get("provider"), "model": a.get("model"), "outcome": a.get("outcome"),
-            "HTTP": a.get("status"), "latency": duration(a.get("latency_ms")),
-            "retryable": a.get("retryable"), "error": a.get("error") or "",
+            "HTTP": _or_dash(a.get("status")), "latency": duration(a.get("latency_ms")),
+            "retryable": _yes_no(a.get("retryable")), "error": a.get("error") or "",
         } for i, a in enumerate(attempts, start=1)]), hide_index=True, width="stretch", key="lg_attempts")
     elif row.get("cached"):
         st.caption("Served from the cache: no provider was called.")

@@ -72,10 +72,8 @@ def missing(value: Any) -> bool:
 
 
 def signed_money(value: float | None, unknown: str = "unknown") -> str:
-    """-$0.0012 for negative amounts (money() shows magnitudes); `unknown` for None / NaN."""
-    if missing(value):
-        return unknown
-    return ("-" if value < 0 else "") + money(abs(value))
+    """money() (-$0.0012 for negative amounts), with `unknown` for None / NaN."""
+    return unknown if missing(value) else money(value)
 
 
 def unit_price_text(unit: Any) -> str:

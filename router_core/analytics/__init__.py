@@ -17,7 +17,7 @@ range scan per bucket (no sort), percentiles walk a latency-ordered index. Postg
 queries itself (hash aggregates, percentile_disc).
 
   savings.py     kpis, requests_by_tier, requests_by_provider_model, distinct_orgs_agents
-  timeseries.py  spend_over_time, cache_hit_rate_over_time
+  timeseries.py  spend_over_time, cache_hit_rate_over_time, traffic_span
   providers.py   error_rate_by_provider, latency_by_provider (provider attempts, from attempt_logs)
   sql.py         the pieces they share
 
@@ -41,7 +41,7 @@ from ..store.tables import IX_LOG_TS as IX_TS  # noqa: F401
 from .providers import WALK_THRESHOLD, error_rate_by_provider, latency_by_provider  # noqa: F401
 from .savings import distinct_orgs_agents, kpis, requests_by_provider_model, requests_by_tier
 from .sql import BUCKETS, MONEY  # noqa: F401
-from .timeseries import cache_hit_rate_over_time, spend_over_time
+from .timeseries import cache_hit_rate_over_time, spend_over_time, traffic_span
 
 __all__ = ["kpis", "spend_over_time", "requests_by_tier", "requests_by_provider_model", "cache_hit_rate_over_time",
-           "latency_by_provider", "error_rate_by_provider", "distinct_orgs_agents", "BUCKETS"]
+           "latency_by_provider", "error_rate_by_provider", "distinct_orgs_agents", "traffic_span", "BUCKETS"]

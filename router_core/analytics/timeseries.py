@@ -119,3 +119,13 @@ def cache_hit_rate_over_time(engine_or_store: Any, *, since: datetime, until: da
     df["bucket"] = pd.to_datetime(df["bucket"], utc=True)
     df["hit_rate"] = (df["cache_hits"] / df["requests"]).astype("float64")
     return df
+
+
+def traffic_span(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
+                 agent: str | None = None) -> tuple[datetime, datetime] | None:
+    """The first and last request time in the window (None without traffic): charts bucket by the data's span."""
+    engine = engine_of(engine_or_store)
+    with engine.connect() as conn:
+        first, last = conn.execute(sa.select(sa.func.min(T_LOG.c.ts), sa.func.max(T_LOG.c.ts))
+                                   .where(*in_window(T_LOG, since, until, org, agent))).one()
+    return None if first is None else (to_db_time(first), to_db_time(last))

@@ -18,13 +18,13 @@ EXPERT [.8, 1]). The model's weights are written by `scripts/train_complexity.py
 from __future__ import annotations
 
 from ..types import Complexity, Verdict
-from .conversation import classify, classify_text
+from .conversation import answer_context, classify, classify_text
 from .features import FEATURES, NF, extract_features, hashed_ngrams
 from .model import (REASONING_BLEND, TIER_BANDS, TIERS, WEIGHTS_PATH, load_weights, prepare_model,
                     reasoning_load)
 from .text import split_ask
 from .verdict import judge
 
-__all__ = ["classify", "classify_text", "judge", "Complexity", "Verdict", "FEATURES", "NF", "extract_features",
+__all__ = ["classify", "answer_context", "classify_text", "judge", "Complexity", "Verdict", "FEATURES", "NF", "extract_features",
            "hashed_ngrams", "TIERS", "TIER_BANDS", "WEIGHTS_PATH", "load_weights", "prepare_model",
            "reasoning_load", "REASONING_BLEND", "split_ask"]

@@ -1,7 +1,9 @@
 """`classify()`: judge a message, or the last user turn of a conversation in context.
 
-System prompts are ignored, a short follow-up ("and now in Rust?", "make it shorter") inherits (roughly)
-the difficulty of the request it follows, and a pleasantry ("thanks!") stays TRIVIAL.
+System prompts are ignored, a short follow-up ("and now in Rust?", "make it shorter", "why is that?")
+inherits (roughly) the difficulty of the request it follows, a self-contained question ("What is the
+capital of France?") is judged on its own wherever it comes, and a pleasantry ("thanks!") stays TRIVIAL.
+`answer_context()` says which messages an answer depends on (the cache key of a turn in a conversation).
 """
 
 from __future__ import annotations
@@ -28,6 +30,23 @@ def _role_content(m: Any) -> tuple[str, str]:
     if isinstance(m, dict):
         return str(m.get("role", "user")), str(m.get("content") or "")
     return str(getattr(m, "role", "user")), str(getattr(m, "content", "") or "")
+
+
+def answer_context(messages: Sequence[Any]) -> list[Any]:
+    """The messages an answer to the last user turn depends on (the response cache keys on these).
+
+    A last user turn that stands on its own ("What is the capital of France?", "thanks") depends only on
+    the system prompt(s) and itself, so an exact repeat hits the cache anywhere in any chat. A follow-up
+    ("make it shorter", "now in Go", "why is that?") depends on the whole conversation before it.
+    """
+    turns = [_role_content(m) for m in messages]
+    users = [i for i, (role, _) in enumerate(turns) if role == "user"]
+    if len(users) <= 1:
+        return list(messages)
+    analysis = judge(turns[users[-1]][1], default_model())[1]
+    if analysis.is_followup and not analysis.social_only:
+        return list(messages)
+    return [m for i, m in enumerate(messages) if turns[i][0] == "system" or i == users[-1]]
 
 
 _REDO = frozenset("""now instead same version also too again ahora maintenant jetzt agora""".split())

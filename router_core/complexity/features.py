@@ -249,7 +249,9 @@ def _unit_conversion(tokens: Sequence[str]) -> bool:
     return any(t[0].isdigit() or t in _HOW_MANY for t in tokens)
 
 
-_CONJ = frozenset(("and", "y", "et", "und", "e", "what", "how", "same", "now", "also"))
+# A turn opening with one of these continues the previous one. Not "what" / "how": "What is the capital of
+# France?" stands alone; "what about ..." / "how about ..." are follow-ups through the lexicon's phrases.
+_CONJ = frozenset(("and", "y", "et", "und", "e", "same", "now", "also"))
 _NUMBER_WORDS = frozenset("""two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty
     fifty sixty hundred thousand million half twice double triple quarter third thirds dozen dos tres cuatro cinco
     deux trois quatre cinq zwei drei vier funf duas""".split())

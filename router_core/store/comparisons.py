@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .codec import frame, utcnow
+from .codec import frame, to_db_time, utcnow
 from .errors import StoreError
-from .tables import T_CMP, T_CMP_RES
+from .tables import T_CMP, T_CMP_RES, T_LOG
+
+LOG_WINDOW = timedelta(minutes=15)  # a column's request is logged at most this long before its comparison
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,7 +63,10 @@ class ComparisonRepository:
     def list_comparisons(self, limit: int = 20) -> pd.DataFrame:
         """The latest `limit` comparisons, one row per target (newest comparison first):
         comparison_id, ts, prompt, system, winner, target, provider, model, text, cost_usd,
-        baseline_cost_usd, latency_ms, ttft_ms, input_tokens, output_tokens, error, is_winner."""
+        baseline_cost_usd, latency_ms, ttft_ms, input_tokens, output_tokens, error, is_winner, simulated.
+
+        `simulated` (True / False / None when unknown, e.g. an error) comes from the request log: each column
+        was logged as one request with the same target and answer just before the comparison was saved."""
         import pandas as pd
 
         latest = sa.select(T_CMP.c.id).order_by(T_CMP.c.ts.desc(), T_CMP.c.id.desc()).limit(int(limit)).subquery()
@@ -73,5 +79,20 @@ class ComparisonRepository:
                 .order_by(T_CMP.c.ts.desc(), T_CMP.c.id.desc(), r.position))
         with self.engine.connect() as conn:
             df = frame(conn.execute(stmt), time_cols=["ts"])
+            flags = [self._simulated(conn, row.target, row.text, row.ts) for row in df.itertuples(index=False)]
         df["is_winner"] = (df["winner"] == df["target"]) if not df.empty else pd.Series(dtype=bool)
+        df["simulated"] = pd.Series(flags, index=df.index, dtype=object)
         return df
+
+    @staticmethod
+    def _simulated(conn: sa.Connection, target: str, text: object, ts: object) -> bool | None:
+        """Whether the request log has this column's answer as simulated (None: no such answer logged)."""
+        provider, _, model = str(target).partition(":")
+        if not isinstance(text, str) or not text or not model:  # no answer (NULL arrives as NaN from pandas)
+            return None
+        log = T_LOG.c
+        until = to_db_time(ts)  # type: ignore[arg-type]
+        flag = conn.execute(sa.select(sa.func.max(sa.cast(log.simulated, sa.Integer))).where(
+            log.provider == provider, log.model == model, log.ts <= until, log.ts >= until - LOG_WINDOW,
+            log.response == text)).scalar()
+        return None if flag is None else bool(flag)

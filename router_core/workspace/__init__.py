@@ -7,6 +7,7 @@
     ws.save_policy("cheaper-medium", data)          # validated; ConfigError.problems says where
     ws.log_page(2, 50, status="error").rows
     ws.estimate_prompt("Compare Postgres and Mongo").candidates
+    ws.mode().why, ws.tier_gaps()                   # demo or live and why; tiers nothing can serve now
 
 Pages, the CLI and the HTTP gateway use the Router (complete, stream, explain, compare, check_health,
 .config, .policy) and this face; only this package reaches into the router's store, cache, breaker and
@@ -18,6 +19,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..policy import LAST_RESORT, PolicyProblem
+from .mode import ModeOps, ModeStatus
+from .compare import AUTO_TARGET, CompareOps
 from .insights import CandidateCost, InsightOps, PromptEstimate
 from .policies import FILE_POLICY, TIERS, PolicyOps, TierChange, TierPlan, rows_to_data, table_rows
 from .records import AgentProfile, LogPage, RecordOps, WorkspaceError
@@ -27,13 +30,13 @@ if TYPE_CHECKING:
     from ..router import Router
 
 
-class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps):
+class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps, ModeOps, CompareOps):
     """One front end's view of a Router: policies, agents, estimates, savings, logs, health, cache, settings."""
 
     def __init__(self, router: "Router") -> None:
         self.router = router
 
 
-__all__ = ["Workspace", "WorkspaceError", "FILE_POLICY", "TIERS", "LAST_RESORT", "PolicyProblem", "TierChange",
+__all__ = ["Workspace", "AUTO_TARGET", "WorkspaceError", "FILE_POLICY", "TIERS", "LAST_RESORT", "PolicyProblem", "TierChange",
            "TierPlan", "CandidateCost", "PromptEstimate", "LogPage", "AgentProfile", "ProviderStatus", "CacheStats",
-           "SettingsFacts", "rows_to_data", "table_rows"]
+           "SettingsFacts", "ModeStatus", "rows_to_data", "table_rows"]

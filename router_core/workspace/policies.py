@@ -96,11 +96,27 @@ def rows_to_data(rows: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], lis
             ranked[tier].append((order, i, target))
         else:
             problems.append(f"row {i}: unknown tier {tier!r}")
+    problems += _duplicate_orders(ranked)
     data: dict[str, Any] = {tier: [t for _, _, t in sorted(ranked[tier])] for tier in TIERS}
     if len(last) > 1:
         problems.append(f"{len(last)} rows are marked 'last resort'; keep one")
     data["last_resort"] = sorted(last)[0][1] if last else ""
     return data, problems
+
+
+def _duplicate_orders(ranked: Mapping[str, list[tuple[float, int, str]]]) -> list[str]:
+    """One problem per order value used by more than one row of a tier (which one goes first is unclear)."""
+    problems = []
+    for tier, entries in ranked.items():
+        rows_by_order: dict[float, list[int]] = {}
+        for order, row, _ in entries:
+            rows_by_order.setdefault(order, []).append(row)
+        for order, rows in rows_by_order.items():
+            if len(rows) > 1 and order < 1e9:
+                listed = ", ".join(map(str, rows[:-1])) + f" and {rows[-1]}"
+                problems.append(f"{tier}: rows {listed} all have order {order:g}; give each candidate its own "
+                                "order (1 = tried first)")
+    return problems
 
 
 class PolicyOps:
@@ -175,10 +191,15 @@ class PolicyOps:
         return name
 
     def save_policy(self, name: str, policy: Policy | Mapping[str, Any], *, activate: bool = True) -> Policy:
-        """Validate and save under `name` (replacing a policy of that name); by default it becomes active."""
+        """Validate and save under `name` (replacing a policy of that name); by default it becomes active.
+        Saving and activating a table identical to the active policy is refused (ConfigError): nothing changes."""
         name = self._check_name(name)
         data = policy.to_dict() if isinstance(policy, Policy) else dict(policy)
         checked = self.validate_policy(data, name)
+        active = self.active_policy()
+        if activate and checked.to_dict() == active.to_dict():  # it would change nothing
+            raise ConfigError(f"this table and baseline are identical to the active policy {active.name!r}; "
+                              "nothing was saved (change a tier or the baseline first)")
         self.router.store.save_policy(name, checked.to_dict(), activate=activate)
         self.router.refresh_policy(force=True)
         return checked
