@@ -264,17 +264,20 @@ def test_provider_status_health_cache_and_settings(ws):
 
 
 def test_database_url_password_is_masked(tmp_path):
-    from pg import POSTGRES_URL
+    from pg import POSTGRES_URL, fresh_database
 
     if not POSTGRES_URL:
         pytest.skip("TEST_POSTGRES_URL is not set")
-    config = load_config(write_config(tmp_path), {"ROUTER_DEMO": "1", "DATABASE_URL": POSTGRES_URL})
-    router = Router(config)
-    try:
-        shown = Workspace(router).database()
-        assert "switchboard:switchboard@" not in shown and "127.0.0.1" in shown
-    finally:
-        router.close()
+    for url in fresh_database("postgresql", tmp_path):  # its own schema: the server's default one is shared
+        assert "switchboard:switchboard@" in url
+        config = load_config(write_config(tmp_path), {"ROUTER_DEMO": "1", "DATABASE_URL": url})
+        router = Router(config)
+        try:
+            shown = Workspace(router).database()
+            assert "switchboard:switchboard@" not in shown and "127.0.0.1" in shown
+        finally:
+            router.close()
+            router.store.close()
 
 
 # ------------------------------------------------------------------------------- pages use only this
