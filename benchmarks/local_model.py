@@ -149,6 +149,10 @@ async def threads(n: int, reps: int = 4, long_tokens: int = LONG_TOKENS) -> tupl
     return med(ttfts), med(rates), med(shorts), cold[0]
 
 
+# Spins on one core until stopped, or until its parent is gone (a killed benchmark must not leave it spinning).
+SPIN = "import os, sys\nparent = int(sys.argv[1])\nwhile os.getppid() == parent: pass"
+
+
 async def main() -> int:
     global ROUNDS, SHORT_N, LONG_N
     quick = "--quick" in sys.argv[1:]
@@ -171,7 +175,7 @@ async def main() -> int:
     print(f"{'threads':<9}{'machine':<14}{'model load':>10}{'TTFT':>12}{'decode tok/s':>14}{'short request':>16}")
     for busy in (False,) if quick else (False, True):  # the busy-core rows take minutes: full runs only
         # "busy": one other process spins on a core, as when the app, a test run or a build shares the machine
-        burner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+        burner = subprocess.Popen([sys.executable, "-c", SPIN, str(os.getpid())]) if busy else None
         try:
             for n in (1,) if quick else (1, 2):  # 2 threads collapse on a loaded 2-core machine: full runs only
                 # 2 threads on a shared core collapse (~2 tok/s): measure that case once, briefly
