@@ -1,4 +1,4 @@
-"""Command line: `python -m router_core {providers,ask,route,demo-routing,pull-model,eval-routing}`."""
+"""Command line: `python -m router_core {providers,ask,route,demo-routing,pull-model,eval-routing,serve,keys}`."""
 
 from __future__ import annotations
 
@@ -160,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--data", help="the RouteLLM data folder (default: ../shared/data/benchmarks/routellm)")
     ev.add_argument("--sample", type=int, default=None, help="evaluate on a sample of N prompts per set")
     ev.set_defaults(func=cmd_eval_routing)
+    from .gateway.cli import add_commands as add_gateway_commands
+
+    add_gateway_commands(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -60,6 +60,7 @@ class Request:
     attempts: list[Attempt] = field(default_factory=list)
     started: float = 0.0
     deadline: float = 0.0
+    source: str | None = None
 
 
 @dataclass
@@ -376,7 +377,7 @@ class Router:
             latency_ms=c.latency_ms if c else (self.clock() - req.started) * 1000,
             ttft_ms=c.ttft_ms if c else None, cached=bool(c and c.cached),
             status="ok" if c and not error else "error", error=error,
-            attempts=[a.__dict__ for a in req.attempts], simulated=bool(c and c.simulated))
+            attempts=[a.__dict__ for a in req.attempts], simulated=bool(c and c.simulated), source=req.source)
 
     def _no_provider(self, req: Request) -> NoProviderAvailable:
         plan = req.plan or Plan((), ())
@@ -396,11 +397,13 @@ class Router:
     async def acomplete(self, messages: Sequence[Message] | str, provider: str | None = None,
                         model: str | None = None, agent: str | None = None, org: str | None = None,
                         use_cache: bool = True, max_tokens: int | None = None, temperature: float | None = None,
-                        history: Sequence[Message] | None = None, session_id: str | None = None) -> Completion:
+                        history: Sequence[Message] | None = None, session_id: str | None = None,
+                        source: str | None = None) -> Completion:
         """Route one chat request (the whole pipeline). Raises InvalidRequest or NoProviderAvailable."""
         req = self._validate(messages, provider=provider, model=model, agent=agent, org=org, use_cache=use_cache,
                              max_tokens=max_tokens, temperature=temperature, history=history,
                              session_id=session_id)
+        req.source = source
         hit = self._cached(req)
         if hit is not None:
             await self._record(req, hit)
@@ -423,12 +426,15 @@ class Router:
                       model: str | None = None, agent: str | None = None, org: str | None = None,
                       use_cache: bool = True, max_tokens: int | None = None, temperature: float | None = None,
                       history: Sequence[Message] | None = None,
-                      session_id: str | None = None) -> AsyncIterator[str | Completion]:
+                      session_id: str | None = None, source: str | None = None,
+                      on_route: Callable[[Target, Verdict | None], None] | None = None) -> AsyncIterator[str | Completion]:
         """Yield text deltas then the final Completion. Falls over only before the first chunk;
-        a failure after it raises ProviderError (kind "stream_cut") and nothing is cached."""
+        a failure after it raises ProviderError (kind "stream_cut") and nothing is cached.
+        `on_route(target, verdict)` is called once the answering target is known, before its first delta."""
         req = self._validate(messages, provider=provider, model=model, agent=agent, org=org, use_cache=use_cache,
                              max_tokens=max_tokens, temperature=temperature, history=history,
                              session_id=session_id)
+        req.source = source
         hit = self._cached(req)
         if hit is not None:
             await self._record(req, hit)
@@ -444,6 +450,8 @@ class Router:
                     break
                 continue
             stream, first = opened
+            if on_route is not None:
+                on_route(target, req.verdict)
             ttft = (self.clock() - req.started) * 1000
             start = time.perf_counter()
             try:

@@ -18,6 +18,7 @@ Schema versions:
   v4  this module: `attempt_logs` also carries its interaction's org and agent (so filtered per-provider
       figures read attempt_logs alone). Opening a v1, v2 or v3 database migrates it in place, keeping every
       row: v1/v2 through the backfill, v3 by copying org / agent from interaction_logs in chunks.
+  v5  `interaction_logs.source` (playground, gateway, ...; NULL on older rows), added in place.
 
 Nothing here reads or stores a secret; error messages never include the database password.
 """
@@ -53,7 +54,7 @@ from .errors import RouterError, redact
 if TYPE_CHECKING:  # pandas is imported only by the read paths, to keep routing's import light
     import pandas as pd
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 LEGACY_CACHE_TTL = timedelta(days=1)  # v1 cache rows had no expiry: they live this long after created_at
 
 
@@ -148,6 +149,7 @@ class InteractionLog(StoreModel, table=True):
     attempts: str = _text(nullable=False, default="[]")
     feedback: int = Field(default=0, nullable=False)
     simulated: bool = Field(default=False, nullable=False)
+    source: str | None = None
 
 
 class AttemptLog(StoreModel, table=True):
@@ -497,6 +499,7 @@ class InteractionRecord:
     attempts: list[dict] = field(default_factory=list)
     simulated: bool = False
     ts: datetime | None = None  # default now (UTC)
+    source: str | None = None  # playground, gateway, cli, ...
 
     def to_row(self) -> dict[str, Any]:
         messages = self.messages_json if isinstance(self.messages_json, str) else dumps(self.messages_json)
@@ -516,6 +519,7 @@ class InteractionRecord:
             "ttft_ms": None if self.ttft_ms is None else float(self.ttft_ms),
             "cached": bool(self.cached), "status": self.status or "ok", "error": self.error,
             "attempts": dumps(list(self.attempts or [])), "feedback": 0, "simulated": bool(self.simulated),
+            "source": self.source,
         }
 
 
@@ -682,6 +686,9 @@ class Store:
         elif version == 3 and "attempt_logs" in tables:  # v3 -> v4
             self._add_attempt_scope(conn, insp)
             self._fill_attempt_scope(conn)
+        if "interaction_logs" in tables:  # v5: where each request came from
+            log_columns = {c["name"] for c in sa.inspect(conn).get_columns("interaction_logs")}
+            self._add_column(conn, T_LOG, "source", log_columns, None)
         METADATA.create_all(conn, checkfirst=True)
         self._create_missing_indexes(conn, sa.inspect(conn))
         if "agent_catalog" not in tables:
