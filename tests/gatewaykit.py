@@ -127,14 +127,14 @@ class ServerThread:
 
 
 class GatewayProcess:
-    """`python -m router_core serve --port P` in a child process with `env`."""
+    """`python -m router_core serve --port P [args]` in a child process with `env`."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *args: str) -> None:
         sock = free_socket()
         self.port = sock.getsockname()[1]
         sock.close()
         full = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ROUTER_CONFIG")} | env
-        self.proc = subprocess.Popen([sys.executable, "-m", "router_core", "serve", "--port", str(self.port)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "router_core", "serve", "--port", str(self.port), *args],
                                      cwd=ROOT, env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     @property

@@ -39,6 +39,14 @@ def ask(text: str) -> list[dict]:
     return [{"role": "user", "content": text}]
 
 
+def settled(gw, key_id: int, window: str = "daily") -> tuple[float, float]:
+    """(spent, held) once no reservation is outstanding (settling happens after the answer is sent)."""
+    deadline = time.monotonic() + 5
+    while (spend := gw.keys.spend(key_id).get(window, (0.0, 0.0)))[1] > 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return spend
+
+
 def logged(gw) -> list[dict]:
     return rows(gw.router.store, "SELECT * FROM interaction_logs ORDER BY id")
 
@@ -191,7 +199,7 @@ def test_spent_budget_is_a_rate_limit_error_naming_the_budget(gw):
     key, info = gw.keys.create("acme", daily_budget_usd=0.001)
     c = client(gw, key)
     c.chat.completions.create(model="auto", messages=ask("Hi"), max_tokens=20)  # worst case $0.00033 (last resort)
-    spent, held = gw.keys.spend(info.id)["daily"]
+    spent, held = settled(gw, info.id)
     assert spent == pytest.approx(21 / 1e6) and held == pytest.approx(0)
     with pytest.raises(openai.RateLimitError) as err:  # 4096 tokens (the default cap) at $15/M: $0.06
         c.chat.completions.create(model="premium:sonnet", messages=ask("Hi"))
@@ -211,7 +219,7 @@ def test_downgrade_sends_an_over_budget_request_to_the_cheapest_tier(gw):
     assert raw.parse().choices[0].message.content == CHEAP_TEXT
     with pytest.raises(openai.RateLimitError):  # not even the cheapest tier fits 4096 tokens
         c.chat.completions.create(model="premium:sonnet", messages=ask(EXPERT))
-    assert gw.keys.spend(info.id)["monthly"][0] <= 0.001
+    assert settled(gw, info.id, "monthly")[0] <= 0.001
 
 
 def test_requests_per_minute(gw):
@@ -255,10 +263,7 @@ def test_client_disconnect_cancels_the_upstream_and_logs_cancelled(gw):
     assert (row["status"], row["source"], row["provider"], row["org"]) == ("cancelled", "gateway", "cheap", "acme")
     assert 0 < row["output_tokens"] < 9 and row["cost_usd"] > 0
     assert time.monotonic() - started < 9 * 0.3, "the upstream stream was not left running"
-    deadline = time.monotonic() + 3
-    while gw.keys.spend(info.id)["daily"][1] > 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    spent, held = gw.keys.spend(info.id)["daily"]
+    spent, held = settled(gw, info.id)
     assert held == pytest.approx(0) and spent == pytest.approx(row["cost_usd"])
 
 

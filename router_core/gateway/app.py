@@ -17,9 +17,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 
 from ..catalog import Target
@@ -40,8 +41,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse} for status in (400, 401, 404, 429, 500, 503, 504)}
 
 
-def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body, separators=(",", ":")), status, headers, media_type="application/json")
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None,
+          background: BackgroundTask | None = None) -> Response:
+    return Response(json.dumps(body, separators=(",", ":")), status, headers, media_type="application/json",
+                    background=background)
 
 
 def error_response(exc: GatewayError) -> Response:
@@ -91,8 +94,7 @@ class Gateway:
         self.keys = keys
         self.metrics = GatewayMetrics()
 
-    async def admit(self, request: Request, body: ChatCompletionRequest) -> tuple[Call, list]:
-        key = admission.authenticate(self.keys, request.headers.get("authorization"))
+    async def admit(self, key: TeamKey | None, body: ChatCompletionRequest) -> tuple[Call, list]:
         problem = unsupported(body)
         if problem is not None:
             raise problem
@@ -148,13 +150,12 @@ class Gateway:
         except (InvalidRequest, NoProviderAvailable, ProviderError) as exc:
             await self.settle(call, 0.0)
             raise self.failure(exc, call) from None
-        await self.settle(call, c.cost_usd)
         self.metrics.answered(c, call.org)
         return _json({"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
                       "model": c.model, "system_fingerprint": None, "usage": _usage(c),
                       "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
                                    "message": {"role": "assistant", "content": c.text, "refusal": None}}]},
-                     headers=answer_headers(c))
+                     headers=answer_headers(c), background=BackgroundTask(self.settle, call, c.cost_usd))
 
     async def stream(self, call: Call, messages: list, include_usage: bool) -> Response:
         """Opens the route before answering, so routing errors are proper HTTP errors and the headers name it."""
@@ -197,19 +198,19 @@ class Gateway:
                 try:
                     item = await anext(agen)
                 except ProviderError as exc:  # cut mid-answer: the router logged it; tell the client
-                    state.done = True
-                    await self.settle(call, self._paid_so_far(state))
+                    state.finished(self._paid_so_far(state))
                     yield sse(self.failure(exc, call).body())
                     return
                 if isinstance(item, str):
                     state.text.append(item)
                     yield writer.delta(item)
-            state.done = True
-            await self.settle(call, item.cost_usd)
+            state.finished(item.cost_usd)
             self.metrics.answered(item, call.org)
             yield writer.finish(_usage(item), _extension(item))
         finally:
             await agen.aclose()
+            if state.done:  # settled once the last chunk is out, so the client does not wait for it
+                await self.settle(call, state.cost_usd)
 
     def _paid_so_far(self, state: "_StreamState") -> float:
         target = state.target
@@ -218,7 +219,8 @@ class Gateway:
     async def _cancelled(self, call: Call, messages: list, state: "_StreamState") -> None:
         """The client went away mid-stream: the upstream call is closed by now; log the row as cancelled with
         an estimate of what was paid so far, and settle the budget to it."""
-        if state.done:
+        if state.done:  # the answer was complete: only its settlement may be left
+            await self.settle(call, state.cost_usd)
             return
         state.done = True
         target, verdict, usage = state.target, state.route.get("verdict"), state.usage()
@@ -258,6 +260,10 @@ class _StreamState:
     route: dict[str, Any]
     prompt_tokens: int
     done: bool = False
+    cost_usd: float | None = None
+
+    def finished(self, cost_usd: float | None) -> None:
+        self.done, self.cost_usd = True, cost_usd
 
     @property
     def target(self) -> Target | None:
@@ -307,17 +313,20 @@ def create_app(router: Router, keys: KeyStore | None = None) -> FastAPI:
         log.exception("gateway error")
         return error_response(GatewayError(500, f"Internal error: {redact(str(exc))[:200]}", "server_error"))
 
+    async def caller(request: Request) -> TeamKey | None:
+        """The request's key (a dependency, so a bad key is a 401 before the body is even looked at)."""
+        return admission.authenticate(gateway.keys, request.headers.get("authorization"))
+
     @app.post("/v1/chat/completions", responses={200: {"model": ChatCompletion}, **ERROR_RESPONSES})
-    async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
-        call, messages = await gateway.admit(request, body)
+    async def chat_completions(body: ChatCompletionRequest, key: TeamKey | None = Depends(caller)) -> Response:
+        call, messages = await gateway.admit(key, body)
         if body.stream:
             include = bool(body.stream_options and body.stream_options.include_usage)
             return await gateway.stream(call, messages, include)
         return await gateway.complete(call, messages)
 
     @app.get("/v1/models", responses={200: {"model": ModelList}, 401: {"model": ErrorResponse}})
-    async def list_models(request: Request) -> Response:
-        await asyncio.to_thread(admission.authenticate, gateway.keys, request.headers.get("authorization"))
+    async def list_models(_: TeamKey | None = Depends(caller)) -> Response:
         return _json(gateway.models())
 
     @app.get("/healthz")
