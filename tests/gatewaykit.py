@@ -79,9 +79,9 @@ def script_vendors(cheap: FakeVendor, premium: FakeVendor) -> None:
     premium.route("/v1/messages", anthropic_handler)
 
 
-def write_config(tmp_path: Path, cheap: FakeVendor, premium: FakeVendor) -> Path:
+def write_config(tmp_path: Path, cheap: FakeVendor, premium: FakeVendor, deadline: float = 30) -> Path:
     path = tmp_path / "router.toml"
-    path.write_text(CONFIG.format(cheap=cheap.url, premium=premium.url, deadline=30, attempt_timeout=10,
+    path.write_text(CONFIG.format(cheap=cheap.url, premium=premium.url, deadline=deadline, attempt_timeout=10,
                                   max_retries=0) + PRICES)
     return path
 

@@ -273,3 +273,15 @@ def test_health_and_metrics(gw):
     text = httpx.get(gw.url + "/metrics").text
     assert 'switchboard_requests_total{model="gpt-6-luna",org="",provider="cheap",status="ok",tier="TRIVIAL"} 1.0' in text
     assert "switchboard_request_latency_seconds_bucket" in text and "switchboard_cost_usd_total" in text
+
+
+def test_deadline_is_a_504(tmp_path, cheap, premium):
+    script_vendors(cheap, premium)
+    cheap.hang()
+    config = write_config(tmp_path, cheap, premium, deadline=1)
+    router = Router(load_config(config, gateway_env(config, f"sqlite:///{tmp_path / 'router.db'}")))
+    with ServerThread(create_app(router)) as server:
+        r = httpx.post(server.url + "/v1/chat/completions", timeout=10,
+                       json={"model": "cheap:luna", "messages": ask("Hi")})
+    router.close()
+    assert r.status_code == 504 and r.json()["error"]["code"] == "deadline_exceeded"

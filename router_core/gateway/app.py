@@ -150,6 +150,9 @@ class Gateway:
         except (InvalidRequest, NoProviderAvailable, ProviderError) as exc:
             await self.settle(call, 0.0)
             raise self.failure(exc, call) from None
+        except Exception:
+            await self.settle(call, 0.0)
+            raise
         self.metrics.answered(c, call.org)
         return _json({"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
                       "model": c.model, "system_fingerprint": None, "usage": _usage(c),
