@@ -7,7 +7,8 @@ One `python -m router_core serve` process (SQLite) in front of `fake_openai_serv
 same client (httpx with the aiohttp transport) calls the upstream directly and through the gateway: sequential
 requests for p50/p99 added latency, then requests/s at concurrency 50. Measured twice: with no key (an open
 local gateway) and with a team key that has a daily budget and a requests-per-minute limit (every request
-then also takes a rate token and reserves and settles its budget in the database).
+then also takes a rate token and reserves and settles its budget in the database). For scale, the same run
+also times `router.acomplete` in-process (no HTTP in front): gateway minus that is the HTTP layer's share.
 """
 
 from __future__ import annotations
@@ -28,9 +29,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from overhead import CONFIG, concurrent, free_port, pct, sequential  # noqa: E402
+from overhead import CONFIG, concurrent, free_port, measure_router, pct, sequential  # noqa: E402
+
+from router_core.config import load_config  # noqa: E402
+from router_core.router import Router  # noqa: E402
 
 TARGET_RPS, TARGET_P50_MS = 500, 2.0
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): what a request costs whatever the load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def client(url: str) -> httpx.AsyncClient:
@@ -38,7 +49,7 @@ def client(url: str) -> httpx.AsyncClient:
                              limits=httpx.Limits(max_connections=200))
 
 
-async def measure(url: str, key: str, n_seq: int, n_conc: int) -> tuple[list[float], float]:
+async def measure(url: str, key: str, n_seq: int, n_conc: int, pid: int | None = None) -> tuple[list[float], float]:
     """Sequential latencies (ms) and requests/s at concurrency 50; distinct prompts, so no cache hits."""
     async with client(url) as c:
         async def call(i: int) -> None:
@@ -50,8 +61,14 @@ async def measure(url: str, key: str, n_seq: int, n_conc: int) -> tuple[list[flo
 
         await sequential(call, 30)  # warm up
         seq = await sequential(call, n_seq)
+        cpu = cpu_seconds(pid) if pid else 0.0
         rps = await concurrent(call, n_conc, 50)
+        if pid:
+            CPU_MS[key] = (cpu_seconds(pid) - cpu) * 1000 / n_conc
     return seq, rps
+
+
+CPU_MS: dict[str, float] = {}  # the gateway process's CPU per request at concurrency 50, by key
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -96,13 +113,16 @@ def main() -> None:
         try:
             wait_healthy(gateway_url)
             direct = asyncio.run(measure(upstream_url, "x", n_seq, n_conc))
-            open_gw = asyncio.run(measure(gateway_url, "x", n_seq, n_conc))
+            open_gw = asyncio.run(measure(gateway_url, "x", n_seq, n_conc, gateway.pid))
             made = subprocess.run([sys.executable, "-m", "router_core", "keys", "create", "--org", "bench",
                                    "--daily-budget", "1000", "--rpm", "1000000"], cwd=ROOT, env=os.environ | env,
                                   capture_output=True, text=True, check=True)
             key = made.stdout.strip().splitlines()[-1]
             time.sleep(1.2)  # the gateway trusts "no key exists" for a second
-            keyed = asyncio.run(measure(gateway_url, key, n_seq, n_conc))
+            keyed = asyncio.run(measure(gateway_url, key, n_seq, n_conc, gateway.pid))
+            router = Router(load_config(config, env | {"DATABASE_URL": f"sqlite:///{tmp}/inprocess.db"}))
+            r_seq, r_rps, _ = asyncio.run(measure_router(router, n_seq, n_conc))
+            router.close()
         finally:
             gateway.terminate()
             upstream.terminate()
@@ -111,8 +131,14 @@ def main() -> None:
     print(f"requests: {n_seq} sequential, {n_conc} at concurrency 50; same client (httpx + aiohttp transport)")
     print(f"{'path':34} {'p50 ms':>7} {'p99 ms':>7} {'req/s@50':>9}")
     print(f"{'upstream directly':34} {pct(direct[0], .5):7.2f} {pct(direct[0], .99):7.2f} {direct[1]:9.0f}")
+    print(f"{'router.acomplete in-process':34} {pct(r_seq, .5):7.2f} {pct(r_seq, .99):7.2f} {r_rps:9.0f}   "
+          f"(no HTTP in front; added p50 {pct(r_seq, .5) - pct(direct[0], .5):+.2f} ms)")
     report("gateway, no key", direct, open_gw)
     report("gateway, key with budget and rpm", direct, keyed)
+    for name, ms in (("no key", CPU_MS["x"]), ("key with budget and rpm", CPU_MS[key])):
+        print(f"gateway CPU per request ({name}): {ms:.2f} ms -> at most {1000 / ms:.0f} req/s on one free core")
+    print(f"the HTTP layer's share (gateway, no key, minus router in-process): p50 "
+          f"{pct(open_gw[0], .5) - pct(r_seq, .5):+.2f} ms; throughput {open_gw[1] / r_rps:.2f}x the router's")
 
 
 if __name__ == "__main__":
