@@ -182,7 +182,7 @@ def test_keys_authenticate_and_attribute(gw):
     assert client(gw, key).chat.completions.create(model="auto", messages=ask("Hi")).choices[0].message.content
     [row] = logged(gw)
     assert (row["org"], row["agent"], row["source"]) == ("acme", "support", "gateway")
-    assert key not in str(row) and gw.keys.list()[0][0].last_used_at is not None
+    assert key not in str(row) and gw.keys.list_keys()[0][0].last_used_at is not None
 
 
 def test_revoked_key_is_refused(gw):

@@ -63,7 +63,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
         elif args.keys_command == "list":
             rows = [[k.prefix, k.org, k.agent or "-", f"{_usd(spend['daily'])} / {_usd(k.daily_budget_usd)}",
                      f"{_usd(spend['monthly'])} / {_usd(k.monthly_budget_usd)}", k.rpm or "-", k.on_budget,
-                     _when(k.last_used_at), "revoked" if k.revoked_at else "live"] for k, spend in keys.list()]
+                     _when(k.last_used_at), "revoked" if k.revoked_at else "live"] for k, spend in keys.list_keys()]
             print(table(rows, ["prefix", "org", "agent", "today / daily budget", "month / monthly budget", "rpm",
                                "on budget", "last used", "state"]) if rows else "No keys yet.")
         else:

@@ -202,7 +202,7 @@ class KeyStore:
         return key, TeamKey(id=int(key_id), last_used_at=None, revoked_at=None,
                             **{k: v for k, v in values.items() if k != "key_hash"})
 
-    def list(self) -> list[tuple[TeamKey, dict[str, float]]]:
+    def list_keys(self) -> list[tuple[TeamKey, dict[str, float]]]:
         """Every key (revoked ones too) with its spend in the current day and month windows."""
         day, month = periods(self.clock())
         with self.engine.connect() as conn:
