@@ -26,13 +26,17 @@ def gw(tmp_path, cheap, premium):
     config = write_config(tmp_path, cheap, premium)
     router = Router(load_config(config, gateway_env(config, f"sqlite:///{tmp_path / 'router.db'}")))
     keys = KeyStore(router.store.engine)
+    clients: list[openai.OpenAI] = []
     with ServerThread(create_app(router, keys)) as server:
-        yield SimpleNamespace(url=server.url, router=router, keys=keys, cheap=cheap, premium=premium)
+        yield SimpleNamespace(url=server.url, router=router, keys=keys, cheap=cheap, premium=premium, clients=clients)
+        for c in clients:  # their pooled sockets, before the server goes
+            c.close()
     router.close()
 
 
 def client(gw, key: str = "no-key-needed-yet") -> openai.OpenAI:
-    return openai.OpenAI(base_url=gw.url + "/v1", api_key=key, max_retries=0)
+    gw.clients.append(openai.OpenAI(base_url=gw.url + "/v1", api_key=key, max_retries=0))
+    return gw.clients[-1]
 
 
 def ask(text: str) -> list[dict]:
