@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..policy import LAST_RESORT, PolicyProblem
 from .insights import CandidateCost, InsightOps, PromptEstimate
+from .keys import KeyOps, KeyRow
 from .policies import FILE_POLICY, TIERS, PolicyOps, TierChange, TierPlan, rows_to_data, table_rows
 from .records import AgentProfile, LogPage, RecordOps, WorkspaceError
 from .system import CacheStats, ProviderStatus, SettingsFacts, SystemOps
@@ -27,8 +28,9 @@ if TYPE_CHECKING:
     from ..router import Router
 
 
-class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps):
-    """One front end's view of a Router: policies, agents, estimates, savings, logs, health, cache, settings."""
+class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps, KeyOps):
+    """One front end's view of a Router: policies, agents, estimates, savings, logs, health, cache, settings,
+    the gateway's team keys."""
 
     def __init__(self, router: "Router") -> None:
         self.router = router
@@ -36,4 +38,4 @@ class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps):
 
 __all__ = ["Workspace", "WorkspaceError", "FILE_POLICY", "TIERS", "LAST_RESORT", "PolicyProblem", "TierChange",
            "TierPlan", "CandidateCost", "PromptEstimate", "LogPage", "AgentProfile", "ProviderStatus", "CacheStats",
-           "SettingsFacts", "rows_to_data", "table_rows"]
+           "SettingsFacts", "rows_to_data", "table_rows", "KeyRow"]
