@@ -1,4 +1,4 @@
-"""Command line: `python -m router_core {providers,ask,route,demo-routing,pull-model,eval-routing}`."""
+"""Command line: `python -m router_core {providers,ask,route,demo-routing,pull-model,eval-routing,serve,keys}`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from .display import duration, money
+from .display import duration, money, table
 from .errors import RouterError
 from .types import Completion
 from .workspace import Workspace
@@ -21,15 +21,6 @@ SEED_QUERIES = [
     "I need expert advice on optimizing database queries for a high-traffic application",
 ]
 WRAP = 100  # answers are printed whole, wrapped to this many columns
-
-
-def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
-    """A plain aligned text table."""
-    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 @contextmanager
@@ -197,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--data", help="the RouteLLM data folder (default: data/benchmarks/routellm)")
     ev.add_argument("--sample", type=int, default=None, help="evaluate on a sample of N prompts per set")
     ev.set_defaults(func=cmd_eval_routing)
+    from .gateway.cli import add_commands as add_gateway_commands
+
+    add_gateway_commands(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

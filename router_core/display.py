@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 def money(value: float | None) -> str:
@@ -40,3 +40,12 @@ def grouped_reasons(pairs: Iterable[tuple[str, str]]) -> str:
             subjects.append(subject)
     return "; ".join(f"{', '.join(s[:-1]) + ' and ' + s[-1] if len(s) > 1 else s[0]}: {reason}"
                      for reason, s in by_reason.items())
+
+
+def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
+    """A plain aligned text table."""
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -29,6 +29,7 @@ class Request:
     attempts: list[Attempt] = field(default_factory=list)
     started: float = 0.0
     deadline: float = 0.0
+    source: str | None = None  # where the request came from: playground, gateway, ...
 
 
 def interaction_record(req: Request, c: Completion | None, error: str | None,
@@ -52,4 +53,5 @@ def interaction_record(req: Request, c: Completion | None, error: str | None,
         latency_ms=c.latency_ms if c else elapsed_ms,
         ttft_ms=c.ttft_ms if c else None, cached=bool(c and c.cached),
         status="ok" if c and not error else "error", error=error,
-        attempts=[a.__dict__ for a in req.attempts], simulated=bool(c and c.simulated))
+        attempts=[a.__dict__ for a in req.attempts], simulated=bool(c and c.simulated),
+        source=req.source)

@@ -267,11 +267,13 @@ class Router(AttemptsMixin, BlockingMixin):
     async def acomplete(self, messages: Sequence[Message] | str, provider: str | None = None,
                         model: str | None = None, agent: str | None = None, org: str | None = None,
                         use_cache: bool = True, max_tokens: int | None = None, temperature: float | None = None,
-                        history: Sequence[Message] | None = None, session_id: str | None = None) -> Completion:
+                        history: Sequence[Message] | None = None, session_id: str | None = None,
+                        source: str | None = None) -> Completion:
         """Route one chat request (the whole pipeline). Raises InvalidRequest or NoProviderAvailable."""
         req = self._validate(messages, provider=provider, model=model, agent=agent, org=org, use_cache=use_cache,
                              max_tokens=max_tokens, temperature=temperature, history=history,
                              session_id=session_id)
+        req.source = source
         hit = self._cached(req)
         if hit is not None:
             await self._record(req, hit)
@@ -294,12 +296,17 @@ class Router(AttemptsMixin, BlockingMixin):
                       model: str | None = None, agent: str | None = None, org: str | None = None,
                       use_cache: bool = True, max_tokens: int | None = None, temperature: float | None = None,
                       history: Sequence[Message] | None = None,
-                      session_id: str | None = None) -> AsyncIterator[str | Completion]:
+                      session_id: str | None = None, source: str | None = None,
+                      on_route: Callable[[Target, Verdict | None], None] | None = None,
+                      ) -> AsyncIterator[str | Completion]:
         """Yield text deltas then the final Completion. Falls over only before the first chunk;
-        a failure after it raises ProviderError (kind "stream_cut") and nothing is cached."""
+        a failure after it raises ProviderError (kind "stream_cut") and nothing is cached.
+        `source` tags the log row (playground, gateway, ...); `on_route(target, verdict)` is called once the
+        answering target is known, before its first delta."""
         req = self._validate(messages, provider=provider, model=model, agent=agent, org=org, use_cache=use_cache,
                              max_tokens=max_tokens, temperature=temperature, history=history,
                              session_id=session_id)
+        req.source = source
         hit = self._cached(req)
         if hit is not None:
             await self._record(req, hit)
@@ -315,6 +322,8 @@ class Router(AttemptsMixin, BlockingMixin):
                     break
                 continue
             stream, first = opened
+            if on_route is not None:
+                on_route(target, req.verdict)
             ttft = (self.clock() - req.started) * 1000
             start = time.perf_counter()
             try:

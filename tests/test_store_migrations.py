@@ -118,6 +118,8 @@ def test_a_released_database_migrates_keeping_every_row(legacy, tmp_path):
                 changed = [c for c, v in row.items() if not same(table, c, v, after[table][key][c])]
                 assert not changed, f"{table} {key!r}: {changed} changed: {row} -> {after[table][key]}"
         check_attempts(after)
+        assert all(row["source"] is None for row in after["interaction_logs"].values())  # v5: added, NULL
+        assert {"gateway_keys", "gateway_budget_windows", "gateway_rate_buckets"} <= set(after)  # v5: created
         kind = s.dialect
         for fresh_url in fresh_database(kind, tmp_path):
             Store(fresh_url).close()
@@ -226,7 +228,7 @@ def test_head_revision_is_the_newest_script():
     config.set_main_option("script_location", str(MIGRATIONS))
     script = ScriptDirectory.from_config(config)
     assert script.get_heads() == [HEAD_REVISION]
-    assert [r.revision for r in script.walk_revisions()] == ["0003", "0002", "0001"]
+    assert [r.revision for r in script.walk_revisions()] == ["0004", "0003", "0002", "0001"]
 
 
 def test_a_read_only_current_database_opens_without_writing(tmp_path):

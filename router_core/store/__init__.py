@@ -4,14 +4,16 @@ Everything Switchboard remembers lives here: one row per routed request (`intera
 provider attempt of those requests (`attempt_logs`, what the per-provider health figures count), the response
 cache (`response_cache`, used by `router_core.cache`), saved agents (`agent_catalog`), routing policies
 (`routing_policies`), provider health history (`health_checks`), side-by-side comparisons (`comparisons` +
-`comparison_results`), and the schema's revision (`alembic_version`, plus `schema_meta` for older releases).
+`comparison_results`), the gateway's team keys, budget windows and rate buckets (`gateway_keys`,
+`gateway_budget_windows`, `gateway_rate_buckets`), and the schema's revision (`alembic_version`, plus `schema_meta` for older releases).
 
   engine.py       URL normalising, engines (SQLite WAL / busy timeout), the schema and policy locks
   tables.py       the tables, and every table and index name (imported by analytics and the cache)
-  schema.py       create or migrate on open; migrations/ holds the Alembic revisions (v1 -> v2 -> v3 -> v4)
+  schema.py       create or migrate on open; migrations/ holds the Alembic revisions (v1 -> v2 -> v3 -> v4 -> v5)
   codec.py        UTC times, JSON, result frames
   records.py      InteractionRecord (what the router logs) and attempt_rows (its attempts)
   interactions.py agents.py policies.py health.py comparisons.py   one repository per concern
+  keys.py         KeyStore: the gateway's keys, budgets and rate limits (used by router_core.gateway)
   facade.py       Store, which opens everything and combines the repositories
 
 Times come back as UTC-aware datetimes; arguments may be aware (converted) or naive (taken as UTC).

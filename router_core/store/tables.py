@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 4  # written to schema_meta, so releases from before Alembic refuse a newer database
+SCHEMA_VERSION = 5  # written to schema_meta, so releases from before Alembic refuse a newer database
 
 LOG_TABLE = "interaction_logs"
 ATTEMPT_TABLE = "attempt_logs"
@@ -25,6 +25,10 @@ HEALTH_TABLE = "health_checks"
 COMPARISON_TABLE = "comparisons"
 COMPARISON_RESULT_TABLE = "comparison_results"
 META_TABLE = "schema_meta"
+# the gateway's team keys (since v5; queries in keys.py)
+KEY_TABLE = "gateway_keys"
+BUDGET_WINDOW_TABLE = "gateway_budget_windows"
+RATE_BUCKET_TABLE = "gateway_rate_buckets"
 
 # interaction_logs: the request log's filters (each ends in ts) and the dashboards' covering indexes
 IX_LOG_ORG_TS = "ix_interaction_logs_org_ts"
@@ -122,6 +126,7 @@ class InteractionLog(StoreModel, table=True):
     attempts: str = _text(nullable=False, default="[]")
     feedback: int = Field(default=0, nullable=False)
     simulated: bool = Field(default=False, nullable=False)
+    source: str | None = None  # playground, gateway, ... (since v5; NULL on older rows)
 
 
 class AttemptLog(StoreModel, table=True):
@@ -271,5 +276,36 @@ T_HEALTH: sa.Table = HealthCheck.__table__  # type: ignore[assignment]
 T_CMP: sa.Table = Comparison.__table__  # type: ignore[assignment]
 T_CMP_RES: sa.Table = ComparisonResult.__table__  # type: ignore[assignment]
 T_META: sa.Table = SchemaMeta.__table__  # type: ignore[assignment]
+
+# The gateway's tables (plain SQLAlchemy Core: only keys.py reads them). Times are epoch seconds (float).
+T_KEYS = sa.Table(  # one row per team key: only a SHA-256 hash of the key, its display prefix and its settings
+    KEY_TABLE, METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("prefix", sa.String(32), nullable=False, unique=True),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("org", sa.String(200), nullable=False),
+    sa.Column("agent", sa.String(200)),
+    sa.Column("daily_budget_usd", sa.Float),
+    sa.Column("monthly_budget_usd", sa.Float),
+    sa.Column("rpm", sa.Integer),
+    sa.Column("on_budget", sa.String(16), nullable=False, server_default="reject"),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_used_at", sa.Float),
+    sa.Column("revoked_at", sa.Float),
+)
+T_WINDOWS = sa.Table(  # spend and outstanding reservations per key and UTC window ("d:2026-12-02", "m:2026-12")
+    BUDGET_WINDOW_TABLE, METADATA,
+    sa.Column("key_id", sa.Integer, primary_key=True),
+    sa.Column("period", sa.String(16), primary_key=True),
+    sa.Column("spent_usd", sa.Float, nullable=False, server_default="0"),
+    sa.Column("reserved_usd", sa.Float, nullable=False, server_default="0"),
+)
+T_BUCKETS = sa.Table(  # one token bucket per key (tokens left, when last refilled), shared by every instance
+    RATE_BUCKET_TABLE, METADATA,
+    sa.Column("key_id", sa.Integer, primary_key=True),
+    sa.Column("tokens", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+GATEWAY_TABLES = (T_KEYS, T_WINDOWS, T_BUCKETS)
 
 LOG_COLUMNS: list[str] = [c.name for c in T_LOG.columns]

@@ -22,6 +22,7 @@ from ..policy import LAST_RESORT, PolicyProblem
 from .mode import ModeOps, ModeStatus
 from .compare import AUTO_TARGET, CompareOps
 from .insights import CandidateCost, InsightOps, PromptEstimate
+from .keys import KeyOps, KeyRow
 from .policies import FILE_POLICY, TIERS, PolicyOps, TierChange, TierPlan, rows_to_data, table_rows
 from .records import AgentProfile, LogPage, RecordOps, WorkspaceError
 from .system import CacheStats, ProviderStatus, SettingsFacts, SystemOps
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
     from ..router import Router
 
 
-class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps, ModeOps, CompareOps):
-    """One front end's view of a Router: policies, agents, estimates, savings, logs, health, cache, settings."""
+class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps, ModeOps, CompareOps, KeyOps):
+    """One front end's view of a Router: policies, agents, estimates, savings, logs, health, cache, settings,
+    the gateway's team keys."""
 
     def __init__(self, router: "Router") -> None:
         self.router = router
@@ -39,4 +41,4 @@ class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps, ModeOps, CompareOps
 
 __all__ = ["Workspace", "AUTO_TARGET", "WorkspaceError", "FILE_POLICY", "TIERS", "LAST_RESORT", "PolicyProblem", "TierChange",
            "TierPlan", "CandidateCost", "PromptEstimate", "LogPage", "AgentProfile", "ProviderStatus", "CacheStats",
-           "SettingsFacts", "ModeStatus", "rows_to_data", "table_rows"]
+           "SettingsFacts", "ModeStatus", "rows_to_data", "table_rows", "KeyRow"]

@@ -1,0 +1,348 @@
+"""The OpenAI-compatible HTTP face of the Router: /v1/chat/completions, /v1/models, /healthz, /metrics.
+
+Each chat request: authenticate -> refuse what cannot be honoured (400) -> take a rate token and reserve the
+worst-case cost (429 when over) -> route through the Router (logged with source "gateway") -> settle the
+reservation to the actual cost. Errors use OpenAI's shape and statuses, so OpenAI SDKs raise the right class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException
+
+from ..catalog import Target
+from ..errors import InvalidRequest, NoProviderAvailable, ProviderError, redact
+from ..router import Router
+from ..store import InteractionRecord
+from ..types import Completion, Usage, Verdict
+from . import admission
+from ..store.keys import KeyStore, Reservation, TeamKey
+from .metrics import CONTENT_TYPE, GatewayMetrics
+from .schemas import (ChatCompletion, ChatCompletionRequest, ErrorResponse, GatewayError, ModelList, max_tokens,
+                      to_messages, unsupported)
+from .streaming import ChunkWriter, EventStream, sse
+
+log = logging.getLogger("router_core.gateway")
+SOURCE = "gateway"
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (400, 401, 404, 429, 500, 503, 504)}
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None,
+          background: BackgroundTask | None = None) -> Response:
+    return Response(json.dumps(body, separators=(",", ":")), status, headers, media_type="application/json",
+                    background=background)
+
+
+def error_response(exc: GatewayError) -> Response:
+    headers = {"retry-after": str(max(1, round(exc.retry_after_s)))} if exc.retry_after_s is not None else None
+    return _json(exc.body(), exc.status, headers)
+
+
+def _usd(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.8f}"
+
+
+def answer_headers(c: Completion) -> dict[str, str]:
+    return {"x-switchboard-tier": c.complexity.value, "x-switchboard-provider": c.provider,
+            "x-switchboard-model": c.model, "x-switchboard-cost-usd": _usd(c.cost_usd),
+            "x-switchboard-saved-usd": _usd(c.saved_usd), "x-switchboard-cached": "true" if c.cached else "false"}
+
+
+def _usage(c: Completion) -> dict[str, int]:
+    return {"prompt_tokens": c.input_tokens, "completion_tokens": c.output_tokens,
+            "total_tokens": c.input_tokens + c.output_tokens}
+
+
+def _extension(c: Completion) -> dict[str, Any]:
+    return {"provider": c.provider, "model": c.model, "tier": c.complexity.value, "cost_usd": c.cost_usd,
+            "saved_usd": c.saved_usd, "cached": c.cached}
+
+
+@dataclass
+class Call:
+    """One admitted chat request on its way through the gateway."""
+
+    key: TeamKey | None
+    kwargs: dict[str, Any]
+    reservation: Reservation | None
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def org(self) -> str | None:
+        return self.key.org if self.key else None
+
+
+class Gateway:
+    """The app's state: the Router, the key store and the metrics."""
+
+    def __init__(self, router: Router, keys: KeyStore) -> None:
+        self.router = router
+        self.keys = keys
+        self.metrics = GatewayMetrics()
+
+    async def admit(self, key: TeamKey | None, body: ChatCompletionRequest) -> tuple[Call, list]:
+        problem = unsupported(body)
+        if problem is not None:
+            raise problem
+        messages = to_messages(body)
+        forced = admission.resolve_model(self.router, body.model)
+        limit = max_tokens(body)
+        reservation = None
+        if key is not None:
+            reservation, forced = await asyncio.to_thread(self._reserve, key, messages, forced, limit)
+        kwargs = dict(provider=forced.provider if forced else None, model=forced.model if forced else None,
+                      agent=key.agent if key else None, org=key.org if key else None, max_tokens=limit,
+                      temperature=body.temperature, session_id=body.user, source=SOURCE)
+        return Call(key, kwargs, reservation), messages
+
+    def _reserve(self, key: TeamKey, messages: list, forced: Target | None,
+                 limit: int | None) -> tuple[Reservation | None, Target | None]:
+        """Blocking: the rate token and the budget hold in one transaction (a downgrade when the key allows)."""
+        amounts, downgrade = admission.plan_admission(self.router, key, messages, forced, limit) \
+            if key.budgeted else ((), None)
+        reservation = admission.admitted(self.keys.admit(key, amounts))
+        self.keys.touch(key)
+        if reservation is not None and reservation.option == 1:
+            return reservation, downgrade
+        return reservation, forced
+
+    async def settle(self, call: Call, cost_usd: float | None) -> None:
+        if call.reservation is not None:
+            reservation, call.reservation = call.reservation, None
+            try:
+                await asyncio.to_thread(self.keys.settle, reservation, cost_usd or 0.0)
+            except Exception as exc:  # noqa: BLE001 - the answer still goes out; the hold stays (safe side)
+                log.error("could not settle a budget reservation: %s", redact(str(exc)))
+
+    def failure(self, exc: Exception, call: Call) -> GatewayError:
+        """The router's refusal as an OpenAI-shaped error (and counted)."""
+        if isinstance(exc, InvalidRequest):
+            status, err = "invalid", GatewayError(400, str(exc))
+        elif isinstance(exc, NoProviderAvailable):
+            deadline = self.router.config.limits.request_deadline_s
+            if time.perf_counter() - call.started >= deadline:
+                status, err = "timeout", GatewayError(504, str(exc), "timeout", code="deadline_exceeded")
+            else:
+                status, err = "unavailable", GatewayError(503, str(exc), "service_unavailable",
+                                                          code="no_provider_available")
+        else:
+            status, err = "error", GatewayError(502, str(exc), "upstream_error", code="provider_error")
+        self.metrics.failed(status, call.org, call.kwargs.get("provider") or "", call.kwargs.get("model") or "")
+        return err
+
+    async def complete(self, call: Call, messages: list) -> Response:
+        try:
+            c = await self.router.acomplete(messages, **call.kwargs)
+        except (InvalidRequest, NoProviderAvailable, ProviderError) as exc:
+            await self.settle(call, 0.0)
+            raise self.failure(exc, call) from None
+        except Exception:
+            await self.settle(call, 0.0)
+            raise
+        self.metrics.answered(c, call.org)
+        return _json({"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
+                      "model": c.model, "system_fingerprint": None, "usage": _usage(c),
+                      "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                                   "message": {"role": "assistant", "content": c.text, "refusal": None}}]},
+                     headers=answer_headers(c), background=BackgroundTask(self.settle, call, c.cost_usd))
+
+    async def stream(self, call: Call, messages: list, include_usage: bool) -> Response:
+        """Opens the route before answering, so routing errors are proper HTTP errors and the headers name it."""
+        route: dict[str, Any] = {}
+
+        def on_route(target: Target, verdict: Verdict | None) -> None:
+            route.update(target=target, verdict=verdict)
+
+        agen = self.router.astream(messages, on_route=on_route, **call.kwargs)
+        try:
+            first = await anext(agen)
+            cached = None if route else await anext(agen)  # a cache hit: the text, then its Completion
+        except (InvalidRequest, NoProviderAvailable, ProviderError) as exc:
+            await agen.aclose()
+            await self.settle(call, 0.0)
+            raise self.failure(exc, call) from None
+        if isinstance(cached, Completion):
+            headers, model = answer_headers(cached), cached.model
+        else:
+            target, verdict = route["target"], route["verdict"]
+            headers = {"x-switchboard-tier": verdict.level.value if verdict else "", "x-switchboard-provider":
+                       target.provider, "x-switchboard-model": target.model, "x-switchboard-cost-usd": "pending",
+                       "x-switchboard-saved-usd": "pending", "x-switchboard-cached": "false"}
+            model = target.model
+        writer = ChunkWriter(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), model, include_usage)
+        state = _StreamState([first], route, sum(len(m.content) for m in messages) // 4)
+        chunks = self._chunks(call, agen, writer, state, cached)
+
+        async def on_disconnect() -> None:
+            await self._cancelled(call, messages, state)
+
+        return EventStream(chunks, headers, on_disconnect)
+
+    async def _chunks(self, call: Call, agen: AsyncIterator, writer: ChunkWriter, state: "_StreamState",
+                      cached: Completion | None) -> AsyncIterator[bytes]:
+        try:
+            yield writer.delta(state.text[0])
+            item: Any = cached
+            while not isinstance(item, Completion):
+                try:
+                    item = await anext(agen)
+                except ProviderError as exc:  # cut mid-answer: the router logged it; tell the client
+                    state.finished(self._paid_so_far(state))
+                    yield sse(self.failure(exc, call).body())
+                    return
+                if isinstance(item, str):
+                    state.text.append(item)
+                    yield writer.delta(item)
+            state.finished(item.cost_usd)
+            self.metrics.answered(item, call.org)
+            yield writer.finish(_usage(item), _extension(item))
+        finally:
+            await agen.aclose()
+            if state.done:  # settled once the last chunk is out, so the client does not wait for it
+                await self.settle(call, state.cost_usd)
+
+    def _paid_so_far(self, state: "_StreamState") -> float:
+        target = state.target
+        return 0.0 if target is None else self.router.prices.cost(target.provider, target.model, state.usage()) or 0.0
+
+    async def _cancelled(self, call: Call, messages: list, state: "_StreamState") -> None:
+        """The client went away mid-stream: the upstream call is closed by now; log the row as cancelled with
+        an estimate of what was paid so far, and settle the budget to it."""
+        if state.done:  # the answer was complete: only its settlement may be left
+            await self.settle(call, state.cost_usd)
+            return
+        state.done = True
+        target, verdict, usage = state.target, state.route.get("verdict"), state.usage()
+        cost = self._paid_so_far(state)
+        text = "".join(state.text)
+        record = InteractionRecord(
+            org=call.org, agent=call.kwargs["agent"], session_id=call.kwargs["session_id"],
+            prompt=next((m.content for m in reversed(messages) if m.role == "user"), ""),
+            messages_json=json.dumps([{"role": m.role, "content": m.content} for m in messages]), response=text,
+            complexity=verdict.level.value if verdict else "", score=verdict.score if verdict else 0.0,
+            reasons=list(verdict.reasons) if verdict else [], provider=target.provider if target else None,
+            model=target.model if target else None, input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens, cached_input_tokens=0, reasoning_tokens=0, cost_usd=cost,
+            baseline_cost_usd=None, latency_ms=(time.perf_counter() - call.started) * 1000, ttft_ms=None,
+            cached=False, status="cancelled", error="the client closed the connection mid-stream", source=SOURCE)
+        try:
+            await asyncio.to_thread(self.router.store.log_interaction, record)
+        except Exception as exc:  # noqa: BLE001
+            log.error("could not log a cancelled request: %s", redact(str(exc)))
+        await self.settle(call, cost)
+        self.metrics.failed("cancelled", call.org, record.provider or "", record.model or "", record.complexity)
+
+    def models(self) -> dict[str, Any]:
+        data = [{"id": "auto", "object": "model", "created": 0, "owned_by": "switchboard"}]
+        for spec in self.router.config.providers.values():
+            for m in spec.models:
+                data += [{"id": f"{spec.name}:{name}", "object": "model", "created": 0, "owned_by": spec.name}
+                         for name in (m.id, *m.aliases)]
+        return {"object": "list", "data": data}
+
+
+@dataclass
+class _StreamState:
+    """What a stream has sent so far (to price a cancelled or cut answer)."""
+
+    text: list[str]
+    route: dict[str, Any]
+    prompt_tokens: int
+    done: bool = False
+    cost_usd: float | None = None
+
+    def finished(self, cost_usd: float | None) -> None:
+        self.done, self.cost_usd = True, cost_usd
+
+    @property
+    def target(self) -> Target | None:
+        return self.route.get("target")
+
+    def usage(self) -> Usage:
+        """An estimate (4 characters a token): a stream that stops early reports no usage."""
+        return Usage(input_tokens=self.prompt_tokens, output_tokens=max(1, len("".join(self.text)) // 4))
+
+
+def create_app(router: Router, keys: KeyStore | None = None) -> FastAPI:
+    """The FastAPI app over `router` (keys, budgets and rate buckets in the router's database)."""
+    gateway = Gateway(router, keys or KeyStore(router.store.engine))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        for provider in router.providers.values():
+            await provider.aclose()
+        router.flush_unlogged()
+
+    app = FastAPI(title="Switchboard gateway", version="1", lifespan=lifespan,
+                  description="OpenAI-compatible chat completions, routed to the cheapest capable model.")
+    app.state.gateway = gateway
+
+    @app.exception_handler(GatewayError)
+    async def _gateway_error(_: Request, exc: GatewayError) -> Response:
+        if exc.status == 429:
+            gateway.metrics.refusal(exc.type, None)
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p != "body"]
+        param = ".".join(loc) or None
+        message = f"{param}: {first.get('msg', 'invalid')}" if param else "The request body is not valid JSON."
+        return error_response(GatewayError(400, message, param=param))
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> Response:
+        kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
+        return error_response(GatewayError(exc.status_code, str(exc.detail), kind))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> Response:
+        log.exception("gateway error")
+        return error_response(GatewayError(500, f"Internal error: {redact(str(exc))[:200]}", "server_error"))
+
+    async def caller(request: Request) -> TeamKey | None:
+        """The request's key (a dependency, so a bad key is a 401 before the body is even looked at)."""
+        return admission.authenticate(gateway.keys, request.headers.get("authorization"))
+
+    @app.post("/v1/chat/completions", responses={200: {"model": ChatCompletion}, **ERROR_RESPONSES})
+    async def chat_completions(body: ChatCompletionRequest, key: TeamKey | None = Depends(caller)) -> Response:
+        call, messages = await gateway.admit(key, body)
+        if body.stream:
+            include = bool(body.stream_options and body.stream_options.include_usage)
+            return await gateway.stream(call, messages, include)
+        return await gateway.complete(call, messages)
+
+    @app.get("/v1/models", responses={200: {"model": ModelList}, 401: {"model": ErrorResponse}})
+    async def list_models(_: TeamKey | None = Depends(caller)) -> Response:
+        return _json(gateway.models())
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(gateway.metrics.render(), media_type=CONTENT_TYPE)
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app over `Router.from_env()` (what `serve` runs in each worker)."""
+    return create_app(Router.from_env())

@@ -1,0 +1,68 @@
+"""`python -m router_core keys create|list|revoke` and `serve`'s refusal to expose a keyless gateway."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from router_core.__main__ import main
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_keys_create_prints_the_key_once_as_the_last_line(capsys, tmp_path):
+    code, out, _ = run_cli(capsys, "keys", "create", "--org", "acme", "--agent", "support", "--daily-budget", "5",
+                           "--monthly-budget", "100", "--rpm", "60")
+    key = out.strip().splitlines()[-1]
+    assert code == 0 and re.fullmatch(r"sb-[A-Za-z0-9_-]{43}", key)
+    code, listing, _ = run_cli(capsys, "keys", "list")
+    assert code == 0 and key[:11] in listing and key not in listing
+    assert "acme" in listing and "support" in listing and "$5.0000" in listing and "$100.0000" in listing
+    stored = (tmp_path / "router.db").read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("router.db-*"))
+    assert key.encode() not in stored and key[11:].encode() not in stored, "only the key's hash is stored"
+
+
+def test_keys_revoke_by_prefix(capsys):
+    _, out, _ = run_cli(capsys, "keys", "create", "--org", "acme")
+    key = out.strip().splitlines()[-1]
+    assert run_cli(capsys, "keys", "revoke", key[:11])[0] == 0
+    code, listing, _ = run_cli(capsys, "keys", "list")
+    assert "revoked" in listing
+    assert run_cli(capsys, "keys", "revoke", key[:11])[0] == 1  # nothing live left with that prefix
+    assert run_cli(capsys, "keys", "revoke", "sb-")[0] == 2  # too short to name a key
+
+
+@pytest.mark.parametrize("argv", [["--org", " "], ["--org", "a", "--rpm", "0"], ["--org", "a", "--daily-budget", "-1"]])
+def test_keys_create_refuses_bad_settings(capsys, argv):
+    code, out, err = run_cli(capsys, "keys", "create", *argv)
+    assert code == 2 and "error:" in err and "sb-" not in out
+
+
+def test_serve_refuses_other_interfaces_while_no_key_exists(capsys):
+    code, _, err = run_cli(capsys, "serve", "--host", "0.0.0.0", "--port", "1")
+    assert code == 2 and "keys create" in err and "127.0.0.1" in err
+
+
+@pytest.mark.slow
+def test_serve_with_workers_on_all_interfaces_once_a_key_exists(capsys, tmp_path, cheap, premium):
+    import httpx
+
+    from gatewaykit import GatewayProcess, gateway_env, script_vendors, write_config
+
+    script_vendors(cheap, premium)
+    env = gateway_env(write_config(tmp_path, cheap, premium), f"sqlite:///{tmp_path / 'router.db'}")
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in env.items():
+            mp.setenv(name, value)
+        key = run_cli(capsys, "keys", "create", "--org", "acme")[1].strip().splitlines()[-1]
+    with GatewayProcess(env, "--host", "0.0.0.0", "--workers", "2") as gw:
+        answers = [httpx.post(gw.url + "/v1/chat/completions", headers={"authorization": f"Bearer {key}"},
+                              json={"model": "auto", "messages": [{"role": "user", "content": f"Hi {i}"}]})
+                   for i in range(6)]
+        assert [r.status_code for r in answers] == [200] * 6
+        assert httpx.post(gw.url + "/v1/chat/completions", json={"model": "auto", "messages": []}).status_code == 401
