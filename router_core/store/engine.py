@@ -83,21 +83,29 @@ def is_busy(exc: BaseException) -> bool:
 def _locked(engine: Engine) -> Iterator[Connection]:
     """One transaction that no other instance's schema change runs beside: SQLite's write lock taken up front
     (BEGIN IMMEDIATE), PostgreSQL's advisory lock. Committed on success, rolled back on any error."""
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as raw:
-            conn = raw.execution_options(isolation_level="AUTOCOMMIT")
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.exec_driver_sql("ROLLBACK")
-                raise
-            conn.exec_driver_sql("COMMIT")
-        return
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         if engine.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_ID})")
         yield conn
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction; on SQLite the write lock is taken up front (BEGIN IMMEDIATE), so two writers never
+    both read and then fail to upgrade. Committed on success, rolled back on any error."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with engine.connect() as raw:
+        conn = raw.execution_options(isolation_level="AUTOCOMMIT")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.exec_driver_sql("ROLLBACK")
+            raise
+        conn.exec_driver_sql("COMMIT")
 
 
 def run_locked(engine: Engine, work: Callable[[Connection], None], *, tries: int = 5) -> None:

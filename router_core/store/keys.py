@@ -19,8 +19,7 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -28,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from .engine import write_transaction
 from .tables import T_BUCKETS, T_KEYS, T_WINDOWS
 
 KEY_PREFIX = "sb-"
@@ -116,22 +116,9 @@ class KeyStore:
         self._last_touch: dict[int, float] = {}
         self._lock = threading.Lock()
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def _write(self) -> AbstractContextManager[Connection]:
         """A write transaction that takes the write lock first on SQLite (BEGIN IMMEDIATE)."""
-        if self.dialect != "sqlite":
-            with self.engine.begin() as conn:
-                yield conn
-            return
-        with self.engine.connect() as raw:
-            conn = raw.execution_options(isolation_level="AUTOCOMMIT")
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.exec_driver_sql("ROLLBACK")
-                raise
-            conn.exec_driver_sql("COMMIT")
+        return write_transaction(self.engine)
 
     # --------------------------------------------------------------------------------------- keys
     def create(self, org: str, *, agent: str | None = None, daily_budget_usd: float | None = None,
