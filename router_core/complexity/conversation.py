@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence
 
 from ..types import Message, Verdict
+from .features import Analysis
 from .model import TIER_BANDS, TIERS, default_model, in_band
 from .verdict import judge
 
@@ -32,6 +33,11 @@ def _role_content(m: Any) -> tuple[str, str]:
     return str(getattr(m, "role", "user")), str(getattr(m, "content", "") or "")
 
 
+def _leans_on_earlier_turns(a: Analysis) -> bool:
+    """A follow-up ("make it shorter", "why is that?") rather than a pleasantry or a self-contained request."""
+    return a.is_followup and not a.social_only
+
+
 def answer_context(messages: Sequence[Any]) -> list[Any]:
     """The messages an answer to the last user turn depends on (the response cache keys on these).
 
@@ -43,8 +49,7 @@ def answer_context(messages: Sequence[Any]) -> list[Any]:
     users = [i for i, (role, _) in enumerate(turns) if role == "user"]
     if len(users) <= 1:
         return list(messages)
-    analysis = judge(turns[users[-1]][1], default_model())[1]
-    if analysis.is_followup and not analysis.social_only:
+    if _leans_on_earlier_turns(judge(turns[users[-1]][1], default_model())[1]):
         return list(messages)
     return [m for i, m in enumerate(messages) if turns[i][0] == "system" or i == users[-1]]
 
@@ -67,7 +72,7 @@ def classify(text_or_messages: str | Sequence[Message] | Iterable[Any]) -> Verdi
         others = [content for role, content in turns if role != "system"]
         return judge(others[-1] if others else "", model)[0]
     verdict, a, _ = judge(users[-1], model)
-    if len(users) == 1 or a.social_only or not a.is_followup:
+    if len(users) == 1 or not _leans_on_earlier_turns(a):
         return verdict
     # A short follow-up: find the request it follows (skipping pleasantries and other follow-ups).
     anchor: Verdict | None = None
