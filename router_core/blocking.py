@@ -101,6 +101,10 @@ class BlockingMixin:
     def compare(self, messages: Sequence[Message] | str, targets: Sequence[Target | str], **kwargs: Any) -> Comparison:
         return self._runner().run(self.acompare(messages, targets, **kwargs))  # type: ignore[attr-defined]
 
+    def run_blocking(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine that uses this router (an evaluation run) on the router's own loop, blocking."""
+        return self._runner().run(coro)
+
     def check_health(self) -> dict[str, Health]:
         return self._runner().run(self.acheck_health())  # type: ignore[attr-defined]
 

@@ -53,6 +53,18 @@ class Limits:
     cooldown_s: float = 30.0
 
 
+DEFAULT_JUDGE = "openai:gpt-6-astra"  # not the default baseline, not in the default routing table
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    """[quality]: the judge of evaluation runs and shadow checks, and the shadow checks' share and budget."""
+
+    judge: Target | None = None  # None: the config has no DEFAULT_JUDGE and names none; give one per run
+    shadow_rate: float = 0.0  # share of answered, non-baseline requests checked against the baseline (0 = off)
+    shadow_daily_budget_usd: float | None = None  # None: no daily cap on shadow checks (judge + baseline)
+
+
 @dataclass(frozen=True)
 class Config:
     providers: Mapping[str, ProviderSpec] = field(hash=False)
@@ -67,6 +79,7 @@ class Config:
     price_overrides: Mapping[str, PriceOverride] = field(hash=False)  # "provider:model" or "provider:*"
     source: str  # path of the TOML
     demo_forced: bool = False  # ROUTER_DEMO was set (on or off): no automatic decision
+    quality: QualitySettings = QualitySettings()
 
     def provider(self, name: str) -> ProviderSpec:
         try:
@@ -268,6 +281,26 @@ def _demo_flag(env: Mapping[str, str], providers: Mapping[str, ProviderSpec], ch
     return not any(p.api_key for p in providers.values() if not provider_class(p.kind).local)
 
 
+def _parse_quality(raw: Any, providers: Mapping[str, ProviderSpec], check: Checker,
+                   broken: set[str]) -> QualitySettings:
+    table = check.table(raw, "quality")
+    check.known_keys(table, ("judge", "shadow_rate", "shadow_daily_budget_usd"), "quality")
+    judge: Target | None = None
+    text = check.string(table, "judge", "quality")
+    try:
+        if text is not None:
+            judge = parse_target(text, providers)
+        elif provider_part(DEFAULT_JUDGE) in providers:
+            judge = parse_target(DEFAULT_JUDGE, providers)
+    except ConfigError as exc:
+        if text is not None and provider_part(text) not in broken:
+            check.add("quality.judge", str(exc))
+    rate = check.number(table, "shadow_rate", "quality", 0.0, maximum=1.0)
+    budget = check.number(table, "shadow_daily_budget_usd", "quality", 1.0) \
+        if "shadow_daily_budget_usd" in table else None
+    return QualitySettings(judge, rate, budget)
+
+
 def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Read the config: `path`, else ROUTER_CONFIG, else `<repo>/data/router.toml`.
 
@@ -280,7 +313,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     data = _read_toml(path)
     source = str(path)
     check = Checker(source)
-    check.known_keys(data, ("router", "limits", "demo", "providers", "routing", "prices"), "(top level)")
+    check.known_keys(data, ("router", "limits", "demo", "providers", "routing", "prices", "quality"), "(top level)")
 
     providers: dict[str, ProviderSpec] = {}
     broken: set[str] = set()  # provider tables already reported as wrong
@@ -343,6 +376,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
             if provider_part(raw_baseline) not in broken:
                 check.add("router.baseline", str(exc))
     price_overrides = _parse_prices(data.get("prices"), providers, check, broken)
+    quality = _parse_quality(data.get("quality"), providers, check, broken)
     demo = _demo_flag(merged, providers, check)
     check.fail_if_any()
     assert routing is not None and baseline is not None
@@ -350,8 +384,8 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
         providers=providers, routing=routing, baseline=baseline, cache_ttl_s=ttl_days * 86400.0,
         database_url=database_url, limits=limits, demo=demo, demo_failure_rate=failure_rate,
         demo_forced=bool(merged.get("ROUTER_DEMO", "").strip()),
-        demo_latency_scale=latency_scale, price_overrides=price_overrides, source=source,
+        demo_latency_scale=latency_scale, price_overrides=price_overrides, source=source, quality=quality,
     )
 
 
-__all__ = ["Limits", "Config", "load_config", "load_env", "KINDS", "DEFAULT_CONFIG_PATH", "REPO_ROOT"]
+__all__ = ["Limits", "Config", "QualitySettings", "DEFAULT_JUDGE", "load_config", "load_env", "KINDS", "DEFAULT_CONFIG_PATH", "REPO_ROOT"]

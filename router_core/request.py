@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 
 from .catalog import Target
-from .policy import Plan
+from .policy import Plan, Policy
 from .store import InteractionRecord
 from .types import Attempt, Completion, Complexity, Message, Usage, Verdict
 
@@ -30,6 +30,7 @@ class Request:
     started: float = 0.0
     deadline: float = 0.0
     source: str | None = None  # where the request came from: playground, gateway, ...
+    policy: Policy | None = None  # route under this policy instead of the router's active one
 
 
 def interaction_record(req: Request, c: Completion | None, error: str | None,

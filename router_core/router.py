@@ -174,7 +174,7 @@ class Router(AttemptsMixin, BlockingMixin):
         """Step 2: an exact repeat is answered from the cache (no HTTP request, cost 0). Inside a conversation
         the key covers what the answer depends on: a self-contained turn and the system prompt, or the
         whole conversation for a follow-up (complexity.answer_context)."""
-        target = str(req.forced) if req.forced else "auto"
+        target = str(req.forced) if req.forced else "auto" if req.policy is None else f"auto@{req.policy.name}"
         req.cache_key = ResponseCache.key(complexity.answer_context(req.messages), target=target, max_tokens=req.max_tokens,
                                           temperature=req.temperature)
         if not req.use_cache:
@@ -201,12 +201,12 @@ class Router(AttemptsMixin, BlockingMixin):
             reason = self.why_not_configured(req.forced.provider)  # a forced target ignores the cooldown
             req.plan = Plan((), (Skip(req.forced, reason),)) if reason else Plan((req.forced,), ())
         else:
-            req.plan = self.policy.candidates(req.verdict.level)
+            req.plan = (req.policy or self.policy).candidates(req.verdict.level)
 
     def _price(self, req: Request, target: Target, result: ProviderResult, latency_ms: float,
                ttft_ms: float | None) -> Completion:
         """Step 6: the actual cost and the baseline cost of the same usage."""
-        baseline = self.policy.baseline
+        baseline = (req.policy or self.policy).baseline
         verdict = req.verdict or Verdict(Complexity.MEDIUM, 0.5)
         plan = req.plan or Plan((), ())
         return Completion(
@@ -268,12 +268,15 @@ class Router(AttemptsMixin, BlockingMixin):
                         model: str | None = None, agent: str | None = None, org: str | None = None,
                         use_cache: bool = True, max_tokens: int | None = None, temperature: float | None = None,
                         history: Sequence[Message] | None = None, session_id: str | None = None,
-                        source: str | None = None) -> Completion:
-        """Route one chat request (the whole pipeline). Raises InvalidRequest or NoProviderAvailable."""
+                        source: str | None = None, policy: Policy | None = None) -> Completion:
+        """Route one chat request (the whole pipeline). Raises InvalidRequest or NoProviderAvailable.
+
+        `policy` routes this request alone under another policy (an evaluation of a saved policy), leaving the
+        active one as it is."""
         req = self._validate(messages, provider=provider, model=model, agent=agent, org=org, use_cache=use_cache,
                              max_tokens=max_tokens, temperature=temperature, history=history,
                              session_id=session_id)
-        req.source = source
+        req.source, req.policy = source, policy
         hit = self._cached(req)
         if hit is not None:
             await self._record(req, hit)

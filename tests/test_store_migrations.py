@@ -120,6 +120,7 @@ def test_a_released_database_migrates_keeping_every_row(legacy, tmp_path):
         check_attempts(after)
         assert all(row["source"] is None for row in after["interaction_logs"].values())  # v5: added, NULL
         assert {"gateway_keys", "gateway_budget_windows", "gateway_rate_buckets"} <= set(after)  # v5: created
+        assert {"eval_runs", "eval_items", "quality_verdicts"} <= set(after)  # v6: created
         kind = s.dialect
         for fresh_url in fresh_database(kind, tmp_path):
             Store(fresh_url).close()
@@ -228,7 +229,7 @@ def test_head_revision_is_the_newest_script():
     config.set_main_option("script_location", str(MIGRATIONS))
     script = ScriptDirectory.from_config(config)
     assert script.get_heads() == [HEAD_REVISION]
-    assert [r.revision for r in script.walk_revisions()] == ["0004", "0003", "0002", "0001"]
+    assert [r.revision for r in script.walk_revisions()] == ["0005", "0004", "0003", "0002", "0001"]
 
 
 def test_a_read_only_current_database_opens_without_writing(tmp_path):
@@ -239,3 +240,37 @@ def test_a_read_only_current_database_opens_without_writing(tmp_path):
     assert s.schema_version() == SCHEMA_VERSION and len(s.list_agents()) == 5
     s.close()
     assert path.stat().st_mtime_ns == mtime
+
+
+def test_a_v5_database_gets_the_evaluation_tables_keeping_its_rows(db_url, tmp_path):
+    """v5 (revision 0004) is v6 without eval_runs, eval_items and quality_verdicts: build it from the current
+    schema by removing exactly those, then open it."""
+    s = Store(db_url)
+    iid = s.log_interaction(InteractionRecord(
+        org="acme", agent=None, session_id=None, prompt="a v5 row", messages_json="[]", response="ok",
+        complexity="SIMPLE", score=0.1, reasons=[], provider="groq", model="llama", input_tokens=1, output_tokens=1,
+        cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.0, baseline_cost_usd=0.001, latency_ms=5.0,
+        ttft_ms=None, cached=False, status="ok", error=None, attempts=[], source="gateway"))
+    with s.engine.begin() as conn:
+        for table in ("quality_verdicts", "eval_items", "eval_runs"):
+            conn.exec_driver_sql(f"DROP TABLE {table}")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0004'")
+        conn.exec_driver_sql("UPDATE schema_meta SET value = '5' WHERE key = 'schema_version'")
+    s.close()
+    assert not {"eval_runs", "eval_items", "quality_verdicts"} & set(shape(db_url))
+    before = snapshot(db_url)
+    migrated = Store(db_url)
+    try:
+        assert migrated.schema_version() == SCHEMA_VERSION == 6
+        with migrated.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["0005"]
+        after = snapshot(db_url)
+        assert after["interaction_logs"] == before["interaction_logs"] and iid in after["interaction_logs"]
+        for fresh_url in fresh_database(migrated.dialect, tmp_path):
+            Store(fresh_url).close()
+            assert shape(db_url) == shape(fresh_url)
+        run_id = migrated.create_eval_run(prompts=[{"prompt": "hi"}], prompt_source="t", policy="p",
+                                          baseline="a:b", judge="c:d")
+        assert migrated.get_eval_run(run_id)["status"] == "running"
+    finally:
+        migrated.close()

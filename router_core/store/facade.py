@@ -1,7 +1,8 @@
 """`Store`: the one object the router, the cache, analytics and the app hold for the database.
 
 It opens the engine (engine.py), brings the schema to the head revision (schema.py), and answers through
-one repository per concern (interactions, agents, policies, health, comparisons), which it combines.
+one repository per concern (interactions, agents, policies, health, comparisons, evaluation runs,
+verdicts), which it combines.
 """
 
 from __future__ import annotations
@@ -14,15 +15,18 @@ from sqlalchemy.engine import Engine
 
 from .agents import AgentRepository
 from .comparisons import ComparisonRepository
+from .evals import EvalRepository
 from .engine import create_engine, is_memory_url, normalize_url, without_password
 from .errors import StoreError
 from .health import HealthRepository
 from .interactions import InteractionRepository
 from .policies import PolicyRepository
 from .schema import ensure_schema, meta_version
+from .verdicts import VerdictRepository
 
 
-class Store(InteractionRepository, AgentRepository, PolicyRepository, HealthRepository, ComparisonRepository):
+class Store(InteractionRepository, AgentRepository, PolicyRepository, HealthRepository, ComparisonRepository,
+            EvalRepository, VerdictRepository):
     """Tables, engine and the queries the router and the app need.
 
     `Store("sqlite:///data/router.db")` (WAL, busy_timeout, synchronous=NORMAL, usable from any thread)
@@ -58,7 +62,7 @@ class Store(InteractionRepository, AgentRepository, PolicyRepository, HealthRepo
         self.engine.dispose()
 
     def schema_version(self) -> int:
-        """schema_meta's version (4 today; written by the migrations for releases from before Alembic)."""
+        """schema_meta's version (6 today; written by the migrations for releases from before Alembic)."""
         with self.engine.connect() as conn:
             return int(meta_version(conn) or 0)
 

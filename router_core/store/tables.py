@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 5  # written to schema_meta, so releases from before Alembic refuse a newer database
+SCHEMA_VERSION = 6  # written to schema_meta, so releases from before Alembic refuse a newer database
 
 LOG_TABLE = "interaction_logs"
 ATTEMPT_TABLE = "attempt_logs"
@@ -29,6 +29,10 @@ META_TABLE = "schema_meta"
 KEY_TABLE = "gateway_keys"
 BUDGET_WINDOW_TABLE = "gateway_budget_windows"
 RATE_BUCKET_TABLE = "gateway_rate_buckets"
+# evaluation runs and judge verdicts (since v6; queries in evals.py and verdicts.py)
+EVAL_RUN_TABLE = "eval_runs"
+EVAL_ITEM_TABLE = "eval_items"
+VERDICT_TABLE = "quality_verdicts"
 
 # interaction_logs: the request log's filters (each ends in ts) and the dashboards' covering indexes
 IX_LOG_ORG_TS = "ix_interaction_logs_org_ts"
@@ -46,6 +50,11 @@ IX_ATT_PROVIDER_LATENCY = "ix_attempt_logs_provider_latency"
 IX_ATT_ORG = "ix_attempt_logs_org"
 IX_ATT_AGENT = "ix_attempt_logs_agent"
 IX_ATT_TS_PROVIDER = "ix_attempt_logs_ts_provider"
+# eval_items / quality_verdicts
+UQ_EVAL_ITEM = "uq_eval_items_run_prompt_contestant"
+UQ_VERDICT_EVAL = "uq_quality_verdicts_run_prompt_contestant"
+IX_VERDICT_TS = "ix_quality_verdicts_ts"
+IX_VERDICT_INTERACTION = "ix_quality_verdicts_interaction"
 
 
 class StoreModel(SQLModel, registry=registry()):
@@ -259,6 +268,107 @@ class ComparisonResult(StoreModel, table=True):
     error: str | None = _text()
 
 
+class EvalRun(StoreModel, table=True):
+    """One evaluation run: a prompt set (kept whole in `prompts_json`, so a run resumes in any process) x the
+    router under `policy`, the `baseline` and `extra_targets`, judged by `judge`.
+
+    status: running (also a run whose process died: resume it), done, partial (stopped at `max_cost_usd`),
+    failed (`error` says why)."""
+
+    __tablename__ = EVAL_RUN_TABLE
+    __table_args__ = (sa.Index("ix_eval_runs_created_at", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(nullable=False)
+    updated_at: datetime | None = None
+    status: str = Field(default="running", nullable=False)
+    name: str = Field(default="", nullable=False)
+    prompt_source: str = _text(nullable=False, default="")  # "mt-bench (80 prompts)", "upload: x.csv", "logs ..."
+    prompt_count: int = Field(default=0, nullable=False)
+    prompts_json: str = _text(nullable=False, default="[]")  # [{"prompt", "reference", "category"}, ...]
+    policy: str = Field(default="", nullable=False)
+    baseline: str = Field(nullable=False)  # "provider:model"
+    judge: str = Field(nullable=False)
+    extra_targets: str = _text(nullable=False, default="[]")  # JSON list of "provider:model"
+    both_orders: bool = Field(default=True, nullable=False)
+    allow_self_judge: bool = Field(default=False, nullable=False)
+    max_cost_usd: float | None = None
+    concurrency: int = Field(default=4, nullable=False)
+    simulated: bool = Field(default=False, nullable=False)  # a contestant or the judge is simulated
+    error: str | None = _text()
+
+
+class EvalItem(StoreModel, table=True):
+    """One contestant's answer to one prompt of a run (stored the moment it exists).
+
+    contestant: "router", "baseline" or an extra target's "provider:model". `paid` is False when the answer
+    was not bought for this row (the router's answer reused as the baseline's when it routed to the baseline).
+    `error` is set when no answer came back (such a row is retried on resume)."""
+
+    __tablename__ = EVAL_ITEM_TABLE
+    __table_args__ = (sa.UniqueConstraint("run_id", "prompt_index", "contestant", name=UQ_EVAL_ITEM),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key=f"{EVAL_RUN_TABLE}.id", nullable=False)
+    prompt_index: int = Field(nullable=False)
+    prompt: str = _text(nullable=False, default="")
+    reference: str | None = _text()
+    category: str | None = None
+    tier: str | None = None
+    contestant: str = Field(nullable=False)
+    provider: str | None = None
+    model: str | None = None
+    answer: str | None = _text()
+    cost_usd: float | None = None
+    latency_ms: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    paid: bool = Field(default=True, nullable=False)
+    error: str | None = _text()
+    simulated: bool = Field(default=False, nullable=False)
+    interaction_id: int | None = None
+    created_at: datetime = Field(nullable=False)
+
+
+class QualityVerdict(StoreModel, table=True):
+    """The judge's verdict on one contestant's answer against the baseline's.
+
+    kind "eval" (run_id, prompt_index, contestant set) or "shadow" (interaction_id set: a live answer checked
+    after it was served). outcome, from the contestant's side: win, tie, loss; or not_judged (`reason` says
+    why, e.g. the answer came from the judge itself) or error (the judge's reply had no verdict, or the call
+    failed). `same_target`: the contestant was the baseline itself, a tie by definition, nobody asked.
+    `flipped`: the two orders disagreed (counted as a tie). `explanations`: JSON list, one per order."""
+
+    __tablename__ = VERDICT_TABLE
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "prompt_index", "contestant", name=UQ_VERDICT_EVAL),
+        sa.Index(IX_VERDICT_TS, "ts", "kind", "simulated", "outcome", "org", "agent"),
+        sa.Index(IX_VERDICT_INTERACTION, "interaction_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = Field(nullable=False)
+    kind: str = Field(nullable=False)  # eval | shadow
+    run_id: int | None = Field(default=None, foreign_key=f"{EVAL_RUN_TABLE}.id")
+    prompt_index: int | None = None
+    interaction_id: int | None = None
+    contestant: str | None = None  # the run's label ("router", an extra target); NULL for shadow checks
+    contestant_target: str | None = None  # "provider:model" that answered
+    baseline_target: str = Field(nullable=False)
+    judge_target: str = Field(nullable=False)
+    tier: str | None = None
+    outcome: str = Field(nullable=False)
+    same_target: bool = Field(default=False, nullable=False)
+    flipped: bool = Field(default=False, nullable=False)
+    explanations: str = _text(nullable=False, default="[]")
+    reason: str | None = _text()
+    judge_cost_usd: float | None = None
+    baseline_cost_usd: float | None = None
+    simulated: bool = Field(default=False, nullable=False)
+    org: str | None = None
+    agent: str | None = None
+
+
 class SchemaMeta(StoreModel, table=True):
     __tablename__ = META_TABLE
 
@@ -276,6 +386,10 @@ T_HEALTH: sa.Table = HealthCheck.__table__  # type: ignore[assignment]
 T_CMP: sa.Table = Comparison.__table__  # type: ignore[assignment]
 T_CMP_RES: sa.Table = ComparisonResult.__table__  # type: ignore[assignment]
 T_META: sa.Table = SchemaMeta.__table__  # type: ignore[assignment]
+T_EVAL_RUN: sa.Table = EvalRun.__table__  # type: ignore[assignment]
+T_EVAL_ITEM: sa.Table = EvalItem.__table__  # type: ignore[assignment]
+T_VERDICT: sa.Table = QualityVerdict.__table__  # type: ignore[assignment]
+QUALITY_TABLES = (T_EVAL_RUN, T_EVAL_ITEM, T_VERDICT)  # created by revision 0005 (v6)
 
 # The gateway's tables (plain SQLAlchemy Core: only keys.py reads them). Times are epoch seconds (float).
 T_KEYS = sa.Table(  # one row per team key: only a SHA-256 hash of the key, its display prefix and its settings

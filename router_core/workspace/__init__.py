@@ -8,6 +8,7 @@
     ws.log_page(2, 50, status="error").rows
     ws.estimate_prompt("Compare Postgres and Mongo").candidates
     ws.mode().why, ws.tier_gaps()                   # demo or live and why; tiers nothing can serve now
+    ws.quality_headline(since, until)               # measured quality (see evaluations.py for runs)
 
 Pages, the CLI and the HTTP gateway use the Router (complete, stream, explain, compare, check_health,
 .config, .policy) and this face; only this package reaches into the router's store, cache, breaker and
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 from ..policy import LAST_RESORT, PolicyProblem
 from .mode import ModeOps, ModeStatus
 from .compare import AUTO_TARGET, CompareOps
+from .evaluations import EvaluationOps, QualityHeadline
 from .insights import CandidateCost, InsightOps, PromptEstimate
 from .keys import KeyOps, KeyRow
 from .policies import FILE_POLICY, TIERS, PolicyOps, TierChange, TierPlan, rows_to_data, table_rows
@@ -31,9 +33,9 @@ if TYPE_CHECKING:
     from ..router import Router
 
 
-class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps, ModeOps, CompareOps, KeyOps):
+class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps, ModeOps, CompareOps, KeyOps, EvaluationOps):
     """One front end's view of a Router: policies, agents, estimates, savings, logs, health, cache, settings,
-    the gateway's team keys."""
+    the gateway's team keys, evaluation runs and measured quality."""
 
     def __init__(self, router: "Router") -> None:
         self.router = router
@@ -41,4 +43,4 @@ class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps, ModeOps, CompareOps
 
 __all__ = ["Workspace", "AUTO_TARGET", "WorkspaceError", "FILE_POLICY", "TIERS", "LAST_RESORT", "PolicyProblem", "TierChange",
            "TierPlan", "CandidateCost", "PromptEstimate", "LogPage", "AgentProfile", "ProviderStatus", "CacheStats",
-           "SettingsFacts", "ModeStatus", "rows_to_data", "table_rows", "KeyRow"]
+           "SettingsFacts", "ModeStatus", "rows_to_data", "table_rows", "KeyRow", "QualityHeadline"]

@@ -50,11 +50,45 @@ def _topic(prompt: str) -> str:
     return " ".join(w for w in words if w in top)
 
 
+_JUDGE = re.compile(r"\[User Question\]\n(?P<q>.*?)\n\n(?:\[The Start of Reference Answer\]\n(?P<ref>.*?)\n"
+                    r"\[The End of Reference Answer\]\n\n)?\[The Start of Assistant A's Answer\]\n(?P<a>.*?)\n"
+                    r"\[The End of Assistant A's Answer\]\n\n\[The Start of Assistant B's Answer\]\n(?P<b>.*?)\n"
+                    r"\[The End of Assistant B's Answer\]", re.S)
+
+
+def _terms(text: str) -> set[str]:
+    return {w.lower().strip("'-") for w in _WORD.findall(text)} - _STOP
+
+
+def simulated_verdict(judge_prompt: str) -> str | None:
+    """A pairwise judge's reply to an MT-Bench pair prompt (None when `judge_prompt` is not one): a short
+    explanation and [[A]], [[B]] or [[C]], decided by which answer covers more of the question's (and the
+    reference's) terms, a longer answer breaking near-ties. Deterministic, and blind to the order."""
+    match = _JUDGE.search(judge_prompt)
+    if match is None:
+        return None
+    wanted = _terms(match["q"]) | _terms(match["ref"] or "")
+
+    def score(answer: str) -> float:
+        return len(wanted & _terms(answer)) + min(2.0, len(answer.split()) / 60)
+
+    a, b = score(match["a"]), score(match["b"])
+    verdict = "C" if abs(a - b) < 0.5 else ("A" if a > b else "B")
+    reason = {"A": "Assistant A addresses more of the question's points", "C": "Both answers cover the question "
+              "about equally well", "B": "Assistant B addresses more of the question's points"}[verdict]
+    return (f"{reason} (simulated judge: key-term coverage {a:.1f} for A against {b:.1f} for B; no model read "
+            f"the answers). [[{verdict}]]")
+
+
 def simulated_answer(prompt: str, provider: str, model: str) -> str:
-    """A short, topical, plainly labelled stand-in answer; the same for the same (prompt, provider, model)."""
+    """A short, topical, plainly labelled stand-in answer; the same for the same (prompt, provider, model).
+    A pairwise judge prompt gets a judge's reply (`simulated_verdict`)."""
     h = digest(prompt, provider, model)
     pick = lambda options, salt=0: options[(h >> salt) % len(options)]  # noqa: E731
     label = f"[simulated {provider} · {model}]"
+    verdict = simulated_verdict(prompt)
+    if verdict is not None:
+        return f"{label} {verdict}"
     topic = _topic(prompt)
     about = f"“{topic}”" if topic else ("your question" if "?" in prompt else "your message")
     premium = any(hint in model.lower() for hint in _PREMIUM_HINTS)
