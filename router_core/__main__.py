@@ -1,4 +1,4 @@
-"""Command line: `python -m router_core {providers,ask,route,demo-routing,pull-model,eval-routing,serve,keys}`."""
+"""Command line: `python -m router_core {providers,ask,route,demo-routing,pull-model,eval-routing,serve,keys,eval}`."""
 
 from __future__ import annotations
 
@@ -191,6 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .gateway.cli import add_commands as add_gateway_commands
 
     add_gateway_commands(sub)
+    from .quality.cli import add_commands as add_quality_commands
+
+    add_quality_commands(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

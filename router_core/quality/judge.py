@@ -117,7 +117,7 @@ def check_judge(judge: Target, contestants: Iterable[tuple[str, Target]], *, all
     if roles:
         raise SelfJudgeError(f"the judge {judge} is also a contestant ({roles[0]}): it would grade its own answers. "
                              "Choose another judge (--judge provider:model, or [quality] judge in router.toml), or "
-                             "allow it explicitly (allow_self_judge).")
+                             "allow it explicitly (--allow-self-judge, allow_self_judge=True).")
 
 
 class Judge:
