@@ -168,3 +168,30 @@ def test_bad_input_is_refused_with_a_reason(ws):
         ws.create_eval_run(prompts, judge=JUDGE, concurrency=0)
     with pytest.raises(WorkspaceError, match="no evaluation run"):
         ws.eval_summary(999)
+
+
+def test_demo_mode_verdicts_are_simulated_and_left_out_of_the_headline(monkeypatch, tmp_path):
+    from conftest import close_after_test
+
+    from router_core import Router
+    from router_core.config import DEFAULT_CONFIG_PATH
+
+    shipped = DEFAULT_CONFIG_PATH.read_text()  # without the local model: only simulated vendors answer
+    config = tmp_path / "demo.toml"
+    config.write_text(shipped.replace('model_path = "data/models/', f'model_path = "{tmp_path}/absent/')
+                      .replace("failure_rate = 0.02", "failure_rate = 0").replace("latency_scale = 1.0", "latency_scale = 0"))
+    monkeypatch.setenv("ROUTER_CONFIG", str(config))
+    monkeypatch.setenv("ROUTER_DEMO", "1")
+    demo = Workspace(close_after_test(Router.from_env()))
+    luna = {t: ["openai:gpt-6-luna"] for t in ("TRIVIAL", "SIMPLE", "MEDIUM", "COMPLEX", "EXPERT")}
+    demo.save_policy("luna-only", luna, activate=False)
+    run_id = demo.create_eval_run(demo.load_eval_prompts(set_name="vicuna", limit=2), policy="luna-only",
+                                  judge="openai:gpt-6-astra", baseline="anthropic:claude-sonnet-5-5")
+    assert demo.run_eval(run_id) == "done"
+    summary = demo.eval_summary(run_id).as_dict()
+    assert summary["simulated"] is True and summary["judged"] + summary["errors"] == 2
+    assert demo.get_eval_run(run_id)["simulated"] and demo.eval_grid(run_id)["simulated"].all()
+    assert all(v["simulated"] for v in demo.router.store.run_verdicts(run_id))
+    assert all("simulated judge" in e for v in demo.router.store.run_verdicts(run_id) for e in v["explanations"])
+    headline = demo.quality_headline(*EVERYWHERE)
+    assert (headline.judged, headline.share, headline.simulated_excluded) == (0, None, summary["judged"])
