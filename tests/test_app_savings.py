@@ -86,9 +86,14 @@ def expected(rows: list[InteractionRecord]) -> dict[str, str]:
     ok = sorted(r.latency_ms for r in rows if r.status == "ok")
     median = ok[(len(ok) * 50 + 99) // 100 - 1]  # nearest rank
     hits = sum(1 for r in rows if r.cached)
+    routed = [r.baseline_cost_usd - r.cost_usd for r in rows if not r.cached and r.cost_usd is not None]
+    cheaper, upgrades = sum(d for d in routed if d > 0), -sum(d for d in routed if d < 0)
     return {"Requests": f"{n:,}", "Actual spend": money(spend), "Baseline spend": money(baseline),
-            "Saved": money(saved), "Saved %": f"{100 * saved / baseline:.1f}%", "Of which by cache": money(by_cache),
-            "Cache hit rate": f"{100 * hits / n:.1f}%", "Median latency": duration(median)}
+            "Saved (net)": money(saved), "Saved %": f"{100 * saved / baseline:.1f}%",
+            "Saved on cheaper routes": money(cheaper), "Spent on upgrades": money(upgrades),
+            "Saved by the cache": money(by_cache), "Cache hit rate": f"{100 * hits / n:.1f}%",
+            "Median latency": duration(median), "Measuring, total": "$0", "compare": "$0", "eval": "$0",
+            "shadow": "$0"}
 
 
 def numbers(values) -> list[float]:
@@ -116,6 +121,7 @@ def test_kpis_and_charts_match_the_seeded_rows(app, app_env):
     rows = seed(app_env)
     at = open_page(app, PAGE)
     assert shown(at) == expected(in_window(rows))
+    assert shown(at)["Spent on upgrades"] != "$0"  # the seeded opus answer costs more than the baseline
     charts = at.get("plotly_chart")
     assert len(charts) == 5
     specs = [json.loads(c.proto.spec) for c in charts]
