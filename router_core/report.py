@@ -127,11 +127,11 @@ def savings_headline(k: Mapping[str, Any]) -> str:
         return "No priced requests in this period, so nothing to compare with the baseline yet."
     saved = float(k.get("saved_usd") or 0.0)
     gross = float(k.get("saved_cheaper_usd") or 0.0) + float(k.get("saved_by_cache_usd") or 0.0)
-    verb = "Saved" if saved >= 0 else "Spent"
-    return (f"{verb} {abs(float(k.get('saved_pct') or 0.0)):.1f} % of the baseline cost "
-            f"({money(abs(saved))} {'net' if saved >= 0 else 'more than the baseline'}): {money(gross)} saved on "
-            f"cheaper routes and the cache, {money(float(k.get('upgrades_usd') or 0.0))} spent on upgrades above "
-            "the baseline.")
+    pct = abs(float(k.get("saved_pct") or 0.0))
+    lead = (f"Saved {pct:.1f} % of the baseline cost ({money(saved)} net)" if saved >= 0 else
+            f"Spent {pct:.1f} % more than the baseline cost ({money(-saved)} net)")
+    return (f"{lead}: {money(gross)} saved on cheaper routes and the cache, "
+            f"{money(float(k.get('upgrades_usd') or 0.0))} spent on upgrades above the baseline.")
 
 
 def kpi_tiles(k: Mapping[str, Any], baseline: str | None = None) -> list[Tile]:

@@ -213,3 +213,34 @@ def test_numbers_are_cached_briefly_and_refresh_rereads_the_log(app, app_env):
     at.button(key="sv_refresh").click().run()
     assert_no_exception(at)
     assert shown(at) == expected(in_window(rows))
+
+
+def test_compare_and_cli_traffic_stay_out_until_the_filter_brings_them_back(app, app_env):
+    rows = seed(app_env)
+    prices = priced(app_env)
+    now = datetime.now(timezone.utc)
+    compare = make(prices, when=now - timedelta(hours=2), org="acme", agent="support", tier="MEDIUM",
+                   provider="anthropic", model="claude-opus-5-5", inp=3000, out=3500, latency=9000.0)
+    compare.source = "compare"
+    cli = make(prices, when=now - timedelta(hours=2), org="acme", agent="support", tier="SIMPLE", provider="groq",
+               model="llama-3.1-8b-instant", inp=50, out=40, latency=200.0)
+    cli.source = "cli"
+    for extra in (compare, cli):
+        app_env.store.log_interaction(extra)
+    at = open_page(app, PAGE)
+    real = expected(in_window(rows))
+    real.update({"Measuring, total": money(compare.cost_usd), "compare": money(compare.cost_usd)})
+    assert shown(at) == real  # neither the Compare column nor the CLI call moves the savings
+    assert any("% more than the baseline cost" in m.value and "spent on upgrades above the baseline" in m.value
+               for m in at.markdown)  # the seeded opus upgrade outweighs the cheaper routes
+    assert any("Counting real traffic (playground, api, gateway)." in c.value for c in at.caption)
+
+    at.multiselect(key="sv_sources").select("compare").run()
+    assert_no_exception(at)
+    with_compare = expected([*in_window(rows), compare])
+    with_compare.update({"Measuring, total": money(compare.cost_usd), "compare": money(compare.cost_usd)})
+    assert shown(at) == with_compare
+    assert shown(at)["Spent on upgrades"] != real["Spent on upgrades"]
+
+    at.multiselect(key="sv_sources").set_value(["cli"]).run()
+    assert shown(at)["Requests"] == "1"

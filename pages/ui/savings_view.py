@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.ui.text import md_escape
 from router_core import report
 from router_core.sources import (NOT_RECORDED_LABEL, REAL_TRAFFIC_FILTER, SOURCES, SourceFilter,
                                  source_from_label, source_label)
@@ -27,7 +28,7 @@ def source_picker(container) -> SourceFilter:
 def render_headline(data: report.SavingsData, baseline: str) -> None:
     """The net-saved sentence, the room reserved for the quality line, then the KPI tiles."""
     with st.container(key="sv_headline"):
-        st.markdown(f"### {report.savings_headline(data.kpis)}")
+        st.markdown(f"### {md_escape(report.savings_headline(data.kpis))}")
         st.caption(f"Counting {data.scope}.")
     # Reserved: the quality line (issue 11, "quality next to every savings figure") goes in this container,
     # right under the savings headline.
