@@ -27,6 +27,7 @@ from . import analytics
 from .display import duration, money
 from .sources import REAL_TRAFFIC_FILTER, SourceFilter, describe_filter
 from .types import Complexity
+
 from .report_charts import (ACTUAL_COLOR, BASELINE_COLOR, SAVED_COLOR, TIER_HEX, fig_cache_hit_rate,  # noqa: F401
                             fig_cumulative_spend, fig_latency_by_provider, fig_requests_by_provider,
                             fig_requests_by_tier, padded_time_range, savings_figures)
@@ -361,5 +362,5 @@ def build_html(data: SavingsData, *, policy_name: str, policy: Mapping[str, Any]
 
 __all__ = ["SavingsData", "Tile", "kpi_tiles", "savings_headline", "measuring_tiles",
            "MEASURING_NOTE", "savings_figures", "build_html",
-           "esc", "TIER_HEX", "SAVINGS_DEFINITION", "fig_cumulative_spend", "fig_requests_by_tier", "fig_requests_by_provider",
-           "fig_cache_hit_rate", "fig_latency_by_provider"]
+           "esc", "TIER_HEX", "SAVINGS_DEFINITION", "fig_cumulative_spend", "fig_requests_by_tier",
+           "fig_requests_by_provider", "fig_cache_hit_rate", "fig_latency_by_provider"]

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 
 from .errors import InvalidRequest
 
-PLAYGROUND, COMPARE, CLI, API, GATEWAY, EVAL, SHADOW = "playground", "compare", "cli", "api", "gateway", "eval", "shadow"
+PLAYGROUND, COMPARE, CLI, API = "playground", "compare", "cli", "api"
+GATEWAY, EVAL, SHADOW = "gateway", "eval", "shadow"
 SOURCES: tuple[str, ...] = (PLAYGROUND, COMPARE, CLI, API, GATEWAY, EVAL, SHADOW)
 REAL_TRAFFIC: tuple[str, ...] = (PLAYGROUND, API, GATEWAY)
 MEASURING: tuple[str, ...] = (COMPARE, EVAL, SHADOW)

@@ -51,7 +51,8 @@ def kpis(engine_or_store: Any, *, since: datetime, until: datetime, org: str | N
         p50 = None
         if n_ok and engine.dialect.name == "postgresql":
             p50 = conn.execute(sa.select(sa.func.percentile_disc(0.5).within_group(T_LOG.c.latency_ms))
-                               .where(*in_window(T_LOG, since, until, org, agent, sources), T_LOG.c.status == "ok")).scalar()
+                               .where(*in_window(T_LOG, since, until, org, agent, sources),
+                                      T_LOG.c.status == "ok")).scalar()
         elif n_ok:
             tl = log_table(engine, IX_LOG_LATENCY)
             p50 = conn.execute(sa.select(tl.c.latency_ms)
@@ -119,8 +120,8 @@ def requests_by_provider_model(engine_or_store: Any, *, since: datetime, until: 
                                agent: str | None = None,
                                sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
     """Per (provider, model), most requests first: requests, cache_hits, errors, input_tokens,
-    output_tokens, spend_usd, baseline_usd, saved_cheaper_usd, upgrades_usd, saved_usd (net), avg_latency_ms. Requests that reached no provider
-    show provider and model "(none)"."""
+    output_tokens, spend_usd, baseline_usd, saved_cheaper_usd, upgrades_usd, saved_usd (net), avg_latency_ms.
+    Requests that reached no provider show provider and model "(none)"."""
     engine = engine_of(engine_or_store)
 
     def columns(t: TableClause) -> list[sa.ColumnElement]:
