@@ -12,6 +12,7 @@ from pages.shared import (completion_line, current_org, error_text, md_escape, m
                           safe_markdown, split_target, target_label, workspace_or_stop)
 from router_core import Completion, Message
 from router_core.errors import ProviderError, redact
+from router_core.sources import PLAYGROUND
 
 AUTO = "auto"
 EXAMPLES = {
@@ -157,7 +158,7 @@ def send(prompt: str) -> None:
 
     with st.chat_message("assistant"):
         body = st.empty()
-        stream = deltas(router.stream(prompt, history=past, **kwargs))
+        stream = deltas(router.stream(prompt, history=past, source=PLAYGROUND, **kwargs))
         with st.spinner("Routing to the cheapest model that can handle this…", show_time=True):
             first = next(stream, None)  # the wait for the first token (classify, pick, call)
         if first is not None:

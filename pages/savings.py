@@ -11,8 +11,10 @@ from datetime import date, datetime, time, timedelta, timezone
 import streamlit as st
 
 from pages.shared import TIER_HEX, demo_banner, md_escape, workspace_or_stop
+from pages.ui.savings_view import render_headline, render_measuring, source_picker
 from router_core import report
 from router_core.errors import redact
+from router_core.sources import SourceFilter
 from router_core.workspace import Workspace
 
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90, "All time": None, "Custom range": -1}
@@ -23,8 +25,8 @@ CACHE_TTL_S = 30  # aggregates are cached this long per filter combination
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
 def _savings_data(database: str, since: datetime, until: datetime, org: str | None, agent: str | None,
-                  _ws: Workspace) -> report.SavingsData:
-    return _ws.savings(since=since, until=until, org=org, agent=agent)
+                  sources: SourceFilter, _ws: Workspace) -> report.SavingsData:
+    return _ws.savings(since=since, until=until, org=org, agent=agent, sources=sources)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=8)
@@ -41,9 +43,9 @@ def _utc_day(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=timezone.utc)
 
 
-def _filters(options: dict[str, list[str]]) -> tuple[datetime, datetime, str | None, str | None, bool]:
-    """The filter row: period, (custom dates), org, agent. Returns since, until (exclusive), org, agent,
-    all_time."""
+def _filters(options: dict[str, list[str]]) -> tuple[datetime, datetime, str | None, str | None, bool, SourceFilter]:
+    """The filter rows: period, (custom dates), org, agent; then the traffic counted. Returns since, until
+    (exclusive), org, agent, all_time, sources."""
     today = datetime.now(timezone.utc).date()
     cols = st.columns([1.2, 1.6, 1.2, 1.2], vertical_alignment="bottom")
     period = cols[0].selectbox("Period", list(PERIODS), index=1, key="sv_period")
@@ -63,14 +65,15 @@ def _filters(options: dict[str, list[str]]) -> tuple[datetime, datetime, str | N
         cols[1].caption(f"{start:%Y-%m-%d} – {end:%Y-%m-%d} (UTC)")
     org = cols[2].selectbox("Org", [ALL, *options.get("orgs", [])], key="sv_org")
     agent = cols[3].selectbox("Agent", [ALL, *options.get("agents", [])], key="sv_agent")
+    sources = source_picker(st)
     return (_utc_day(start), _utc_day(end) + timedelta(days=1), None if org == ALL else org,
-            None if agent == ALL else agent, days is None)
+            None if agent == ALL else agent, days is None, sources)
 
 
 def _empty_state(any_traffic: bool) -> None:
     if any_traffic:
-        st.info("**No requests match these filters.** Widen the period or set Org / Agent back to *All*.",
-                icon="🔍")
+        st.info("**No requests match these filters.** Widen the period, set Org / Agent back to *All*, or add "
+                "sources to *Traffic counted*.", icon="🔍")
         return
     st.info("**No traffic logged yet.** Savings appear here as soon as requests go through the router:\n\n"
             "- chat on the **Playground** page, or\n"
@@ -103,9 +106,9 @@ def main() -> None:
 
     try:
         options = _orgs_agents(db_key, ws)
-        since, until, org, agent, all_time = _filters(options)
+        since, until, org, agent, all_time, sources = _filters(options)
         with st.spinner("Adding up the log…"):
-            data = _savings_data(db_key, since, until, org, agent, ws)
+            data = _savings_data(db_key, since, until, org, agent, sources, ws)
             any_traffic = True if not data.empty else _any_traffic(db_key, ws)
     except Exception as exc:  # noqa: BLE001 - a message, never a traceback
         st.error(f"Could not read the request log: {redact(str(exc))}. Check DATABASE_URL (Settings page) and "
@@ -118,13 +121,11 @@ def main() -> None:
 
     if data.empty:
         _empty_state(any_traffic)
+        if int(data.measuring["requests"].sum()):  # e.g. only Compare traffic so far
+            render_measuring(data)
         return
 
-    # ---- KPI tiles: two rows of four
-    tiles = report.kpi_tiles(data.kpis, str(router.policy.baseline))
-    for row in (tiles[:4], tiles[4:]):
-        for col, tile in zip(st.columns(4), row):
-            col.metric(tile.label, tile.value, help=tile.help, border=True)
+    render_headline(data, str(router.policy.baseline))
     unpriced = int(data.kpis.get("unpriced_requests") or 0)
     if unpriced:
         st.warning(f"{unpriced:,} request(s) went to a model without a price and are left out of spend and "
@@ -142,12 +143,14 @@ def main() -> None:
         right.info("No successful non-cached calls in this period, so no latency to show.")
     else:
         right.plotly_chart(figures["latency_by_provider"], key="sv_chart_latency")
+    render_measuring(data)
 
     # ---- export
     st.subheader("Share")
     policy_name = ws.active_policy().name
     stem = _file_stem(data)
-    export_filters = dict(since=data.since if not all_time else None, until=data.until, org=org, agent=agent)
+    export_filters = dict(since=data.since if not all_time else None, until=data.until, org=org, agent=agent,
+                          source=list(data.sources))
     requests = int(data.kpis["requests"])
     c1, c2, c3 = st.columns([1, 1, 2])
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 from .display import duration, money, table
 from .errors import RouterError
+from .sources import CLI
 from .types import Completion
 from .workspace import Workspace
 
@@ -100,7 +101,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         for name in names:
             try:
                 c = router.complete(args.prompt, provider=name, model=args.model, use_cache=False,
-                                    max_tokens=args.max_tokens)
+                                    max_tokens=args.max_tokens, source=CLI)
                 rows.append(_completion_row(c))
                 answers.append(_answer_block(f"{c.provider}:{c.model}", c.text))
             except RouterError as exc:
@@ -124,7 +125,7 @@ def cmd_route(args: argparse.Namespace) -> int:
             print(f"  skipped {skip.target}: {skip.reason}")
         if args.send:
             try:
-                c = router.complete(args.prompt)
+                c = router.complete(args.prompt, source=CLI)
             except RouterError as exc:
                 print(_answer_block("ERROR", str(exc)))
                 return 1

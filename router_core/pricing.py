@@ -22,8 +22,9 @@ import calendar
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -115,7 +116,7 @@ class _Band:
 
 
 class _Rates:
-    """One (provider, model)'s prices for one UTC day, ready for arithmetic."""
+    """One (provider, model)'s prices until `expires` (a UTC midnight or an hour window edge), for arithmetic."""
 
     __slots__ = ("bands", "per_request", "exact", "expires", "unit", "source", "tiers_note", "change_note")
 
@@ -147,6 +148,21 @@ def _next_utc_midnight(now: float) -> float:
     return float(calendar.timegm((today + timedelta(days=1)).timetuple()))
 
 
+def _next_price_boundary(model: Any, now: float) -> float:
+    """When the prices compiled at `now` may stop applying: the next UTC midnight (dated changes), or sooner
+    the next start or end of a time-of-day window (e.g. a vendor's peak hours)."""
+    midnight = _next_utc_midnight(now)
+    day = datetime.fromtimestamp(now, tz=UTC).date()
+    boundaries = [midnight]
+    for conditional in model.prices if isinstance(model.prices, list) else ():
+        constraint = conditional.constraint
+        for edge in (getattr(constraint, "start_time", None), getattr(constraint, "end_time", None)):
+            if isinstance(edge, dt_time):
+                moment = datetime.combine(day, edge.replace(tzinfo=None), tzinfo=UTC).timestamp()
+                boundaries.append(moment if moment > now else moment + 86_400)
+    return min(boundaries)
+
+
 def _override_rates(override: PriceOverride, key: str) -> _Rates:
     rates = _Rates()
     inp = override.input_per_mtok / 1e6
@@ -167,7 +183,7 @@ def _genai_rates(provider: Any, model: Any, now: float) -> _Rates:
     today = datetime.fromtimestamp(now, tz=UTC)
     prices = model.get_prices(today)
     rates = _Rates()
-    rates.expires = _next_utc_midnight(now)
+    rates.expires = _next_price_boundary(model, now)
     rates.source = f"genai-prices {GENAI_VERSION}"
 
     inp_p = getattr(prices, "input_mtok", None)
@@ -244,8 +260,10 @@ class PriceBook:
     snapshot: str
 
     def __init__(self, overrides: Mapping[str, PriceOverride] | None = None,
-                 providers: Mapping[str, ProviderSpec] | None = None) -> None:
+                 providers: Mapping[str, ProviderSpec] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.providers = dict(providers or {})
+        self.clock = clock
         self.overrides: dict[str, PriceOverride] = {}
         for key, value in (overrides or {}).items():
             provider, _, model = key.partition(":")
@@ -268,17 +286,18 @@ class PriceBook:
     def _rates(self, provider: str, model: str) -> _Rates | None:
         key = (provider, model)
         rates = self._cache.get(key)
-        if rates is not None and time.time() < rates.expires:
+        now = self.clock()
+        if rates is not None and now < rates.expires:
             return rates
-        if rates is None and key in self._cache and time.time() < self._unpriced_until[key]:
+        if rates is None and key in self._cache and now < self._unpriced_until[key]:
             return None
-        rates = self._build(provider, model)
+        rates = self._build(provider, model, now)
         self._cache[key] = rates
         if rates is None:
-            self._unpriced_until[key] = _next_utc_midnight(time.time())
+            self._unpriced_until[key] = _next_utc_midnight(now)
         return rates
 
-    def _build(self, provider: str, model: str) -> _Rates | None:
+    def _build(self, provider: str, model: str, now: float) -> _Rates | None:
         model_id = self._model_id(provider, model)
         for key in (f"{provider}:{model_id}", f"{provider}:*"):
             override = self.overrides.get(key)
@@ -298,7 +317,7 @@ class PriceBook:
             found = _find_model(None, model_id)
         if found is None:
             return None
-        return _genai_rates(found[0], found[1], time.time())
+        return _genai_rates(found[0], found[1], now)
 
     # -- API ---------------------------------------------------------------------------------------------
     def warm(self) -> None:

@@ -1,7 +1,9 @@
-"""The savings report: KPI tiles, plotly charts and a self-contained HTML file to mail to stakeholders.
+"""The savings report: the headline, KPI tiles, plotly charts (report_charts.py) and a self-contained HTML file
+to mail to stakeholders.
 
     from router_core import analytics, report
-    data = report.SavingsData.load(store, since=since, until=until, org=None, agent=None)
+    data = report.SavingsData.load(store, since=since, until=until, org=None, agent=None)  # real traffic
+    report.savings_headline(data.kpis)                       # "Saved 41.2 % of the baseline cost ..."
     tiles = report.kpi_tiles(data.kpis)                      # the same numbers the Savings page shows
     figs = report.savings_figures(data)                      # the same charts
     html = report.build_html(data, policy_name=..., policy=router.policy.to_dict(), baseline="anthropic:...")
@@ -20,21 +22,21 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from . import analytics
 from .display import duration, money
+from .sources import REAL_TRAFFIC_FILTER, SourceFilter, describe_filter
 from .types import Complexity
 
-# The app's tier colours (pages/shared.py TIER_HEX holds the same values for the Streamlit pages).
-TIER_HEX: dict[str, str] = {"TRIVIAL": "#9CA3AF", "SIMPLE": "#16A34A", "MEDIUM": "#2563EB",
-                            "COMPLEX": "#EA580C", "EXPERT": "#DC2626", "CACHED": "#7C3AED"}
-ACTUAL_COLOR = "#2563EB"
-BASELINE_COLOR = "#9CA3AF"
-SAVED_COLOR = "#16A34A"
+from .report_charts import (ACTUAL_COLOR, BASELINE_COLOR, SAVED_COLOR, TIER_HEX, fig_cache_hit_rate,  # noqa: F401
+                            fig_cumulative_spend, fig_latency_by_provider, fig_requests_by_provider,
+                            fig_requests_by_tier, padded_time_range, savings_figures)
 
-SAVINGS_DEFINITION = ("Saved = what the same usage would have cost on the baseline model minus what was actually "
-                      "spent. A cache hit costs nothing, so its whole baseline cost counts as saved.")
+SAVINGS_DEFINITION = ("Saved (net) = what the same usage would have cost on the baseline model minus what was "
+                      "actually spent: saved on routes cheaper than the baseline, plus the whole baseline cost of "
+                      "every cache hit, minus what routes dearer than the baseline spent above it (upgrades).")
+MEASURING_NOTE = ("Compare columns, evaluation runs and shadow checks: what finding out how good and how cheap "
+                  "the routes are costs. Not part of the savings above.")
 
 
 def esc(value: Any) -> str:
@@ -62,6 +64,8 @@ class SavingsData:
     providers: pd.DataFrame
     cache: pd.DataFrame
     latency: pd.DataFrame
+    measuring: pd.DataFrame  # what measuring cost (analytics.measuring_costs), never part of the savings
+    sources: SourceFilter = REAL_TRAFFIC_FILTER  # the traffic the savings count
     sample: pd.DataFrame | None = None  # optional recent requests (prompt/response excerpts) for the report
 
     @staticmethod
@@ -71,19 +75,28 @@ class SavingsData:
 
     @classmethod
     def load(cls, store: Any, *, since: datetime, until: datetime, org: str | None = None,
-             agent: str | None = None, bucket: str | None = None) -> "SavingsData":
-        """Run the aggregate queries (SQL GROUP BY; nothing row by row). Time buckets follow the span of the
-        data, not of the period asked for: one day of traffic in a 30-day period is drawn per hour."""
-        kw = dict(since=since, until=until, org=org, agent=agent)
-        span = analytics.traffic_span(store, **kw)
+             agent: str | None = None, bucket: str | None = None,
+             sources: SourceFilter = REAL_TRAFFIC_FILTER) -> "SavingsData":
+        """Run the aggregate queries (SQL GROUP BY; nothing row by row) over the traffic of `sources`. Time
+        buckets follow the span of the data, not of the period asked for: one day of traffic in a 30-day
+        period is drawn per hour. Provider latency counts every source (attempt_logs carry none)."""
+        kw: dict[str, Any] = dict(since=since, until=until, org=org, agent=agent)
+        sourced = dict(kw, sources=sources)
+        span = analytics.traffic_span(store, **sourced)
         bucket = bucket or cls.bucket_for(*(span or (since, until)))
         return cls(since, until, org, agent, bucket,
-                   kpis=analytics.kpis(store, **kw),
-                   spend=analytics.spend_over_time(store, bucket=bucket, **kw),
-                   tiers=analytics.requests_by_tier(store, **kw),
-                   providers=analytics.requests_by_provider_model(store, **kw),
-                   cache=analytics.cache_hit_rate_over_time(store, bucket=bucket, **kw),
-                   latency=analytics.latency_by_provider(store, **kw))
+                   kpis=analytics.kpis(store, **sourced),
+                   spend=analytics.spend_over_time(store, bucket=bucket, **sourced),
+                   tiers=analytics.requests_by_tier(store, **sourced),
+                   providers=analytics.requests_by_provider_model(store, **sourced),
+                   cache=analytics.cache_hit_rate_over_time(store, bucket=bucket, **sourced),
+                   latency=analytics.latency_by_provider(store, **kw),
+                   measuring=analytics.measuring_costs(store, **kw), sources=sources)
+
+    @property
+    def scope(self) -> str:
+        """Which traffic the savings count, in words."""
+        return describe_filter(self.sources)
 
     @property
     def empty(self) -> bool:
@@ -108,6 +121,20 @@ def _pct(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}%"
 
 
+def savings_headline(k: Mapping[str, Any]) -> str:
+    """One sentence: net saved % of the baseline cost, then what cheaper routes and the cache saved and what
+    upgrades above the baseline spent."""
+    if not k.get("baseline_usd"):
+        return "No priced requests in this period, so nothing to compare with the baseline yet."
+    saved = float(k.get("saved_usd") or 0.0)
+    gross = float(k.get("saved_cheaper_usd") or 0.0) + float(k.get("saved_by_cache_usd") or 0.0)
+    pct = abs(float(k.get("saved_pct") or 0.0))
+    lead = (f"Saved {pct:.1f} % of the baseline cost ({money(saved)} net)" if saved >= 0 else
+            f"Spent {pct:.1f} % more than the baseline cost ({money(-saved)} net)")
+    return (f"{lead}: {money(gross)} saved on cheaper routes and the cache, "
+            f"{money(float(k.get('upgrades_usd') or 0.0))} spent on upgrades above the baseline.")
+
+
 def kpi_tiles(k: Mapping[str, Any], baseline: str | None = None) -> list[Tile]:
     """The headline tiles, formatted once for the page and the report alike."""
     base = f" on {baseline}" if baseline else " on the baseline model"
@@ -124,10 +151,15 @@ def kpi_tiles(k: Mapping[str, Any], baseline: str | None = None) -> list[Tile]:
         Tile("spend", "Actual spend", money(k.get("spend_usd") or 0.0), spend_help),
         Tile("baseline", "Baseline spend", money(k.get("baseline_usd") or 0.0),
              f"What the same usage would have cost{base}."),
-        Tile("saved", "Saved", money(k.get("saved_usd") or 0.0), SAVINGS_DEFINITION,
+        Tile("saved", "Saved (net)", money(k.get("saved_usd") or 0.0), SAVINGS_DEFINITION,
              delta=_pct(k.get("saved_pct")) if k.get("saved_pct") is not None else None),
-        Tile("saved_pct", "Saved %", _pct(k.get("saved_pct")), "Saved as a share of the baseline spend."),
-        Tile("saved_by_cache", "Of which by cache", money(k.get("saved_by_cache_usd") or 0.0),
+        Tile("saved_pct", "Saved %", _pct(k.get("saved_pct")), "Net saved as a share of the baseline spend."),
+        Tile("saved_cheaper", "Saved on cheaper routes", money(k.get("saved_cheaper_usd") or 0.0),
+             f"Baseline minus cost of every call routed to a model cheaper than{base}."),
+        Tile("upgrades", "Spent on upgrades", money(k.get("upgrades_usd") or 0.0),
+             f"Cost above the baseline of every call routed to a model dearer than{base}; subtracted from the "
+             "savings, never hidden in them."),
+        Tile("saved_by_cache", "Saved by the cache", money(k.get("saved_by_cache_usd") or 0.0),
              "The baseline cost of every request answered from the cache."),
         Tile("cache_hit_rate", "Cache hit rate", "–" if hit_rate is None else f"{100 * hit_rate:.1f}%",
              f"{int(k.get('cache_hits') or 0):,} of {requests:,} requests answered from the cache."),
@@ -136,106 +168,24 @@ def kpi_tiles(k: Mapping[str, Any], baseline: str | None = None) -> list[Tile]:
     ]
 
 
-# --------------------------------------------------------------------------------------------------
-# Charts
-# --------------------------------------------------------------------------------------------------
+def measuring_tiles(measuring: pd.DataFrame) -> list[Tile]:
+    """What measuring cost: the total, then one tile per measuring source (compare, eval, shadow)."""
+    tiles = [Tile("measuring", "Measuring, total", money(float(measuring["spend_usd"].sum())),
+                  "Spend of every measuring source in the period.")]
+    for _, row in measuring.iterrows():
+        tiles.append(Tile(f"measuring_{row['source']}", str(row["source"]), money(float(row["spend_usd"])),
+                          f"{int(row['requests']):,} request(s), {int(row['errors']):,} failed."))
+    return tiles
 
 
-def _layout(fig: go.Figure, title: str, *, y_title: str = "", x_title: str = "", height: int = 340) -> go.Figure:
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), height=height,
-                      margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.2),
-                      template="plotly_white", yaxis_title=y_title, xaxis_title=x_title)
-    return fig
-
-
-def padded_time_range(times: Any, *, minimum: timedelta = timedelta(minutes=30)) -> list[datetime] | None:
-    """An x range around `times` with room on both sides (5 % of the span, at least `minimum`), so a first or
-    last point, or a single one (then centred), is never cut by the edge of the axis."""
-    stamps = pd.to_datetime(pd.Series(list(times)), utc=True).dropna()
-    if stamps.empty:
-        return None
-    first, last = stamps.min().to_pydatetime(), stamps.max().to_pydatetime()
-    pad = max((last - first) * 0.05, minimum)
-    return [first - pad, last + pad]
-
-
-def _fit_time_axis(fig: go.Figure, times: Any) -> None:
-    """Pad the time axis around the data and draw markers whole even on an axis line (y = 0)."""
-    fig.update_traces(cliponaxis=False)
-    span = padded_time_range(times)
-    if span is not None:
-        fig.update_xaxes(range=span)
-
-
-def fig_cumulative_spend(spend: pd.DataFrame) -> go.Figure:
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=spend["bucket"], y=spend["cum_baseline_usd"], name="Baseline (premium model)",
-                             mode="lines+markers", line=dict(color=BASELINE_COLOR, dash="dash"),
-                             hovertemplate="%{x}<br>baseline $%{y:,.4f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=spend["bucket"], y=spend["cum_spend_usd"], name="Actual spend", mode="lines+markers",
-                             line=dict(color=ACTUAL_COLOR), fill="tonexty", fillcolor="rgba(22,163,74,0.12)",
-                             hovertemplate="%{x}<br>actual $%{y:,.4f}<extra></extra>"))
-    fig.update_yaxes(tickprefix="$", rangemode="tozero")
-    _fit_time_axis(fig, spend["bucket"])
-    return _layout(fig, "Cumulative spend: actual vs baseline", y_title="USD")
-
-
-def fig_requests_by_tier(tiers: pd.DataFrame, tier_colors: Mapping[str, str] | None = None) -> go.Figure:
-    colors = dict(TIER_HEX, **(tier_colors or {}))
-    fig = go.Figure(go.Bar(x=tiers["complexity"], y=tiers["requests"],
-                           marker_color=[colors.get(str(t), "#6B7280") for t in tiers["complexity"]],
-                           customdata=(100 * tiers["share"]).round(1),
-                           hovertemplate="%{x}: %{y:,} requests (%{customdata}%)<extra></extra>"))
-    order = [t.value for t in [*Complexity.tiers(), Complexity.CACHED]]
-    present = [t for t in order if t in set(tiers["complexity"])] + \
-        [t for t in tiers["complexity"] if t not in order]
-    fig.update_xaxes(categoryorder="array", categoryarray=present)
-    return _layout(fig, "Requests by tier", y_title="requests")
-
-
-def fig_requests_by_provider(providers: pd.DataFrame) -> go.Figure:
-    fig = go.Figure()
-    for model, part in providers.groupby("model", sort=False):
-        fig.add_trace(go.Bar(x=part["provider"], y=part["requests"], name=str(model),
-                             hovertemplate="%{x} · %{fullData.name}: %{y:,}<extra></extra>"))
-    fig.update_layout(barmode="stack")
-    totals = providers.groupby("provider", sort=False)["requests"].sum().sort_values(ascending=False)
-    fig.update_xaxes(categoryorder="array", categoryarray=list(totals.index))
-    return _layout(fig, "Requests by provider (stacked by model)", y_title="requests")
-
-
-def fig_cache_hit_rate(cache: pd.DataFrame) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=cache["bucket"], y=100 * cache["hit_rate"], mode="lines+markers",
-                               line=dict(color=TIER_HEX["CACHED"]), customdata=cache[["cache_hits", "requests"]],
-                               hovertemplate="%{x}<br>%{y:.1f}% (%{customdata[0]:,} of %{customdata[1]:,})"
-                                             "<extra></extra>"))
-    fig.update_yaxes(ticksuffix="%", rangemode="tozero")
-    _fit_time_axis(fig, cache["bucket"])
-    return _layout(fig, "Cache hit rate over time", y_title="hit rate")
-
-
-def fig_latency_by_provider(latency: pd.DataFrame) -> go.Figure:
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=latency["provider"], y=latency["p50_ms"], name="median (p50)", marker_color=ACTUAL_COLOR,
-                         hovertemplate="%{x}: p50 %{y:,.0f} ms<extra></extra>"))
-    fig.add_trace(go.Bar(x=latency["provider"], y=latency["p95_ms"], name="p95", marker_color="#93C5FD",
-                         hovertemplate="%{x}: p95 %{y:,.0f} ms<extra></extra>"))
-    fig.update_layout(barmode="group")
-    return _layout(fig, "Latency by provider (successful, non-cached calls)", y_title="ms")
-
-
-def savings_figures(data: SavingsData, tier_colors: Mapping[str, str] | None = None) -> dict[str, go.Figure]:
-    """The dashboard's charts, keyed by a stable name (the page uses the names as widget keys)."""
-    figures = {
-        "cumulative_spend": fig_cumulative_spend(data.spend),
-        "requests_by_tier": fig_requests_by_tier(data.tiers, tier_colors),
-        "requests_by_provider": fig_requests_by_provider(data.providers),
-        "cache_hit_rate": fig_cache_hit_rate(data.cache),
-        "latency_by_provider": fig_latency_by_provider(data.latency),
-    }
-    for name in ("cumulative_spend", "cache_hit_rate"):  # time axes fit the data (padded), not the period
-        figures[name].update_xaxes(type="date")
-    return figures
+def _tiles_html(tiles: Sequence[Tile]) -> str:
+    out = ["<div class='tiles'>"]
+    for t in tiles:
+        delta = f" <span style='color:{SAVED_COLOR};font-size:14px'>({esc(t.delta)})</span>" if t.delta else ""
+        out.append(f"<div class='tile' data-kpi='{esc(t.key)}'><div class='label'>{esc(t.label)}</div>"
+                   f"<div class='value'>{esc(t.value)}{delta}</div><div class='help'>{esc(t.help)}</div></div>")
+    out.append("</div>")
+    return "".join(out)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -248,7 +198,8 @@ body{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Ar
 main{max-width:1180px;margin:0 auto;padding:24px}
 h1{margin:0 0 4px;font-size:28px} h2{font-size:20px;margin:32px 0 12px}
 .meta{color:#4B5563;margin:2px 0}
-.tiles{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:12px;margin-top:20px}
+.headline{font-size:20px;font-weight:600;margin:20px 0 0}
+.tiles{display:grid;grid-template-columns:repeat(5,minmax(0,1fr));gap:12px;margin-top:20px}
 .tile{background:#fff;border:1px solid #E5E7EB;border-radius:10px;padding:14px 16px}
 .tile .label{color:#6B7280;font-size:13px} .tile .value{font-size:26px;font-weight:600;margin-top:4px}
 .tile .help{color:#6B7280;font-size:12px;margin-top:6px}
@@ -330,6 +281,7 @@ def build_html(data: SavingsData, *, policy_name: str, policy: Mapping[str, Any]
     scope = []
     scope.append(f"Organisation: <strong>{esc(data.org) if data.org else 'all'}</strong>")
     scope.append(f"Agent: <strong>{esc(data.agent) if data.agent else 'all'}</strong>")
+    scope.append(f"Traffic counted: <strong>{esc(data.scope)}</strong>")
 
     parts: list[str] = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -344,12 +296,10 @@ def build_html(data: SavingsData, *, policy_name: str, policy: Mapping[str, Any]
     if demo:
         parts.append("<p class='note'><strong>Demo mode:</strong> cloud answers in this period may be simulated "
                      "(no API keys were configured); costs are what the real vendors would have charged.</p>")
-    parts.append("<div class='tiles'>")
-    for t in tiles:
-        delta = f" <span style='color:{SAVED_COLOR};font-size:14px'>({esc(t.delta)})</span>" if t.delta else ""
-        parts.append(f"<div class='tile' data-kpi='{esc(t.key)}'><div class='label'>{esc(t.label)}</div>"
-                     f"<div class='value'>{esc(t.value)}{delta}</div><div class='help'>{esc(t.help)}</div></div>")
-    parts.append("</div>")
+    parts.append(f"<p class='headline' data-kpi='headline'>{esc(savings_headline(data.kpis))}</p>")
+    # Reserved: the quality line (issue 11, "quality next to every savings figure") goes right here, under the
+    # savings headline and above the tiles.
+    parts.append(_tiles_html(tiles))
     parts.append(f"<p class='note'>{esc(SAVINGS_DEFINITION)}</p>")
 
     if data.empty:
@@ -370,15 +320,22 @@ def build_html(data: SavingsData, *, policy_name: str, policy: Mapping[str, Any]
         parts.append(_frame_table(data.tiers, [("complexity", "Tier", "text"), ("requests", "Requests", "int"),
                                                ("share", "Share", "pct"), ("spend_usd", "Spend", "money"),
                                                ("baseline_usd", "Baseline", "money"),
-                                               ("saved_usd", "Saved", "money")]))
+                                               ("saved_cheaper_usd", "Saved on cheaper routes", "money"),
+                                               ("upgrades_usd", "Spent on upgrades", "money"),
+                                               ("saved_usd", "Saved (net)", "money")]))
         parts.append("<h2>By provider and model</h2>")
         parts.append(_frame_table(data.providers, [("provider", "Provider", "text"), ("model", "Model", "text"),
                                                    ("requests", "Requests", "int"),
                                                    ("cache_hits", "Cache hits", "int"), ("errors", "Errors", "int"),
                                                    ("spend_usd", "Spend", "money"),
                                                    ("baseline_usd", "Baseline", "money"),
-                                                   ("saved_usd", "Saved", "money"),
+                                                   ("upgrades_usd", "Spent on upgrades", "money"),
+                                                   ("saved_usd", "Saved (net)", "money"),
                                                    ("avg_latency_ms", "Avg latency", "ms")]))
+
+    parts.append("<h2>What measuring cost</h2>")
+    parts.append(f"<p class='meta'>{esc(MEASURING_NOTE)}</p>")
+    parts.append(_tiles_html(measuring_tiles(data.measuring)))
 
     parts.append("<h2>Routing policy in effect</h2>")
     parts.append(f"<p class='meta'>Policy <strong>{esc(policy_name)}</strong>: each request is classified into a "
@@ -403,6 +360,7 @@ def build_html(data: SavingsData, *, policy_name: str, policy: Mapping[str, Any]
     return "\n".join(parts)
 
 
-__all__ = ["SavingsData", "Tile", "kpi_tiles", "savings_figures", "build_html", "esc", "TIER_HEX",
-           "SAVINGS_DEFINITION", "fig_cumulative_spend", "fig_requests_by_tier", "fig_requests_by_provider",
-           "fig_cache_hit_rate", "fig_latency_by_provider"]
+__all__ = ["SavingsData", "Tile", "kpi_tiles", "savings_headline", "measuring_tiles",
+           "MEASURING_NOTE", "savings_figures", "build_html",
+           "esc", "TIER_HEX", "SAVINGS_DEFINITION", "fig_cumulative_spend", "fig_requests_by_tier",
+           "fig_requests_by_provider", "fig_cache_hit_rate", "fig_latency_by_provider"]

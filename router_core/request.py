@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .catalog import Target
 from .policy import Plan, Policy
+from .sources import DEFAULT_SOURCE
 from .store import InteractionRecord
 from .types import Attempt, Completion, Complexity, Message, Usage, Verdict
 
@@ -29,7 +30,7 @@ class Request:
     attempts: list[Attempt] = field(default_factory=list)
     started: float = 0.0
     deadline: float = 0.0
-    source: str | None = None  # where the request came from: playground, gateway, ...
+    source: str = DEFAULT_SOURCE  # where the request came from (router_core.sources.SOURCES)
     policy: Policy | None = None  # route under this policy instead of the router's active one
 
 

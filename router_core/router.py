@@ -33,6 +33,7 @@ from .providers import Provider
 from .providers.fleet import DEMO_SIMULATED_KINDS, build_providers, ollama_reachable  # noqa: F401  (re-exported)
 from .request import Request, interaction_record
 from .resilience import CircuitBreaker
+from .sources import COMPARE, DEFAULT_SOURCE, check_source
 from .store import InteractionRecord, Store
 from .types import Attempt, Completion, Complexity, Health, Message, ProviderResult, Verdict
 from .validation import validate_request
@@ -268,11 +269,12 @@ class Router(AttemptsMixin, BlockingMixin):
                         model: str | None = None, agent: str | None = None, org: str | None = None,
                         use_cache: bool = True, max_tokens: int | None = None, temperature: float | None = None,
                         history: Sequence[Message] | None = None, session_id: str | None = None,
-                        source: str | None = None, policy: Policy | None = None) -> Completion:
+                        source: str = DEFAULT_SOURCE, policy: Policy | None = None) -> Completion:
         """Route one chat request (the whole pipeline). Raises InvalidRequest or NoProviderAvailable.
 
-        `policy` routes this request alone under another policy (an evaluation of a saved policy), leaving the
-        active one as it is."""
+        `source` (one of router_core.sources.SOURCES, `api` by default) tags the log row; `policy` routes this
+        request alone under another policy (an evaluation of a saved policy), leaving the active one as it is."""
+        check_source(source)
         req = self._validate(messages, provider=provider, model=model, agent=agent, org=org, use_cache=use_cache,
                              max_tokens=max_tokens, temperature=temperature, history=history,
                              session_id=session_id)
@@ -299,13 +301,14 @@ class Router(AttemptsMixin, BlockingMixin):
                       model: str | None = None, agent: str | None = None, org: str | None = None,
                       use_cache: bool = True, max_tokens: int | None = None, temperature: float | None = None,
                       history: Sequence[Message] | None = None,
-                      session_id: str | None = None, source: str | None = None,
+                      session_id: str | None = None, source: str = DEFAULT_SOURCE,
                       on_route: Callable[[Target, Verdict | None], None] | None = None,
                       ) -> AsyncIterator[str | Completion]:
         """Yield text deltas then the final Completion. Falls over only before the first chunk;
         a failure after it raises ProviderError (kind "stream_cut") and nothing is cached.
-        `source` tags the log row (playground, gateway, ...); `on_route(target, verdict)` is called once the
-        answering target is known, before its first delta."""
+        `source` tags the log row (one of router_core.sources.SOURCES, `api` by default); `on_route(target,
+        verdict)` is called once the answering target is known, before its first delta."""
+        check_source(source)
         req = self._validate(messages, provider=provider, model=model, agent=agent, org=org, use_cache=use_cache,
                              max_tokens=max_tokens, temperature=temperature, history=history,
                              session_id=session_id)
@@ -356,7 +359,8 @@ class Router(AttemptsMixin, BlockingMixin):
     async def acompare(self, messages: Sequence[Message] | str, targets: Sequence[Target | str], *,
                        max_tokens: int | None = None, temperature: float | None = None,
                        org: str | None = None, save: bool = True) -> Comparison:
-        """The same request to several targets at once; results side by side (cache bypassed)."""
+        """The same request to several targets at once; results side by side (cache bypassed). Every column is
+        logged with source `compare`, so Savings leaves it out of real traffic."""
         validate_request(messages, None, self.config.limits, max_tokens, temperature)
         parsed = [t if isinstance(t, Target) else self._parse_target(t) for t in targets]
         if not 1 <= len(parsed) <= 6:
@@ -366,7 +370,8 @@ class Router(AttemptsMixin, BlockingMixin):
         async def one(target: Target) -> CompareResult:
             try:
                 c = await self.acomplete(messages, provider=target.provider, model=target.model, org=org,
-                                         use_cache=False, max_tokens=max_tokens, temperature=temperature)
+                                         use_cache=False, max_tokens=max_tokens, temperature=temperature,
+                                         source=COMPARE)
                 return CompareResult(target, c, None)
             except RouterError as exc:
                 return CompareResult(target, None, str(exc))

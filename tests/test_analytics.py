@@ -168,6 +168,86 @@ def test_requests_by_provider_model(seeded):
     assert df.iloc[2]["errors"] == 1 and df["input_tokens"].sum() == 800
 
 
+
+# ---- sources: real traffic by default, upgrades apart from savings --------------------------------------------
+#
+# On top of the seeded rows (all logged before sources existed, so real traffic), same window:
+#   a  d1 06  acme support EXPERT  anthropic opus   cost 0.060 baseline 0.030  source gateway  (an upgrade: +0.030)
+#   b  d1 07  acme support SIMPLE  groq      llama  cost 0.002 baseline 0.012  source api      (saves 0.010)
+#   c  d1 08  acme support MEDIUM  openai    big    cost 0.500 baseline 0.020  source compare  (a Compare column)
+#   d  d2 04  acme support MEDIUM  local     smol   cost 0.000 baseline 0.020  source cli
+#   e  d2 05  acme support MEDIUM  openai    mini   cost 0.007 baseline 0.014  source eval
+SOURCED = [
+    (D1 + timedelta(hours=6), "acme", "support", "EXPERT", "anthropic", "opus", 0.060, 0.030, 800, False, "ok",
+     "gateway"),
+    (D1 + timedelta(hours=7), "acme", "support", "SIMPLE", "groq", "llama", 0.002, 0.012, 80, False, "ok", "api"),
+    (D1 + timedelta(hours=8), "acme", "support", "MEDIUM", "openai", "big", 0.500, 0.020, 900, False, "ok",
+     "compare"),
+    (D2 + timedelta(hours=4), "acme", "support", "MEDIUM", "local", "smol", 0.0, 0.020, 60, False, "ok", "cli"),
+    (D2 + timedelta(hours=5), "acme", "support", "MEDIUM", "openai", "mini", 0.007, 0.014, 300, False, "ok", "eval"),
+]
+
+
+@pytest.fixture
+def sourced(seeded):
+    for *row, source in SOURCED:
+        seeded.log_interaction(record(*row, source=source))
+    return seeded
+
+
+def test_savings_count_real_traffic_and_split_upgrades_from_savings(sourced):
+    k = A.kpis(sourced, **W)  # the seeded 8 (no source recorded) + gateway + api
+    assert k["requests"] == 10
+    assert k["spend_usd"] == pytest.approx(0.085 + 0.062)
+    assert k["baseline_usd"] == pytest.approx(0.132 + 0.042)
+    assert k["saved_by_cache_usd"] == pytest.approx(0.020)
+    assert k["saved_cheaper_usd"] == pytest.approx(0.027 + 0.010)  # the seeded rows never cost more than baseline
+    assert k["upgrades_usd"] == pytest.approx(0.030)  # the opus row is an upgrade, not negative savings
+    assert k["saved_usd"] == pytest.approx(0.020 + 0.037 - 0.030) == k["baseline_usd"] - k["spend_usd"]
+    assert k["saved_pct"] == pytest.approx(100 * 0.027 / 0.174)
+    everything = A.kpis(sourced, **W, sources=None)
+    assert everything["requests"] == 13 and everything["upgrades_usd"] == pytest.approx(0.030 + 0.480)
+    with_compare = A.kpis(sourced, **W, sources=("compare",))
+    assert with_compare["requests"] == 1 and with_compare["upgrades_usd"] == pytest.approx(0.480)
+    assert with_compare["saved_cheaper_usd"] == 0.0
+    unrecorded = A.kpis(sourced, **W, sources=(None,))
+    assert unrecorded["requests"] == 8 and unrecorded["saved_usd"] == pytest.approx(0.047)
+    assert A.kpis(sourced, **W, sources=("api", "gateway"))["requests"] == 2
+
+
+def test_breakdowns_and_time_series_follow_the_source_filter(sourced):
+    tiers = A.requests_by_tier(sourced, **W).set_index("complexity")
+    assert int(tiers.loc["EXPERT", "requests"]) == 2 and int(tiers.loc["MEDIUM", "requests"]) == 2
+    assert tiers.loc["EXPERT", "upgrades_usd"] == pytest.approx(0.030)
+    assert tiers.loc["EXPERT", "saved_usd"] == pytest.approx(-0.030)
+    providers = A.requests_by_provider_model(sourced, **W)
+    assert ("openai", "big") not in set(zip(providers["provider"], providers["model"]))
+    opus = providers[providers["model"] == "opus"].iloc[0]
+    assert opus["upgrades_usd"] == pytest.approx(0.030) and opus["saved_cheaper_usd"] == 0.0
+    for bucket in ("day", "hour"):
+        real = A.spend_over_time(sourced, **W, bucket=bucket)
+        assert real["requests"].sum() == 10 and real["cum_spend_usd"].iloc[-1] == pytest.approx(0.147)
+        assert real["upgrades_usd"].sum() == pytest.approx(0.030)
+        assert real["saved_cheaper_usd"].sum() == pytest.approx(0.037)
+        assert real["cum_saved_usd"].iloc[-1] == pytest.approx(0.027)
+        measured = A.spend_over_time(sourced, **W, bucket=bucket, sources=("compare", "eval"))
+        assert measured["requests"].sum() == 2 and measured["spend_usd"].sum() == pytest.approx(0.507)
+        assert A.cache_hit_rate_over_time(sourced, **W, bucket=bucket, sources=("cli",))["requests"].sum() == 1
+    days = A.spend_over_time(sourced, **W, sources=("eval",))
+    assert list(days["bucket"]) == [pd.Timestamp(D2)]
+    assert A.traffic_span(sourced, **W, sources=("compare",)) == (D1 + timedelta(hours=8),) * 2
+
+
+def test_spend_by_source_and_what_measuring_cost(sourced):
+    by_source = A.spend_by_source(sourced, **W)
+    assert list(by_source["source"]) == ["compare", "cli", "api", "gateway", "eval", None]
+    assert by_source.set_index("requests").loc[8, "source"] is None
+    measuring = A.measuring_costs(sourced, **W)
+    assert list(measuring["source"]) == ["compare", "eval", "shadow"]
+    assert list(measuring["requests"]) == [1, 1, 0]
+    assert measuring["spend_usd"].tolist() == pytest.approx([0.500, 0.007, 0.0])
+    assert A.measuring_costs(sourced, **W, org="globex")["requests"].sum() == 0
+
 def test_requests_without_a_provider_are_listed(store):
     store.log_interaction(record(D1, "a", None, "MEDIUM", None, None, 0.0, None, 10, False, "error"))
     df = A.requests_by_provider_model(store, **W)

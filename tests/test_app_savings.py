@@ -86,9 +86,14 @@ def expected(rows: list[InteractionRecord]) -> dict[str, str]:
     ok = sorted(r.latency_ms for r in rows if r.status == "ok")
     median = ok[(len(ok) * 50 + 99) // 100 - 1]  # nearest rank
     hits = sum(1 for r in rows if r.cached)
+    routed = [r.baseline_cost_usd - r.cost_usd for r in rows if not r.cached and r.cost_usd is not None]
+    cheaper, upgrades = sum(d for d in routed if d > 0), -sum(d for d in routed if d < 0)
     return {"Requests": f"{n:,}", "Actual spend": money(spend), "Baseline spend": money(baseline),
-            "Saved": money(saved), "Saved %": f"{100 * saved / baseline:.1f}%", "Of which by cache": money(by_cache),
-            "Cache hit rate": f"{100 * hits / n:.1f}%", "Median latency": duration(median)}
+            "Saved (net)": money(saved), "Saved %": f"{100 * saved / baseline:.1f}%",
+            "Saved on cheaper routes": money(cheaper), "Spent on upgrades": money(upgrades),
+            "Saved by the cache": money(by_cache), "Cache hit rate": f"{100 * hits / n:.1f}%",
+            "Median latency": duration(median), "Measuring, total": "$0", "compare": "$0", "eval": "$0",
+            "shadow": "$0"}
 
 
 def numbers(values) -> list[float]:
@@ -116,6 +121,7 @@ def test_kpis_and_charts_match_the_seeded_rows(app, app_env):
     rows = seed(app_env)
     at = open_page(app, PAGE)
     assert shown(at) == expected(in_window(rows))
+    assert shown(at)["Spent on upgrades"] != "$0"  # the seeded opus answer costs more than the baseline
     charts = at.get("plotly_chart")
     assert len(charts) == 5
     specs = [json.loads(c.proto.spec) for c in charts]
@@ -207,3 +213,34 @@ def test_numbers_are_cached_briefly_and_refresh_rereads_the_log(app, app_env):
     at.button(key="sv_refresh").click().run()
     assert_no_exception(at)
     assert shown(at) == expected(in_window(rows))
+
+
+def test_compare_and_cli_traffic_stay_out_until_the_filter_brings_them_back(app, app_env):
+    rows = seed(app_env)
+    prices = priced(app_env)
+    now = datetime.now(timezone.utc)
+    compare = make(prices, when=now - timedelta(hours=2), org="acme", agent="support", tier="MEDIUM",
+                   provider="anthropic", model="claude-opus-5-5", inp=3000, out=3500, latency=9000.0)
+    compare.source = "compare"
+    cli = make(prices, when=now - timedelta(hours=2), org="acme", agent="support", tier="SIMPLE", provider="groq",
+               model="llama-3.1-8b-instant", inp=50, out=40, latency=200.0)
+    cli.source = "cli"
+    for extra in (compare, cli):
+        app_env.store.log_interaction(extra)
+    at = open_page(app, PAGE)
+    real = expected(in_window(rows))
+    real.update({"Measuring, total": money(compare.cost_usd), "compare": money(compare.cost_usd)})
+    assert shown(at) == real  # neither the Compare column nor the CLI call moves the savings
+    assert any("% more than the baseline cost" in m.value and "spent on upgrades above the baseline" in m.value
+               for m in at.markdown)  # the seeded opus upgrade outweighs the cheaper routes
+    assert any("Counting real traffic (playground, api, gateway)." in c.value for c in at.caption)
+
+    at.multiselect(key="sv_sources").select("compare").run()
+    assert_no_exception(at)
+    with_compare = expected([*in_window(rows), compare])
+    with_compare.update({"Measuring, total": money(compare.cost_usd), "compare": money(compare.cost_usd)})
+    assert shown(at) == with_compare
+    assert shown(at)["Spent on upgrades"] != real["Spent on upgrades"]
+
+    at.multiselect(key="sv_sources").set_value(["cli"]).run()
+    assert shown(at)["Requests"] == "1"

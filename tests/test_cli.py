@@ -27,3 +27,20 @@ def test_answers_are_printed_whole_and_wrapped_in_demo_mode(argv, capsys, tmp_pa
         pytest.fail("no answer was logged")
     assert len(answers[-1]) > 70 and _words(answers[-1]) in _words(out)
     assert all(len(line) <= WRAP for line in out.splitlines() if not line.startswith(("---", "provider")))
+
+
+def test_ask_and_route_send_are_logged_as_cli_and_leave_savings_alone(capsys, tmp_path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from router_core import analytics
+    from router_core.store import Store
+
+    assert main(["ask", "Explain photosynthesis", "--provider", "openai"]) == 0
+    assert main(["route", "What is the capital of France?", "--send"]) == 0
+    assert [row["source"] for row in logged_rows(tmp_path)] == ["cli", "cli"]
+    store = Store(f"sqlite:///{tmp_path / 'router.db'}")
+    now = datetime.now(timezone.utc)
+    window = dict(since=now - timedelta(hours=1), until=now + timedelta(hours=1))
+    assert analytics.kpis(store, **window)["requests"] == 0
+    assert analytics.kpis(store, sources=("cli",), **window)["requests"] == 2
+    store.close()

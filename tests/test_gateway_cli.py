@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -43,6 +44,15 @@ def test_keys_create_refuses_bad_settings(capsys, argv):
     assert code == 2 and "error:" in err and "sb-" not in out
 
 
+def answered_total(metrics_text: str) -> float:
+    """The sum of `switchboard_requests_total{status="ok"}` over all label sets of one scrape."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return sum(sample.value for family in text_string_to_metric_families(metrics_text)
+               for sample in family.samples
+               if sample.name == "switchboard_requests_total" and sample.labels.get("status") == "ok")
+
+
 def test_serve_refuses_other_interfaces_while_no_key_exists(capsys):
     code, _, err = run_cli(capsys, "serve", "--host", "0.0.0.0", "--port", "1")
     assert code == 2 and "keys create" in err and "127.0.0.1" in err
@@ -66,3 +76,10 @@ def test_serve_with_workers_on_all_interfaces_once_a_key_exists(capsys, tmp_path
                    for i in range(6)]
         assert [r.status_code for r in answers] == [200] * 6
         assert httpx.post(gw.url + "/v1/chat/completions", json={"model": "auto", "messages": []}).status_code == 401
+        with ThreadPoolExecutor(8) as pool:  # concurrent, so that both workers answer some
+            more = list(pool.map(lambda i: httpx.post(
+                gw.url + "/v1/chat/completions", headers={"authorization": f"Bearer {key}"},
+                json={"model": "auto", "messages": [{"role": "user", "content": f"Hello {i}"}]}).status_code, range(24)))
+        assert more == [200] * 24
+        scrapes = [answered_total(httpx.get(gw.url + "/metrics").text) for _ in range(6)]
+        assert scrapes == [30.0] * 6, "every worker's /metrics reports the requests of all workers"

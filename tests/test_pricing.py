@@ -150,3 +150,27 @@ def test_no_price_update_is_ever_fetched(book):
     book.cost("openai", "gpt-6-luna", Usage(10, 10))
     assert update_prices._shared_updater.thread is None
     assert data_snapshot._custom_snapshot is None
+
+
+def test_a_price_that_changes_within_the_day_is_not_kept_past_its_hour():
+    """DeepSeek charges more during its peak hours (genai-prices: 01:00-04:00 and 06:00-10:00 UTC); a price
+    compiled at 05:00 must not still be used at 07:00 (it used to be cached until midnight)."""
+    from datetime import datetime, timezone
+
+    from router_core.catalog import ModelSpec, ProviderSpec
+
+    now = [datetime(2026, 12, 2, 5, 0, tzinfo=timezone.utc).timestamp()]
+    spec = ProviderSpec("deepseek", "deepseek", None, None, models=(ModelSpec("deepseek-v4-flash"),))
+    book = PriceBook({}, {"deepseek": spec}, clock=lambda: now[0])
+    usage = Usage(input_tokens=M, output_tokens=0)
+
+    def genai(ts: float) -> float:
+        when = datetime.fromtimestamp(ts, timezone.utc)
+        return float(calc_price(GUsage(input_tokens=M), "deepseek-v4-flash", provider_id="deepseek",
+                                genai_request_timestamp=when).total_price)
+
+    off_peak = book.cost("deepseek", "deepseek-v4-flash", usage)
+    now[0] += 2 * 3600  # 07:00 UTC, inside a peak window
+    peak = book.cost("deepseek", "deepseek-v4-flash", usage)
+    assert off_peak == pytest.approx(genai(now[0] - 2 * 3600)) and peak == pytest.approx(genai(now[0]))
+    assert peak != off_peak

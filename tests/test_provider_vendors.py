@@ -7,6 +7,7 @@ provider tables data/router.toml lists (commented out), including the not-config
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,11 @@ from router_core.types import ProviderResult, Usage
 
 CHAT = [Message("system", "Be terse."), Message("user", "Capital of Australia?")]
 SECRET = "vendor-test-key-0123456789SECRET"
-# kind -> (a model of it in data/router.toml, its key variable, its base-URL variable, genai-prices price in/out)
+# kind -> (a model of it in data/router.toml, its key variable, its base-URL variable, genai-prices price in/out
+# at PRICED_AT: DeepSeek charges double in its peak hours, 01:00-04:00 and 06:00-10:00 UTC)
+PRICED_AT = datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc).timestamp()
 VENDORS = {
-    "deepseek": ("deepseek-v4-flash", "DEEPSEEK_API_KEY", "DEEPSEEK_BASE_URL", (0.30, 1.20)),
+    "deepseek": ("deepseek-v4-flash", "DEEPSEEK_API_KEY", "DEEPSEEK_BASE_URL", (0.15, 0.60)),
     "mistral": ("mistral-small-latest", "MISTRAL_API_KEY", "MISTRAL_BASE_URL", (0.15, 0.60)),
 }
 KIT = ProviderKit(CHAT, "m", secret=SECRET)
@@ -97,7 +100,7 @@ def test_missing_key_fails_without_calling_the_vendor(vendor):
 def test_priced_from_genai_prices(kind, tmp_path):
     model, _, _, (inp, out) = VENDORS[kind]
     cfg = load_config(write_config(tmp_path), {"ROUTER_DOTENV": ""})
-    book = PriceBook(cfg.price_overrides, cfg.providers)
+    book = PriceBook(cfg.price_overrides, cfg.providers, clock=lambda: PRICED_AT)
     unit = book.unit_prices(kind, model)
     assert unit is not None and (unit.input_per_mtok, unit.output_per_mtok) == pytest.approx((inp, out))
     assert book.source(kind, model).startswith("genai-prices")
@@ -106,7 +109,7 @@ def test_priced_from_genai_prices(kind, tmp_path):
 @pytest.mark.parametrize("configured, skipped", [("deepseek", "mistral"), ("mistral", "deepseek")])
 def test_router_uses_the_configured_vendor_and_skips_the_other_with_a_reason(tmp_path, vendor, configured,
                                                                              skipped):
-    model, key_env, url_env, (inp, out) = VENDORS[configured]
+    model, key_env, url_env, _ = VENDORS[configured]
     vendor.default(json=ok(model))
     env = {key_env: SECRET, url_env: vendor.url + "/v1", "ROUTER_DOTENV": "",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'router.db'}"}
@@ -120,7 +123,8 @@ def test_router_uses_the_configured_vendor_and_skips_the_other_with_a_reason(tmp
     assert router.why_not_configured(skipped) == f"set {VENDORS[skipped][1]}"
     assert (c.provider, c.model, c.text) == (configured, model, "Canberra.")
     assert any(p == skipped and VENDORS[skipped][1] in why for p, _, why in c.skipped)
-    assert c.cost_usd == pytest.approx((1000 * inp + 500 * out) / 1e6)
+    unit = router.prices.unit_prices(configured, model)  # the price in effect now (DeepSeek's varies by hour)
+    assert unit is not None and c.cost_usd == pytest.approx((1000 * unit.input_per_mtok + 500 * unit.output_per_mtok) / 1e6)
     assert [r.path for r in vendor.requests] == ["/v1/chat/completions"]
     assert vendor.requests[0].headers["authorization"] == f"Bearer {SECRET}"
 

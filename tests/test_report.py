@@ -182,3 +182,48 @@ def test_a_single_bucket_is_drawn_in_the_middle_of_its_axis(store, prices):
     lo, hi = (_utc(v) for v in fig.layout.xaxis.range)
     point = _utc(data.spend["bucket"].iloc[0])
     assert lo < point < hi and abs((point - lo) - (hi - point)) < pd.Timedelta(minutes=1)
+
+
+def _measured(html: str, key: str) -> str:
+    """The value text of the tile with data-kpi=`key`."""
+    match = re.search(rf"data-kpi='{key}'><div class='label'>[^<]*</div><div class='value'>([^<]*)", html)
+    assert match, key
+    return match.group(1).strip()
+
+
+def test_report_headline_counts_real_traffic_splits_upgrades_and_shows_measuring_apart(store, prices):
+    rows = seed(store, prices)
+    compare = record(prices, hours_ago=1, provider="anthropic", model="claude-opus-5-5", tier="MEDIUM", inp=3000,
+                     out=4000)
+    compare.source = "compare"
+    cli = record(prices, hours_ago=1, provider="groq", model="llama-3.1-8b-instant", tier="SIMPLE", inp=50, out=50)
+    cli.source = "cli"
+    for extra in (compare, cli):
+        store.log_interaction(extra)
+    since, until = period()
+    data = report.SavingsData.load(store, since=since, until=until)
+    html = report.build_html(data, policy_name="default", policy={}, baseline="anthropic:claude-sonnet-5-5")
+
+    routed = [r.baseline_cost_usd - r.cost_usd for r in rows if not r.cached]
+    cheaper, upgrades = sum(d for d in routed if d > 0), -sum(d for d in routed if d < 0)
+    by_cache = sum(r.baseline_cost_usd for r in rows if r.cached)
+    baseline = sum(r.baseline_cost_usd for r in rows)
+    net = by_cache + cheaper - upgrades
+    assert upgrades > 0 and _measured(html, "upgrades") == report.money(upgrades)  # opus: above the baseline
+    assert _measured(html, "saved_cheaper") == report.money(cheaper)
+    assert _measured(html, "saved") == report.money(net) and _measured(html, "requests") == "5"
+    headline = re.search(r"<p class='headline' data-kpi='headline'>([^<]*)</p>", html).group(1)
+    assert net < 0  # the opus upgrade outweighs what the cheaper routes saved: the headline says so plainly
+    assert headline.startswith(f"Spent {100 * -net / baseline:.1f} % more than the baseline cost "
+                               f"({report.money(-net)} net): {report.money(cheaper + by_cache)} saved on cheaper")
+    assert f"{report.money(upgrades)} spent on upgrades above the baseline" in headline
+    assert "Traffic counted: <strong>real traffic (playground, api, gateway)</strong>" in html
+    # the Compare column is a measuring cost, shown apart; the CLI call is in neither
+    assert _measured(html, "measuring_compare") == report.money(compare.cost_usd)
+    assert _measured(html, "measuring") == report.money(compare.cost_usd)
+    assert html.index("data-kpi='headline'") < html.index("data-kpi='requests'") < html.index("What measuring cost")
+
+    everything = report.SavingsData.load(store, since=since, until=until, sources=("compare", "cli", None))
+    assert everything.kpis["requests"] == 7 and everything.kpis["upgrades_usd"] > data.kpis["upgrades_usd"]
+    assert "compare, cli, not recorded (before sources)" in report.build_html(
+        everything, policy_name="default", policy={}, baseline="anthropic:claude-sonnet-5-5")

@@ -16,16 +16,23 @@ in order, GROUP BY complexity / provider follows the index order, time buckets a
 range scan per bucket (no sort), percentiles walk a latency-ordered index. PostgreSQL plans the plain
 queries itself (hash aggregates, percentile_disc).
 
-  savings.py     kpis, requests_by_tier, requests_by_provider_model, distinct_orgs_agents
+  savings.py     kpis, requests_by_tier, requests_by_provider_model, spend_by_source, measuring_costs,
+                 distinct_orgs_agents
   timeseries.py  spend_over_time, cache_hit_rate_over_time, traffic_span
   providers.py   error_rate_by_provider, latency_by_provider (provider attempts, from attempt_logs)
   sql.py         the pieces they share
 
+Which traffic counts: every request-log aggregate takes `sources` (router_core.sources). The default is real
+traffic (playground, api, gateway, and rows logged before sources existed); None counts every row. What
+measuring cost (compare, eval, shadow) is `measuring_costs`, never part of the savings. The provider figures
+(attempt_logs, which carry no source) count every attempt.
+
 Money definitions (see `kpis`):
   spend      = cost of the non-cached calls whose cost is known (a cache hit costs nothing)
   baseline   = what the same usage would have cost on the baseline model (where known)
-  saved      = saved by cache (the whole baseline of every hit)
-             + saved by routing (baseline - cost of every non-cached call where both are known)
+  saved on cheaper routes = sum of max(baseline - cost, 0) over non-cached calls where both are known
+  upgrades   = sum of max(cost - baseline, 0) over the same calls: spent above the baseline on dearer routes
+  saved      = saved by cache (the whole baseline of every hit) + saved on cheaper routes - upgrades (net)
 When every call is priced, saved == baseline - spend.
 """
 
@@ -39,9 +46,11 @@ from ..store.tables import IX_LOG_LATENCY as IX_LATENCY  # noqa: F401
 from ..store.tables import IX_LOG_PROVIDER_MODEL_TS as IX_PROVIDER_MODEL  # noqa: F401
 from ..store.tables import IX_LOG_TS as IX_TS  # noqa: F401
 from .providers import WALK_THRESHOLD, error_rate_by_provider, latency_by_provider  # noqa: F401
-from .savings import distinct_orgs_agents, kpis, requests_by_provider_model, requests_by_tier
+from .savings import (distinct_orgs_agents, kpis, measuring_costs, requests_by_provider_model, requests_by_tier,
+                      spend_by_source)
 from .sql import BUCKETS, MONEY  # noqa: F401
 from .timeseries import cache_hit_rate_over_time, spend_over_time, traffic_span
 
 __all__ = ["kpis", "spend_over_time", "requests_by_tier", "requests_by_provider_model", "cache_hit_rate_over_time",
-           "latency_by_provider", "error_rate_by_provider", "distinct_orgs_agents", "traffic_span", "BUCKETS"]
+           "latency_by_provider", "error_rate_by_provider", "distinct_orgs_agents", "traffic_span", "spend_by_source",
+           "measuring_costs", "BUCKETS"]

@@ -12,11 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import TableClause
 
+from ..sources import SourceFilter
 from ..store.codec import to_db_time
 from ..store.tables import T_LOG
 
 BUCKETS = ("hour", "day")
-MONEY = ["spend_usd", "baseline_usd", "saved_by_cache_usd", "saved_by_routing_usd"]
+MONEY = ["spend_usd", "baseline_usd", "saved_by_cache_usd", "saved_cheaper_usd", "upgrades_usd"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -58,14 +59,23 @@ def engine_of(engine_or_store: Any) -> Engine:
 
 
 def in_window(t: TableClause, since: datetime, until: datetime, org: str | None,
-           agent: str | None) -> list[sa.ColumnElement]:
+              agent: str | None, sources: SourceFilter | None = None) -> list[sa.ColumnElement]:
+    """WHERE for [since, until), org, agent and (unless None) the sources (None in it: rows without one)."""
     c = t.c
     where = [c.ts >= to_db_time(since), c.ts < to_db_time(until)]
     if org is not None:
         where.append(c.org == org)
     if agent is not None:
         where.append(c.agent == agent)
+    if sources is not None:
+        where.append(source_in(c.source, sources))
     return where
+
+
+def source_in(column: sa.ColumnElement, sources: SourceFilter) -> sa.ColumnElement:
+    names = [s for s in sources if s is not None]
+    named = column.in_(names) if names else sa.false()
+    return sa.or_(named, column.is_(None)) if None in sources else named
 
 
 def count_if(cond: sa.ColumnElement) -> sa.ColumnElement:
@@ -73,6 +83,9 @@ def count_if(cond: sa.ColumnElement) -> sa.ColumnElement:
 
 
 def money_columns(t: TableClause) -> list[sa.ColumnElement]:
+    """The MONEY sums. Per priced non-cached call, a route cheaper than the baseline saves baseline - cost
+    (saved_cheaper_usd) and one dearer spends cost - baseline on an upgrade (upgrades_usd); a cache hit saves
+    its whole baseline (saved_by_cache_usd)."""
     c = t.c
     cached, not_cached = c.cached == sa.true(), c.cached == sa.false()
     priced = sa.and_(not_cached, c.cost_usd.is_not(None), c.baseline_cost_usd.is_not(None))
@@ -81,8 +94,19 @@ def money_columns(t: TableClause) -> list[sa.ColumnElement]:
         sa.func.sum(sa.func.coalesce(c.baseline_cost_usd, 0.0)).label("baseline_usd"),
         sa.func.sum(sa.case((cached, sa.func.coalesce(c.baseline_cost_usd, 0.0)), else_=0.0))
         .label("saved_by_cache_usd"),
-        sa.func.sum(sa.case((priced, c.baseline_cost_usd - c.cost_usd), else_=0.0)).label("saved_by_routing_usd"),
+        sa.func.sum(sa.case((sa.and_(priced, c.baseline_cost_usd > c.cost_usd), c.baseline_cost_usd - c.cost_usd),
+                            else_=0.0)).label("saved_cheaper_usd"),
+        sa.func.sum(sa.case((sa.and_(priced, c.cost_usd > c.baseline_cost_usd), c.cost_usd - c.baseline_cost_usd),
+                            else_=0.0)).label("upgrades_usd"),
     ]
+
+
+def add_savings(df: pd.DataFrame) -> pd.DataFrame:
+    """Derived money columns of a frame with MONEY: saved_by_routing_usd (cheaper routes minus upgrades) and
+    saved_usd (net: cache + cheaper routes - upgrades)."""
+    df["saved_by_routing_usd"] = df["saved_cheaper_usd"] - df["upgrades_usd"]
+    df["saved_usd"] = df["saved_by_cache_usd"] + df["saved_by_routing_usd"]
+    return df
 
 
 

@@ -1,4 +1,5 @@
 """Money and cache hits per UTC hour or day (only buckets with traffic): spend_over_time, cache_hit_rate_over_time.
+Like the headline numbers they count real traffic unless `sources` says otherwise (see analytics.savings).
 
 SQLite: one correlated range scan of the covering ts index per bucket (no GROUP BY sort); PostgreSQL:
 date_trunc(ts AT TIME ZONE 'UTC') and GROUP BY.
@@ -13,15 +14,17 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from ..sources import REAL_TRAFFIC_FILTER, SourceFilter
 from ..store.codec import SQLITE_TIME_FORMAT, to_db_time
 from ..store.tables import IX_LOG_TS, LOG_TABLE, T_LOG
-from .sql import MONEY, check_bucket, count_if, engine_of, frame, in_window, money_columns, numeric
+from .sql import MONEY, add_savings, check_bucket, count_if, engine_of, frame, in_window, money_columns, numeric
 
 _SQLITE_BUCKET = {"hour": "%Y-%m-%d %H:00:00", "day": "%Y-%m-%d 00:00:00"}
 
 
 def _sqlite_time_series(engine: Engine, *, since: datetime, until: datetime, org: str | None, agent: str | None,
-                        bucket: str, measures: list[tuple[str, str, str]]) -> pd.DataFrame:
+                        sources: SourceFilter | None, bucket: str,
+                        measures: list[tuple[str, str, str]]) -> pd.DataFrame:
     """One correlated range scan of the covering ts index per bucket (no GROUP BY sort).
 
     `measures` are (name, SQL aggregate, kind) with kind "int" or "float"; each bucket's aggregates come
@@ -42,6 +45,12 @@ def _sqlite_time_series(engine: Engine, *, since: datetime, until: datetime, org
         if agent is not None:
             extra += " AND agent = :agent"
             params["agent"] = agent
+        if sources is not None:
+            names = [src for src in sources if src is not None]
+            params.update({f"src{i}": name for i, name in enumerate(names)})
+            tests = [f"source IN ({', '.join(f':src{i}' for i in range(len(names)))})"] if names else []
+            tests += ["source IS NULL"] if None in sources else []
+            extra += f" AND ({' OR '.join(tests) or '0'})"
         fmt = _SQLITE_BUCKET[bucket] + ".000000"
         step = "+1 hour" if bucket == "hour" else "+1 day"
         pattern = "|".join("%d" if kind == "int" else "%!.17g" for _, _, kind in measures)
@@ -68,51 +77,55 @@ _SQLITE_MONEY = [
     ("spend_usd", "total(CASE WHEN cached = 0 THEN coalesce(cost_usd, 0.0) ELSE 0.0 END)", "float"),
     ("baseline_usd", "total(coalesce(baseline_cost_usd, 0.0))", "float"),
     ("saved_by_cache_usd", "total(CASE WHEN cached = 1 THEN coalesce(baseline_cost_usd, 0.0) ELSE 0.0 END)", "float"),
-    ("saved_by_routing_usd", "total(CASE WHEN cached = 0 AND cost_usd IS NOT NULL AND baseline_cost_usd IS NOT NULL "
-                             "THEN baseline_cost_usd - cost_usd ELSE 0.0 END)", "float"),
+    ("saved_cheaper_usd", "total(CASE WHEN cached = 0 AND baseline_cost_usd > cost_usd "
+                          "THEN baseline_cost_usd - cost_usd ELSE 0.0 END)", "float"),
+    ("upgrades_usd", "total(CASE WHEN cached = 0 AND cost_usd > baseline_cost_usd "
+                     "THEN cost_usd - baseline_cost_usd ELSE 0.0 END)", "float"),
 ]
 
 
-def _pg_time_series(engine: Engine, *, since, until, org, agent, bucket: str,
+def _pg_time_series(engine: Engine, *, since, until, org, agent, sources, bucket: str,
                     columns: list[sa.ColumnElement]) -> pd.DataFrame:
     b = sa.func.date_trunc(bucket, sa.func.timezone("UTC", T_LOG.c.ts), type_=sa.DateTime).label("bucket")
-    stmt = (sa.select(b, *columns).where(*in_window(T_LOG, since, until, org, agent)).group_by(b).order_by(b))
+    stmt = (sa.select(b, *columns).where(*in_window(T_LOG, since, until, org, agent, sources)).group_by(b).order_by(b))
     return frame(engine, stmt)
 
 
 def spend_over_time(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
-                    agent: str | None = None, bucket: str = "day") -> pd.DataFrame:
-    """Per UTC bucket with traffic: bucket, requests, spend_usd, baseline_usd, saved_usd,
-    saved_by_cache_usd, saved_by_routing_usd, and running totals cum_spend_usd, cum_baseline_usd,
-    cum_saved_usd."""
+                    agent: str | None = None, bucket: str = "day",
+                    sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
+    """Per UTC bucket with traffic: bucket, requests, spend_usd, baseline_usd, saved_usd (net),
+    saved_by_cache_usd, saved_cheaper_usd, upgrades_usd, saved_by_routing_usd, and running totals
+    cum_spend_usd, cum_baseline_usd, cum_saved_usd."""
     check_bucket(bucket)
     engine = engine_of(engine_or_store)
+    window = dict(since=since, until=until, org=org, agent=agent, sources=sources, bucket=bucket)
     if engine.dialect.name == "sqlite":
-        df = _sqlite_time_series(engine, since=since, until=until, org=org, agent=agent, bucket=bucket,
-                                 measures=[("requests", "count(*)", "int"), *_SQLITE_MONEY])
+        df = _sqlite_time_series(engine, measures=[("requests", "count(*)", "int"), *_SQLITE_MONEY], **window)
     else:
-        df = _pg_time_series(engine, since=since, until=until, org=org, agent=agent, bucket=bucket,
-                             columns=[sa.func.count().label("requests"), *money_columns(T_LOG)])
-    df = numeric(df, ints=["requests"], floats=MONEY)
+        df = _pg_time_series(engine, columns=[sa.func.count().label("requests"), *money_columns(T_LOG)], **window)
+    df = add_savings(numeric(df, ints=["requests"], floats=MONEY))
     df["bucket"] = pd.to_datetime(df["bucket"], utc=True)
-    df["saved_usd"] = df["saved_by_cache_usd"] + df["saved_by_routing_usd"]
     for col in ("spend_usd", "baseline_usd", "saved_usd"):
         df[f"cum_{col}"] = df[col].cumsum()
     return df[["bucket", "requests", "spend_usd", "baseline_usd", "saved_usd", "saved_by_cache_usd",
-               "saved_by_routing_usd", "cum_spend_usd", "cum_baseline_usd", "cum_saved_usd"]]
+               "saved_cheaper_usd", "upgrades_usd", "saved_by_routing_usd", "cum_spend_usd", "cum_baseline_usd",
+               "cum_saved_usd"]]
 
 
 def cache_hit_rate_over_time(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
-                             agent: str | None = None, bucket: str = "day") -> pd.DataFrame:
+                             agent: str | None = None, bucket: str = "day",
+                             sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
     """Per UTC bucket with traffic: bucket, requests, cache_hits, hit_rate (0..1)."""
     check_bucket(bucket)
     engine = engine_of(engine_or_store)
+    window = dict(since=since, until=until, org=org, agent=agent, sources=sources, bucket=bucket)
     if engine.dialect.name == "sqlite":
-        df = _sqlite_time_series(engine, since=since, until=until, org=org, agent=agent, bucket=bucket,
-                                 measures=[("requests", "count(*)", "int"),
-                                           ("cache_hits", "sum(CASE WHEN cached = 1 THEN 1 ELSE 0 END)", "int")])
+        df = _sqlite_time_series(engine, measures=[("requests", "count(*)", "int"),
+                                                   ("cache_hits", "sum(CASE WHEN cached = 1 THEN 1 ELSE 0 END)",
+                                                    "int")], **window)
     else:
-        df = _pg_time_series(engine, since=since, until=until, org=org, agent=agent, bucket=bucket,
+        df = _pg_time_series(engine, **window,
                              columns=[sa.func.count().label("requests"),
                                       count_if(T_LOG.c.cached == sa.true()).label("cache_hits")])
     df = numeric(df, ints=["requests", "cache_hits"])
@@ -122,10 +135,11 @@ def cache_hit_rate_over_time(engine_or_store: Any, *, since: datetime, until: da
 
 
 def traffic_span(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
-                 agent: str | None = None) -> tuple[datetime, datetime] | None:
+                 agent: str | None = None,
+                 sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> tuple[datetime, datetime] | None:
     """The first and last request time in the window (None without traffic): charts bucket by the data's span."""
     engine = engine_of(engine_or_store)
     with engine.connect() as conn:
         first, last = conn.execute(sa.select(sa.func.min(T_LOG.c.ts), sa.func.max(T_LOG.c.ts))
-                                   .where(*in_window(T_LOG, since, until, org, agent))).one()
+                                   .where(*in_window(T_LOG, since, until, org, agent, sources))).one()
     return None if first is None else (to_db_time(first), to_db_time(last))

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from datetime import datetime, timezone
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 
 from ..display import table
+from .metrics import MULTIPROC_ENV
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -34,8 +39,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
           f"{'keys required' if keys.any_key() else 'no keys yet: local only'})", flush=True)
     if args.workers > 1:
         router.close()
-        uvicorn.run("router_core.gateway.app:app_from_env", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, access_log=False, log_level="warning")
+        with _shared_metrics_dir():
+            uvicorn.run("router_core.gateway.app:app_from_env", factory=True, host=args.host, port=args.port,
+                        workers=args.workers, access_log=False, log_level="warning")
         return 0
     from .app import create_app
 
@@ -43,8 +49,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _when(ts: float | None) -> str:
-    return "-" if ts is None else datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+@contextmanager
+def _shared_metrics_dir() -> Iterator[None]:
+    """A fresh folder for prometheus-client's multiprocess mode, inherited by the worker processes, removed
+    afterwards; a folder the operator already set (PROMETHEUS_MULTIPROC_DIR) is used as it is."""
+    if os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="switchboard-metrics-") as folder:
+        os.environ[MULTIPROC_ENV] = folder
+        try:
+            yield
+        finally:
+            del os.environ[MULTIPROC_ENV]
+
+
+def _when(ts: datetime | None) -> str:
+    return "-" if ts is None else ts.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _usd(value: float | None) -> str:
@@ -52,27 +73,33 @@ def _usd(value: float | None) -> str:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    router, keys = _keystore()
+    """create / list / revoke through the Workspace, the same operations as the app's Keys page."""
+    from ..router import Router
+    from ..workspace import Workspace, WorkspaceError
+
+    router = Router.from_env()
+    workspace = Workspace(router)
     try:
         if args.keys_command == "create":
-            key, info = keys.create(args.org, agent=args.agent, daily_budget_usd=args.daily_budget,
-                                    monthly_budget_usd=args.monthly_budget, rpm=args.rpm, on_budget=args.on_budget)
+            key, info = workspace.create_key(args.org, agent=args.agent, daily_budget_usd=args.daily_budget,
+                                             monthly_budget_usd=args.monthly_budget, rpm=args.rpm,
+                                             on_budget=args.on_budget)
             print(f"Created key {info.prefix}... for org {info.org}" + (f", agent {info.agent}" if info.agent else "")
                   + ". It is shown once, now; only its hash is stored.")
             print(key)
         elif args.keys_command == "list":
-            rows = [[k.prefix, k.org, k.agent or "-", f"{_usd(spend['daily'])} / {_usd(k.daily_budget_usd)}",
-                     f"{_usd(spend['monthly'])} / {_usd(k.monthly_budget_usd)}", k.rpm or "-", k.on_budget,
-                     _when(k.last_used_at), "revoked" if k.revoked_at else "live"] for k, spend in keys.list_keys()]
+            rows = [[k.prefix, k.org, k.agent or "-", f"{_usd(k.spent_today_usd)} / {_usd(k.daily_budget_usd)}",
+                     f"{_usd(k.spent_this_month_usd)} / {_usd(k.monthly_budget_usd)}", k.rpm or "-", k.on_budget,
+                     _when(k.last_used), "revoked" if k.revoked else "live"] for k in workspace.list_keys()]
             print(table(rows, ["prefix", "org", "agent", "today / daily budget", "month / monthly budget", "rpm",
                                "on budget", "last used", "state"]) if rows else "No keys yet.")
         else:
-            count = keys.revoke(args.prefix)
+            count = workspace.revoke_key(args.prefix)
             print(f"Revoked {count} key(s) starting with {args.prefix}." if count else
                   f"No live key starts with {args.prefix}.")
             return 0 if count else 1
         return 0
-    except ValueError as exc:
+    except WorkspaceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:

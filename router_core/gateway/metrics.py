@@ -1,8 +1,15 @@
-"""Prometheus metrics of the gateway (text format at GET /metrics), one registry per app."""
+"""Prometheus metrics of the gateway (text format at GET /metrics), one registry per app.
+
+With several worker processes (`serve --workers N`) the values live in files under
+PROMETHEUS_MULTIPROC_DIR (prometheus-client's multiprocess mode), so whichever worker answers a scrape
+reports the requests of all of them.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from ..types import Completion
@@ -10,6 +17,7 @@ from ..types import Completion
 LABELS = ("provider", "model", "tier", "org")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class GatewayMetrics:
@@ -46,4 +54,8 @@ class GatewayMetrics:
         self.refused.labels(reason, org or "").inc()
 
     def render(self) -> bytes:
+        if os.environ.get(MULTIPROC_ENV):
+            merged = CollectorRegistry()
+            multiprocess.MultiProcessCollector(merged)
+            return generate_latest(merged)
         return generate_latest(self.registry)

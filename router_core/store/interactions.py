@@ -119,9 +119,11 @@ class InteractionRepository:
         return column == enum_str(value)
 
     def _filters(self, *, since=None, until=None, org=None, agent=None, complexity=None, provider=None,
-                 model=None, status=None, cached=None, search=None, session_id=None) -> list[sa.ColumnElement]:
+                 model=None, status=None, cached=None, search=None, session_id=None,
+                 source=None) -> list[sa.ColumnElement]:
         """WHERE clauses for the request log. `since` is inclusive, `until` exclusive; string filters
-        also take a list (IN); `search` is a case-insensitive substring of the prompt or the response."""
+        also take a list (IN); `search` is a case-insensitive substring of the prompt or the response;
+        `source` is a list of sources where None matches the rows logged before sources existed."""
         c = T_LOG.c
         where: list[sa.ColumnElement] = []
         if since is not None:
@@ -132,6 +134,10 @@ class InteractionRepository:
                               (c.model, model), (c.status, status), (c.session_id, session_id)):
             if value is not None:
                 where.append(self._match(column, value))
+        if source is not None:
+            names = [s for s in source if s is not None]
+            match = [c.source.in_(names)] if names else []
+            where.append(sa.or_(*match, c.source.is_(None)) if None in source else sa.or_(*match, sa.false()))
         if cached is not None:
             where.append(c.cached == (sa.true() if cached else sa.false()))
         if search:
@@ -140,14 +146,15 @@ class InteractionRepository:
         return where
 
     def list_interactions(self, *, since=None, until=None, org=None, agent=None, complexity=None, provider=None,
-                          model=None, status=None, cached=None, search=None, session_id=None, offset: int = 0,
+                          model=None, status=None, cached=None, search=None, session_id=None, source=None,
+                          offset: int = 0,
                           limit: int = 50) -> tuple[pd.DataFrame, int]:
         """One page of the request log, newest first, and the total number of matching rows."""
         import pandas as pd
 
         where = self._filters(since=since, until=until, org=org, agent=agent, complexity=complexity,
                               provider=provider, model=model, status=status, cached=cached, search=search,
-                              session_id=session_id)
+                              session_id=session_id, source=source)
         newest_first = (T_LOG.c.ts.desc(), T_LOG.c.id.desc())
         # Page through ids only (an index walk), then fetch the page's wide rows: a deep page no longer
         # sorts hundreds of thousands of whole rows.

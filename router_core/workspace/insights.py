@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 from ..catalog import parse_target
 from ..policy import Policy
 from ..pricing import PriceOverride
+from ..sources import REAL_TRAFFIC_FILTER, source_filter
 from ..types import Complexity, Usage, Verdict
 
 if TYPE_CHECKING:
@@ -110,12 +111,15 @@ class InsightOps:
         return [self.project(judged, p, baseline, name=p.name, output_tokens=output_tokens) for p in policies]
 
     # ---- savings and the report ---------------------------------------------------------------
-    def savings(self, *, since: datetime, until: datetime, org: str | None = None,
-                agent: str | None = None) -> report.SavingsData:
-        """Every aggregate the Savings page and the report show (SQL GROUP BYs)."""
+    def savings(self, *, since: datetime, until: datetime, org: str | None = None, agent: str | None = None,
+                sources: Sequence[str | None] = REAL_TRAFFIC_FILTER) -> report.SavingsData:
+        """Every aggregate the Savings page and the report show (SQL GROUP BYs), counting the traffic of
+        `sources` (real traffic by default; None in it: rows logged before sources existed). An unknown
+        source is an InvalidRequest."""
         from .. import report
 
-        return report.SavingsData.load(self.router.store, since=since, until=until, org=org, agent=agent)
+        return report.SavingsData.load(self.router.store, since=since, until=until, org=org, agent=agent,
+                                       sources=source_filter(sources))
 
     def orgs_and_agents(self) -> dict[str, list[str]]:
         """The orgs and agents seen in the log (for filters)."""
@@ -140,8 +144,9 @@ class InsightOps:
         policy = self.active_policy()  # type: ignore[attr-defined]  (PolicyOps)
         sample = None
         if include_sample:
-            sample = self.router.store.list_interactions(since=None if all_time else data.since, until=data.until, org=data.org,
-                                                         agent=data.agent, limit=10)[0]
+            sample = self.router.store.list_interactions(since=None if all_time else data.since, until=data.until,
+                                                         org=data.org, agent=data.agent, source=list(data.sources),
+                                                         limit=10)[0]
         return report.build_html(dataclasses.replace(data, sample=sample), policy_name=policy.name, policy=policy.to_dict(),
                                  baseline=str(policy.baseline), tier_colors=tier_colors,
                                  demo=self.router.config.demo)
