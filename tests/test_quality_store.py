@@ -112,7 +112,9 @@ def test_logged_prompts_are_real_traffic_only_and_filtered(store):
     store.log_interaction(record("a compare column", "compare"))
     store.log_interaction(record("an eval call", "eval"))
     store.log_interaction(record("failed", "api", status="error"))
-    assert sorted(r["prompt"] for r in store.logged_prompts()) == ["from a client", "from the app"]
+    store.log_interaction(record("from before sources", None, complexity="MEDIUM"))  # real traffic, as in Savings
+    assert sorted(r["prompt"] for r in store.logged_prompts()) == ["from a client", "from before sources",
+                                                                    "from the app"]
     assert [r["prompt"] for r in store.logged_prompts(org="globex")] == ["from a client"]
     assert [r["prompt"] for r in store.logged_prompts(tier="SIMPLE")] == ["from the app"]
     assert store.logged_prompts(since=datetime.now(timezone.utc) + timedelta(minutes=1)) == []

@@ -13,7 +13,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import TableClause
 
 from ..sources import SourceFilter
-from ..store.codec import to_db_time
+from ..store.codec import source_in, to_db_time
 from ..store.tables import T_LOG
 
 BUCKETS = ("hour", "day")
@@ -70,12 +70,6 @@ def in_window(t: TableClause, since: datetime, until: datetime, org: str | None,
     if sources is not None:
         where.append(source_in(c.source, sources))
     return where
-
-
-def source_in(column: sa.ColumnElement, sources: SourceFilter) -> sa.ColumnElement:
-    names = [s for s in sources if s is not None]
-    named = column.in_(names) if names else sa.false()
-    return sa.or_(named, column.is_(None)) if None in sources else named
 
 
 def count_if(cond: sa.ColumnElement) -> sa.ColumnElement:

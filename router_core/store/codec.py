@@ -89,3 +89,10 @@ def frame(result: sa.CursorResult | sa.Result, time_cols: Sequence[str] = ()) ->
         if col in df.columns:
             df[col] = pd.to_datetime(df[col], utc=True)
     return df
+
+
+def source_in(column: sa.ColumnElement, sources: Sequence[str | None]) -> sa.ColumnElement:
+    """WHERE `column` is one of `sources`, where None stands for rows logged before sources existed (NULL)."""
+    names = [s for s in sources if s is not None]
+    named = column.in_(names) if names else sa.false()
+    return sa.or_(named, column.is_(None)) if None in sources else named

@@ -16,12 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from .codec import dumps, from_db_time, to_db_time, utcnow
+from ..sources import REAL_TRAFFIC_FILTER
+from .codec import dumps, from_db_time, source_in, to_db_time, utcnow
 from .errors import StoreError
 from .tables import T_EVAL_ITEM, T_EVAL_RUN, T_LOG, T_VERDICT
 
 RUN_STATUSES = ("running", "done", "partial", "failed")
-REAL_TRAFFIC_SOURCES = ("playground", "api", "gateway")  # what a "logged traffic" prompt set samples
 ITEM_FIELDS = ("prompt", "reference", "category", "tier", "provider", "model", "answer", "cost_usd", "latency_ms",
                "input_tokens", "output_tokens", "paid", "error", "simulated", "interaction_id")
 
@@ -147,10 +147,11 @@ class EvalRepository:
     # ---- prompts from the request log ---------------------------------------------------------------
     def logged_prompts(self, *, since: datetime | None = None, until: datetime | None = None, org: str | None = None,
                        agent: str | None = None, tier: str | None = None, limit: int = 100,
-                       sources: Sequence[str] = REAL_TRAFFIC_SOURCES) -> list[dict[str, Any]]:
-        """Distinct prompts of answered real traffic (newest first): prompt, tier, org, agent."""
+                       sources: Sequence[str | None] = REAL_TRAFFIC_FILTER) -> list[dict[str, Any]]:
+        """Distinct prompts of answered real traffic (rows from before sources count as real; newest first):
+        prompt, tier, org, agent."""
         c = T_LOG.c
-        where = [c.status == "ok", c.source.in_(list(sources)), c.prompt != ""]
+        where = [c.status == "ok", source_in(c.source, sources), c.prompt != ""]
         if since is not None:
             where.append(c.ts >= to_db_time(since))
         if until is not None:

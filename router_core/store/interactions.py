@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from .codec import enum_str, frame, from_db_time, loads_list, to_db_time
+from .codec import enum_str, frame, from_db_time, loads_list, source_in, to_db_time
 from .engine import is_busy, without_password
 from .errors import StoreError
 from .records import InteractionRecord, attempt_rows
@@ -135,9 +135,7 @@ class InteractionRepository:
             if value is not None:
                 where.append(self._match(column, value))
         if source is not None:
-            names = [s for s in source if s is not None]
-            match = [c.source.in_(names)] if names else []
-            where.append(sa.or_(*match, c.source.is_(None)) if None in source else sa.or_(*match, sa.false()))
+            where.append(source_in(c.source, source))
         if cached is not None:
             where.append(c.cached == (sa.true() if cached else sa.false()))
         if search:
