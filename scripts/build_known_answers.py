@@ -1,6 +1,6 @@
 """Write data/known_answers.jsonl: the labelled set of `python -m router_core check-answers`.
 
-    python scripts/build_known_answers.py
+    PYTHONPATH=. python scripts/build_known_answers.py
 
 Hand-written arithmetic, unit, fact and greeting questions ("own"), MT-Bench math/reasoning questions whose
 GPT-4 reference answer ends in one clear answer ("mt-bench:<question_id>"), and the first GSM8K items (not
