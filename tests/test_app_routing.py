@@ -228,6 +228,9 @@ def test_replay_compares_an_edited_table_with_the_active_policy(app, app_env):
     assert active.name.startswith("A: default") and edited.name.startswith("B: edited")
     assert edited.cost_usd > active.cost_usd
     assert edited.baseline_cost_usd == pytest.approx(active.baseline_cost_usd)
+    # Opus is priced above the Sonnet baseline: its extra cost is shown as "above baseline", the default's is $0
+    assert active.upgrade_cost_usd == 0 < edited.upgrade_cost_usd
+    assert compare_table(at)["above baseline"].tolist() == [money(0.0), money(edited.upgrade_cost_usd)]
     assert app_env.store.list_policies() == []  # replaying an edit saves nothing
 
 
