@@ -1,12 +1,15 @@
-"""Command line: `python -m router_core {providers,ask,route,demo-routing,pull-model,eval-routing,serve,keys,eval}`."""
+"""Command line: `python -m router_core {providers,ask,route,demo-routing,pull-model,eval-routing,replay,
+check-answers,serve,keys,eval}`."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 from .display import duration, money, table
 from .errors import RouterError
@@ -165,6 +168,66 @@ def cmd_eval_routing(args: argparse.Namespace) -> int:
     return 0
 
 
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    path = Path(args.prompts)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        print(f"error: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    with _router() as router:
+        ws = Workspace(router)
+        prompts = ws.read_prompt_file(content, path.name)
+        policy = ws.load_policy(args.policy) if args.policy else ws.active_policy()
+        baseline = args.baseline or str(policy.baseline)
+        p = ws.project(ws.classify_prompts(prompts), policy, baseline, name=policy.name)
+        summary = p.summary()
+        print(f"Replay of {path.name} ({p.prompts:,} prompts) under policy {policy.name!r}, baseline {baseline}")
+        rows = [[t, v["prompts"], v["target"], money(v["cost_usd"]), money(v["baseline_cost_usd"]),
+                 money(v["upgrade_cost_usd"])] for t, v in summary["by_tier"].items()]
+        rows.append(["total", p.prompts, "", money(p.cost_usd), money(p.baseline_cost_usd), money(p.upgrade_cost_usd)])
+        print(table(rows, ["tier", "prompts", "first choice", "projected", "baseline", "above baseline"]))
+        saved = "-" if p.saved_pct is None else f"{p.saved_pct:.1f} %"
+        print(f"Saved {money(p.saved_usd)} ({saved}) against the baseline; {money(p.upgrade_cost_usd)} of the "
+              "projected cost is spent on routes priced above it.")
+        for note in p.notes:
+            print(wrapped(note, indent=""))
+        if args.json:
+            print(json.dumps(summary))
+        return 0
+
+
+def cmd_check_answers(args: argparse.Namespace) -> int:
+    from . import known_answers as ka
+
+    items = ka.load_items(set_name=args.set)[: args.limit or None]
+
+    def progress(done: int, total: int, item: ka.Checked) -> None:
+        mark = "error" if item.error else ("right" if item.correct else "wrong")
+        print(f"[{done}/{total}] {mark}: {item.prompt[:60]!r} -> {item.got!r} (expected {item.expected})",
+              file=sys.stderr, flush=True)
+
+    with _router() as router:
+        target = Workspace(router).parse_target(args.target)  # an unknown provider or model: a clear error
+        results = ka.run(router, target, items, max_tokens=args.max_tokens, progress=progress)
+    summary = ka.summarise(results)
+    print(f"Known-answer check of {args.target} on set {args.set!r}: {summary['correct']} of {summary['n']} right "
+          f"({_percent(summary['accuracy'])}); {summary['errors']} call(s) failed")
+    for title, groups in (("kind", summary["by_kind"]), ("tier", summary["by_tier"])):
+        print(table([[k, v["n"], v["correct"], _percent(v["accuracy"])] for k, v in groups.items()],
+                    [title, "n", "right", "accuracy"]))
+    failed = [r.error for r in results if r.error]
+    if failed:
+        print(f"First error: {failed[0]}")
+    if args.json:
+        print(json.dumps({"target": args.target, "set": args.set, **summary}))
+    return 1 if results and len(failed) == len(results) else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m router_core", description="Switchboard's command line.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -189,6 +252,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--data", help="the RouteLLM data folder (default: data/benchmarks/routellm)")
     ev.add_argument("--sample", type=int, default=None, help="evaluate on a sample of N prompts per set")
     ev.set_defaults(func=cmd_eval_routing)
+    rp = sub.add_parser("replay", help="what-if: a prompt set's projected cost under a policy vs the baseline")
+    rp.add_argument("--prompts", required=True, help="JSONL ({\"prompt\": ...} per line) or CSV with a 'prompt' column")
+    rp.add_argument("--policy", help="a saved policy (default: the active one)")
+    rp.add_argument("--baseline", help="provider:model to compare with (default: the policy's baseline)")
+    rp.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
+    rp.set_defaults(func=cmd_replay)
+    ca = sub.add_parser("check-answers", help="accuracy of a target on questions with known answers (no judge)")
+    ca.add_argument("--target", default="local:smollm2-135m", help="provider:model (default: the local model)")
+    ca.add_argument("--set", default="all", choices=("all", "own", "mt-bench", "gsm8k"))
+    ca.add_argument("--limit", type=int, default=None, help="only the first N items")
+    ca.add_argument("--max-tokens", type=int, default=200)
+    ca.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
+    ca.set_defaults(func=cmd_check_answers)
     from .gateway.cli import add_commands as add_gateway_commands
 
     add_gateway_commands(sub)

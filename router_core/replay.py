@@ -221,14 +221,16 @@ class Projection:
     """One policy's projected routing of a prompt set. Costs in USD; None totals mean "nothing priced"."""
 
     name: str
-    rows: pd.DataFrame  # prompt, tier, score, target, input_tokens, output_tokens, cost_usd, baseline_cost_usd
-    by_tier: pd.DataFrame  # tier, prompts, share, targets, cost_usd, baseline_cost_usd
+    rows: pd.DataFrame  # prompt, tier, score, target, input_tokens, output_tokens, cost_usd, baseline_cost_usd,
+    #                     upgrade_cost_usd (cost above the baseline's for that prompt, else 0)
+    by_tier: pd.DataFrame  # tier, prompts, share, target, output_tokens, cost_usd, baseline_cost_usd, upgrade_cost_usd
     cost_usd: float
     baseline_cost_usd: float
     baseline: str
     unpriced: int  # prompts whose target (or the baseline) has no price: left out of both totals
     unrouted: int  # prompts with no candidate at all (every candidate unavailable)
     notes: list[str] = field(default_factory=list)
+    upgrade_cost_usd: float = 0.0  # what the prompts routed above the baseline's price cost beyond it
 
     @property
     def prompts(self) -> int:
@@ -241,6 +243,17 @@ class Projection:
     @property
     def saved_pct(self) -> float | None:
         return None if self.baseline_cost_usd <= 0 else 100.0 * self.saved_usd / self.baseline_cost_usd
+
+    def summary(self) -> dict[str, Any]:
+        """The figures scripts read (the CLI's JSON line): totals, savings, upgrade cost and each tier's."""
+        by_tier = {row["tier"]: {"prompts": int(row["prompts"]), "target": row["target"],
+                                 "cost_usd": row["cost_usd"], "baseline_cost_usd": row["baseline_cost_usd"],
+                                 "upgrade_cost_usd": row["upgrade_cost_usd"]}
+                   for row in self.by_tier.to_dict("records")}
+        return {"policy": self.name, "baseline": self.baseline, "n": self.prompts, "projected_cost_usd": self.cost_usd,
+                "baseline_cost_usd": self.baseline_cost_usd, "saved_usd": self.saved_usd, "saved_pct": self.saved_pct,
+                "upgrade_cost_usd": self.upgrade_cost_usd, "unpriced": self.unpriced, "unrouted": self.unrouted,
+                "by_tier": by_tier}
 
     def tier_counts(self) -> dict[str, int]:
         return {t.value: int((self.rows["tier"] == t.value).sum()) for t in Complexity.tiers()}
@@ -288,6 +301,7 @@ def project(judged: Sequence[JudgedPrompt], policy: Policy, prices: PriceBook, b
     priced = routed & rows["cost_usd"].notna() & rows["baseline_cost_usd"].notna()
     total = float(rows.loc[priced, "cost_usd"].sum())
     base_total = float(rows.loc[priced, "baseline_cost_usd"].sum())
+    rows["upgrade_cost_usd"] = (rows["cost_usd"] - rows["baseline_cost_usd"]).clip(lower=0).where(priced, 0.0)
 
     tiers = []
     n = max(1, len(rows))
@@ -298,7 +312,8 @@ def project(judged: Sequence[JudgedPrompt], policy: Policy, prices: PriceBook, b
                       "target": str(picks[t]) if picks[t] else "(no candidate)",
                       "output_tokens": out_tokens[t],
                       "cost_usd": float(rows.loc[mask & priced, "cost_usd"].sum()),
-                      "baseline_cost_usd": float(rows.loc[mask & priced, "baseline_cost_usd"].sum())})
+                      "baseline_cost_usd": float(rows.loc[mask & priced, "baseline_cost_usd"].sum()),
+                      "upgrade_cost_usd": float(rows.loc[mask, "upgrade_cost_usd"].sum())})
     by_tier = pd.DataFrame(tiers)
 
     unpriced = int((routed & ~priced).sum())
@@ -312,7 +327,7 @@ def project(judged: Sequence[JudgedPrompt], policy: Policy, prices: PriceBook, b
     if unrouted:
         notes.append(f"{unrouted} prompt(s) have no available candidate in their tier and are left out.")
     return Projection(name or policy.name, rows, by_tier, total, base_total, str(baseline), unpriced, unrouted,
-                      notes)
+                      notes, float(rows["upgrade_cost_usd"].sum()))
 
 
 def replay(prompts: Sequence[str], policy: Policy, prices: PriceBook, baseline: Target, **kwargs: Any) -> Projection:
@@ -327,7 +342,8 @@ def compare(projections: Sequence[Projection]) -> pd.DataFrame:
         row: dict[str, Any] = {"policy": p.name, "prompts": p.prompts}
         row.update(p.tier_counts())
         row.update({"projected_cost_usd": p.cost_usd, "baseline_cost_usd": p.baseline_cost_usd,
-                    "saved_usd": p.saved_usd, "saved_pct": p.saved_pct, "unpriced": p.unpriced})
+                    "saved_usd": p.saved_usd, "saved_pct": p.saved_pct, "upgrade_cost_usd": p.upgrade_cost_usd,
+                    "unpriced": p.unpriced})
         rows.append(row)
     return pd.DataFrame(rows)
 

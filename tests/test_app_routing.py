@@ -161,7 +161,8 @@ def test_explain_shows_tier_reasons_and_route_without_calling_anyone(app, app_en
     text = "\n".join(m.value for m in at.markdown)
     assert ":gray-badge[TRIVIAL]" in text and "Reasons:" in text
     route = next(d.value for d in at.dataframe if "candidate" in d.value.columns)
-    assert route["candidate"].tolist()[0] == "ollama:llama3.2"  # local model missing in tests: skipped
+    # the local model (first for TRIVIAL) is missing in tests: skipped, and the simulated Groq is next
+    assert route["candidate"].tolist()[0] == "groq:llama-3.1-8b-instant"
     assert "skipped" in " ".join(route["status"])
     assert app_env.count("interaction_logs") == 0  # a dry run: nothing sent, nothing logged
 
@@ -228,6 +229,9 @@ def test_replay_compares_an_edited_table_with_the_active_policy(app, app_env):
     assert active.name.startswith("A: default") and edited.name.startswith("B: edited")
     assert edited.cost_usd > active.cost_usd
     assert edited.baseline_cost_usd == pytest.approx(active.baseline_cost_usd)
+    # Opus is priced above the Sonnet baseline: its extra cost is shown as "above baseline", the default's is $0
+    assert active.upgrade_cost_usd == 0 < edited.upgrade_cost_usd
+    assert compare_table(at)["above baseline"].tolist() == [money(0.0), money(edited.upgrade_cost_usd)]
     assert app_env.store.list_policies() == []  # replaying an edit saves nothing
 
 
@@ -309,13 +313,13 @@ def test_the_baseline_is_chosen_saved_with_the_policy_and_the_file_policy_can_co
 
 def test_a_saved_policy_can_be_compared_renamed_and_deleted(app, app_env):
     at = open_page(app, PAGE)
-    edit(at, {row_of(at, "EXPERT"): {"target": "openai:gpt-6.1-terra"}})
+    edit(at, {row_of(at, "EXPERT"): {"target": "gemini:gemini-3.8-flash"}})
     save_as(at, "cheap-expert")
     at = open_page(app, PAGE)
     at.button(key="rt_default").click().run()
     at.selectbox(key="rt_source").select("cheap-expert").run()
     diff = next(d.value for d in at.dataframe if "this one" in d.value.columns)
-    assert diff["tier"].tolist() == ["EXPERT"] and "+ openai:gpt-6.1-terra" in diff["change"].iloc[0]
+    assert diff["tier"].tolist() == ["EXPERT"] and "+ gemini:gemini-3.8-flash" in diff["change"].iloc[0]
 
     at.text_input(key="rt_rename_to").set_value("default (router.toml)")
     at.button(key="rt_rename").click().run()

@@ -181,9 +181,9 @@ def test_resolve_model_lists_known_models():
 
 
 def test_aliases_in_routing_are_resolved(tmp_path):
-    text = edited('EXPERT  = ["anthropic:claude-opus-5-5"', 'EXPERT  = ["anthropic:claude-opus"')
+    text = edited('EXPERT  = ["anthropic:claude-sonnet-5-5"', 'EXPERT  = ["anthropic:claude-sonnet"')
     cfg = load_config(write_config(tmp_path, text))
-    assert cfg.routing.tiers[Complexity.EXPERT][0] == Target("anthropic", "claude-opus-5-5")
+    assert cfg.routing.tiers[Complexity.EXPERT][0] == Target("anthropic", "claude-sonnet-5-5")
 
 
 # ---- errors ---------------------------------------------------------------------------------------------------

@@ -170,3 +170,19 @@ def test_replay_with_the_shipped_config_prices_every_default_route(monkeypatch, 
     assert p.unpriced == 0 and p.unrouted == 0
     assert 0 < p.cost_usd and 0 < p.baseline_cost_usd
     assert p.by_tier["prompts"].sum() == p.prompts
+
+
+def test_upgrade_cost_is_what_routes_priced_above_the_baseline_cost_beyond_it():
+    judged = replay.classify_prompts(["a", "b"], classify=fixed_classifier(
+        {"a": Complexity.EXPERT, "b": Complexity.TRIVIAL}))
+    p = replay.project(judged, table(EXPERT=(PREMIUM,)), FlatPrices(), MID)  # EXPERT above the MID baseline
+    above = float(p.rows.loc[0, "cost_usd"] - p.rows.loc[0, "baseline_cost_usd"])
+    assert above > 0 and p.upgrade_cost_usd == pytest.approx(above)
+    assert p.rows.loc[1, "upgrade_cost_usd"] == 0  # cheaper than the baseline: nothing above it
+    assert p.by_tier.set_index("tier").loc["EXPERT", "upgrade_cost_usd"] == pytest.approx(above)
+    summary = p.summary()
+    assert summary["upgrade_cost_usd"] == pytest.approx(above) and summary["n"] == 2
+    trivial = summary["by_tier"]["TRIVIAL"]
+    assert (trivial["prompts"], trivial["target"], trivial["upgrade_cost_usd"]) == (1, "cheap:c1", 0.0)
+    assert trivial["cost_usd"] == pytest.approx(float(p.rows.loc[1, "cost_usd"]))
+    assert replay.project(judged, table(), FlatPrices(), MID).upgrade_cost_usd == 0

@@ -115,13 +115,15 @@ def _show(result: dict) -> None:
     projections: list[replay.Projection] = result["projections"]
     st.markdown(f"#### Replay of **{md_escape(result['set'])}** ({result['prompts']:,} prompts)")
     st.caption(f"Baseline {projections[0].baseline}: {money(projections[0].baseline_cost_usd)} for the whole set. "
-               "Tier columns count prompts.")
+               "Tier columns count prompts. *Above baseline*: what routes priced above the baseline (upgrades) "
+               "cost beyond it.")
     table = replay.compare(projections)
     shown = pd.DataFrame({
         "policy": table["policy"], **{t: table[t] for t in TIERS},
         "projected": table["projected_cost_usd"].map(money),
         "saved": table["saved_usd"].map(lambda v: signed_money(v, "unpriced")),
         "saved %": table["saved_pct"].map(lambda v: "–" if v is None or pd.isna(v) else f"{v:.1f}%"),
+        "above baseline": table["upgrade_cost_usd"].map(money),
     })
     small = st.column_config.Column(width="small")
     st.dataframe(shown, hide_index=True, width="stretch", key="rp_compare",
@@ -139,10 +141,12 @@ def _show(result: dict) -> None:
             m3.metric("Saved", "–" if p.saved_pct is None else f"{p.saved_pct:.1f}%",
                       delta=signed_money(p.saved_usd, "unpriced"))
             by_tier = p.by_tier.assign(cost=p.by_tier["cost_usd"].map(money),
-                                       baseline=p.by_tier["baseline_cost_usd"].map(money))
-            st.dataframe(by_tier[["tier", "prompts", "target", "cost", "baseline"]], hide_index=True,
+                                       baseline=p.by_tier["baseline_cost_usd"].map(money),
+                                       above=p.by_tier["upgrade_cost_usd"].map(money))
+            st.dataframe(by_tier[["tier", "prompts", "target", "cost", "baseline", "above"]], hide_index=True,
                          width="stretch", column_config={"tier": small, "prompts": small, "cost": small,
-                                                         "baseline": small,
+                                                         "baseline": small, "above": st.column_config.Column(
+                                                             "above baseline", width="small"),
                                                          "target": st.column_config.Column(width="medium")})
     with st.expander("Per prompt"):
         rows = projections[0].rows[["prompt", "tier", "score", "input_tokens", "output_tokens"]].copy()
