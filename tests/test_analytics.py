@@ -438,3 +438,28 @@ def test_filtered_provider_figures_read_attempt_logs_alone(store, monkeypatch, w
     finally:
         sa.event.remove(store.engine, "before_cursor_execute", seen)
     assert statements and not any("interaction_logs" in s for s in statements)  # no join any more
+
+
+def test_savings_aggregates_read_only_the_covering_indexes_under_the_source_filter(tmp_path):
+    """On SQLite every default (real-traffic) dashboard aggregate is answered from a covering index: the source
+    filter must not send it back to the wide rows (prompt, response, messages), which made Savings 2-3x slower."""
+    import sqlalchemy as sa
+
+    from router_core.store import Store
+
+    s = Store(f"sqlite:///{tmp_path / 'plan.db'}")
+    statements: list[tuple[str, object]] = []
+    sa.event.listen(s.engine, "before_cursor_execute",
+                    lambda conn, cursor, sql, params, context, many: statements.append((sql, params)))
+    window = dict(since=SINCE, until=UNTIL)
+    A.kpis(s, **window)
+    A.requests_by_tier(s, **window)
+    A.requests_by_provider_model(s, **window)
+    A.spend_over_time(s, bucket="day", **window)
+    queries = [(sql, params) for sql, params in statements if "interaction_logs" in sql and "source" in sql]
+    assert queries, "the aggregates filter on source"
+    with s.engine.connect() as conn:
+        for sql, params in queries:
+            plan = " | ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+            assert "interaction_logs" not in plan or "COVERING INDEX" in plan, (sql, plan)
+    s.close()

@@ -79,14 +79,16 @@ def test_a_v4_database_gets_the_source_column_keeping_its_rows(tmp_path):
     store = Store(url)
     with store.engine.begin() as conn:  # make it look like v4: no source column, version 4
         conn.execute(T_LOG.insert().values(ts=datetime(2026, 1, 1, tzinfo=timezone.utc), prompt="old row"))
-        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_interaction_logs_source")
+        for ix in T_LOG.indexes:  # v4's indexes did not carry source (revision 0006 rebuilds them with it)
+            if "source" in [c.name for c in ix.columns]:
+                conn.exec_driver_sql(f"DROP INDEX {ix.name}")
         conn.exec_driver_sql("ALTER TABLE interaction_logs DROP COLUMN source")
         conn.exec_driver_sql("UPDATE schema_meta SET value = '4' WHERE key = 'schema_version'")
         for table in ("gateway_keys", "gateway_budget_windows", "gateway_rate_buckets", "alembic_version"):
             conn.exec_driver_sql(f"DROP TABLE {table}")  # v4 had no gateway and was written before Alembic
     store.close()
     reopened = Store(url)
-    assert reopened.schema_version() == SCHEMA_VERSION == 6
+    assert reopened.schema_version() == SCHEMA_VERSION == 7
     with reopened.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT prompt, source FROM interaction_logs")).all() == [("old row", None)]
         assert conn.execute(sa.text("SELECT count(*) FROM gateway_keys")).scalar() == 0

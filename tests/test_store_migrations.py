@@ -229,7 +229,7 @@ def test_head_revision_is_the_newest_script():
     config.set_main_option("script_location", str(MIGRATIONS))
     script = ScriptDirectory.from_config(config)
     assert script.get_heads() == [HEAD_REVISION]
-    assert [r.revision for r in script.walk_revisions()] == ["0005", "0004", "0003", "0002", "0001"]
+    assert [r.revision for r in script.walk_revisions()] == ["0006", "0005", "0004", "0003", "0002", "0001"]
 
 
 def test_a_read_only_current_database_opens_without_writing(tmp_path):
@@ -261,9 +261,9 @@ def test_a_v5_database_gets_the_evaluation_tables_keeping_its_rows(db_url, tmp_p
     before = snapshot(db_url)
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 6
+        assert migrated.schema_version() == SCHEMA_VERSION
         with migrated.engine.connect() as conn:
-            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["0005"]
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [HEAD_REVISION]
         after = snapshot(db_url)
         assert after["interaction_logs"] == before["interaction_logs"] and iid in after["interaction_logs"]
         for fresh_url in fresh_database(migrated.dialect, tmp_path):
@@ -272,5 +272,42 @@ def test_a_v5_database_gets_the_evaluation_tables_keeping_its_rows(db_url, tmp_p
         run_id = migrated.create_eval_run(prompts=[{"prompt": "hi"}], prompt_source="t", policy="p",
                                           baseline="a:b", judge="c:d")
         assert migrated.get_eval_run(run_id)["status"] == "running"
+    finally:
+        migrated.close()
+
+
+def test_a_v6_database_gets_source_in_its_analytics_indexes(db_url, tmp_path):
+    """v6 (revision 0005) had the dashboards' covering indexes without `source`: rebuild them that way, then
+    open the database and find them rebuilt with it, rows kept, the same shape as a fresh database."""
+    from router_core.store.tables import ANALYTICS_COLUMNS, T_LOG
+
+    s = Store(db_url)
+    s.log_interaction(InteractionRecord(
+        org="acme", agent=None, session_id=None, prompt="a v6 row", messages_json="[]", response="ok",
+        complexity="SIMPLE", score=0.1, reasons=[], provider="groq", model="llama", input_tokens=1, output_tokens=1,
+        cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.0, baseline_cost_usd=0.001, latency_ms=5.0,
+        ttft_ms=None, cached=False, status="ok", error=None, attempts=[], source="api"))
+    covering = [ix for ix in T_LOG.indexes if "source" in [c.name for c in ix.columns]]
+    assert covering, "the analytics indexes carry source"
+    with s.engine.begin() as conn:
+        for ix in covering:
+            old = [c.name for c in ix.columns if c.name != "source"]
+            conn.exec_driver_sql(f"DROP INDEX {ix.name}")
+            conn.exec_driver_sql(f"CREATE INDEX {ix.name} ON interaction_logs ({', '.join(old)})")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0005'")
+        conn.exec_driver_sql("UPDATE schema_meta SET value = '6' WHERE key = 'schema_version'")
+    s.close()
+    before = snapshot(db_url)
+    migrated = Store(db_url)
+    try:
+        assert migrated.schema_version() == SCHEMA_VERSION == 7 and "source" in ANALYTICS_COLUMNS
+        with migrated.engine.connect() as conn:
+            indexes = {ix["name"]: ix["column_names"] for ix in sa.inspect(conn).get_indexes("interaction_logs")}
+        for ix in covering:
+            assert indexes[ix.name] == [c.name for c in ix.columns]
+        assert snapshot(db_url)["interaction_logs"] == before["interaction_logs"]
+        for fresh_url in fresh_database(migrated.dialect, tmp_path):
+            Store(fresh_url).close()
+            assert shape(db_url) == shape(fresh_url)
     finally:
         migrated.close()

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 6  # written to schema_meta, so releases from before Alembic refuse a newer database
+SCHEMA_VERSION = 7  # written to schema_meta, so releases from before Alembic refuse a newer database
 
 LOG_TABLE = "interaction_logs"
 ATTEMPT_TABLE = "attempt_logs"
@@ -85,7 +85,7 @@ def index_applies(index: sa.Index, dialect: str) -> bool:
 
 # Columns the dashboards read; the analytics indexes carry them so queries never touch the table rows.
 ANALYTICS_COLUMNS = ("org", "agent", "status", "cached", "complexity", "provider", "model", "cost_usd",
-                     "baseline_cost_usd", "latency_ms", "input_tokens", "output_tokens")
+                     "baseline_cost_usd", "latency_ms", "input_tokens", "output_tokens", "source")
 
 
 class InteractionLog(StoreModel, table=True):

@@ -139,17 +139,19 @@ def fill_attempt_scope(conn: Connection) -> int:
 
 def reconcile_indexes(conn: Connection) -> None:
     """Every index tables.py declares for this database, with exactly its columns: missing ones are created,
-    ones with the same name but other columns (an older release's) are rebuilt."""
+    ones with the same name but other columns (an older release's) are rebuilt. An index over a column that a
+    later revision adds is left for that revision's own reconcile."""
     insp = sa.inspect(conn)
     tables = set(insp.get_table_names())
     for table in METADATA.sorted_tables:
         if table.name not in tables:
             continue
         have = {ix["name"]: ix["column_names"] for ix in insp.get_indexes(table.name)}
+        columns = {c["name"] for c in insp.get_columns(table.name)}
         for index in table.indexes:
-            if not index_applies(index, conn.dialect.name):
-                continue
             wanted = [c.name for c in index.columns]
+            if not index_applies(index, conn.dialect.name) or not set(wanted) <= columns:
+                continue
             if index.name in have and have[index.name] != wanted:
                 conn.exec_driver_sql(f"DROP INDEX {index.name}")
             if have.get(index.name) != wanted:
