@@ -88,7 +88,8 @@ def test_a_quick_run_finishes_and_shows_the_workspace_figures(vendors_app, app_e
     assert shown["Quality retained"] == pct(s["quality_retained"])
     assert shown["95 % interval"] == f"{pct(s['ci_low'])}–{pct(s['ci_high'])}"
     assert shown["Wins / ties / losses"] == f"{s['wins']} / {s['ties']} / {s['losses']}"
-    assert shown["Cost vs baseline"] == f"{money(s['cost_usd'])} / {money(s['baseline_cost_usd'])}"
+    assert shown["Routed answers cost"] == money(s["cost_usd"]) != shown["Baseline answers cost"]
+    assert shown["Baseline answers cost"] == money(s["baseline_cost_usd"])
     assert shown["Judge spend"] == money(s["judge_cost_usd"]) != money(0)
     sentence = next(m for m in texts(vendors_app.markdown) if "matched or beat the baseline" in m)
     assert f"n = {s['judged']} judged" in sentence and "Simulated" not in sentence

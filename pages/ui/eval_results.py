@@ -46,14 +46,17 @@ def headline(summary: dict[str, Any], who: str) -> str:
 
 def render_summary(summary: dict[str, Any], who: str) -> None:
     """Metric tiles, the headline sentence and the per-tier table."""
-    tag = " (simulated)" if summary["simulated"] else ""
-    cols = st.columns(5)
-    cols[0].metric(f"Quality retained{tag}", pct(summary["quality_retained"]),
-                   help="(wins + ties) / judged, with its Wilson 95 % interval")
-    cols[1].metric("95 % interval", interval(summary))
-    cols[2].metric("Wins / ties / losses", f"{summary['wins']} / {summary['ties']} / {summary['losses']}")
-    cols[3].metric("Cost vs baseline", f"{money(summary['cost_usd'])} / {money(summary['baseline_cost_usd'])}")
-    cols[4].metric("Judge spend", money(summary["judge_cost_usd"]))
+    if summary["simulated"]:
+        st.markdown(":orange-badge[🧪 simulated run — not measured quality]")
+    top, bottom = st.columns(3), st.columns(3)
+    top[0].metric("Quality retained", pct(summary["quality_retained"]),
+                  help="(wins + ties) / judged, with its Wilson 95 % interval")
+    top[1].metric("95 % interval", interval(summary), help=f"n = {summary['judged']} judged prompts")
+    top[2].metric("Wins / ties / losses", f"{summary['wins']} / {summary['ties']} / {summary['losses']}")
+    bottom[0].metric("Routed answers cost", money(summary["cost_usd"]), help="Measured, as billed")
+    bottom[1].metric("Baseline answers cost", money(summary["baseline_cost_usd"]),
+                     help="Measured: the baseline really answered the same prompts")
+    bottom[2].metric("Judge spend", money(summary["judge_cost_usd"]), help="Apart from both costs above")
     st.markdown(headline(summary, who))
     if summary["errors"] or summary["not_judged"]:
         st.caption(f"Left out of the share: {summary['errors']} error(s), {summary['not_judged']} not judged "
