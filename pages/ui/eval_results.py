@@ -61,7 +61,8 @@ def render_summary(summary: dict[str, Any], who: str) -> None:
     if summary["errors"] or summary["not_judged"]:
         st.caption(f"Left out of the share: {summary['errors']} error(s), {summary['not_judged']} not judged "
                    "(see *reason* in the grid).")
-    tiers = [{"tier": tier, **{k: c[k] for k in ("judged", "wins", "ties", "losses", "position_flips", "errors")},
+    tiers = [{"tier": tier, **{k: c[k] for k in ("judged", "wins", "ties", "losses", "errors")},
+              "position flips": c["position_flips"],
               "quality retained": pct(c["quality_retained"]), "95 % CI": interval(c)}
              for tier, c in [*summary["by_tier"].items(), ("Overall", summary)]]
     st.dataframe(pd.DataFrame(tiers), hide_index=True, width="stretch", key="ev_tiers")
@@ -70,12 +71,12 @@ def render_summary(summary: dict[str, Any], who: str) -> None:
 def grid_view(grid: pd.DataFrame) -> pd.DataFrame:
     """The grid as displayed: short prompt, verdict labels, simulated or measured."""
     return pd.DataFrame({
-        "#": grid["prompt_index"] + 1, "prompt": grid["prompt"].map(lambda p: shorten(p, 70)), "tier": grid["tier"],
-        "contestant": grid["target"], "cost": grid["cost_usd"], "baseline cost": grid["baseline_cost_usd"],
+        "#": grid["prompt_index"] + 1, "verdict": grid["outcome"].map(lambda o: OUTCOMES.get(o, o)),
+        "flipped": grid["flipped"], "tier": grid["tier"], "contestant": grid["target"], "cost": grid["cost_usd"],
+        "baseline cost": grid["baseline_cost_usd"],
         "latency": grid["latency_ms"].map(lambda v: "—" if missing(v) else duration(v)),
-        "verdict": grid["outcome"].map(lambda o: OUTCOMES.get(o, o)), "flipped": grid["flipped"],
-        "answers": grid["simulated"].map(lambda s: SIMULATED if s else MEASURED)})
-
+        "answers": grid["simulated"].map(lambda s: SIMULATED if s else MEASURED),
+        "prompt": grid["prompt"].map(lambda p: shorten(p, 70))})
 
 def render_grid(grid: pd.DataFrame) -> None:
     st.dataframe(grid_view(grid), hide_index=True, width="stretch", key="ev_grid",
