@@ -13,6 +13,7 @@ PAGES = [
     st.Page("pages/compare.py", title="Compare", icon="⚖️"),
     st.Page("pages/health.py", title="Health", icon="🩺"),
     st.Page("pages/savings.py", title="Savings", icon="💰"),
+    st.Page("pages/evaluations.py", title="Evaluations", icon="🏅"),
     st.Page("pages/routing.py", title="Routing", icon="🧭"),
     st.Page("pages/logs.py", title="Logs", icon="📜"),
     st.Page("pages/keys.py", title="Keys", icon="🔑"),
