@@ -55,6 +55,7 @@ class ShadowChecker:
         self.router, self.rng, self.now, self.max_pending = router, rng or router.rng, now, max_pending
         self.counts: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._one_at_a_time: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
         self._warned_no_judge = False
 
     @property
@@ -121,8 +122,10 @@ class ShadowChecker:
         return float(df["spend_usd"].sum()) if len(df) else 0.0
 
     async def _check(self, req: "Request", completion: Completion, baseline: Target) -> None:
+        lock = self._one_at_a_time.setdefault(asyncio.get_running_loop(), asyncio.Lock())
         try:
-            stored = await self._compare(req, completion, baseline)
+            async with lock:  # one check at a time per loop: a burst waits instead of crowding the users' requests
+                stored = await self._compare(req, completion, baseline)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
