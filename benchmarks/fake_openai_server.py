@@ -1,6 +1,7 @@
 """An instant OpenAI-compatible server for benchmarks: raw asyncio, keep-alive, one fixed answer.
 
-Run as its own process: `python benchmarks/fake_openai_server.py PORT`.
+Run as its own process: `python benchmarks/fake_openai_server.py PORT [ANSWER [DELAY_MS]]` (ANSWER: the
+assistant's text, "OK." by default; DELAY_MS: how long each answer takes, 0 by default).
 """
 
 from __future__ import annotations
@@ -9,11 +10,17 @@ import asyncio
 import json
 import sys
 
-BODY = json.dumps({
-    "id": "chatcmpl-bench", "object": "chat.completion", "model": "bench-model",
-    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "OK."}}],
-    "usage": {"prompt_tokens": 12, "completion_tokens": 2, "total_tokens": 14},
-}).encode()
+
+def completion(text: str) -> bytes:
+    return json.dumps({
+        "id": "chatcmpl-bench", "object": "chat.completion", "model": "bench-model",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 2, "total_tokens": 14},
+    }).encode()
+
+
+BODY = completion(sys.argv[2] if __name__ == "__main__" and len(sys.argv) > 2 else "OK.")
+DELAY_S = float(sys.argv[3]) / 1000 if __name__ == "__main__" and len(sys.argv) > 3 else 0.0
 MODELS = json.dumps({"object": "list", "data": [{"id": "bench-model", "object": "model"}]}).encode()
 
 
@@ -42,7 +49,15 @@ class Http(asyncio.Protocol):
             if len(self.buffer) < head_end + 4 + length:
                 return
             self.buffer = self.buffer[head_end + 4 + length:]
-            self.transport.write(response(MODELS if head.startswith("GET") else BODY))
+            data = response(MODELS if head.startswith("GET") else BODY)
+            if DELAY_S:
+                asyncio.get_running_loop().call_later(DELAY_S, self._write, data)
+            else:
+                self.transport.write(data)
+
+    def _write(self, data: bytes) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(data)
 
 
 async def main(port: int) -> None:

@@ -17,6 +17,7 @@ from .types import Completion, Health, Message
 
 if TYPE_CHECKING:
     from .providers import Provider
+    from .quality.shadow import ShadowChecker
 
 T = TypeVar("T")
 
@@ -62,6 +63,7 @@ class BlockingMixin:
     """The blocking methods of `Router` (see the module docstring); `aclose` is the Router's."""
 
     providers: "dict[str, Provider]"
+    shadow: "ShadowChecker"
     _loop: LoopThread | None
     _loop_lock: threading.Lock
 
@@ -78,6 +80,7 @@ class BlockingMixin:
             if runner is None or runner.is_current():
                 return
             self._loop = None
+        await asyncio.wrap_future(runner.submit(self.shadow.drain()))  # checks started by the blocking methods
         await asyncio.wrap_future(runner.submit(close_providers(list(self.providers.values()))))
         await asyncio.to_thread(runner.stop)
 

@@ -29,6 +29,7 @@ from .errors import InvalidRequest, ProviderError, RouterError, redact
 from .health import check_providers
 from .policy import Plan, Policy, Skip
 from .pricing import PriceBook
+from .quality.shadow import ShadowChecker
 from .providers import Provider
 from .providers.fleet import DEMO_SIMULATED_KINDS, build_providers, ollama_reachable  # noqa: F401  (re-exported)
 from .request import Request, interaction_record
@@ -70,6 +71,7 @@ class Router(AttemptsMixin, BlockingMixin):
         # Interactions the database refused (locked, read-only, down): written on the next successful log.
         self._unlogged: deque[InteractionRecord] = deque(maxlen=UNLOGGED_LIMIT)
         self._flush_lock = threading.Lock()
+        self.shadow = ShadowChecker(self)  # [quality] shadow_rate: background checks against the baseline
         self.refresh_policy(force=True)
 
     @classmethod
@@ -290,6 +292,7 @@ class Router(AttemptsMixin, BlockingMixin):
             if result is not None:
                 completion = self._price(req, target, result, (self.clock() - req.started) * 1000, result.ttft_ms)
                 await self._record(req, completion)
+                self.shadow.maybe_start(req, completion)  # in the background, after the answer is logged
                 return completion
             if self._remaining(req) <= 0:
                 break
@@ -342,6 +345,7 @@ class Router(AttemptsMixin, BlockingMixin):
                                                     latency_ms=item.latency_ms))
                         completion = self._price(req, target, item, (self.clock() - req.started) * 1000, ttft)
                         await self._record(req, completion)
+                        self.shadow.maybe_start(req, completion)  # the caller may stop at the Completion
                         yield completion
                         return
                     yield item
@@ -402,7 +406,9 @@ class Router(AttemptsMixin, BlockingMixin):
     # ---- lifecycle ---------------------------------------------------------------------------
     async def aclose(self) -> None:
         """Write the log rows still waiting, then close every pooled client: this event loop's and those of
-        the loop thread behind the blocking methods. The router stays usable (clients reopen on demand)."""
+        the loop thread behind the blocking methods. Pending shadow checks get a bounded wait first, then are
+        cancelled. The router stays usable (clients reopen on demand)."""
+        await self.shadow.drain()
         if await asyncio.to_thread(self.flush_unlogged):
             log.error("%d interactions could not be logged before closing", len(self._unlogged))
         await close_providers(list(self.providers.values()))

@@ -284,6 +284,7 @@ def create_app(router: Router, keys: KeyStore | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        await router.shadow.drain()  # shadow checks still running on this loop (bounded wait)
         for provider in router.providers.values():
             await provider.aclose()
         router.flush_unlogged()
