@@ -1,5 +1,4 @@
-"""Shadow checks and the user's latency: router.acomplete p50 / p95 with shadow checks off vs on (rate 1: every
-answer is then checked by the baseline and a judge in the background, on the same event loop).
+"""Shadow checks and the user's latency: router.acomplete p50 / p95 with shadow checks off vs on.
 
     python benchmarks/shadow.py            # full run
     python benchmarks/shadow.py --quick    # a small smoke run (CI)
@@ -7,9 +6,11 @@ answer is then checked by the baseline and a judge in the background, on the sam
 An OpenAI-compatible upstream (benchmarks/fake_openai_server.py, its own process) answers the routed model and
 the baseline; a second one is the judge (it always answers "[[C]]"). Both routers (own SQLite files) run on one
 loop in alternating blocks (off, on, on, off, ...); after each "on" block its pending checks are waited for, so
-no check overlaps an "off" block. Two settings, each measured in the same run: upstreams that answer in 20 ms
-(a fast real model: the router has idle time for the checks) and instant upstreams (the router's loop is busy
-all the time, so at rate 1 the checks, three calls each, compete with the user's requests for the CPU).
+no check overlaps an "off" block. Settings, each measured in the same run: an A/A run (rate 0 against rate 0:
+the noise of the machine and the method), a realistic sampling rate (0.05) and every answer checked (rate 1)
+with upstreams that answer in 20 ms (a fast real model: the router has idle time for the checks), and rate 1
+with instant upstreams (the router's loop is busy all the time, so the checks, three calls each, compete with
+the user's requests for the CPU).
 """
 
 from __future__ import annotations
@@ -70,7 +71,10 @@ shadow_rate = {rate}
 BLOCK = 20
 
 
-SETTINGS = (("upstream 20 ms", 20), ("instant upstream", 0))
+# (label, upstream delay ms, shadow rate of the "on" router). Rate 0 against rate 0 is the noise of this
+# machine and method (an A/A run); 0.05 is a realistic sampling rate; 1 checks every answer.
+SETTINGS = (("upstream 20 ms, rate 0 (A/A noise)", 20, 0.0), ("upstream 20 ms, rate 0.05", 20, 0.05),
+            ("upstream 20 ms, rate 1", 20, 1.0), ("instant upstream, rate 1", 0, 1.0))
 
 
 def upstream(*args: str) -> subprocess.Popen:
@@ -106,7 +110,7 @@ async def measure(off: Router, on: Router, n: int) -> dict[str, list[float]]:
     return times
 
 
-def run(n: int, delay_ms: int) -> tuple[dict[str, list[float]], int, dict[str, int]]:
+def run(n: int, delay_ms: int, rate: float) -> tuple[dict[str, list[float]], int, dict[str, int]]:
     """Times of both routers, the shadow verdicts stored and the on-router's check counts."""
     answer_port, judge_port = free_port(), free_port()
     servers = [upstream(str(answer_port), "OK.", str(delay_ms)),
@@ -115,7 +119,7 @@ def run(n: int, delay_ms: int) -> tuple[dict[str, list[float]], int, dict[str, i
         with tempfile.TemporaryDirectory() as tmp_name:
             tmp = Path(tmp_name)
             url, judge = f"http://127.0.0.1:{answer_port}", f"http://127.0.0.1:{judge_port}"
-            off, on = router(tmp, "off", url, judge, 0.0), router(tmp, "on", url, judge, 1.0)
+            off, on = router(tmp, "off", url, judge, 0.0), router(tmp, "on", url, judge, rate)
 
             async def go() -> dict[str, list[float]]:
                 try:
@@ -141,9 +145,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     args = parser.parse_args()
     n = 100 if args.quick else 1000
-    print(f"requests: {n} per side and setting, sequential, blocks of {BLOCK} alternating; shadow rate 1")
-    for label, delay_ms in SETTINGS:
-        times, verdicts, counts = run(n, delay_ms)
+    print(f"requests: {n} per side and setting, sequential, blocks of {BLOCK} alternating")
+    for label, delay_ms, rate in SETTINGS:
+        times, verdicts, counts = run(n, delay_ms, rate)
         print(f"\n{label}: {'p50 ms':>8} {'p95 ms':>8}")
         for name in ("off", "on"):
             print(f"  shadow {name:8} {pct(times[name], .5):8.2f} {pct(times[name], .95):8.2f}")

@@ -44,8 +44,9 @@ EXPECTED: dict[str, tuple[list[str], list[str]]] = {
         "Logs page · Last 7 days", "database bytes per interaction", "router RSS after      0 requests",
         "router RSS after  2,000 requests", "RSS growth", " PASS"]),
     "local_model.py": (["--quick"], ["adapter", "in-process", "TTFT", "decode tok/s"]),
-    "shadow.py": (["--quick"], ["upstream 20 ms: p50 on/off =", "instant upstream: p50 on/off =",
-                               "shadow verdicts stored: 110"]),
+    "shadow.py": (["--quick"], ["upstream 20 ms, rate 0 (A/A noise): p50 on/off =",
+                               "upstream 20 ms, rate 0.05: p50 on/off =", "instant upstream, rate 1: p50 on/off =",
+                               "shadow verdicts stored: 0 (", "shadow verdicts stored: 110"]),
     "gateway.py": (["--quick"], ["upstream directly", "gateway, no key", "gateway, key with budget and rpm",
                                  "gateway CPU per request", "the HTTP layer's share"]),
 }
