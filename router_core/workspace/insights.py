@@ -121,6 +121,15 @@ class InsightOps:
         return report.SavingsData.load(self.router.store, since=since, until=until, org=org, agent=agent,
                                        sources=source_filter(sources))
 
+    def feedback_rollup(self, *, since: datetime, until: datetime, org: str | None = None, agent: str | None = None,
+                        sources: Sequence[str | None] = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
+        """Thumbs (on the traffic of `sources`) and Compare votes (any org or agent: comparisons have none) of the
+        period, per tier, target and simulated (analytics.feedback's columns)."""
+        from .. import analytics
+
+        return analytics.feedback(self.router.store, since=since, until=until, org=org, agent=agent,
+                                  sources=source_filter(sources))
+
     def orgs_and_agents(self) -> dict[str, list[str]]:
         """The orgs and agents seen in the log (for filters)."""
         from .. import analytics
