@@ -55,6 +55,7 @@ def test_thumbs_count_per_tier_and_target_and_follow_the_filters(store):
     assert rows(analytics.thumbs(store, **EVERYWHERE, org="globex")) == {("EXPERT", "premium:opus", False): (0, 1)}
     everything = analytics.thumbs(store, **EVERYWHERE, sources=None)
     assert rows(everything)[("SIMPLE", "cheap:x", False)] == (3, 1)
+    assert rows(analytics.feedback(store, **EVERYWHERE))[("SIMPLE", "cheap:x", False)] == (2, 1, 0, 0, 0)
     later = datetime.now(timezone.utc) + timedelta(minutes=1)
     assert analytics.thumbs(store, since=later, until=later + timedelta(days=1)).empty
 
@@ -72,6 +73,8 @@ def test_votes_count_per_target_with_the_tier_the_columns_were_logged_with(store
                         ("SIMPLE", "cheap:x", True): (1, 1, 0), ("SIMPLE", "premium:sonnet", True): (1, 0, 0)}
     later = datetime.now(timezone.utc) + timedelta(minutes=1)
     assert analytics.compare_votes(store, since=later, until=later + timedelta(days=1)).empty
+    both = analytics.feedback(store, **EVERYWHERE)  # votes without any thumbs
+    assert rows(both)[("MEDIUM", "cheap:x", False)] == (0, 0, 3, 1, 1) and len(both) == 6
 
 
 def test_feedback_puts_thumbs_and_votes_side_by_side(store):

@@ -41,9 +41,9 @@ def thumbs(engine_or_store: Any, *, since: datetime, until: datetime, org: str |
             .where(*in_window(T_LOG, since, until, org, agent, sources), c.feedback != 0)
             .group_by(c.complexity, c.provider, c.model, c.simulated))
     df = frame(engine, stmt)
-    df["target"] = [f"{p or '(none)'}:{m or '(none)'}" for p, m in zip(df["provider"], df["model"])]
-    df["simulated"] = df["simulated"].astype(bool)
-    return numeric(df, ints=THUMB_COLUMNS)[[*KEYS, *THUMB_COLUMNS]]
+    df["target"] = pd.Series([f"{p or '(none)'}:{m or '(none)'}" for p, m in zip(df["provider"], df["model"])],
+                             index=df.index, dtype=object)
+    return _typed(numeric(df, ints=THUMB_COLUMNS)[[*KEYS, *THUMB_COLUMNS]])
 
 
 def compare_votes(engine_or_store: Any, *, since: datetime, until: datetime) -> pd.DataFrame:
@@ -71,9 +71,7 @@ def compare_votes(engine_or_store: Any, *, since: datetime, until: datetime) -> 
                       count_if(p.winner == "tie").label("vote_ties"))
             .select_from(per_column.join(tier, tier.c.comparison_id == p.comparison_id))
             .group_by(tier.c.tier, p.target, sa.func.coalesce(p.simulated, sa.false())))
-    df = frame(engine, stmt)
-    df["simulated"] = df["simulated"].astype(bool)
-    return numeric(df, ints=VOTE_COLUMNS)[[*KEYS, *VOTE_COLUMNS]]
+    return _typed(numeric(frame(engine, stmt), ints=VOTE_COLUMNS)[[*KEYS, *VOTE_COLUMNS]])
 
 
 def feedback(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
@@ -83,8 +81,12 @@ def feedback(engine_or_store: Any, *, since: datetime, until: datetime, org: str
     up = thumbs(engine_or_store, since=since, until=until, org=org, agent=agent, sources=sources)
     votes = compare_votes(engine_or_store, since=since, until=until)
     df = up.merge(votes, on=KEYS, how="outer")
-    df = numeric(df, ints=[*THUMB_COLUMNS, *VOTE_COLUMNS])
-    df["simulated"] = df["simulated"].astype(bool)
+    df = _typed(numeric(df, ints=[*THUMB_COLUMNS, *VOTE_COLUMNS]))
     weight = df[THUMB_COLUMNS].sum(axis=1) + df["votes"]
     return (df.assign(_w=weight).sort_values(["_w", "tier", "target"], ascending=[False, True, True])
             .drop(columns="_w").reset_index(drop=True)[[*KEYS, *THUMB_COLUMNS, *VOTE_COLUMNS]])
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """The key columns with one dtype whether or not there are rows (an empty frame merges like a full one)."""
+    return df.astype({"tier": object, "target": object, "simulated": bool})
