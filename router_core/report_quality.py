@@ -95,14 +95,16 @@ def quality_notes(q: Quality, *, org: str | None = None, agent: str | None = Non
 
 
 def feedback_table(df: pd.DataFrame, by: str = "target") -> pd.DataFrame:
-    """The rollup per model (`by="target"`) or per tier, simulated answers on rows of their own; columns renamed
-    for people (FEEDBACK_HEADERS), most feedback first."""
+    """The rollup per model (`by="target"`) or per tier, simulated answers on rows of their own (an "Answers"
+    column says which, when there are any); columns renamed for people (FEEDBACK_HEADERS), most feedback first."""
     if by not in FEEDBACK_BY:
         raise ValueError(f"by is one of {', '.join(FEEDBACK_BY)}, not {by!r}")
     counts = list(FEEDBACK_HEADERS)
     grouped = df.groupby([by, "simulated"], as_index=False)[counts].sum()
     grouped["_w"] = grouped[counts[:3]].sum(axis=1)
     grouped = grouped.sort_values(["simulated", "_w", by], ascending=[True, False, True]).drop(columns="_w")
+    any_simulated = bool(grouped["simulated"].any())
     grouped["simulated"] = grouped["simulated"].map(lambda s: "simulated" if s else "real")
+    columns = [FEEDBACK_BY[by], *FEEDBACK_HEADERS.values(), *(["Answers"] if any_simulated else [])]
     return (grouped.rename(columns={by: FEEDBACK_BY[by], "simulated": "Answers", **FEEDBACK_HEADERS})
-            .reset_index(drop=True)[[FEEDBACK_BY[by], *FEEDBACK_HEADERS.values(), "Answers"]])
+            .reset_index(drop=True)[columns])

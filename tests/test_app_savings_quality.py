@@ -113,3 +113,21 @@ def test_thumbs_and_compare_votes_are_rolled_up_per_model_and_tier(app, app_env,
     assert int(by_tier["👍"].sum()) == 2 and int(by_tier["👎"].sum()) == 2
     html = downloads(at, "sv_report")
     assert "Thumbs and Compare votes" in html and "data-kpi='feedback-target'" in html
+
+
+def test_thumbs_on_simulated_answers_are_labelled_simulated(app, app_env):
+    seed(app_env)
+    store = app_env.store
+    from router_core.store import InteractionRecord
+
+    demo = InteractionRecord(org="acme", agent=None, session_id=None, prompt="q", messages_json="[]", response="a",
+                             complexity="SIMPLE", score=0.1, reasons=[], provider="openai", model="gpt-6-luna",
+                             input_tokens=1, output_tokens=1, cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.0,
+                             baseline_cost_usd=0.001, latency_ms=5.0, ttft_ms=None, cached=False, status="ok",
+                             error=None, attempts=[], source="playground", simulated=True)
+    store.set_feedback(store.log_interaction(demo), 1)
+    store.set_feedback(int(store.list_interactions(limit=100)[0]["id"].iloc[2]), 1)  # a real answer of the week
+    at = open_page(app, PAGE)
+    by_model = next(d.value for d in at.dataframe if d.value.columns[0] == "Model")
+    assert sorted(by_model["Answers"]) == ["real", "simulated"]
+    assert by_model.loc[by_model["Answers"] == "simulated", "Model"].tolist() == ["openai:gpt-6-luna"]

@@ -47,7 +47,7 @@ def headline_text(tmp_path: Path, database_url: str, screenshot: Path | None = N
     with serve_app(tmp_path, env) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page = browser.new_page(viewport={"width": 1280, "height": 1400})
             page.goto(f"{url}/savings")
             expect(page.get_by_role("heading", level=1).first).to_contain_text("Savings", timeout=30_000)
             settle(page)
@@ -55,6 +55,8 @@ def headline_text(tmp_path: Path, database_url: str, screenshot: Path | None = N
             heading = page.locator(".st-key-sv_headline h3").first
             expect(heading).to_be_visible(timeout=30_000)
             if screenshot is not None:
+                page.wait_for_timeout(1500)
+                settle(page)
                 page.screenshot(path=str(screenshot), full_page=False)
             return heading.inner_text()
         finally:

@@ -22,12 +22,13 @@ def render_quality_notes(quality: report_quality.Quality, org: str | None, agent
 
 
 def render_feedback(feedback: pd.DataFrame) -> None:
-    """Thumbs and Compare votes of the period, per model and per tier, side by side."""
+    """Thumbs and Compare votes of the period, per model and per tier (a tab each)."""
     st.subheader("Thumbs and Compare votes")
     st.caption(report_quality.FEEDBACK_NOTE)
     if feedback.empty:
         st.caption("No thumbs or Compare votes in this period: rate answers on the Playground or vote on the "
                    "Compare page.")
         return
-    for col, by in zip(st.columns([3, 2]), report_quality.FEEDBACK_BY):
-        col.dataframe(report_quality.feedback_table(feedback, by), hide_index=True, key=f"sv_feedback_{by}")
+    tabs = st.tabs([f"Per {label.lower()}" for label in report_quality.FEEDBACK_BY.values()])
+    for tab, by in zip(tabs, report_quality.FEEDBACK_BY):
+        tab.dataframe(report_quality.feedback_table(feedback, by), hide_index=True, key=f"sv_feedback_{by}")
