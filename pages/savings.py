@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
+import pandas as pd
 import streamlit as st
 
 from pages.shared import TIER_HEX, demo_banner, md_escape, workspace_or_stop
+from pages.ui.quality_headline import render_feedback
 from pages.ui.savings_view import render_headline, render_measuring, source_picker
 from router_core import report
 from router_core.errors import redact
 from router_core.sources import SourceFilter
-from router_core.workspace import Workspace
+from router_core.workspace import QualityHeadline, Workspace
 
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90, "All time": None, "Custom range": -1}
 ALL = "All"
@@ -27,6 +29,17 @@ CACHE_TTL_S = 30  # aggregates are cached this long per filter combination
 def _savings_data(database: str, since: datetime, until: datetime, org: str | None, agent: str | None,
                   sources: SourceFilter, _ws: Workspace) -> report.SavingsData:
     return _ws.savings(since=since, until=until, org=org, agent=agent, sources=sources)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
+def _quality(database: str, since: datetime, until: datetime, org: str | None, _ws: Workspace) -> QualityHeadline:
+    return _ws.quality_headline(since, until, org)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
+def _feedback(database: str, since: datetime, until: datetime, org: str | None, agent: str | None,
+              sources: SourceFilter, _ws: Workspace) -> pd.DataFrame:
+    return _ws.feedback_rollup(since=since, until=until, org=org, agent=agent, sources=sources)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=8)
@@ -100,8 +113,8 @@ def main() -> None:
     left.caption(f"What routing and the cache saved against sending everything to the baseline model "
                  f"**{md_escape(router.policy.baseline)}**. Dates are UTC; numbers are cached for {CACHE_TTL_S} s.")
     if right.button("↻ Refresh", key="sv_refresh", help="Re-read the log now instead of waiting."):
-        _savings_data.clear()
-        _orgs_agents.clear()
+        for cached in (_savings_data, _quality, _feedback, _orgs_agents):
+            cached.clear()
         _any_traffic.clear()
 
     try:
@@ -109,6 +122,8 @@ def main() -> None:
         since, until, org, agent, all_time, sources = _filters(options)
         with st.spinner("Adding up the log…"):
             data = _savings_data(db_key, since, until, org, agent, sources, ws)
+            quality = _quality(db_key, since, until, org, ws)
+            feedback = _feedback(db_key, since, until, org, agent, sources, ws)
             any_traffic = True if not data.empty else _any_traffic(db_key, ws)
     except Exception as exc:  # noqa: BLE001 - a message, never a traceback
         st.error(f"Could not read the request log: {redact(str(exc))}. Check DATABASE_URL (Settings page) and "
@@ -125,11 +140,13 @@ def main() -> None:
             render_measuring(data)
         return
 
-    render_headline(data, str(router.policy.baseline))
+    render_headline(data, str(router.policy.baseline), quality)
     unpriced = int(data.kpis.get("unpriced_requests") or 0)
     if unpriced:
         st.warning(f"{unpriced:,} request(s) went to a model without a price and are left out of spend and "
                    "savings. Add a `[prices]` override for it in router.toml (see Settings).", icon="⚠️")
+
+    render_feedback(feedback)
 
     # ---- charts
     figures = report.savings_figures(data, TIER_HEX)

@@ -4,11 +4,14 @@ to mail to stakeholders.
     from router_core import analytics, report
     data = report.SavingsData.load(store, since=since, until=until, org=None, agent=None)  # real traffic
     report.savings_headline(data.kpis)                       # "Saved 41.2 % of the baseline cost ..."
+    data.quality, data.feedback = ws.quality_headline(...), ws.feedback_rollup(...)   # optional, see below
     tiles = report.kpi_tiles(data.kpis)                      # the same numbers the Savings page shows
     figs = report.savings_figures(data)                      # the same charts
     html = report.build_html(data, policy_name=..., policy=router.policy.to_dict(), baseline="anthropic:...")
 
-Plain Python (no Streamlit). The HTML embeds plotly.js inline, so it opens offline in any browser,
+With `data.quality` set (workspace.QualityHeadline) the report's headline is report_quality.headline: the net
+savings beside measured quality, or plainly "quality not measured yet"; `data.feedback` adds the thumbs and Compare
+votes table. Plain Python (no Streamlit). The HTML embeds plotly.js inline, so it opens offline in any browser,
 and every piece of user or model text in it (org and agent names, prompts, answers, policy entries)
 is escaped with `html.escape`; plotly escapes "<" in the figure JSON itself.
 """
@@ -23,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import analytics
+from . import analytics, report_quality
 from .display import duration, money
 from .sources import REAL_TRAFFIC_FILTER, SourceFilter, describe_filter
 from .types import Complexity
@@ -67,6 +70,8 @@ class SavingsData:
     measuring: pd.DataFrame  # what measuring cost (analytics.measuring_costs), never part of the savings
     sources: SourceFilter = REAL_TRAFFIC_FILTER  # the traffic the savings count
     sample: pd.DataFrame | None = None  # optional recent requests (prompt/response excerpts) for the report
+    quality: report_quality.Quality | None = None  # measured quality of the period (workspace.QualityHeadline)
+    feedback: pd.DataFrame | None = None  # thumbs and Compare votes (workspace.feedback_rollup)
 
     @staticmethod
     def bucket_for(since: datetime, until: datetime) -> str:
@@ -132,6 +137,13 @@ def savings_headline(k: Mapping[str, Any]) -> str:
     lead = (f"Saved {pct:.1f} % of the baseline cost ({money(saved)} net)" if saved >= 0 else
             f"Spent {pct:.1f} % more than the baseline cost ({money(-saved)} net)")
     return (f"{lead}: {money(gross)} saved on cheaper routes and the cache, "
+            f"{money(float(k.get('upgrades_usd') or 0.0))} spent on upgrades above the baseline.")
+
+
+def savings_breakdown(k: Mapping[str, Any]) -> str:
+    """"$1.23 net: $1.50 saved on cheaper routes and the cache, $0.27 spent on upgrades above the baseline."."""
+    gross = float(k.get("saved_cheaper_usd") or 0.0) + float(k.get("saved_by_cache_usd") or 0.0)
+    return (f"{money(float(k.get('saved_usd') or 0.0))} net: {money(gross)} saved on cheaper routes and the cache, "
             f"{money(float(k.get('upgrades_usd') or 0.0))} spent on upgrades above the baseline.")
 
 
@@ -271,6 +283,33 @@ def _excerpt(text: Any, limit: int = 300) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
+def _headline_html(data: SavingsData) -> list[str]:
+    """The headline: net savings beside measured quality (when `data.quality` is known), the money breakdown and
+    what the quality figure leaves out."""
+    q = data.quality
+    if q is None:
+        return [f"<p class='headline' data-kpi='headline'>{esc(savings_headline(data.kpis))}</p>"]
+    out = [f"<p class='headline' data-kpi='headline'>{esc(report_quality.headline(data.kpis, q))}</p>"]
+    if data.kpis.get("baseline_usd"):
+        out.append(f"<p class='meta' data-kpi='savings'>{esc(savings_breakdown(data.kpis))}</p>")
+    notes = report_quality.quality_notes(q, org=data.org, agent=data.agent)
+    notes.append(report_quality.QUALITY_DEFINITION)
+    out += [f"<p class='note' data-kpi='quality-note'>{esc(note)}</p>" for note in notes]
+    return out
+
+
+def _feedback_html(feedback: pd.DataFrame) -> list[str]:
+    """What people said: thumbs and Compare votes per model and per tier."""
+    out = ["<h2>Thumbs and Compare votes</h2>", f"<p class='meta'>{esc(report_quality.FEEDBACK_NOTE)}</p>"]
+    if feedback.empty:
+        return [*out, "<p>No thumbs or Compare votes in this period.</p>"]
+    for by, label in report_quality.FEEDBACK_BY.items():
+        table = report_quality.feedback_table(feedback, by)
+        columns = [(c, c, "text" if c in (label, "Answers") else "int") for c in table.columns]
+        out.append(f"<h3>Per {label.lower()}</h3><div data-kpi='feedback-{by}'>{_frame_table(table, columns)}</div>")
+    return out
+
+
 def build_html(data: SavingsData, *, policy_name: str, policy: Mapping[str, Any], baseline: str,
                title: str = "Switchboard — LLM cost savings report", generated_at: datetime | None = None,
                tier_colors: Mapping[str, str] | None = None, notes: Sequence[str] = (),
@@ -296,11 +335,11 @@ def build_html(data: SavingsData, *, policy_name: str, policy: Mapping[str, Any]
     if demo:
         parts.append("<p class='note'><strong>Demo mode:</strong> cloud answers in this period may be simulated "
                      "(no API keys were configured); costs are what the real vendors would have charged.</p>")
-    parts.append(f"<p class='headline' data-kpi='headline'>{esc(savings_headline(data.kpis))}</p>")
-    # Reserved: the quality line (issue 11, "quality next to every savings figure") goes right here, under the
-    # savings headline and above the tiles.
+    parts.extend(_headline_html(data))
     parts.append(_tiles_html(tiles))
     parts.append(f"<p class='note'>{esc(SAVINGS_DEFINITION)}</p>")
+    if data.feedback is not None:
+        parts.extend(_feedback_html(data.feedback))
 
     if data.empty:
         parts.append("<h2>Charts</h2><p>No requests in this period.</p>")
@@ -360,7 +399,7 @@ def build_html(data: SavingsData, *, policy_name: str, policy: Mapping[str, Any]
     return "\n".join(parts)
 
 
-__all__ = ["SavingsData", "Tile", "kpi_tiles", "savings_headline", "measuring_tiles",
+__all__ = ["SavingsData", "Tile", "kpi_tiles", "savings_headline", "savings_breakdown", "measuring_tiles",
            "MEASURING_NOTE", "savings_figures", "build_html",
            "esc", "TIER_HEX", "SAVINGS_DEFINITION", "fig_cumulative_spend", "fig_requests_by_tier",
            "fig_requests_by_provider", "fig_cache_hit_rate", "fig_latency_by_provider"]

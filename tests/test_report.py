@@ -227,3 +227,50 @@ def test_report_headline_counts_real_traffic_splits_upgrades_and_shows_measuring
     assert everything.kpis["requests"] == 7 and everything.kpis["upgrades_usd"] > data.kpis["upgrades_usd"]
     assert "compare, cli, not recorded (before sources)" in report.build_html(
         everything, policy_name="default", policy={}, baseline="anthropic:claude-sonnet-5-5")
+
+
+def test_report_puts_measured_quality_beside_negative_savings_and_escapes_the_feedback_table(store, prices):
+    from router_core.workspace import QualityHeadline
+
+    rows = seed(store, prices)
+    since, until = period()
+    data = report.SavingsData.load(store, since=since, until=until)
+    baseline = sum(r.baseline_cost_usd for r in rows)
+    net = baseline - sum(r.cost_usd for r in rows if not r.cached)
+    assert net < 0
+    feedback = pd.DataFrame([{"tier": "SIMPLE", "target": "groq:<b>llama</b>", "simulated": False, "thumbs_up": 4,
+                              "thumbs_down": 1, "votes": 2, "vote_wins": 1, "vote_ties": 1},
+                             {"tier": "SIMPLE", "target": "groq:<b>llama</b>", "simulated": True, "thumbs_up": 9,
+                              "thumbs_down": 0, "votes": 0, "vote_wins": 0, "vote_ties": 0}])
+    data.quality = QualityHeadline(judged=40, matched_or_better=34, share=0.85, ci_low=0.7097, ci_high=0.9295,
+                                   simulated_excluded=1)
+    data.feedback = feedback
+    html = report.build_html(data, policy_name="default", policy={}, baseline="anthropic:claude-sonnet-5-5")
+    headline = re.search(r"<p class='headline' data-kpi='headline'>([^<]*)</p>", html).group(1)
+    assert headline == (f"Spent {100 * -net / baseline:.1f} % more than the baseline cost; routed answers matched or "
+                        "beat the baseline in 85.0 % (95 % CI 71.0–93.0 %) of 40 judged requests.")
+    breakdown = re.search(r"<p class='meta' data-kpi='savings'>([^<]*)</p>", html).group(1)
+    assert breakdown.startswith(f"{report.money(net)} net: ") and "spent on upgrades above the baseline" in breakdown
+    assert "1 simulated verdict (demo mode) is not counted" in html
+    assert html.index("data-kpi='headline'") < html.index("data-kpi='savings'") < html.index("data-kpi='requests'")
+    assert "<b>llama</b>" not in html and "groq:&lt;b&gt;llama&lt;/b&gt;" in html
+    table = re.search(r"data-kpi='feedback-target'>(.*?)</div>", html, re.S).group(1)
+    cells = re.findall(r"<tr>(.*?)</tr>", table)
+    assert [re.findall(r">([^<]*)</t[dh]>", c) for c in cells[1:]] == [
+        ["groq:&lt;b&gt;llama&lt;/b&gt;", "4", "1", "2", "1", "1", "real"],
+        ["groq:&lt;b&gt;llama&lt;/b&gt;", "9", "0", "0", "0", "0", "simulated"]]
+
+
+def test_report_says_quality_is_not_measured_and_how(store, prices):
+    from router_core.workspace import QualityHeadline
+
+    seed(store, prices)
+    data = report.SavingsData.load(store, since=period()[0], until=period()[1])
+    data.quality = QualityHeadline(0, 0, None, None, None, 0)
+    data.feedback = pd.DataFrame(columns=["tier", "target", "simulated", "thumbs_up", "thumbs_down", "votes",
+                                          "vote_wins", "vote_ties"])
+    html = report.build_html(data, policy_name="default", policy={}, baseline="anthropic:claude-sonnet-5-5")
+    headline = re.search(r"<p class='headline' data-kpi='headline'>([^<]*)</p>", html).group(1)
+    assert headline.endswith("more than the baseline cost; quality not measured yet.")
+    assert "shadow_rate" in html and "python -m router_core eval" in html and "matched or beat" not in headline
+    assert "No thumbs or Compare votes in this period." in html

@@ -1,11 +1,13 @@
-"""Widgets of the Savings page: which traffic counts, the headline with its tiles, and what measuring cost."""
+"""Widgets of the Savings page: which traffic counts, the headline (savings beside quality) with its tiles, and what
+measuring cost."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from pages.ui.quality_headline import render_quality_notes
 from pages.ui.text import md_escape
-from router_core import report
+from router_core import report, report_quality
 from router_core.sources import (NOT_RECORDED_LABEL, REAL_TRAFFIC_FILTER, SOURCES, SourceFilter,
                                  source_from_label, source_label)
 
@@ -25,14 +27,16 @@ def source_picker(container) -> SourceFilter:
     return tuple(source_from_label(label) for label in picked)
 
 
-def render_headline(data: report.SavingsData, baseline: str) -> None:
-    """The net-saved sentence, the room reserved for the quality line, then the KPI tiles."""
+def render_headline(data: report.SavingsData, baseline: str, quality: report_quality.Quality) -> None:
+    """The headline (net savings beside measured quality), the money breakdown, the quality notes, then the KPI
+    tiles."""
     with st.container(key="sv_headline"):
-        st.markdown(f"### {md_escape(report.savings_headline(data.kpis))}")
+        st.markdown(f"### {md_escape(report_quality.headline(data.kpis, quality))}")
+        if data.kpis.get("baseline_usd"):
+            st.markdown(md_escape(report.savings_breakdown(data.kpis)))
         st.caption(f"Counting {data.scope}.")
-    # Reserved: the quality line (issue 11, "quality next to every savings figure") goes in this container,
-    # right under the savings headline.
-    st.container(key="sv_quality_slot")
+    with st.container(key="sv_quality_slot"):
+        render_quality_notes(quality, data.org, data.agent)
     tiles = report.kpi_tiles(data.kpis, baseline)
     for start in range(0, len(tiles), TILES_PER_ROW):
         for col, tile in zip(st.columns(TILES_PER_ROW), tiles[start:start + TILES_PER_ROW]):

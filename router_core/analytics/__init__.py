@@ -20,6 +20,7 @@ queries itself (hash aggregates, percentile_disc).
                  distinct_orgs_agents
   timeseries.py  spend_over_time, cache_hit_rate_over_time, traffic_span
   providers.py   error_rate_by_provider, latency_by_provider (provider attempts, from attempt_logs)
+  feedback.py    thumbs, compare_votes, feedback (both per tier and target, simulated answers apart)
   sql.py         the pieces they share
 
 Which traffic counts: every request-log aggregate takes `sources` (router_core.sources). The default is real
@@ -45,6 +46,7 @@ from ..store.tables import IX_LOG_COMPLEXITY_TS as IX_COMPLEXITY  # noqa: F401
 from ..store.tables import IX_LOG_LATENCY as IX_LATENCY  # noqa: F401
 from ..store.tables import IX_LOG_PROVIDER_MODEL_TS as IX_PROVIDER_MODEL  # noqa: F401
 from ..store.tables import IX_LOG_TS as IX_TS  # noqa: F401
+from .feedback import compare_votes, feedback, thumbs
 from .providers import WALK_THRESHOLD, error_rate_by_provider, latency_by_provider  # noqa: F401
 from .savings import (distinct_orgs_agents, kpis, measuring_costs, requests_by_provider_model, requests_by_tier,
                       spend_by_source)
@@ -53,4 +55,4 @@ from .timeseries import cache_hit_rate_over_time, spend_over_time, traffic_span
 
 __all__ = ["kpis", "spend_over_time", "requests_by_tier", "requests_by_provider_model", "cache_hit_rate_over_time",
            "latency_by_provider", "error_rate_by_provider", "distinct_orgs_agents", "traffic_span", "spend_by_source",
-           "measuring_costs", "BUCKETS"]
+           "measuring_costs", "thumbs", "compare_votes", "feedback", "BUCKETS"]

@@ -33,7 +33,7 @@ from ..policy import Policy
 from ..quality import promptsets, runs
 from ..quality.judge import SelfJudgeError
 from ..quality.promptsets import PromptSet
-from ..quality.stats import Summary, summarize, wilson_interval
+from ..quality.stats import Counts, Summary, summarize, wilson_interval
 from .records import WorkspaceError
 
 if TYPE_CHECKING:
@@ -207,10 +207,16 @@ class EvaluationOps:
 
     # ---- the headline --------------------------------------------------------------------------
     def quality_headline(self, since: datetime, until: datetime, org: str | None = None) -> QualityHeadline:
-        """Judged verdicts of the period (shadow checks and evaluation runs), simulated ones left out."""
+        """Judged verdicts of routed answers in the period (shadow checks, and the router contestant of evaluation
+        runs: an extra target is not a routed answer), simulated ones left out."""
         store = self.router.store
-        real = summarize(store.verdict_counts(since=since, until=until, org=org, simulated=False)).overall
-        fake = summarize(store.verdict_counts(since=since, until=until, org=org, simulated=True)).overall
+
+        def routed(simulated: bool) -> Counts:
+            window = dict(since=since, until=until, org=org, simulated=simulated)
+            return (summarize(store.verdict_counts(kind="eval", contestant=runs.ROUTER, **window)).overall
+                    + summarize(store.verdict_counts(kind="shadow", **window)).overall)
+
+        real, fake = routed(False), routed(True)
         matched = real.wins + real.ties
         low, high = wilson_interval(matched, real.judged)
         return QualityHeadline(real.judged, matched, real.quality_retained, low, high, fake.judged)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from ..catalog import parse_target
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
     from .. import replay, report
     from ..router import Router
+
+ALL_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)  # "all time" for verdicts and votes, which may predate traffic
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,15 @@ class InsightOps:
         return report.SavingsData.load(self.router.store, since=since, until=until, org=org, agent=agent,
                                        sources=source_filter(sources))
 
+    def feedback_rollup(self, *, since: datetime, until: datetime, org: str | None = None, agent: str | None = None,
+                        sources: Sequence[str | None] = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
+        """Thumbs (on the traffic of `sources`) and Compare votes (any org or agent: comparisons have none) of the
+        period, per tier, target and simulated (analytics.feedback's columns)."""
+        from .. import analytics
+
+        return analytics.feedback(self.router.store, since=since, until=until, org=org, agent=agent,
+                                  sources=source_filter(sources))
+
     def orgs_and_agents(self) -> dict[str, list[str]]:
         """The orgs and agents seen in the log (for filters)."""
         from .. import analytics
@@ -137,8 +148,9 @@ class InsightOps:
 
     def savings_report(self, data: report.SavingsData, *, include_sample: bool = False, all_time: bool = False,
                        tier_colors: Mapping[str, str] | None = None) -> str:
-        """The self-contained HTML report of `data`, under the policy in effect now (optionally with the
-        10 latest prompts and answers of the same filters; `all_time`: from the first logged request)."""
+        """The self-contained HTML report of `data`, under the policy in effect now, with the period's measured
+        quality beside the savings and the thumbs / Compare votes (optionally with the 10 latest prompts and answers
+        of the same filters; `all_time`: from the first logged request)."""
         from .. import report
 
         policy = self.active_policy()  # type: ignore[attr-defined]  (PolicyOps)
@@ -147,7 +159,12 @@ class InsightOps:
             sample = self.router.store.list_interactions(since=None if all_time else data.since, until=data.until,
                                                          org=data.org, agent=data.agent, source=list(data.sources),
                                                          limit=10)[0]
-        return report.build_html(dataclasses.replace(data, sample=sample), policy_name=policy.name, policy=policy.to_dict(),
+        since = ALL_TIME if all_time else data.since
+        quality = self.quality_headline(since, data.until, data.org)  # type: ignore[attr-defined]  (EvaluationOps)
+        feedback = self.feedback_rollup(since=since, until=data.until, org=data.org, agent=data.agent,
+                                        sources=data.sources)
+        data = dataclasses.replace(data, sample=sample, quality=quality, feedback=feedback)
+        return report.build_html(data, policy_name=policy.name, policy=policy.to_dict(),
                                  baseline=str(policy.baseline), tier_colors=tier_colors,
                                  demo=self.router.config.demo)
 
