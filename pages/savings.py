@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import TIER_HEX, demo_banner, md_escape, workspace_or_stop
+from pages.ui.budgets_view import render_budgets
 from pages.ui.quality_headline import render_feedback
 from pages.ui.savings_view import render_headline, render_measuring, source_picker
 from router_core import report
@@ -161,6 +162,7 @@ def main() -> None:
     else:
         right.plotly_chart(figures["latency_by_provider"], key="sv_chart_latency")
     render_measuring(data)
+    render_budgets(ws.list_keys())
 
     # ---- export
     st.subheader("Share")

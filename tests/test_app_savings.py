@@ -245,3 +245,26 @@ def test_compare_and_cli_traffic_stay_out_until_the_filter_brings_them_back(app,
 
     at.multiselect(key="sv_sources").set_value(["cli"]).run()
     assert shown(at)["Requests"] == "1"
+
+
+def test_spend_against_each_budget(app, app_env):
+    """Gateway keys with a budget show their spend against it (today / this month); keys without one and revoked
+    keys do not."""
+    from router_core.store.keys import KeyStore
+
+    seed(app_env)
+    keys = KeyStore(app_env.store.engine)
+    _, budgeted = keys.create("growth", agent="support-bot", daily_budget_usd=2.5, monthly_budget_usd=40.0)
+    keys.create("research")  # no budget
+    _, gone = keys.create("old-team", daily_budget_usd=1.0)
+    keys.revoke(gone.prefix)
+    budgeted_key = next(k for k, _ in keys.list_keys() if k.prefix == budgeted.prefix)
+    reservation = keys.admit(budgeted_key, (1.0,))
+    keys.settle(reservation, 0.75)
+    at = open_page(app, PAGE)
+    assert_no_exception(at)
+    assert any(h.value == "Budgets" for h in at.subheader)
+    table = next(d.value for d in at.dataframe if "daily used" in d.value.columns)
+    assert list(table["org"]) == ["growth"] and list(table["agent"]) == ["support-bot"]
+    assert table["today"][0] == pytest.approx(0.75) and table["daily used"][0] == pytest.approx(0.3)
+    assert table["this month"][0] == pytest.approx(0.75) and table["monthly used"][0] == pytest.approx(0.75 / 40)
