@@ -126,25 +126,28 @@ def _pct(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}%"
 
 
+def _split(k: Mapping[str, Any]) -> str:
+    """"$1.50 saved on cheaper routes and the cache, $0.27 spent on upgrades above the baseline."."""
+    gross = float(k.get("saved_cheaper_usd") or 0.0) + float(k.get("saved_by_cache_usd") or 0.0)
+    return (f"{money(gross)} saved on cheaper routes and the cache, "
+            f"{money(float(k.get('upgrades_usd') or 0.0))} spent on upgrades above the baseline.")
+
+
 def savings_headline(k: Mapping[str, Any]) -> str:
     """One sentence: net saved % of the baseline cost, then what cheaper routes and the cache saved and what
     upgrades above the baseline spent."""
     if not k.get("baseline_usd"):
         return "No priced requests in this period, so nothing to compare with the baseline yet."
     saved = float(k.get("saved_usd") or 0.0)
-    gross = float(k.get("saved_cheaper_usd") or 0.0) + float(k.get("saved_by_cache_usd") or 0.0)
     pct = abs(float(k.get("saved_pct") or 0.0))
     lead = (f"Saved {pct:.1f} % of the baseline cost ({money(saved)} net)" if saved >= 0 else
             f"Spent {pct:.1f} % more than the baseline cost ({money(-saved)} net)")
-    return (f"{lead}: {money(gross)} saved on cheaper routes and the cache, "
-            f"{money(float(k.get('upgrades_usd') or 0.0))} spent on upgrades above the baseline.")
+    return f"{lead}: {_split(k)}"
 
 
 def savings_breakdown(k: Mapping[str, Any]) -> str:
     """"$1.23 net: $1.50 saved on cheaper routes and the cache, $0.27 spent on upgrades above the baseline."."""
-    gross = float(k.get("saved_cheaper_usd") or 0.0) + float(k.get("saved_by_cache_usd") or 0.0)
-    return (f"{money(float(k.get('saved_usd') or 0.0))} net: {money(gross)} saved on cheaper routes and the cache, "
-            f"{money(float(k.get('upgrades_usd') or 0.0))} spent on upgrades above the baseline.")
+    return f"{money(float(k.get('saved_usd') or 0.0))} net: {_split(k)}"
 
 
 def kpi_tiles(k: Mapping[str, Any], baseline: str | None = None) -> list[Tile]:
@@ -166,13 +169,13 @@ def kpi_tiles(k: Mapping[str, Any], baseline: str | None = None) -> list[Tile]:
         Tile("saved", "Saved (net)", money(k.get("saved_usd") or 0.0), SAVINGS_DEFINITION,
              delta=_pct(k.get("saved_pct")) if k.get("saved_pct") is not None else None),
         Tile("saved_pct", "Saved %", _pct(k.get("saved_pct")), "Net saved as a share of the baseline spend."),
-        Tile("saved_cheaper", "Saved on cheaper routes", money(k.get("saved_cheaper_usd") or 0.0),
-             f"Baseline minus cost of every call routed to a model cheaper than{base}."),
-        Tile("upgrades", "Spent on upgrades", money(k.get("upgrades_usd") or 0.0),
-             f"Cost above the baseline of every call routed to a model dearer than{base}; subtracted from the "
-             "savings, never hidden in them."),
-        Tile("saved_by_cache", "Saved by the cache", money(k.get("saved_by_cache_usd") or 0.0),
-             "The baseline cost of every request answered from the cache."),
+        Tile("saved_cheaper", "Cheaper routes", money(k.get("saved_cheaper_usd") or 0.0),
+             f"Saved on cheaper routes: baseline minus cost of every call routed to a model cheaper than{base}."),
+        Tile("upgrades", "Upgrades", money(k.get("upgrades_usd") or 0.0),
+             f"Spent on upgrades: cost above the baseline of every call routed to a model dearer than{base}; "
+             "subtracted from the savings, never hidden in them."),
+        Tile("saved_by_cache", "Saved by cache", money(k.get("saved_by_cache_usd") or 0.0),
+             "Saved by the cache: the baseline cost of every request answered from the cache."),
         Tile("cache_hit_rate", "Cache hit rate", "–" if hit_rate is None else f"{100 * hit_rate:.1f}%",
              f"{int(k.get('cache_hits') or 0):,} of {requests:,} requests answered from the cache."),
         Tile("p50_latency", "Median latency", duration(k.get("p50_latency_ms")),
