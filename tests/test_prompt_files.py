@@ -38,7 +38,7 @@ def test_both_error_types_share_one_base():
     ("latin.csv", "prompt\ncafé\n".encode("latin-1"), ["not UTF-8 text (byte 10"]),
     ("empty.csv", b"", ["is empty", "'prompt' column"]),
     ("qa.csv", b"question,answer\nhi,hello\n", ["no 'prompt' column", "'question'", "'answer'", "Rename"]),
-    ("big.csv", b"prompt\nhi\n" + b"x" * 140_000 + b"\n", ["not valid CSV near line 3", "field limit"]),
+    ("cr.csv", b"prompt\nhi\na\rb\n", ["not valid CSV near line 3", "new-line character"]),
     ("bad.jsonl", b'{"prompt": "ok"}\n{not json}\n', ["line 2 is not valid JSON", "at column 2"]),
     ("bad.jsonl", b'["a", "b"]\n', ["line 1 is a JSON list, not an object"]),
     ("set.jsonl", b'{"prompt": "ok"}\n{"text": "hi", "id": 2}\n', ["line 2", "no 'prompt' key", "'text'", "'id'"]),
