@@ -17,11 +17,8 @@ Nothing is sent to any provider. The projection is an estimate, and says so:
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,14 +28,15 @@ import pandas as pd
 from . import complexity
 from .catalog import Target
 from .config import REPO_ROOT
-from .errors import RouterError
 from .policy import Policy
 from .pricing import PriceBook
+from .prompt_files import ACCEPTED_EXTENSIONS, MAX_PROMPT_CHARS  # noqa: F401  (still importable from here)
+from .prompt_files import PromptFileError, display_name, read_rows
+from .prompt_files import field as row_field
 from .types import Complexity, Usage
 
 SAMPLE_PROMPTS_PATH = REPO_ROOT / "data" / "sample_prompts.jsonl"
 MAX_PROMPTS = 20_000
-MAX_PROMPT_CHARS = 200_000
 CHARS_PER_TOKEN = 4.0
 FRAMING_TOKENS = 4
 TOKEN_ESTIMATE_NOTE = ("Prompt tokens are estimated from the text (about 4 characters a token plus a few for the "
@@ -56,10 +54,8 @@ DEFAULT_OUTPUT_TOKENS: dict[Complexity, int] = {
     Complexity.EXPERT: 1500,
 }
 
-ACCEPTED_EXTENSIONS = (".csv", ".jsonl", ".ndjson")
 
-
-class ReplayInputError(RouterError, ValueError):
+class ReplayInputError(PromptFileError):
     """A prompt set could not be read; the message says what was found and what to provide."""
 
 
@@ -68,109 +64,27 @@ class ReplayInputError(RouterError, ValueError):
 # --------------------------------------------------------------------------------------------------
 
 
-def _decode(content: bytes | str, filename: str) -> str:
-    if isinstance(content, str):
-        return content
-    if b"\x00" in content[:4096]:
-        raise ReplayInputError(f"{filename} looks like a binary file, not CSV or JSONL text. "
-                               "Export the prompts as CSV (with a 'prompt' column) or JSONL "
-                               "(one {\"prompt\": \"...\"} object per line).")
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ReplayInputError(f"{filename} is not UTF-8 text (byte {exc.start} cannot be decoded). "
-                               "Save it as UTF-8 CSV or JSONL and upload it again.") from None
-
-
-def _find_prompt_key(keys: Iterable[Any]) -> str | None:
-    for key in keys:
-        if isinstance(key, str) and key.strip().lower() == "prompt":
-            return key
-    return None
-
-
-def _shown(names: Sequence[Any], limit: int = 8) -> str:
-    names = [str(n) for n in names]
-    text = ", ".join(repr(n) for n in names[:limit])
-    return text + (f" and {len(names) - limit} more" if len(names) > limit else "") if names else "none"
-
-
-def _load_csv(text: str, filename: str) -> list[str]:
-    try:
-        reader = csv.reader(io.StringIO(text))
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise ReplayInputError(f"{filename} is not valid CSV: {exc}.") from None
-    if header is None or not any(h.strip() for h in header):
-        raise ReplayInputError(f"{filename} is empty: expected a header row with a 'prompt' column, "
-                               "then one prompt per row.")
-    key = _find_prompt_key(header)
-    if key is None:
-        raise ReplayInputError(f"{filename} has no 'prompt' column; found columns: {_shown(header)}. "
-                               "Rename the column that holds the prompts to 'prompt'.")
-    index = header.index(key)
-    prompts: list[str] = []
-    try:
-        for row in reader:
-            if index < len(row):
-                prompts.append(row[index])
-    except csv.Error as exc:
-        raise ReplayInputError(f"{filename} is not valid CSV near line {reader.line_num}: {exc}.") from None
-    return prompts
-
-
-def _load_jsonl(text: str, filename: str) -> list[str]:
-    prompts: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ReplayInputError(f"{filename} line {number} is not valid JSON ({exc.msg} at column "
-                                   f"{exc.colno}). Each line must be one object like "
-                                   "{\"prompt\": \"...\"}.") from None
-        if not isinstance(obj, dict):
-            raise ReplayInputError(f"{filename} line {number} is a JSON {type(obj).__name__}, not an object. "
-                                   "Each line must be one object like {\"prompt\": \"...\"}.")
-        key = _find_prompt_key(obj)
-        if key is None:
-            raise ReplayInputError(f"{filename} line {number} has no 'prompt' key; found keys: "
-                                   f"{_shown(list(obj))}. Each line needs {{\"prompt\": \"...\"}}.")
-        value = obj[key]
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            raise ReplayInputError(f"{filename} line {number}: 'prompt' is a {type(value).__name__}, "
-                                   "expected text.")
-        prompts.append(value)
-    return prompts
-
-
 def load_prompts(content: bytes | str, filename: str) -> list[str]:
     """Prompts from an uploaded CSV (a 'prompt' column) or JSONL file (one {"prompt": ...} per line).
 
     Blank prompts are skipped. Raises ReplayInputError naming what was found (the extension, the
     columns or keys, the line) and what to provide instead.
     """
-    name = Path(filename or "upload").name or "upload"
-    suffix = Path(name).suffix.lower()
-    if suffix not in ACCEPTED_EXTENSIONS:
-        found = f"a {suffix} file" if suffix else "a file without an extension"
-        raise ReplayInputError(f"{name} is {found}; upload a .csv file with a 'prompt' column or a .jsonl "
-                               "file with one {\"prompt\": \"...\"} object per line.")
-    text = _decode(content, name)
-    prompts = _load_csv(text, name) if suffix == ".csv" else _load_jsonl(text, name)
-    prompts = [p.strip() for p in prompts if isinstance(p, str) and p.strip()]
+    prompts: list[str] = []
+    for where, row in read_rows(content, filename, error=ReplayInputError):
+        value = row_field(row, "prompt")
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise ReplayInputError(f"{where}: 'prompt' is a {type(value).__name__}, expected text.")
+        if value.strip():
+            prompts.append(value.strip())
+    name = display_name(filename)
     if not prompts:
         raise ReplayInputError(f"{name} has no prompts: every 'prompt' value is empty.")
     if len(prompts) > MAX_PROMPTS:
         raise ReplayInputError(f"{name} has {len(prompts):,} prompts; a replay takes at most {MAX_PROMPTS:,}. "
                                "Upload a sample of your traffic instead.")
-    too_long = next((i for i, p in enumerate(prompts) if len(p) > MAX_PROMPT_CHARS), None)
-    if too_long is not None:
-        raise ReplayInputError(f"{name}: prompt {too_long + 1} has {len(prompts[too_long]):,} characters, "
-                               f"more than the {MAX_PROMPT_CHARS:,} the router accepts.")
     return prompts
 
 

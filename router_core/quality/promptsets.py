@@ -10,8 +10,6 @@ contestants would each have written differently).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from ..config import REPO_ROOT
-from ..errors import RouterError
+from ..prompt_files import ACCEPTED_EXTENSIONS, PromptFileError, display_name, field, read_rows
 
 BENCHMARKS = REPO_ROOT / "data" / "benchmarks"
 MAX_PROMPTS = 5_000
-ACCEPTED = (".csv", ".jsonl", ".ndjson")
+ACCEPTED = ACCEPTED_EXTENSIONS
 
 
-class PromptSetError(RouterError, ValueError):
+class PromptSetError(PromptFileError):
     """A prompt set could not be read; the message says what was found and what to provide."""
 
 
@@ -102,55 +100,16 @@ def _text(value: Any, where: str, key: str) -> str | None:
     return str(value)
 
 
-def _field(row: Mapping[str, Any], key: str) -> Any:
-    return next((v for k, v in row.items() if isinstance(k, str) and k.strip().lower() == key), None)
-
-
-def _rows(text: str, name: str, suffix: str) -> list[tuple[str, Mapping[str, Any]]]:
-    if suffix == ".csv":
-        try:
-            reader = csv.DictReader(io.StringIO(text))
-            if not any(isinstance(h, str) and h.strip().lower() == "prompt" for h in reader.fieldnames or []):
-                raise PromptSetError(f"{name} has no 'prompt' column; found columns: "
-                                     f"{', '.join(map(repr, reader.fieldnames or [])) or 'none'}")
-            return [(f"{name} row {n}", row) for n, row in enumerate(reader, start=2)]
-        except csv.Error as exc:
-            raise PromptSetError(f"{name} is not valid CSV: {exc}") from None
-    rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise PromptSetError(f"{name} line {number} is not valid JSON ({exc.msg}); each line must be one "
-                                 "object like {\"prompt\": \"...\"}") from None
-        if not isinstance(obj, dict) or _field(obj, "prompt") is None:
-            raise PromptSetError(f"{name} line {number} has no 'prompt' field; each line must be one object "
-                                 "like {\"prompt\": \"...\", \"reference\": \"optional\"}")
-        rows.append((f"{name} line {number}", obj))
-    return rows
-
-
 def load_file(content: bytes | str, filename: str, limit: int | None = None) -> PromptSet:
     """An uploaded set: CSV with a "prompt" column or JSONL objects with a "prompt" field; "reference" and
     "category" are optional. Blank prompts are skipped."""
-    name = Path(filename or "upload").name or "upload"
-    suffix = Path(name).suffix.lower()
-    if suffix not in ACCEPTED:
-        raise PromptSetError(f"{name}: upload a .csv file with a 'prompt' column or a .jsonl file with one "
-                             "{\"prompt\": \"...\"} object per line")
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise PromptSetError(f"{name} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     prompts = []
-    for where, row in _rows(content, name, suffix):
-        prompt = _text(_field(row, "prompt"), where, "prompt")
+    for where, row in read_rows(content, filename, error=PromptSetError):
+        prompt = _text(field(row, "prompt"), where, "prompt")
         if prompt and prompt.strip():
-            prompts.append(EvalPrompt(prompt.strip(), _text(_field(row, "reference"), where, "reference"),
-                                      _text(_field(row, "category"), where, "category")))
+            prompts.append(EvalPrompt(prompt.strip(), _text(field(row, "reference"), where, "reference"),
+                                      _text(field(row, "category"), where, "category")))
+    name = display_name(filename)
     if len(prompts) > MAX_PROMPTS and (limit is None or limit > MAX_PROMPTS):
         raise PromptSetError(f"{name} has {len(prompts):,} prompts; a run takes at most {MAX_PROMPTS:,} "
                              "(use a sample or --limit)")

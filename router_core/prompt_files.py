@@ -1,0 +1,125 @@
+"""Reading an uploaded prompt file: CSV with a 'prompt' column, or JSONL with one {"prompt": ...} object a line.
+
+    for where, row in read_rows(content, "set.csv", error=ReplayInputError):
+        prompt = field(row, "prompt")          # keys are matched case-insensitively
+
+The one reader behind the What-if replay (replay.load_prompts) and evaluation prompt sets
+(quality.promptsets.load_file). It checks the file type, decodes the bytes, finds the prompt column or key
+and refuses an over-long prompt; each caller reads the fields it needs and applies its own count limit.
+Errors say what was found (extension, columns, keys, line and column) and what to provide instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import RouterError
+
+ACCEPTED_EXTENSIONS = (".csv", ".jsonl", ".ndjson")
+MAX_PROMPT_CHARS = 200_000
+EXAMPLE = "{\"prompt\": \"...\"}"
+
+
+class PromptFileError(RouterError, ValueError):
+    """A prompt file could not be read; the message says what was found and what to provide."""
+
+
+Row = tuple[str, Mapping[str, Any]]
+
+
+def display_name(filename: str | None) -> str:
+    """The file's base name as shown in messages ("upload" when there is none)."""
+    return Path(filename or "upload").name or "upload"
+
+
+def find_key(keys: Iterable[Any], wanted: str = "prompt") -> str | None:
+    """The first key that is `wanted` ignoring case and surrounding spaces, or None."""
+    return next((k for k in keys if isinstance(k, str) and k.strip().lower() == wanted), None)
+
+
+def field(row: Mapping[str, Any], wanted: str) -> Any:
+    """The value of `wanted` in a row (case-insensitive key), or None."""
+    key = find_key(row, wanted)
+    return None if key is None else row[key]
+
+
+def _shown(names: Sequence[Any], limit: int = 8) -> str:
+    names = [str(n) for n in names]
+    text = ", ".join(repr(n) for n in names[:limit])
+    return text + (f" and {len(names) - limit} more" if len(names) > limit else "") if names else "none"
+
+
+def _decode(content: bytes | str, name: str, error: type[PromptFileError]) -> str:
+    if isinstance(content, str):
+        return content
+    if b"\x00" in content[:4096]:
+        raise error(f"{name} looks like a binary file, not CSV or JSONL text. Export the prompts as CSV "
+                    f"(with a 'prompt' column) or JSONL (one {EXAMPLE} object per line).")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"{name} is not UTF-8 text (byte {exc.start} cannot be decoded). "
+                    "Save it as UTF-8 CSV or JSONL and upload it again.") from None
+
+
+def _csv_rows(text: str, name: str, error: type[PromptFileError]) -> Iterator[Row]:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader, None)
+        if header is None or not any(h.strip() for h in header):
+            raise error(f"{name} is empty: expected a header row with a 'prompt' column, then one prompt per row.")
+        if find_key(header) is None:
+            raise error(f"{name} has no 'prompt' column; found columns: {_shown(header)}. "
+                        "Rename the column that holds the prompts to 'prompt'.")
+        for number, values in enumerate(reader, start=2):
+            yield f"{name} row {number}", dict(zip(header, values))
+    except csv.Error as exc:
+        raise error(f"{name} is not valid CSV near line {reader.line_num}: {exc}.") from None
+
+
+def _jsonl_rows(text: str, name: str, error: type[PromptFileError]) -> Iterator[Row]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise error(f"{name} line {number} is not valid JSON ({exc.msg} at column {exc.colno}). "
+                        f"Each line must be one object like {EXAMPLE}.") from None
+        if not isinstance(obj, dict):
+            raise error(f"{name} line {number} is a JSON {type(obj).__name__}, not an object. "
+                        f"Each line must be one object like {EXAMPLE}.")
+        if find_key(obj) is None:
+            raise error(f"{name} line {number} has no 'prompt' key; found keys: {_shown(list(obj))}. "
+                        f"Each line needs {EXAMPLE}.")
+        yield f"{name} line {number}", obj
+
+
+def read_rows(content: bytes | str, filename: str | None, *,
+              error: type[PromptFileError] = PromptFileError) -> Iterator[Row]:
+    """(where, row) for every data row of a .csv / .jsonl / .ndjson prompt file, where is "name row 3" or
+    "name line 3". Every row has a 'prompt' column or key (its value may be blank or not text: the caller
+    decides). Raises `error` (a PromptFileError) for a file that cannot be read or a prompt that is too long."""
+    name = display_name(filename)
+    suffix = Path(name).suffix.lower()
+    if suffix not in ACCEPTED_EXTENSIONS:
+        found = f"a {suffix} file" if suffix else "a file without an extension"
+        raise error(f"{name} is {found}; upload a .csv file with a 'prompt' column or a .jsonl file with one "
+                    f"{EXAMPLE} object per line.")
+    text = _decode(content, name, error)
+    rows = _csv_rows(text, name, error) if suffix == ".csv" else _jsonl_rows(text, name, error)
+    for where, row in rows:
+        prompt = field(row, "prompt")
+        if isinstance(prompt, str) and len(prompt.strip()) > MAX_PROMPT_CHARS:
+            raise error(f"{where}: the prompt has {len(prompt.strip()):,} characters, more than the "
+                        f"{MAX_PROMPT_CHARS:,} the router accepts.")
+        yield where, row
+
+
+__all__ = ["read_rows", "field", "find_key", "display_name", "PromptFileError", "ACCEPTED_EXTENSIONS",
+           "MAX_PROMPT_CHARS"]
