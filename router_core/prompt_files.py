@@ -68,6 +68,9 @@ def _decode(content: bytes | str, name: str, error: type[PromptFileError]) -> st
 
 
 def _csv_rows(text: str, name: str, error: type[PromptFileError]) -> Iterator[Row]:
+    # csv refuses fields over 131,072 characters by default (a process-wide setting): room for any prompt up to
+    # the limit, so an over-long one gets the clear "more than N characters" message instead of a CSV error
+    csv.field_size_limit(max(csv.field_size_limit(), 4 * MAX_PROMPT_CHARS))
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader, None)

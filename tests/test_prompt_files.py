@@ -4,6 +4,7 @@ file with the same clear message, in their own error type, and read the fields t
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ from router_core.prompt_files import PromptFileError, read_rows
 from router_core.quality import promptsets
 from router_core.quality.promptsets import PromptSetError
 from router_core.replay import ReplayInputError
+
+ROOT = Path(__file__).resolve().parents[1]
 
 LOADERS = [pytest.param(replay.load_prompts, ReplayInputError, id="replay"),
            pytest.param(promptsets.load_file, PromptSetError, id="promptsets")]
@@ -71,3 +74,18 @@ def test_each_caller_keeps_its_own_value_rules():
         replay.load_prompts(content, "n.jsonl")
     with pytest.raises(PromptSetError, match="n.jsonl line 1: 'reference' is a list"):
         promptsets.load_file(b'{"prompt": "hi", "reference": [1]}\n', "n.jsonl")
+
+
+def test_a_long_csv_prompt_within_the_limit_loads_in_a_fresh_process(tmp_path):
+    """Python's csv refuses fields over 131,072 characters by default; a 150,000-character prompt (under the
+    200,000 limit) loads from CSV as it does from JSONL, whatever else the process imported before."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "long.csv"
+    path.write_text("prompt\n" + "y" * 150_000 + "\n")
+    code = ("import sys; from router_core.replay import load_prompts; "
+            f"p = load_prompts(open({str(path)!r}, 'rb').read(), 'long.csv'); print(len(p), len(p[0]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr[-600:]
+    assert out.stdout.split() == ["1", "150000"]
