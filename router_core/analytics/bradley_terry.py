@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import minimize
@@ -28,6 +29,7 @@ ANCHOR = 1000.0  # the mean rating
 PRIOR = 0.05  # L2 penalty on natural-log strengths: worth far less than one vote, keeps a clean sweep finite
 ROUNDS = 100
 SEED = 14
+CACHED = 32  # fits kept (one per distinct set of votes: a period x tier x agent x simulated on a page)
 TIE = "tie"
 
 
@@ -86,23 +88,29 @@ def _fit(wins: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
 
 def fit_ratings(votes: Sequence[Vote], *, rounds: int = ROUNDS, seed: int = SEED) -> dict[str, Rating]:
     """Every model that took part in a vote, with its rating and bootstrap interval (best first). Votes with
-    fewer than two columns, or whose winner is neither a column nor TIE, are ignored."""
-    votes = [v for v in votes if len(set(v.targets)) >= 2 and (v.winner == TIE or v.winner in v.targets)]
-    if not votes:
+    fewer than two columns, or whose winner is neither a column nor TIE, are ignored. The same votes are fitted
+    once per process (a page reruns on every click; the bootstrap takes a moment)."""
+    return dict(_fit_ratings(tuple(votes), rounds, seed))
+
+
+@lru_cache(maxsize=CACHED)
+def _fit_ratings(votes: tuple[Vote, ...], rounds: int, seed: int) -> dict[str, Rating]:
+    kept = [Vote(tuple(dict.fromkeys(v.targets)), v.winner) for v in votes
+            if len(set(v.targets)) >= 2 and (v.winner == TIE or v.winner in v.targets)]
+    if not kept:
         return {}
-    votes = [Vote(tuple(dict.fromkeys(v.targets)), v.winner) for v in votes]
-    names = sorted({t for v in votes for t in v.targets})
+    names = sorted({t for v in kept for t in v.targets})
     index = {name: i for i, name in enumerate(names)}
-    per_vote = _outcomes(votes, index)
+    per_vote = _outcomes(kept, index)
     beta = _fit(per_vote.sum(axis=0))
     point = ANCHOR + SCALE * beta
     rng = np.random.default_rng(seed)
     samples = np.empty((rounds, len(names)))
     for r in range(rounds):
-        counts = rng.multinomial(len(votes), np.full(len(votes), 1 / len(votes)))
+        counts = rng.multinomial(len(kept), np.full(len(kept), 1 / len(kept)))
         samples[r] = ANCHOR + SCALE * _fit(np.tensordot(counts, per_vote, axes=1), beta)
     low, high = (np.percentile(samples, [2.5, 97.5], axis=0) if rounds else (point, point))
-    taken = {name: sum(name in v.targets for v in votes) for name in names}
+    taken = {name: sum(name in v.targets for v in kept) for name in names}
     ranked = sorted(names, key=lambda name: -point[index[name]])
     return {name: Rating(float(point[index[name]]), float(low[index[name]]), float(high[index[name]]), taken[name])
             for name in ranked}

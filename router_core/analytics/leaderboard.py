@@ -42,39 +42,45 @@ COLUMNS = ["target", "rating", "low", "high", "votes", "vote_wins", "vote_ties",
 
 def voted_columns(engine_or_store: Any, *, since: datetime, until: datetime) -> pd.DataFrame:
     """One row per column of each comparison of the window that got a vote: comparison_id, target, winner,
-    answered, and from the column's logged request: tier, agent, simulated (None when none was found)."""
+    answered, and from the column's logged request: tier, agent, simulated (None when none was found).
+
+    The logged request is found by a join on the answer's text and the latest one wins (ROW_NUMBER), not by a
+    correlated subquery per column: SQLite then builds one automatic index instead of scanning the log per column."""
     engine = engine_of(engine_or_store)
     cmp_, res, log = T_CMP.c, T_CMP_RES.c, T_LOG.c
-    logged = (sa.select(log.complexity).where(log.source == "compare", log.response == res.text, log.ts <= cmp_.ts,
-                                              log.ts >= to_db_time(since - LOOKBACK))
-              .order_by(log.ts.desc(), log.id.desc()).limit(1).correlate(T_CMP, T_CMP_RES))
+    window = (cmp_.winner.is_not(None), cmp_.ts >= to_db_time(since), cmp_.ts < to_db_time(until))
+    voted = T_CMP_RES.join(T_CMP, cmp_.id == res.comparison_id)
+    logged = (sa.select(res.id.label("column_id"), log.complexity.label("tier"), log.agent,
+                        sa.cast(log.simulated, sa.Integer).label("simulated"),
+                        sa.func.row_number().over(partition_by=res.id, order_by=(log.ts.desc(), log.id.desc()))
+                        .label("latest"))
+              .select_from(voted.join(T_LOG, sa.and_(log.response == res.text, log.source == "compare",
+                                                     log.ts <= cmp_.ts, log.ts >= to_db_time(since - LOOKBACK))))
+              .where(*window).subquery())
     answered = sa.and_(res.text.is_not(None), res.text != "", res.error.is_(None))
-    stmt = (sa.select(res.comparison_id, res.target, cmp_.winner,
-                      sa.case((answered, 1), else_=0).label("answered"),
-                      *(logged.with_only_columns(column).scalar_subquery().label(name)
-                        for name, column in (("tier", log.complexity), ("agent", log.agent),
-                                             ("simulated", sa.cast(log.simulated, sa.Integer)))))
-            .select_from(T_CMP_RES.join(T_CMP, cmp_.id == res.comparison_id))
-            .where(cmp_.winner.is_not(None), cmp_.ts >= to_db_time(since), cmp_.ts < to_db_time(until))
-            .order_by(res.comparison_id, res.position))
+    stmt = (sa.select(res.comparison_id, res.target, cmp_.winner, sa.case((answered, 1), else_=0).label("answered"),
+                      logged.c.tier, logged.c.agent, logged.c.simulated)
+            .select_from(voted.outerjoin(logged, sa.and_(logged.c.column_id == res.id, logged.c.latest == 1)))
+            .where(*window).order_by(res.comparison_id, res.position))
     return frame(engine, stmt)
 
 
 def votes_of(columns: pd.DataFrame, *, tier: str | None = None, agent: str | None = None,
              simulated: bool = False) -> list[Vote]:
-    """The comparisons of `voted_columns` that match, as votes over their answered columns ("none" dropped)."""
-    votes = []
-    for _, group in columns.groupby("comparison_id", sort=True):
-        winner = str(group["winner"].iloc[0])
-        flags = group["simulated"].dropna()
-        if winner == NO_PICK or bool((flags > 0).any()) != simulated:
-            continue
-        if tier is not None and _known(group["tier"], UNKNOWN_TIER) != tier:
-            continue
-        if agent is not None and _known(group["agent"], None) != agent:
-            continue
-        votes.append(Vote(tuple(group.loc[group["answered"] > 0, "target"].astype(str)), winner))
-    return votes
+    """The comparisons of `voted_columns` that match, as votes over their answered columns ("none" dropped).
+    A comparison's tier and agent: the ones its columns were logged with (any answered column knows them)."""
+    compared: dict[int, dict[str, Any]] = {}
+    for row in columns.itertuples(index=False):
+        c = compared.setdefault(int(row.comparison_id), {"winner": str(row.winner), "targets": [], "tier": None,
+                                                         "agent": None, "simulated": False})
+        if row.answered:
+            c["targets"].append(str(row.target))
+        c["tier"] = _known(row.tier, c["tier"])
+        c["agent"] = _known(row.agent, c["agent"])
+        c["simulated"] = c["simulated"] or _known(row.simulated, 0) > 0
+    return [Vote(tuple(c["targets"]), c["winner"]) for c in compared.values()
+            if c["winner"] != NO_PICK and c["simulated"] == simulated
+            and (tier is None or (c["tier"] or UNKNOWN_TIER) == tier) and (agent is None or c["agent"] == agent)]
 
 
 def leaderboard(engine_or_store: Any, *, since: datetime, until: datetime, tier: str | None = None,
@@ -97,10 +103,9 @@ def leaderboard(engine_or_store: Any, *, since: datetime, until: datetime, tier:
                            na_position="last").reset_index(drop=True)[COLUMNS])
 
 
-def _known(values: pd.Series, default: Any) -> Any:
-    """The one value a comparison's columns were logged with (any answered column knows it)."""
-    known = values.dropna()
-    return known.max() if not known.empty else default
+def _known(value: Any, default: Any) -> Any:
+    """`value` unless the column's logged request was not found (NULL arrives as None or NaN)."""
+    return default if value is None or pd.isna(value) else value
 
 
 def _thumbs(engine_or_store: Any, since: datetime, until: datetime, tier: str | None, agent: str | None,
