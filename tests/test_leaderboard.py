@@ -130,6 +130,7 @@ def test_leaderboard_rates_votes_per_tier_keeps_simulated_apart_and_drops_no_pic
 
     demo = by_target(analytics.leaderboard(store, **EVERYWHERE, simulated=True))
     assert demo["cheap:x"].votes == 3 and demo["cheap:x"].rating > demo["premium:y"].rating
+    assert demo["cheap:x"].provisional and not rows["cheap:x"].provisional  # 3 votes against 12
 
 
 def test_leaderboard_splits_by_agent_and_shows_thumbs_and_judge_rates(store):

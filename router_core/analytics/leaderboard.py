@@ -1,11 +1,12 @@
 """The team's leaderboard: which models its own people prefer, per tier and agent.
 
     leaderboard(store, since=..., until=..., tier=None, agent=None, simulated=False)
-    # target, rating, low, high, votes, vote_wins, vote_ties, thumbs_up, thumbs_down, thumbs_up_rate,
+    # target, rating, low, high, provisional, votes, vote_wins, vote_ties, thumbs_up, thumbs_down, thumbs_up_rate,
     # judged, judge_wins, judge_win_rate, judge_matched_rate  (rated models first, best first)
 
 * rating / low / high: Bradley-Terry on the Elo scale (mean 1000) from the Compare votes of the window, with a
-  95 % bootstrap interval (analytics.bradley_terry). A vote for one column beats every other answered column of
+  95 % bootstrap interval (analytics.bradley_terry); `provisional` when the model took part in fewer than
+  MIN_VOTES votes (too few for the interval to mean much). A vote for one column beats every other answered column of
   that comparison; "tie" is half a win each way; "none" (no answer was good) says nothing about the order and is
   dropped; a column that failed (error, no answer) is not part of the vote.
 * A comparison's tier, agent and whether it was simulated come from the requests its columns were logged as
@@ -36,7 +37,9 @@ from .feedback import LOOKBACK, UNKNOWN_TIER, thumbs
 from .sql import count_if, engine_of, frame
 
 NO_PICK = "none"
-COLUMNS = ["target", "rating", "low", "high", "votes", "vote_wins", "vote_ties", "thumbs_up", "thumbs_down",
+MIN_VOTES = 10  # fewer, and the interval says little (a clean sweep of 4 votes resamples to the same 4 wins)
+COLUMNS = ["target", "rating", "low", "high", "provisional", "votes", "vote_wins", "vote_ties", "thumbs_up",
+           "thumbs_down",
            "thumbs_up_rate", "judged", "judge_wins", "judge_win_rate", "judge_matched_rate"]
 
 
@@ -90,14 +93,16 @@ def leaderboard(engine_or_store: Any, *, since: datetime, until: datetime, tier:
     votes = votes_of(voted_columns(engine_or_store, since=since, until=until), tier=tier, agent=agent,
                      simulated=simulated)
     ratings = fit_ratings(votes)
-    rated = pd.DataFrame([{"target": name, "rating": r.rating, "low": r.low, "high": r.high, "votes": r.votes,
+    rated = pd.DataFrame([{"target": name, "rating": r.rating, "low": r.low, "high": r.high,
+                           "provisional": r.votes < MIN_VOTES, "votes": r.votes,
                            "vote_wins": sum(v.winner == name for v in votes),
                            "vote_ties": sum(v.winner == TIE and name in v.targets for v in votes)}
-                          for name, r in ratings.items()], columns=COLUMNS[:7])
+                          for name, r in ratings.items()], columns=COLUMNS[:8])
     df = rated.merge(_thumbs(engine_or_store, since, until, tier, agent, simulated), on="target", how="outer")
     df = df.merge(_judge(engine_or_store, since, until, tier, agent, simulated), on="target", how="outer")
     for column in ("votes", "vote_wins", "vote_ties", "thumbs_up", "thumbs_down", "judged", "judge_wins"):
         df[column] = df[column].fillna(0).astype(int)
+    df["provisional"] = df["provisional"].fillna(False).astype(bool)
     df = df.astype({"target": object, "rating": float, "low": float, "high": float})
     return (df.sort_values(["rating", "thumbs_up", "judged", "target"], ascending=[False, False, False, True],
                            na_position="last").reset_index(drop=True)[COLUMNS])

@@ -30,6 +30,12 @@ def _policy_places(ws: Workspace) -> dict[str, str]:
     return {target: ", ".join(where) for target, where in places.items()}
 
 
+def _interval(low: float, high: float, provisional: bool) -> str:
+    if pd.isna(low):
+        return "–"
+    return f"{low:.0f} – {high:.0f}" + (" (provisional: few votes)" if provisional else "")
+
+
 def _table(df: pd.DataFrame, places: dict[str, str]) -> pd.DataFrame:
     """The leaderboard as people read it: rounded ratings, the interval as one cell, rates as percentages."""
     def pct(value: float) -> str:
@@ -37,8 +43,8 @@ def _table(df: pd.DataFrame, places: dict[str, str]) -> pd.DataFrame:
 
     return pd.DataFrame({
         "model": df["target"],
-        "rating": [None if pd.isna(r) else round(r) for r in df["rating"]],
-        "95% interval": ["–" if pd.isna(lo) else f"{lo:.0f} – {hi:.0f}" for lo, hi in zip(df["low"], df["high"])],
+        "rating": df["rating"].round(0),
+        "95% interval": [_interval(lo, hi, few) for lo, hi, few in zip(df["low"], df["high"], df["provisional"])],
         "votes": df["votes"], "picked": df["vote_wins"], "ties": df["vote_ties"],
         "thumbs up": [f"{pct(rate)} of {up + down}" if up + down else "–"
                       for rate, up, down in zip(df["thumbs_up_rate"], df["thumbs_up"], df["thumbs_down"])],
