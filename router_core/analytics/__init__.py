@@ -21,6 +21,8 @@ queries itself (hash aggregates, percentile_disc).
   timeseries.py  spend_over_time, cache_hit_rate_over_time, traffic_span
   providers.py   error_rate_by_provider, latency_by_provider (provider attempts, from attempt_logs)
   feedback.py    thumbs, compare_votes, feedback (both per tier and target, simulated answers apart)
+  leaderboard.py leaderboard: Bradley-Terry ratings from Compare votes (bradley_terry.py) beside thumbs and
+                 judge win rates, per tier and agent
   sql.py         the pieces they share
 
 Which traffic counts: every request-log aggregate takes `sources` (router_core.sources). The default is real
@@ -47,6 +49,7 @@ from ..store.tables import IX_LOG_LATENCY as IX_LATENCY  # noqa: F401
 from ..store.tables import IX_LOG_PROVIDER_MODEL_TS as IX_PROVIDER_MODEL  # noqa: F401
 from ..store.tables import IX_LOG_TS as IX_TS  # noqa: F401
 from .feedback import compare_votes, feedback, thumbs
+from .leaderboard import leaderboard
 from .providers import WALK_THRESHOLD, error_rate_by_provider, latency_by_provider  # noqa: F401
 from .savings import (distinct_orgs_agents, kpis, measuring_costs, requests_by_provider_model, requests_by_tier,
                       spend_by_source)
@@ -55,4 +58,4 @@ from .timeseries import cache_hit_rate_over_time, spend_over_time, traffic_span
 
 __all__ = ["kpis", "spend_over_time", "requests_by_tier", "requests_by_provider_model", "cache_hit_rate_over_time",
            "latency_by_provider", "error_rate_by_provider", "distinct_orgs_agents", "traffic_span", "spend_by_source",
-           "measuring_costs", "thumbs", "compare_votes", "feedback", "BUCKETS"]
+           "measuring_costs", "thumbs", "compare_votes", "feedback", "leaderboard", "BUCKETS"]

@@ -9,6 +9,7 @@
     ws.estimate_prompt("Compare Postgres and Mongo").candidates
     ws.mode().why, ws.tier_gaps()                   # demo or live and why; tiers nothing can serve now
     ws.quality_headline(since, until)               # measured quality (see evaluations.py for runs)
+    ws.leaderboard(since, until, tier="SIMPLE")      # the team's Bradley-Terry ratings from Compare votes
 
 Pages, the CLI and the HTTP gateway use the Router (complete, stream, explain, compare, check_health,
 .config, .policy) and this face; only this package reaches into the router's store, cache, breaker and
@@ -25,6 +26,7 @@ from .compare import AUTO_TARGET, CompareOps
 from .evaluations import EvaluationOps, QualityHeadline
 from .insights import CandidateCost, InsightOps, PromptEstimate
 from .keys import KeyOps, KeyRow
+from .leaderboard import LeaderboardOps
 from .policies import FILE_POLICY, TIERS, PolicyOps, TierChange, TierPlan, rows_to_data, table_rows
 from .records import AgentProfile, LogPage, RecordOps, WorkspaceError
 from .system import CacheStats, ProviderStatus, SettingsFacts, SystemOps
@@ -33,9 +35,10 @@ if TYPE_CHECKING:
     from ..router import Router
 
 
-class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps, ModeOps, CompareOps, KeyOps, EvaluationOps):
+class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps, ModeOps, CompareOps, KeyOps, EvaluationOps,
+                LeaderboardOps):
     """One front end's view of a Router: policies, agents, estimates, savings, logs, health, cache, settings,
-    the gateway's team keys, evaluation runs and measured quality."""
+    the gateway's team keys, evaluation runs, measured quality and the team's leaderboard."""
 
     def __init__(self, router: "Router") -> None:
         self.router = router
