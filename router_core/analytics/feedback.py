@@ -46,31 +46,46 @@ def thumbs(engine_or_store: Any, *, since: datetime, until: datetime, org: str |
     return _typed(numeric(df, ints=THUMB_COLUMNS)[[*KEYS, *THUMB_COLUMNS]])
 
 
+def voted_columns_query(since: datetime, until: datetime) -> sa.Subquery:
+    """One row per column of each comparison of the window that got a vote: comparison_id, position, target,
+    winner, answered (1/0), and from the column's logged request: tier, agent, simulated (NULL when none found).
+
+    The logged request is found by a join on the answer's text and the latest one wins (ROW_NUMBER), not by a
+    correlated subquery per column: SQLite then builds one automatic index instead of scanning the log per
+    column (31 s -> 0.24 s for 2,000 comparisons)."""
+    cmp_, res, log = T_CMP.c, T_CMP_RES.c, T_LOG.c
+    window = (cmp_.winner.is_not(None), cmp_.ts >= to_db_time(since), cmp_.ts < to_db_time(until))
+    voted = T_CMP_RES.join(T_CMP, cmp_.id == res.comparison_id)
+    logged = (sa.select(res.id.label("column_id"), log.complexity.label("tier"), log.agent,
+                        sa.cast(log.simulated, sa.Integer).label("simulated"),
+                        sa.func.row_number().over(partition_by=res.id, order_by=(log.ts.desc(), log.id.desc()))
+                        .label("latest"))
+              .select_from(voted.join(T_LOG, sa.and_(log.response == res.text, log.source == "compare",
+                                                     log.ts <= cmp_.ts, log.ts >= to_db_time(since - LOOKBACK))))
+              .where(*window).subquery())
+    answered = sa.and_(res.text.is_not(None), res.text != "", res.error.is_(None))
+    return (sa.select(res.comparison_id, res.position, res.target, cmp_.winner,
+                      sa.case((answered, 1), else_=0).label("answered"), logged.c.tier, logged.c.agent,
+                      logged.c.simulated)
+            .select_from(voted.outerjoin(logged, sa.and_(logged.c.column_id == res.id, logged.c.latest == 1)))
+            .where(*window).subquery())
+
+
 def compare_votes(engine_or_store: Any, *, since: datetime, until: datetime) -> pd.DataFrame:
     """Per tier, target and simulated, over the comparisons of the window that got a vote: votes (voted
     comparisons the target took part in), vote_wins (it was picked) and vote_ties (the vote was "tie")."""
     engine = engine_of(engine_or_store)
-    cmp_, res, log = T_CMP.c, T_CMP_RES.c, T_LOG.c
-    logged = (sa.select(log.complexity, log.simulated)
-              .where(log.source == "compare", log.response == res.text, log.ts <= cmp_.ts,
-                     log.ts >= to_db_time(since - LOOKBACK))
-              .order_by(log.ts.desc(), log.id.desc()).limit(1).correlate(T_CMP, T_CMP_RES))
-    per_column = (sa.select(res.comparison_id, res.target, cmp_.winner,
-                            logged.with_only_columns(log.complexity).scalar_subquery().label("tier"),
-                            logged.with_only_columns(log.simulated).scalar_subquery().label("simulated"))
-                  .select_from(T_CMP_RES.join(T_CMP, cmp_.id == res.comparison_id))
-                  .where(cmp_.winner.is_not(None), cmp_.ts >= to_db_time(since), cmp_.ts < to_db_time(until))
-                  .subquery())
+    columns = voted_columns_query(since, until)
+    p = columns.c
     # A comparison's tier: the one its columns were logged with (any answered column knows it).
-    tier = (sa.select(sa.func.max(per_column.c.tier).label("tier"), per_column.c.comparison_id)
-            .group_by(per_column.c.comparison_id).subquery())
-    p = per_column.c
+    tier = sa.select(sa.func.max(p.tier).label("tier"), p.comparison_id).group_by(p.comparison_id).subquery()
+    simulated = sa.func.coalesce(p.simulated, 0) > 0
     stmt = (sa.select(sa.func.coalesce(tier.c.tier, UNKNOWN_TIER).label("tier"), p.target,
-                      sa.func.coalesce(p.simulated, sa.false()).label("simulated"),
+                      simulated.label("simulated"),
                       sa.func.count().label("votes"), count_if(p.winner == p.target).label("vote_wins"),
                       count_if(p.winner == "tie").label("vote_ties"))
-            .select_from(per_column.join(tier, tier.c.comparison_id == p.comparison_id))
-            .group_by(tier.c.tier, p.target, sa.func.coalesce(p.simulated, sa.false())))
+            .select_from(columns.join(tier, tier.c.comparison_id == p.comparison_id))
+            .group_by(tier.c.tier, p.target, simulated))
     return _typed(numeric(frame(engine, stmt), ints=VOTE_COLUMNS)[[*KEYS, *VOTE_COLUMNS]])
 
 

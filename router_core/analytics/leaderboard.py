@@ -31,9 +31,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ..store.codec import to_db_time
-from ..store.tables import T_CMP, T_CMP_RES, T_LOG, T_VERDICT
+from ..store.tables import T_VERDICT
 from .bradley_terry import TIE, Vote, fit_ratings
-from .feedback import LOOKBACK, UNKNOWN_TIER, thumbs
+from .feedback import UNKNOWN_TIER, thumbs, voted_columns_query
 from .sql import count_if, engine_of, frame
 
 NO_PICK = "none"
@@ -44,28 +44,10 @@ COLUMNS = ["target", "rating", "low", "high", "provisional", "votes", "vote_wins
 
 
 def voted_columns(engine_or_store: Any, *, since: datetime, until: datetime) -> pd.DataFrame:
-    """One row per column of each comparison of the window that got a vote: comparison_id, target, winner,
-    answered, and from the column's logged request: tier, agent, simulated (None when none was found).
-
-    The logged request is found by a join on the answer's text and the latest one wins (ROW_NUMBER), not by a
-    correlated subquery per column: SQLite then builds one automatic index instead of scanning the log per column."""
-    engine = engine_of(engine_or_store)
-    cmp_, res, log = T_CMP.c, T_CMP_RES.c, T_LOG.c
-    window = (cmp_.winner.is_not(None), cmp_.ts >= to_db_time(since), cmp_.ts < to_db_time(until))
-    voted = T_CMP_RES.join(T_CMP, cmp_.id == res.comparison_id)
-    logged = (sa.select(res.id.label("column_id"), log.complexity.label("tier"), log.agent,
-                        sa.cast(log.simulated, sa.Integer).label("simulated"),
-                        sa.func.row_number().over(partition_by=res.id, order_by=(log.ts.desc(), log.id.desc()))
-                        .label("latest"))
-              .select_from(voted.join(T_LOG, sa.and_(log.response == res.text, log.source == "compare",
-                                                     log.ts <= cmp_.ts, log.ts >= to_db_time(since - LOOKBACK))))
-              .where(*window).subquery())
-    answered = sa.and_(res.text.is_not(None), res.text != "", res.error.is_(None))
-    stmt = (sa.select(res.comparison_id, res.target, cmp_.winner, sa.case((answered, 1), else_=0).label("answered"),
-                      logged.c.tier, logged.c.agent, logged.c.simulated)
-            .select_from(voted.outerjoin(logged, sa.and_(logged.c.column_id == res.id, logged.c.latest == 1)))
-            .where(*window).order_by(res.comparison_id, res.position))
-    return frame(engine, stmt)
+    """One row per column of each comparison of the window that got a vote (analytics.feedback's query): ids,
+    target, winner, answered, and the tier, agent and simulated flag of the column's logged request."""
+    q = voted_columns_query(since, until)
+    return frame(engine_of(engine_or_store), sa.select(q).order_by(q.c.comparison_id, q.c.position))
 
 
 def votes_of(columns: pd.DataFrame, *, tier: str | None = None, agent: str | None = None,
