@@ -22,6 +22,7 @@ from router_core.store import Store
 from router_core.workspace import Workspace
 
 TRIVIAL = "Hi"
+HOURS = "What are your hours?"
 MEDIUM = "Can you explain how photosynthesis works?"
 EXPERT = "I need expert advice on optimizing database queries for a high-traffic application"
 ALL_PREMIUM = {t.value: ["premium:claude-sonnet-5-5"] for t in Complexity.tiers()} | {
@@ -43,8 +44,13 @@ def ws(tmp_path, cheap, premium, db_url):  # noqa: F811
 
 
 def serve_traffic(ws: Workspace, cheap, premium) -> None:
-    """Mixed traffic: tiers with different token counts, a fallback after a cheap failure, a cache hit,
+    """Mixed traffic: tiers with different token counts, a prompt-cache discount, a fallback after a cheap
+    failure, a cache hit,
     two orgs and agents, and one evaluation request (not real traffic)."""
+    cached_prefix = openai_ok(inp=2000, out=100)
+    cached_prefix["usage"]["prompt_tokens_details"] = {"cached_tokens": 1500}  # billed at the cache-read price
+    cheap.reply(json=cached_prefix)
+    run(ws.router.acomplete(HOURS, org="globex", agent="analyst"))
     cheap.reply(json=openai_ok(inp=9, out=4))
     run(ws.router.acomplete(TRIVIAL, org="acme", agent="support"))
     cheap.reply(json=openai_ok(inp=1200, out=450))
@@ -68,12 +74,14 @@ def test_serving_policy_reproduces_the_logged_cost_and_another_policy_does_not(w
     serve_traffic(ws, cheap, premium)
     traffic = ws.logged_traffic(**period())
     real_cost, real_n = logged(ws, source=["api"])
-    assert len(traffic.prompts) == real_n == 5 and traffic.matched == 5 and not traffic.capped
+    assert len(traffic.prompts) == real_n == 6 and traffic.matched == 6 and not traffic.capped
     assert real_cost > 0
     policy = ws.active_policy()
     served = ws.project(traffic.prompts, policy, str(policy.baseline), name=policy.name)
     assert served.logged_cost_usd == pytest.approx(real_cost)
     assert served.cost_usd == pytest.approx(real_cost, rel=0.01)
+    for row in served.rows.itertuples():  # and request by request, the cheap prompt-cached one included
+        assert row.cost_usd == pytest.approx(row.logged_cost_usd, rel=0.01), row.prompt
     # the fallback request is priced on premium (cheap failed for it), the repeat is a cache hit at 0
     rows = served.rows.set_index("prompt")
     assert rows.loc[MEDIUM + " Keep it short.", "target"] == "premium:claude-sonnet-5-5"
@@ -95,13 +103,14 @@ def test_logged_tokens_are_used_not_the_estimate(ws, cheap, premium):
     by_prompt = {p.text: p for p in traffic.prompts}
     assert (by_prompt[EXPERT].input_tokens, by_prompt[EXPERT].output_tokens) == (3000, 1800)
     assert by_prompt[EXPERT].tier is Complexity.EXPERT
+    assert (by_prompt[HOURS].input_tokens, by_prompt[HOURS].cached_input_tokens) == (2000, 1500)
     assert "premium:claude-sonnet-5-5" not in by_prompt[MEDIUM + " Keep it short."].failed
     assert "cheap:gpt-6-luna" in by_prompt[MEDIUM + " Keep it short."].failed
 
 
 def test_filters_by_org_agent_source_and_period(ws, cheap, premium):
     serve_traffic(ws, cheap, premium)
-    assert len(ws.logged_traffic(**period(), org="globex").prompts) == 1
+    assert len(ws.logged_traffic(**period(), org="globex").prompts) == 2
     assert {p.text for p in ws.logged_traffic(**period(), org="acme", agent="support").prompts} == {TRIVIAL, MEDIUM}
     evals = ws.logged_traffic(**period(), sources=[EVAL])
     assert [p.input_tokens for p in evals.prompts] == [5000]
@@ -113,7 +122,7 @@ def test_filters_by_org_agent_source_and_period(ws, cheap, premium):
 def test_the_cap_keeps_the_newest_requests_and_says_how_many_matched(ws, cheap, premium):
     serve_traffic(ws, cheap, premium)
     traffic = ws.logged_traffic(**period(), limit=2)
-    assert traffic.matched == 5 and traffic.capped
+    assert traffic.matched == 6 and traffic.capped
     assert [p.text for p in traffic.prompts] == [MEDIUM + " Keep it short.", MEDIUM]  # newest two, oldest first
 
 
