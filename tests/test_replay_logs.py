@@ -144,9 +144,20 @@ def test_cli_replays_logged_traffic_with_json(ws, cheap, premium, tmp_path, monk
     assert "logged traffic" in out
 
 
+def test_cli_says_when_nothing_is_logged(ws, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ROUTER_CONFIG", str(tmp_path / "router.toml"))
+    monkeypatch.setenv("DATABASE_URL", ws.router.store.database_url)
+    monkeypatch.setenv("TEST_PREMIUM_KEY", "sk-ant-test")
+    monkeypatch.setenv("ROUTER_DOTENV", "")
+    assert main(["replay", "--logs", "--agent", "support"]) == 1
+    assert "Nothing to replay: no answered request in the logged traffic" in capsys.readouterr().err
+
+
 def test_cli_refuses_both_or_neither_prompt_source(capsys):
     assert main(["replay"]) == 2
     assert "--prompts FILE or --logs" in capsys.readouterr().err
+    assert main(["replay", "--logs", "--prompts", "data/sample_prompts.jsonl"]) == 2
+    assert "one of them" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["replay", "--logs", "--since", "soon"])
     assert "--since" in capsys.readouterr().err

@@ -115,11 +115,11 @@ class InsightOps:
         from ..sources import describe_filter
 
         wanted = source_filter(sources)
-        cap = min(replay.MAX_PROMPTS, replay.MAX_PROMPTS if limit is None else max(1, int(limit)))
+        cap = replay.MAX_PROMPTS if limit is None else min(replay.MAX_PROMPTS, max(1, int(limit)))
         rows, matched = self.router.store.replay_rows(since=since, until=until, org=org, agent=agent,
                                                       source=list(wanted), limit=cap)
         scope = "".join(f", {k} {v}" for k, v in (("org", org), ("agent", agent)) if v)
-        name = (f"logged traffic {since:%Y-%m-%d} to {until:%Y-%m-%d}{scope} ({describe_filter(wanted)})")
+        name = f"logged traffic {since:%Y-%m-%d} to {until:%Y-%m-%d}{scope} ({describe_filter(wanted)})"
         return replay.LoggedTraffic(name, replay.logged_prompts(rows), matched)
 
     def replay(self, prompts: Sequence[str], policies: Sequence[Policy], baseline: str, *,
