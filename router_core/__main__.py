@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .display import duration, money, table
 from .errors import RouterError
+from .quality.cli import _since as since_arg
 from .sources import CLI
 from .types import Completion
 from .workspace import Workspace
@@ -29,7 +30,8 @@ WRAP = 100  # answers are printed whole, wrapped to this many columns
 
 @contextmanager
 def _router() -> Iterator:
-    """A Router for one command, closed however the command ends (pooled clients, pending log rows)."""
+    """A Router for one command, closed however the command ends (pooled clients, pending log rows, and the
+    database connections of the store it opened)."""
     from .router import Router
 
     router = Router.from_env()
@@ -37,6 +39,7 @@ def _router() -> Iterator:
         yield router
     finally:
         router.close()
+        router.store.close()
 
 
 def _mode_line(router) -> str:
@@ -172,21 +175,42 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
 
-def cmd_replay(args: argparse.Namespace) -> int:
+def _replay_set(args: argparse.Namespace, ws: Workspace) -> tuple[str, list] | int:
+    """(what is replayed, judged prompts) from --prompts FILE or --logs; an exit code when it cannot be read."""
+    if args.logs:
+        from datetime import datetime, timezone
+
+        traffic = ws.logged_traffic(since=args.since, until=datetime.now(timezone.utc), org=args.org,
+                                    agent=args.agent)
+        if not traffic.prompts:
+            print(f"Nothing to replay: no answered request in the {traffic.name}.", file=sys.stderr)
+            return 1
+        capped = f" (the newest of {traffic.matched:,})" if traffic.capped else ""
+        return f"{traffic.name}{capped}", traffic.prompts
     path = Path(args.prompts)
     try:
         content = path.read_bytes()
     except OSError as exc:
         print(f"error: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    return path.name, ws.classify_prompts(ws.read_prompt_file(content, path.name))
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    if bool(args.prompts) == bool(args.logs):
+        print("error: replay takes --prompts FILE or --logs (logged traffic), one of them.", file=sys.stderr)
+        return 2
     with _router() as router:
         ws = Workspace(router)
-        prompts = ws.read_prompt_file(content, path.name)
+        replayed = _replay_set(args, ws)
+        if isinstance(replayed, int):
+            return replayed
+        name, judged = replayed
         policy = ws.load_policy(args.policy) if args.policy else ws.active_policy()
         baseline = args.baseline or str(policy.baseline)
-        p = ws.project(ws.classify_prompts(prompts), policy, baseline, name=policy.name)
+        p = ws.project(judged, policy, baseline, name=policy.name)
         summary = p.summary()
-        print(f"Replay of {path.name} ({p.prompts:,} prompts) under policy {policy.name!r}, baseline {baseline}")
+        print(f"Replay of {name} ({p.prompts:,} prompts) under policy {policy.name!r}, baseline {baseline}")
         rows = [[t, v["prompts"], v["target"], money(v["cost_usd"]), money(v["baseline_cost_usd"]),
                  money(v["upgrade_cost_usd"])] for t, v in summary["by_tier"].items()]
         rows.append(["total", p.prompts, "", money(p.cost_usd), money(p.baseline_cost_usd), money(p.upgrade_cost_usd)])
@@ -194,6 +218,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         saved = "-" if p.saved_pct is None else f"{p.saved_pct:.1f} %"
         print(f"Saved {money(p.saved_usd)} ({saved}) against the baseline; {money(p.upgrade_cost_usd)} of the "
               "projected cost is spent on routes priced above it.")
+        if p.logged_cost_usd is not None:
+            print(f"Logged cost of the same requests: {money(p.logged_cost_usd)}.")
         for note in p.notes:
             print(wrapped(note, indent=""))
         if args.json:
@@ -253,7 +279,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--sample", type=int, default=None, help="evaluate on a sample of N prompts per set")
     ev.set_defaults(func=cmd_eval_routing)
     rp = sub.add_parser("replay", help="what-if: a prompt set's projected cost under a policy vs the baseline")
-    rp.add_argument("--prompts", required=True, help="JSONL ({\"prompt\": ...} per line) or CSV with a 'prompt' column")
+    rp.add_argument("--prompts", help="JSONL ({\"prompt\": ...} per line) or CSV with a 'prompt' column")
+    rp.add_argument("--logs", action="store_true",
+                    help="replay logged real traffic (playground, api, gateway), priced from its logged tokens")
+    rp.add_argument("--since", type=since_arg, default="30d", help="with --logs: 30d (default), 12h, 2w or a date")
+    rp.add_argument("--org", help="with --logs: only this org's requests")
+    rp.add_argument("--agent", help="with --logs: only this agent's requests")
     rp.add_argument("--policy", help="a saved policy (default: the active one)")
     rp.add_argument("--baseline", help="provider:model to compare with (default: the policy's baseline)")
     rp.add_argument("--json", action="store_true", help="end with one JSON line of the figures")

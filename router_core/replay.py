@@ -13,12 +13,18 @@ Nothing is sent to any provider. The projection is an estimate, and says so:
 - answer lengths are an assumed number of output tokens per tier (`DEFAULT_OUTPUT_TOKENS`, adjustable);
 - each prompt is priced on the first candidate of its tier (optionally the first *available* one),
   i.e. as if that call succeeded: retries, fallbacks and cache hits are not modelled.
+
+Logged traffic (`logged_prompts`) is projected from what was measured instead (LOGGED_NOTE): each request keeps
+its logged tier and its logged input / cached-input / output tokens; a candidate that failed for that request
+(its attempt trail) is passed over as it was then; a cache hit costs 0 under any policy (the cache answers
+before routing) and still counts its baseline cost. Under the policy that served the traffic this reproduces
+the logged cost (tests/test_replay_logs.py holds it to 1 %).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +42,7 @@ from .prompt_files import field as row_field
 from .types import Complexity, Usage
 
 SAMPLE_PROMPTS_PATH = REPO_ROOT / "data" / "sample_prompts.jsonl"
+CACHE_LABEL = "(response cache)"
 MAX_PROMPTS = 20_000
 CHARS_PER_TOKEN = 4.0
 FRAMING_TOKENS = 4
@@ -53,6 +60,12 @@ DEFAULT_OUTPUT_TOKENS: dict[Complexity, int] = {
     Complexity.COMPLEX: 900,
     Complexity.EXPERT: 1500,
 }
+
+LOGGED_NOTE = ("Logged traffic is priced from each request's logged token counts (input, cached input, output) "
+               "and its logged tier, on the first candidate of that tier that did not fail for it at the time "
+               "(its attempt trail); another model would use the same token counts, which real tokenizers and "
+               "answer lengths only approximate. Cache hits cost 0 under every policy (the cache answers before "
+               "routing) and count their baseline cost as saved. Failed requests are left out (nothing was billed).")
 
 
 class ReplayInputError(PromptFileError):
@@ -110,10 +123,49 @@ def estimate_tokens(text: str) -> int:
 
 @dataclass(frozen=True)
 class JudgedPrompt:
+    """A prompt with its tier and token counts. Estimated ones (classify_prompts) leave the logged fields at
+    their defaults; logged ones (logged_prompts) carry what was measured."""
+
     text: str
     tier: Complexity
     score: float
     input_tokens: int
+    output_tokens: int | None = None  # logged answer length; None: assume DEFAULT_OUTPUT_TOKENS of the tier
+    cached_input_tokens: int = 0
+    cache_hit: bool = False  # answered from the response cache: costs 0 under any policy
+    failed: frozenset[str] = frozenset()  # "provider:model" candidates that failed for this request
+    logged_cost_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class LoggedTraffic:
+    """Logged requests ready to project: what was read, how many matched (more than read: the newest kept)."""
+
+    name: str  # e.g. "logged traffic, 2026-11-02 to 2026-12-02, org acme (real traffic (playground, api, gateway))"
+    prompts: list[JudgedPrompt]
+    matched: int
+
+    @property
+    def capped(self) -> bool:
+        return self.matched > len(self.prompts)
+
+
+def logged_prompts(rows: Iterable[Mapping[str, Any]]) -> list[JudgedPrompt]:
+    """Logged requests (store.replay_rows) as judged prompts carrying their measured tier and token counts."""
+    judged = []
+    for row in rows:
+        hit = bool(row["cached"]) or row["complexity"] == Complexity.CACHED.value
+        try:
+            tier = Complexity(row["complexity"])
+        except ValueError:
+            tier = Complexity.MEDIUM  # a tier no longer known: what the router assumes without a verdict
+        failed = frozenset(f"{a.get('provider')}:{a.get('model')}" for a in row.get("attempts") or ()
+                           if isinstance(a, dict) and a.get("outcome") == "error")
+        judged.append(JudgedPrompt(str(row["prompt"] or ""), Complexity.CACHED if hit else tier,
+                                   float(row["score"] or 0.0), int(row["input_tokens"] or 0),
+                                   int(row["output_tokens"] or 0), int(row["cached_input_tokens"] or 0), hit,
+                                   failed, None if row["cost_usd"] is None else float(row["cost_usd"])))
+    return judged
 
 
 def classify_prompts(prompts: Sequence[str], *, classify: Callable[[str], Any] = complexity.classify,
@@ -145,6 +197,7 @@ class Projection:
     unrouted: int  # prompts with no candidate at all (every candidate unavailable)
     notes: list[str] = field(default_factory=list)
     upgrade_cost_usd: float = 0.0  # what the prompts routed above the baseline's price cost beyond it
+    logged_cost_usd: float | None = None  # what logged traffic actually cost (None: not logged traffic)
 
     @property
     def prompts(self) -> int:
@@ -167,10 +220,13 @@ class Projection:
         return {"policy": self.name, "baseline": self.baseline, "n": self.prompts, "projected_cost_usd": self.cost_usd,
                 "baseline_cost_usd": self.baseline_cost_usd, "saved_usd": self.saved_usd, "saved_pct": self.saved_pct,
                 "upgrade_cost_usd": self.upgrade_cost_usd, "unpriced": self.unpriced, "unrouted": self.unrouted,
-                "by_tier": by_tier}
+                "logged_cost_usd": self.logged_cost_usd, "by_tier": by_tier}
 
     def tier_counts(self) -> dict[str, int]:
-        return {t.value: int((self.rows["tier"] == t.value).sum()) for t in Complexity.tiers()}
+        """Prompts per routable tier, then CACHED when any request was a cache hit."""
+        counts = {t.value: int((self.rows["tier"] == t.value).sum()) for t in Complexity.tiers()}
+        hits = int((self.rows["tier"] == Complexity.CACHED.value).sum())
+        return counts | ({Complexity.CACHED.value: hits} if hits else {})
 
 
 def _pick(policy: Policy, level: Complexity,
@@ -181,34 +237,52 @@ def _pick(policy: Policy, level: Complexity,
     return targets[0] if targets else None
 
 
+def _pick_logged(policy: Policy, level: Complexity, why_unavailable: Callable[[str], str | None] | None,
+                 failed: frozenset[str]) -> Target | None:
+    """The tier's first candidate that did not fail for this logged request (else its first one: every
+    candidate failed then, and something still answered)."""
+    targets = policy.targets(level)
+    if why_unavailable is not None:
+        targets = tuple(t for t in targets if why_unavailable(t.provider) is None)
+    survivors = [t for t in targets if str(t) not in failed]
+    return survivors[0] if survivors else (targets[0] if targets else None)
+
+
 def project(judged: Sequence[JudgedPrompt], policy: Policy, prices: PriceBook, baseline: Target, *,
             name: str | None = None, output_tokens: Mapping[Complexity, int] | None = None,
             why_unavailable: Callable[[str], str | None] | None = None) -> Projection:
     """Price each judged prompt on its tier's first candidate under `policy` (the first one that
-    `why_unavailable` allows, when given) and on the baseline model, with estimated usage."""
+    `why_unavailable` allows, when given) and on the baseline model, with estimated usage; a logged prompt
+    (logged_prompts) with its logged usage, past the candidates that failed for it, and a cache hit at 0."""
     out_tokens = dict(DEFAULT_OUTPUT_TOKENS)
     out_tokens.update({Complexity(k): int(v) for k, v in (output_tokens or {}).items()})
     picks = {t: _pick(policy, t, why_unavailable) for t in Complexity.tiers()}
     records: list[dict[str, Any]] = []
-    unit_cache: dict[tuple[str, str, int, int], float | None] = {}
+    unit_cache: dict[tuple[str, str, int, int, int], float | None] = {}
 
-    def price(target: Target, inp: int, out: int) -> float | None:
-        key = (target.provider, target.model, inp, out)
+    def price(target: Target, inp: int, out: int, cached: int = 0) -> float | None:
+        key = (target.provider, target.model, inp, out, cached)
         if key not in unit_cache:
-            unit_cache[key] = prices.cost(target.provider, target.model, Usage(inp, out))
+            unit_cache[key] = prices.cost(target.provider, target.model, Usage(inp, out, cached))
         return unit_cache[key]
 
     for p in judged:
-        level = Complexity.TRIVIAL if p.tier is Complexity.CACHED else p.tier
-        target = picks[level]
-        out = out_tokens[level]
-        cost = price(target, p.input_tokens, out) if target is not None else None
-        base = price(baseline, p.input_tokens, out)
-        records.append({"prompt": p.text, "tier": level.value, "score": round(p.score, 3),
-                        "target": str(target) if target else "(no candidate)", "input_tokens": p.input_tokens,
-                        "output_tokens": out, "cost_usd": cost, "baseline_cost_usd": base})
+        level = Complexity.TRIVIAL if p.tier is Complexity.CACHED and not p.cache_hit else p.tier
+        out = out_tokens[level] if p.output_tokens is None else p.output_tokens
+        target, cost = None, None
+        if p.cache_hit:
+            label, cost = CACHE_LABEL, 0.0
+        else:
+            target = _pick_logged(policy, level, why_unavailable, p.failed) if p.failed else picks[level]
+            label = str(target) if target else "(no candidate)"
+            cost = price(target, p.input_tokens, out, p.cached_input_tokens) if target is not None else None
+        base = price(baseline, p.input_tokens, out, p.cached_input_tokens)
+        records.append({"prompt": p.text, "tier": level.value, "score": round(p.score, 3), "target": label,
+                        "input_tokens": p.input_tokens, "output_tokens": out, "cost_usd": cost,
+                        "baseline_cost_usd": base, "logged_cost_usd": p.logged_cost_usd})
     rows = pd.DataFrame.from_records(records, columns=["prompt", "tier", "score", "target", "input_tokens",
-                                                       "output_tokens", "cost_usd", "baseline_cost_usd"])
+                                                       "output_tokens", "cost_usd", "baseline_cost_usd",
+                                                       "logged_cost_usd"])
     rows["cost_usd"] = rows["cost_usd"].astype("float64")
     rows["baseline_cost_usd"] = rows["baseline_cost_usd"].astype("float64")
     routed = rows["target"] != "(no candidate)"
@@ -219,12 +293,15 @@ def project(judged: Sequence[JudgedPrompt], policy: Policy, prices: PriceBook, b
 
     tiers = []
     n = max(1, len(rows))
-    for t in Complexity.tiers():
+    logged = any(p.output_tokens is not None for p in judged)
+    hits = bool((rows["tier"] == Complexity.CACHED.value).any())
+    for t in Complexity.tiers() + ([Complexity.CACHED] if hits else []):
         mask = rows["tier"] == t.value
         count = int(mask.sum())
-        tiers.append({"tier": t.value, "prompts": count, "share": count / n,
-                      "target": str(picks[t]) if picks[t] else "(no candidate)",
-                      "output_tokens": out_tokens[t],
+        first = CACHE_LABEL if t is Complexity.CACHED else str(picks[t]) if picks[t] else "(no candidate)"
+        answer = rows.loc[mask, "output_tokens"].mean() if logged or t is Complexity.CACHED else out_tokens[t]
+        tiers.append({"tier": t.value, "prompts": count, "share": count / n, "target": first,
+                      "output_tokens": 0 if pd.isna(answer) else int(round(answer)),
                       "cost_usd": float(rows.loc[mask & priced, "cost_usd"].sum()),
                       "baseline_cost_usd": float(rows.loc[mask & priced, "baseline_cost_usd"].sum()),
                       "upgrade_cost_usd": float(rows.loc[mask, "upgrade_cost_usd"].sum())})
@@ -232,7 +309,7 @@ def project(judged: Sequence[JudgedPrompt], policy: Policy, prices: PriceBook, b
 
     unpriced = int((routed & ~priced).sum())
     unrouted = int((~routed).sum())
-    notes = [TOKEN_ESTIMATE_NOTE]
+    notes = [LOGGED_NOTE if logged else TOKEN_ESTIMATE_NOTE]
     if unpriced:
         missing = sorted(set(rows.loc[routed & rows["cost_usd"].isna(), "target"]))
         what = ", ".join(missing) if missing else f"the baseline {baseline}"
@@ -240,8 +317,9 @@ def project(judged: Sequence[JudgedPrompt], policy: Policy, prices: PriceBook, b
                      "add a [prices] override for it in router.toml.")
     if unrouted:
         notes.append(f"{unrouted} prompt(s) have no available candidate in their tier and are left out.")
+    logged_total = float(rows.loc[priced, "logged_cost_usd"].fillna(0.0).sum()) if logged else None
     return Projection(name or policy.name, rows, by_tier, total, base_total, str(baseline), unpriced, unrouted,
-                      notes, float(rows["upgrade_cost_usd"].sum()))
+                      notes, float(rows["upgrade_cost_usd"].sum()), logged_total)
 
 
 def replay(prompts: Sequence[str], policy: Policy, prices: PriceBook, baseline: Target, **kwargs: Any) -> Projection:
@@ -255,7 +333,7 @@ def compare(projections: Sequence[Projection]) -> pd.DataFrame:
     for p in projections:
         row: dict[str, Any] = {"policy": p.name, "prompts": p.prompts}
         row.update(p.tier_counts())
-        row.update({"projected_cost_usd": p.cost_usd, "baseline_cost_usd": p.baseline_cost_usd,
+        row.update({"logged_cost_usd": p.logged_cost_usd, "projected_cost_usd": p.cost_usd, "baseline_cost_usd": p.baseline_cost_usd,
                     "saved_usd": p.saved_usd, "saved_pct": p.saved_pct, "upgrade_cost_usd": p.upgrade_cost_usd,
                     "unpriced": p.unpriced})
         rows.append(row)
@@ -263,5 +341,5 @@ def compare(projections: Sequence[Projection]) -> pd.DataFrame:
 
 
 __all__ = ["load_prompts", "load_sample_prompts", "classify_prompts", "project", "replay", "compare",
-           "estimate_tokens", "JudgedPrompt", "Projection", "ReplayInputError", "DEFAULT_OUTPUT_TOKENS",
-           "TOKEN_ESTIMATE_NOTE", "SAMPLE_PROMPTS_PATH", "MAX_PROMPTS"]
+           "estimate_tokens", "logged_prompts", "LoggedTraffic", "JudgedPrompt", "Projection", "ReplayInputError", "DEFAULT_OUTPUT_TOKENS",
+           "TOKEN_ESTIMATE_NOTE", "LOGGED_NOTE", "CACHE_LABEL", "SAMPLE_PROMPTS_PATH", "MAX_PROMPTS"]

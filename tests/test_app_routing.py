@@ -338,3 +338,39 @@ def test_a_saved_policy_can_be_compared_renamed_and_deleted(app, app_env):
     assert app_env.store.list_policies() == [] and app_env.store.active_policy() is None
     assert any("Deleted policy" in s.value and "router.toml again" in s.value for s in at.success)
     assert fresh_router().policy.name == "default (router.toml)"
+
+
+def test_logged_traffic_without_requests_shows_an_empty_state(app, app_env):
+    at = open_page(app, PAGE)
+    at.radio(key="rp_source").set_value("Logged traffic").run()
+    assert_no_exception(at)
+    assert any("No logged traffic matches" in i.value for i in at.info)
+    assert replay_button(at).disabled
+
+
+def test_logged_traffic_is_replayed_at_its_logged_cost(app, app_env):
+    router = fresh_router()  # demo mode: simulated vendors, priced and logged like real ones
+    try:
+        for prompt in ["Hi", "Can you explain how photosynthesis works?",
+                       "Prove that there are infinitely many primes, step by step"]:
+            router.complete(prompt, org="acme", agent="support")
+        router.complete("What are your hours?", org="globex", agent="writer")
+        router.complete("Hi", org="acme", agent="support")  # a cache hit
+        logged = app_env.store.list_interactions(limit=10)[0]
+    finally:
+        router.close()
+    at = open_page(app, PAGE)
+    at.radio(key="rp_source").set_value("Logged traffic").run()
+    assert any("5 answered requests" in c.value for c in at.caption)
+    at.selectbox(key="rp_logs_org").select("acme").run()
+    assert any("4 answered requests" in c.value and "acme" in c.value for c in at.caption)
+    replay_button(at).click().run()
+    assert_no_exception(at)
+    active = at.session_state["rp_result"]["projections"][0]
+    acme_cost = float(logged.loc[logged["org"] == "acme", "cost_usd"].sum())
+    assert active.prompts == 4 and active.logged_cost_usd == pytest.approx(acme_cost)
+    assert active.cost_usd == pytest.approx(acme_cost, rel=0.01)
+    table = compare_table(at)
+    assert table["CACHED"].tolist()[0] == 1 and table[TIERS].sum(axis=1).tolist()[0] == 3
+    assert any("as logged" in c.value and money(acme_cost) in c.value for c in at.caption)
+    assert any("logged token counts" in c.value for c in at.caption)

@@ -172,6 +172,28 @@ class InteractionRepository:
         df["simulated"] = df["simulated"].astype(bool)
         return df, total
 
+    REPLAY_COLUMNS = ("id", "ts", "org", "agent", "prompt", "complexity", "score", "provider", "model",
+                      "input_tokens", "output_tokens", "cached_input_tokens", "cost_usd", "baseline_cost_usd",
+                      "cached", "attempts")
+
+    def replay_rows(self, *, limit: int, **filters: Any) -> tuple[list[dict[str, Any]], int]:
+        """The answered requests matching `filters` (those of `_filters`) for a what-if replay: the newest
+        `limit` of them (narrow columns: no answer, no conversation), oldest first, and how many matched."""
+        c = T_LOG.c
+        where = [*self._filters(**filters), c.status == "ok"]
+        newest = (sa.select(*(c[n] for n in self.REPLAY_COLUMNS)).where(*where)
+                  .order_by(c.ts.desc(), c.id.desc()).limit(max(0, int(limit))))
+        count = sa.select(sa.func.count()).select_from(T_LOG).where(*where)
+        with self.engine.connect() as conn:
+            total = int(conn.execute(count).scalar() or 0)
+            rows = [dict(r) for r in conn.execute(newest).mappings()]
+        for row in rows:
+            row["ts"] = from_db_time(row["ts"])
+            row["attempts"] = loads_list(row["attempts"])
+            row["cached"] = bool(row["cached"])
+        rows.reverse()
+        return rows, total
+
     EXPORT_COLUMNS: tuple[str, ...] = tuple(n for n in LOG_COLUMNS if n != "messages_json")
 
     def iter_interactions_csv(self, *, chunk_rows: int = 2000, columns: Sequence[str] | None = None,

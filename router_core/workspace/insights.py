@@ -106,6 +106,22 @@ class InsightOps:
         return replay.project(judged, policy, self.router.prices, parse_target(baseline, self.router.config.providers),
                               output_tokens=output_tokens, name=name, why_unavailable=self.router.why_not_configured)
 
+    def logged_traffic(self, *, since: datetime, until: datetime, org: str | None = None, agent: str | None = None,
+                       sources: Sequence[str | None] = REAL_TRAFFIC_FILTER,
+                       limit: int | None = None) -> replay.LoggedTraffic:
+        """The answered requests of the period (the newest `limit`, at most replay.MAX_PROMPTS) of `sources` (real
+        traffic by default), org and agent, with their logged tier and token counts, ready for `project`."""
+        from .. import replay
+        from ..sources import describe_filter
+
+        wanted = source_filter(sources)
+        cap = replay.MAX_PROMPTS if limit is None else min(replay.MAX_PROMPTS, max(1, int(limit)))
+        rows, matched = self.router.store.replay_rows(since=since, until=until, org=org, agent=agent,
+                                                      source=list(wanted), limit=cap)
+        scope = "".join(f", {k} {v}" for k, v in (("org", org), ("agent", agent)) if v)
+        name = f"logged traffic {since:%Y-%m-%d} to {until:%Y-%m-%d}{scope} ({describe_filter(wanted)})"
+        return replay.LoggedTraffic(name, replay.logged_prompts(rows), matched)
+
     def replay(self, prompts: Sequence[str], policies: Sequence[Policy], baseline: str, *,
                output_tokens: Mapping[Complexity, int] | None = None) -> list[replay.Projection]:
         """Classify once, then project every policy (named after the policy)."""

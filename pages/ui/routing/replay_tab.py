@@ -1,4 +1,5 @@
-"""The What-if replay tab: a prompt set through two policies, projected cost against a baseline."""
+"""The What-if replay tab: a prompt set (sample, upload or logged traffic) through two policies, projected cost
+against a baseline."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages.shared import TIER_HEX, md_escape, money, signed_money
+from pages.ui.routing.replay_logged import LoggedQuery, logged_source
 from pages.ui.routing.sources import EDITED, EDITED_DATA_KEY, load_source, policy_sources
 from router_core import Complexity, replay
 from router_core.errors import RouterError
@@ -64,11 +66,14 @@ def _default_b(active: str, sources: list[str]) -> int:
     return sources.index(others[-1]) if others else min(1, len(sources) - 1)
 
 
-def _prompt_set(ws: Workspace) -> tuple[str, list[str]] | None:
+def _prompt_set(ws: Workspace) -> tuple[str, list[str]] | LoggedQuery | None:
     c1, c2 = st.columns([1, 2])
-    source = c1.radio("Prompt set", ["Sample set", "Upload"], key="rp_source",
+    source = c1.radio("Prompt set", ["Sample set", "Upload", "Logged traffic"], key="rp_source",
                       captions=[f"{replay.SAMPLE_PROMPTS_PATH.name}: 40 varied prompts",
-                                "CSV with a 'prompt' column, or JSONL"])
+                                "CSV with a 'prompt' column, or JSONL",
+                                "real requests, priced from their logged tokens"])
+    if source == "Logged traffic":
+        return logged_source(ws, c2)
     if source == "Upload":
         uploaded = c2.file_uploader("CSV or JSONL prompt set", key="rp_upload",
                                     help="CSV: a header row with a column named 'prompt'. JSONL: one "
@@ -92,7 +97,21 @@ def _prompt_set(ws: Workspace) -> tuple[str, list[str]] | None:
     return prompt_set
 
 
-def _run(ws: Workspace, prompt_set: tuple[str, list[str]], a: str, b: str, baseline: str,
+def _judged(ws: Workspace, prompt_set: tuple[str, list[str]] | LoggedQuery) -> tuple[str, list[replay.JudgedPrompt]]:
+    """(name, judged prompts): logged traffic as logged, a prompt set classified here with a progress bar."""
+    if isinstance(prompt_set, LoggedQuery):
+        with st.spinner("Reading the logged requests…"):
+            traffic = prompt_set.load(ws)
+        return traffic.name + (f" (the newest of {traffic.matched:,})" if traffic.capped else ""), traffic.prompts
+    name, prompts = prompt_set
+    bar = st.progress(0.0, text=f"Classifying {len(prompts):,} prompts…")
+    judged = ws.classify_prompts(prompts, progress=lambda done, total: bar.progress(
+        done / total, text=f"Classified {done:,} of {total:,} prompts"))
+    bar.empty()
+    return name, judged
+
+
+def _run(ws: Workspace, prompt_set: tuple[str, list[str]] | LoggedQuery, a: str, b: str, baseline: str,
          out_tokens: dict[Complexity, int]) -> None:
     try:
         policies = [("A", load_source(ws, a)), ("B", load_source(ws, b))]
@@ -100,14 +119,13 @@ def _run(ws: Workspace, prompt_set: tuple[str, list[str]], a: str, b: str, basel
     except RouterError as exc:
         st.error(f"Cannot replay: {exc}", icon="🚫")
         return
-    name, prompts = prompt_set
-    bar = st.progress(0.0, text=f"Classifying {len(prompts):,} prompts…")
-    judged = ws.classify_prompts(prompts, progress=lambda done, total: bar.progress(
-        done / total, text=f"Classified {done:,} of {total:,} prompts"))
-    bar.empty()
+    name, judged = _judged(ws, prompt_set)
+    if not judged:
+        st.info("Nothing to replay: no request matches any more.", icon="💡")
+        return
     results = [ws.project(judged, policy, baseline, output_tokens=out_tokens, name=f"{label}: {policy.name}")
                for label, policy in policies]
-    st.session_state["rp_result"] = {"set": name, "prompts": len(prompts), "projections": results,
+    st.session_state["rp_result"] = {"set": name, "prompts": len(judged), "projections": results,
                                      "at": datetime.now(timezone.utc)}
 
 
@@ -117,9 +135,14 @@ def _show(result: dict) -> None:
     st.caption(f"Baseline {projections[0].baseline}: {money(projections[0].baseline_cost_usd)} for the whole set. "
                "Tier columns count prompts. *Above baseline*: what routes priced above the baseline (upgrades) "
                "cost beyond it.")
+    logged = projections[0].logged_cost_usd
+    if logged is not None:
+        st.caption(f"These requests cost **{money(logged)}** as logged; under the policy that served them the "
+                   "projection should come within about 1 % of it.")
     table = replay.compare(projections)
+    tiers = [t for t in (*TIERS, Complexity.CACHED.value) if t in table.columns]
     shown = pd.DataFrame({
-        "policy": table["policy"], **{t: table[t] for t in TIERS},
+        "policy": table["policy"], **{t: table[t] for t in tiers},
         "projected": table["projected_cost_usd"].map(money),
         "saved": table["saved_usd"].map(lambda v: signed_money(v, "unpriced")),
         "saved %": table["saved_pct"].map(lambda v: "–" if v is None or pd.isna(v) else f"{v:.1f}%"),
@@ -174,7 +197,7 @@ def replay_tab(ws: Workspace) -> None:
     base_default = str(active.baseline)
     baseline = p3.selectbox("Baseline", targets, index=targets.index(base_default) if base_default in targets else 0,
                             key="rp_baseline", help="The premium model to project savings against.")
-    with st.expander("Assumed answer length per tier (output tokens)"):
+    with st.expander("Assumed answer length per tier (output tokens; logged traffic keeps its own)"):
         cols = st.columns(5)
         out_tokens = {Complexity(t): cols[i].number_input(t, min_value=1, max_value=32_000, step=25,
                                                           value=replay.DEFAULT_OUTPUT_TOKENS[Complexity(t)],
