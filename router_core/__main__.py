@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .display import duration, money, table
 from .errors import RouterError
-from .quality.cli import _since as since_arg
+from .display import since_arg
 from .sources import CLI
 from .types import Completion
 from .workspace import Workspace

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+import re
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+
+_SINCE = re.compile(r"^(\d+)([dhw])$")
 
 
 def money(value: float | None) -> str:
@@ -49,3 +54,16 @@ def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def since_arg(text: str) -> datetime:
+    """A command line's `--since`: "30d", "12h", "2w" or an ISO date -> an aware UTC datetime."""
+    match = _SINCE.match(text.strip())
+    if match:
+        unit = {"d": "days", "h": "hours", "w": "weeks"}[match.group(2)]
+        return datetime.now(timezone.utc) - timedelta(**{unit: int(match.group(1))})
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a period like 30d, 12h, 2w or a date like 2026-11-01")
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -13,27 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-from datetime import datetime, timedelta, timezone
 
-from ..display import money, table
+from ..display import money, since_arg, table
 from .runs import ROUTER
 
-_SINCE = re.compile(r"^(\d+)([dhw])$")
-
-
-def _since(text: str) -> datetime:
-    """"30d", "12h", "2w" or an ISO date -> an aware UTC datetime."""
-    match = _SINCE.match(text.strip())
-    if match:
-        unit = {"d": "days", "h": "hours", "w": "weeks"}[match.group(2)]
-        return datetime.now(timezone.utc) - timedelta(**{unit: int(match.group(1))})
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a period like 30d, 12h, 2w or a date like 2026-11-01")
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _progress(done: int, total: int, spent: float) -> None:
@@ -104,7 +88,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     source.add_argument("--set", choices=["mt-bench", "vicuna", "arena-hard"], help="a built-in benchmark set")
     source.add_argument("--logs", action="store_true", help="a sample of logged real traffic")
     source.add_argument("--resume", type=int, metavar="RUN_ID", help="carry on a partial or interrupted run")
-    ev.add_argument("--since", type=_since, help="with --logs: 30d, 12h, 2w or a date")
+    ev.add_argument("--since", type=since_arg, help="with --logs: 30d, 12h, 2w or a date")
     ev.add_argument("--org", help="with --logs: one org")
     ev.add_argument("--agent", help="with --logs: one agent")
     ev.add_argument("--tier", help="with --logs: one tier (SIMPLE, EXPERT, ...)")
