@@ -189,14 +189,15 @@ class AgentOps:
                 out["target"] = str(parse_target(out["target"], self.router.config.providers))
             except RouterError as exc:
                 raise WorkspaceError(f"fixed target: {exc}") from None
-        if out.get("policy") and out["policy"] not in self._policy_names():
-            raise WorkspaceError(f"no saved policy named {out['policy']!r} (saved: {', '.join(self._policy_names())})")
+        if out.get("policy") and out["policy"] not in self.agent_policies():
+            raise WorkspaceError(f"no saved policy named {out['policy']!r} (saved: {', '.join(self.agent_policies())})")
         merged = {**(base or {}), **out}
         if merged.get("target") and merged.get("policy"):
             raise WorkspaceError("an agent has a fixed target or a policy, not both")
         return out
 
-    def _policy_names(self) -> list[str]:
+    def agent_policies(self) -> list[str]:
+        """The policies an agent can route under: the config file's and every saved one."""
         from .policies import FILE_POLICY
 
         return [FILE_POLICY, *(n for n in self.router.store.list_policies() if n != FILE_POLICY)]
