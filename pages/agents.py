@@ -63,7 +63,7 @@ codes = [a.code for a in agents]
 if state.get("ag_pick_next") in codes:
     state["ag_pick"] = state.pop("ag_pick_next")
 code = st.selectbox("Agent", codes, key="ag_pick",
-                    format_func=lambda c: next(f"{a.name} ({a.code}) · v{a.version}" for a in agents if a.code == c))
+                    format_func=lambda c: next(f"{a.name} ({a.code})" for a in agents if a.code == c))
 agent = ws.get_agent(code)
 if agent is None:  # deleted by someone else since the list was read
     st.warning("That agent no longer exists.")
@@ -94,16 +94,17 @@ with versions_tab:
     versions = ws.agent_versions(code)
     st.dataframe(versions_frame(versions), hide_index=True, width="stretch")
     numbers = [v.version for v in versions]
+    now = agent.version  # in the keys: a new version starts the pickers at the newest pair
     if len(numbers) < 2:
         st.caption("Only one version so far: edit the agent to compare versions.")
     else:
         cols = st.columns(2)
-        old = cols[0].selectbox("From version", numbers, index=len(numbers) - 2, key=f"ag_diff_old_{code}",
+        old = cols[0].selectbox("From version", numbers, index=len(numbers) - 2, key=f"ag_diff_old_{code}_{now}",
                                 format_func=lambda n: f"v{n}")
-        new = cols[1].selectbox("To version", numbers, index=len(numbers) - 1, key=f"ag_diff_new_{code}",
+        new = cols[1].selectbox("To version", numbers, index=len(numbers) - 1, key=f"ag_diff_new_{code}_{now}",
                                 format_func=lambda n: f"v{n}")
         st.code(ws.diff_agent_versions(code, old, new).text(), language="diff")
-    shown = st.selectbox("Show the full prompt of", list(reversed(numbers)), key=f"ag_show_{code}",
+    shown = st.selectbox("Show the full prompt of", list(reversed(numbers)), key=f"ag_show_{code}_{now}",
                          format_func=lambda n: f"v{n}")
     st.code(next(v.system_prompt for v in versions if v.version == shown) or "(empty)", language=None,
             wrap_lines=True)

@@ -53,8 +53,8 @@ def test_create_edit_twice_diff_chat_with_v3_and_find_it_in_logs(echo_app, app_e
     edit(app, "triage", 1, "Sort the ticket.\nBe brief and polite.", "politer")
     edit(app, "triage", 2, "Sort the ticket.\nBe brief and polite.\nSay thanks.", "thank the customer", max=400)
     assert "Saved triage v3." in texts(app.success)
-    app.selectbox(key="ag_diff_old_triage").set_value(1).run()
-    app.selectbox(key="ag_diff_new_triage").set_value(3).run()
+    app.selectbox(key="ag_diff_old_triage_3").set_value(1).run()
+    app.selectbox(key="ag_diff_new_triage_3").set_value(3).run()
     diff = next(c.value for c in app.code if "--- triage v1" in c.value)
     assert "-Be brief.\n" in diff and "+Be brief and polite.\n+Say thanks.\n" in diff
     assert "max_tokens: (none) -> 400" in diff

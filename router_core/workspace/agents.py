@@ -180,7 +180,8 @@ class AgentOps:
             out["temperature"] = float(temperature)
         if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int)
                                        or not 1 <= max_tokens <= MAX_OUTPUT_TOKENS):
-            raise WorkspaceError(f"max tokens must be a whole number from 1 to {MAX_OUTPUT_TOKENS:,}; got {max_tokens!r}")
+            raise WorkspaceError(f"max tokens must be a whole number from 1 to {MAX_OUTPUT_TOKENS:,}; "
+                                 f"got {max_tokens!r}")
         for key in ("target", "policy"):
             if key in out:
                 out[key] = (out[key] or "").strip() or None
