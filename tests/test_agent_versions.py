@@ -166,3 +166,18 @@ def test_an_agents_fixed_target_answers_unless_the_caller_names_one(router, chea
     assert c.provider == "premium" and not cheap.requests
     c = run(router.acomplete([Message("user", "Hi")], agent="lux", provider="cheap", use_cache=False))
     assert c.provider == "cheap"
+
+
+def test_an_agents_policy_routes_its_requests_and_a_deleted_one_falls_back(router, cheap, premium, tmp_path):
+    ws = Workspace(router)
+    everything_premium = {tier: ["premium:claude-sonnet-5-5"] for tier in
+                          ("TRIVIAL", "SIMPLE", "MEDIUM", "COMPLEX", "EXPERT")}
+    ws.save_policy("all-premium", {**everything_premium, "last_resort": "premium:claude-sonnet-5-5"},
+                   activate=False)
+    ws.create_agent("vip", "VIP", "Be gracious.", policy="all-premium")
+    premium.default(json=anthropic_ok())
+    cheap.default(json=openai_ok())
+    assert run(router.acomplete("Hi", agent="vip", use_cache=False)).provider == "premium"
+    assert run(router.acomplete("Hi", use_cache=False)).provider == "cheap"  # the active policy is untouched
+    ws.delete_policy("all-premium")
+    assert run(router.acomplete("Hi", agent="vip", use_cache=False)).provider == "cheap"  # logged, not refused
