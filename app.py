@@ -11,6 +11,7 @@ require_password()
 PAGES = [
     st.Page("pages/playground.py", title="Playground", icon="💬", default=True),
     st.Page("pages/compare.py", title="Compare", icon="⚖️"),
+    st.Page("pages/agents.py", title="Agents", icon="🤖"),
     st.Page("pages/health.py", title="Health", icon="🩺"),
     st.Page("pages/savings.py", title="Savings", icon="💰"),
     st.Page("pages/evaluations.py", title="Evaluations", icon="🏅"),

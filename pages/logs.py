@@ -47,6 +47,7 @@ def _filters(ws: Workspace) -> dict[str, Any]:
     models = sorted({m.id for name, p in router.config.providers.items() if not providers or name in providers
                      for m in p.models})
     chosen_models = r2[2].multiselect("Model", models, key="lg_models", placeholder="all models")
+    agent, version = _agent_filter(ws)
 
     since: datetime | None
     until: datetime | None = None
@@ -68,9 +69,25 @@ def _filters(ws: Workspace) -> dict[str, Any]:
         "status": None if status == ANY else status,
         "cached": None if cached == ANY else cached == "cached",
         "complexity": tiers or None, "provider": providers or None, "model": chosen_models or None,
+        "agent": agent, "agent_version": version,
         "_page_size": r2[3].selectbox("Rows per page", PAGE_SIZES, index=1, key="lg_page_size"),
         "_period": period,
     }
+
+
+def _agent_filter(ws: Workspace) -> tuple[str | None, int | None]:
+    """Agent (archived ones too: their traffic stays in the log) and, once one is picked, its version."""
+    agents = {a.code: a for a in ws.list_agents(include_archived=True)}
+    r3 = st.columns([1.1, 1.1, 2.9])
+    agent = r3[0].selectbox("Agent", [ANY, *agents], key="lg_agent",
+                            format_func=lambda c: c if c == ANY else f"{agents[c].name} ({c})")
+    if agent == ANY:
+        return None, None
+    numbers = [v.version for v in ws.agent_versions(agent)]
+    version = r3[1].selectbox("Agent version", [ANY, *reversed(numbers)], key="lg_agent_version",
+                              format_func=lambda v: v if v == ANY else f"v{v}",
+                              help="The version of the agent each request used (not recorded before versions).")
+    return agent, None if version == ANY else int(version)
 
 
 def _signature(filters: dict[str, Any]) -> str:
@@ -93,8 +110,15 @@ def _table(df: pd.DataFrame) -> pd.DataFrame:
                   for b, x, c in zip(df["baseline_cost_usd"], df["cost_usd"], df["cached"])],
         "latency": df["latency_ms"].map(duration),
         "tokens in/out": [f"{int(i):,} / {int(o):,}" for i, o in zip(df["input_tokens"], df["output_tokens"])],
+        "agent": [_agent_label(a, v) for a, v in zip(df["agent"], df.get("agent_version", [None] * len(df)))],
         "org": df["org"].fillna(""),
     })
+
+
+def _agent_label(agent: Any, version: Any) -> str:
+    if missing(agent) or not agent:
+        return ""
+    return str(agent) if missing(version) else f"{agent} v{int(version)}"
 
 
 def _pager(filters: dict[str, Any]) -> tuple[str, int]:

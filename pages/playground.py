@@ -63,7 +63,7 @@ with st.sidebar:
                          format_func=lambda c: f"{agents[c].name} ({c})" if c in agents else "None — plain chat",
                          help="A saved system prompt sent before your messages.") or None
     if agent and agent in agents:
-        st.caption(md_escape(agents[agent].system_prompt))
+        st.caption(f"**v{agents[agent].version}** · {md_escape(agents[agent].system_prompt)}")
     options = [AUTO, *ws.targets()]
     route = st.selectbox("Routing", options, key="pg_route", persist_state="session",
                          format_func=lambda t: "Auto — cheapest capable model" if t == AUTO else target_label(ws, t),
@@ -119,6 +119,8 @@ def render_answer(message: dict) -> None:
     if c is None:
         return
     st.caption(completion_line(ws, c))
+    if message.get("agent"):
+        st.caption(f"🤖 Agent **{md_escape(message['agent'])}**")
     if c.log_error:
         st.warning(md_message(c.log_error), icon="🗄️")
     cols = st.columns([6, 1], vertical_alignment="top")
@@ -130,6 +132,15 @@ def render_answer(message: dict) -> None:
             key = f"pg_fb_{c.interaction_id}"
             st.feedback("thumbs", key=key, default=message.get("feedback"), on_change=save_feedback,
                         args=(message, key))
+
+
+def agent_used(c: Completion | None, code: str | None) -> str | None:
+    """"code vN": the agent version the logged request used (the picker's when the log has none)."""
+    if not code or c is None:
+        return None
+    entry = ws.log_entry(c.interaction_id) if c.interaction_id is not None else None
+    version = (entry or {}).get("agent_version") or (agents[code].version if code in agents else None)
+    return f"{code} v{version}" if version else code
 
 
 def send(prompt: str) -> None:
@@ -166,6 +177,7 @@ def send(prompt: str) -> None:
                 st.write_stream(chain([first], stream), cursor="▌")
         answer["content"] = "".join(got["text"])
         answer["completion"] = got["completion"]
+        answer["agent"] = agent_used(got["completion"], kwargs["agent"])
         error = got["error"]
         if error is not None:
             if isinstance(error, ProviderError) and error.kind == "stream_cut" and answer["content"]:

@@ -32,6 +32,7 @@ class Request:
     deadline: float = 0.0
     source: str = DEFAULT_SOURCE  # where the request came from (router_core.sources.SOURCES)
     policy: Policy | None = None  # route under this policy instead of the router's active one
+    agent_version: int | None = None  # the version of `agent` applied (router_core.agent_use)
 
 
 def interaction_record(req: Request, c: Completion | None, error: str | None,
@@ -56,4 +57,4 @@ def interaction_record(req: Request, c: Completion | None, error: str | None,
         ttft_ms=c.ttft_ms if c else None, cached=bool(c and c.cached),
         status="ok" if c and not error else "error", error=error,
         attempts=[a.__dict__ for a in req.attempts], simulated=bool(c and c.simulated),
-        source=req.source)
+        source=req.source, agent_version=req.agent_version)

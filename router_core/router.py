@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any, Callable, Coroutine
 
 from . import complexity
+from .agent_use import agent_use
 from .attempts import AttemptsMixin
 from .blocking import BlockingMixin, LoopThread, close_providers
 from .cache import ResponseCache
@@ -140,16 +141,19 @@ class Router(AttemptsMixin, BlockingMixin):
                   session_id: str | None) -> Request:
         """Step 1: refuse unusable input before anything is sent; apply the agent and history."""
         msgs = validate_request(messages, history, self.config.limits, max_tokens, temperature)
-        if agent:
-            found = self.store.get_agent(agent)
-            if found is None:
-                known = ", ".join(a.code for a in self.store.list_agents()) or "none"
-                raise InvalidRequest(f"Unknown agent {agent!r}. Known agents: {known}.")
-            msgs = [Message("system", found.system_prompt), *msgs]
         forced = self._forced_target(provider, model)
+        use = agent_use(self.store, agent, self.config.providers, self.config.baseline, self.why_unavailable,
+                        self._file_policy) if agent else None
+        if use is not None:  # its current version: prompt, then defaults where the caller gave none
+            msgs = [Message("system", use.system_prompt), *msgs]
+            max_tokens = use.max_tokens if max_tokens is None else max_tokens
+            temperature = use.temperature if temperature is None else temperature
+            forced = forced or use.target
         now = self.clock()
         return Request(msgs, forced, agent, org, session_id, use_cache, max_tokens, temperature,
-                       started=now, deadline=now + self.config.limits.request_deadline_s)
+                       started=now, deadline=now + self.config.limits.request_deadline_s,
+                       agent_version=use.version if use else None,
+                       policy=use.policy if use and forced is None else None)
 
     def _forced_target(self, provider: str | None, model: str | None) -> Target | None:
         if not provider and not model:
@@ -280,7 +284,7 @@ class Router(AttemptsMixin, BlockingMixin):
         req = self._validate(messages, provider=provider, model=model, agent=agent, org=org, use_cache=use_cache,
                              max_tokens=max_tokens, temperature=temperature, history=history,
                              session_id=session_id)
-        req.source, req.policy = source, policy
+        req.source, req.policy = source, policy or req.policy
         hit = self._cached(req)
         if hit is not None:
             await self._record(req, hit)

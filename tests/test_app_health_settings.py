@@ -9,7 +9,7 @@ import pytest
 from appkit import app, app_env, assert_no_exception, open_page, plain, rendered_text, texts  # noqa: F401
 
 PAGES = ["pages/playground.py", "pages/compare.py", "pages/health.py", "pages/savings.py", "pages/routing.py",
-         "pages/logs.py", "pages/keys.py", "pages/settings.py"]
+         "pages/logs.py", "pages/keys.py", "pages/settings.py", "pages/agents.py"]
 SENTINEL = "gsk_SENTINEL0123456789abcdefXYZ"
 
 

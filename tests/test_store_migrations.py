@@ -121,6 +121,8 @@ def test_a_released_database_migrates_keeping_every_row(legacy, tmp_path):
         assert all(row["source"] is None for row in after["interaction_logs"].values())  # v5: added, NULL
         assert {"gateway_keys", "gateway_budget_windows", "gateway_rate_buckets"} <= set(after)  # v5: created
         assert {"eval_runs", "eval_items", "quality_verdicts"} <= set(after)  # v6: created
+        versions = {(v["agent"], v["version"]): v["system_prompt"] for v in after["agent_versions"].values()}
+        assert versions == {(code, 1): a["system_prompt"] for code, a in before["agent_catalog"].items()}  # v8
         kind = s.dialect
         for fresh_url in fresh_database(kind, tmp_path):
             Store(fresh_url).close()
@@ -229,7 +231,7 @@ def test_head_revision_is_the_newest_script():
     config.set_main_option("script_location", str(MIGRATIONS))
     script = ScriptDirectory.from_config(config)
     assert script.get_heads() == [HEAD_REVISION]
-    assert [r.revision for r in script.walk_revisions()] == ["0006", "0005", "0004", "0003", "0002", "0001"]
+    assert [r.revision for r in script.walk_revisions()] == ["0007", "0006", "0005", "0004", "0003", "0002", "0001"]
 
 
 def test_a_read_only_current_database_opens_without_writing(tmp_path):
@@ -300,12 +302,53 @@ def test_a_v6_database_gets_source_in_its_analytics_indexes(db_url, tmp_path):
     before = snapshot(db_url)
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 7 and "source" in ANALYTICS_COLUMNS
+        assert migrated.schema_version() == SCHEMA_VERSION and "source" in ANALYTICS_COLUMNS
         with migrated.engine.connect() as conn:
             indexes = {ix["name"]: ix["column_names"] for ix in sa.inspect(conn).get_indexes("interaction_logs")}
         for ix in covering:
             assert indexes[ix.name] == [c.name for c in ix.columns]
         assert snapshot(db_url)["interaction_logs"] == before["interaction_logs"]
+        for fresh_url in fresh_database(migrated.dialect, tmp_path):
+            Store(fresh_url).close()
+            assert shape(db_url) == shape(fresh_url)
+    finally:
+        migrated.close()
+
+
+def test_a_v7_database_gets_agent_versions_keeping_its_agents_and_log(db_url, tmp_path):
+    """v7 (revision 0006) had agents without versions or an archived flag, and no interaction_logs.agent_version:
+    build it from the current schema by removing exactly those, then open it: every agent is its version 1."""
+    s = Store(db_url)
+    s.save_agent({"code": "lawyer", "name": "Lawyer", "role": "Legal", "system_prompt": "Be careful."})
+    iid = s.log_interaction(InteractionRecord(
+        org="acme", agent="lawyer", session_id=None, prompt="a v7 row", messages_json="[]", response="ok",
+        complexity="SIMPLE", score=0.1, reasons=[], provider="groq", model="llama", input_tokens=1, output_tokens=1,
+        cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.0, baseline_cost_usd=0.001, latency_ms=5.0,
+        ttft_ms=None, cached=False, status="ok", error=None, attempts=[], source="api"))
+    with s.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE agent_versions")
+        conn.exec_driver_sql("ALTER TABLE agent_catalog DROP COLUMN archived")
+        conn.exec_driver_sql("ALTER TABLE interaction_logs DROP COLUMN agent_version")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0006'")
+        conn.exec_driver_sql("UPDATE schema_meta SET value = '7' WHERE key = 'schema_version'")
+    s.close()
+    before = snapshot(db_url)
+    assert "agent_versions" not in before and "archived" not in before["agent_catalog"]["lawyer"]
+    migrated = Store(db_url)
+    try:
+        assert migrated.schema_version() == SCHEMA_VERSION == 8
+        after = snapshot(db_url)
+        for table in ("agent_catalog", "interaction_logs"):
+            assert set(after[table]) == set(before[table])
+            for key, row in before[table].items():
+                assert {c: after[table][key][c] for c in row} == row
+        assert after["interaction_logs"][iid]["agent_version"] is None  # not recorded before v8
+        assert not any(bool(a["archived"]) for a in after["agent_catalog"].values())
+        lawyer = migrated.list_agent_versions("lawyer")
+        assert [(v.version, v.system_prompt) for v in lawyer] == [(1, "Be careful.")]
+        assert {a.code for a in migrated.list_agents()} == {v["agent"] for v in after["agent_versions"].values()}
+        assert migrated.save_agent({"code": "lawyer", "name": "Lawyer", "system_prompt": "Cite the law."},
+                                   note="stricter") == 2
         for fresh_url in fresh_database(migrated.dialect, tmp_path):
             Store(fresh_url).close()
             assert shape(db_url) == shape(fresh_url)

@@ -65,7 +65,8 @@ def _header(row: dict[str, Any]) -> None:
     who = [f"**{md_escape(row.get('provider') or '–')}** · {md_escape(row.get('model') or '–')}"]
     for label, key in (("org", "org"), ("agent", "agent"), ("session", "session_id")):
         if row.get(key):
-            who.append(f"{label} {code(row[key])}")
+            version = row.get("agent_version") if key == "agent" else None
+            who.append(f"{label} {code(row[key])}" + (f" v{int(version)}" if not missing(version) else ""))
     who.append(f"{int(row.get('input_tokens') or 0):,} tokens in / {int(row.get('output_tokens') or 0):,} out")
     st.markdown(" · ".join(who))
     cost, base = row.get("cost_usd"), row.get("baseline_cost_usd")

@@ -62,7 +62,7 @@ class Store(InteractionRepository, AgentRepository, PolicyRepository, HealthRepo
         self.engine.dispose()
 
     def schema_version(self) -> int:
-        """schema_meta's version (6 today; written by the migrations for releases from before Alembic)."""
+        """schema_meta's version (8 today; written by the migrations for releases from before Alembic)."""
         with self.engine.connect() as conn:
             return int(meta_version(conn) or 0)
 

@@ -120,10 +120,11 @@ class InteractionRepository:
 
     def _filters(self, *, since=None, until=None, org=None, agent=None, complexity=None, provider=None,
                  model=None, status=None, cached=None, search=None, session_id=None,
-                 source=None) -> list[sa.ColumnElement]:
+                 source=None, agent_version=None) -> list[sa.ColumnElement]:
         """WHERE clauses for the request log. `since` is inclusive, `until` exclusive; string filters
         also take a list (IN); `search` is a case-insensitive substring of the prompt or the response;
-        `source` is a list of sources where None matches the rows logged before sources existed."""
+        `source` is a list of sources where None matches the rows logged before sources existed;
+        `agent_version` (an int or a list of them) is the agent's version the request used."""
         c = T_LOG.c
         where: list[sa.ColumnElement] = []
         if since is not None:
@@ -136,6 +137,9 @@ class InteractionRepository:
                 where.append(self._match(column, value))
         if source is not None:
             where.append(source_in(c.source, source))
+        if agent_version is not None:
+            versions = agent_version if isinstance(agent_version, (list, tuple, set)) else [agent_version]
+            where.append(c.agent_version.in_([int(v) for v in versions]))
         if cached is not None:
             where.append(c.cached == (sa.true() if cached else sa.false()))
         if search:
@@ -145,14 +149,14 @@ class InteractionRepository:
 
     def list_interactions(self, *, since=None, until=None, org=None, agent=None, complexity=None, provider=None,
                           model=None, status=None, cached=None, search=None, session_id=None, source=None,
-                          offset: int = 0,
+                          agent_version=None, offset: int = 0,
                           limit: int = 50) -> tuple[pd.DataFrame, int]:
         """One page of the request log, newest first, and the total number of matching rows."""
         import pandas as pd
 
         where = self._filters(since=since, until=until, org=org, agent=agent, complexity=complexity,
                               provider=provider, model=model, status=status, cached=cached, search=search,
-                              session_id=session_id, source=source)
+                              session_id=session_id, source=source, agent_version=agent_version)
         newest_first = (T_LOG.c.ts.desc(), T_LOG.c.id.desc())
         # Page through ids only (an index walk), then fetch the page's wide rows: a deep page no longer
         # sorts hundreds of thousands of whole rows.

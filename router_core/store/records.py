@@ -94,6 +94,7 @@ class InteractionRecord:
     simulated: bool = False
     ts: datetime | None = None  # default now (UTC)
     source: str | None = None  # playground, gateway, cli, ...
+    agent_version: int | None = None  # the version of `agent` used (None: no agent)
 
     def to_row(self) -> dict[str, Any]:
         messages = self.messages_json if isinstance(self.messages_json, str) else dumps(self.messages_json)
@@ -113,5 +114,5 @@ class InteractionRecord:
             "ttft_ms": None if self.ttft_ms is None else float(self.ttft_ms),
             "cached": bool(self.cached), "status": self.status or "ok", "error": self.error,
             "attempts": dumps(list(self.attempts or [])), "feedback": 0, "simulated": bool(self.simulated),
-            "source": self.source,
+            "source": self.source, "agent_version": None if self.agent_version is None else int(self.agent_version),
         }

@@ -18,14 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from .agents import DEFAULT_AGENTS
+from .agents import DEFAULT_AGENTS, seed_versions
 from .engine import run_locked
 from .errors import StoreError
 from .migrations import steps
 from .tables import AGENT_TABLE, CACHE_TABLE, LOG_TABLE, META_TABLE, METADATA, SCHEMA_VERSION, T_AGENT, T_META
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0006"  # the newest revision in migrations/versions (a test checks they agree)
+HEAD_REVISION = "0007"  # the newest revision in migrations/versions (a test checks they agree)
 VERSION_TABLE = "alembic_version"
 # The revision a pre-Alembic database of each schema version stands at (v1: none applied yet).
 LEGACY_REVISIONS: dict[int, str | None] = {1: None, 2: "0001", 3: "0002", 4: "0003"}
@@ -80,6 +80,7 @@ def _migrate(conn: Connection, safe_url: str) -> None:
 def _create_fresh(conn: Connection) -> None:
     METADATA.create_all(conn)
     conn.execute(T_AGENT.insert(), DEFAULT_AGENTS)
+    seed_versions(conn, note="created")
     steps.set_schema_version(conn, SCHEMA_VERSION)
 
 

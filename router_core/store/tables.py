@@ -14,12 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 7  # written to schema_meta, so releases from before Alembic refuse a newer database
+SCHEMA_VERSION = 8  # written to schema_meta, so releases from before Alembic refuse a newer database
 
 LOG_TABLE = "interaction_logs"
 ATTEMPT_TABLE = "attempt_logs"
 CACHE_TABLE = "response_cache"
 AGENT_TABLE = "agent_catalog"
+AGENT_VERSION_TABLE = "agent_versions"  # every edit of an agent (since v8; queries in agents.py)
 POLICY_TABLE = "routing_policies"
 HEALTH_TABLE = "health_checks"
 COMPARISON_TABLE = "comparisons"
@@ -136,6 +137,7 @@ class InteractionLog(StoreModel, table=True):
     feedback: int = Field(default=0, nullable=False)
     simulated: bool = Field(default=False, nullable=False)
     source: str | None = None  # playground, gateway, ... (since v5; NULL on older rows)
+    agent_version: int | None = None  # the agent's version the request used (since v8; NULL before)
 
 
 class AttemptLog(StoreModel, table=True):
@@ -204,7 +206,10 @@ class ResponseCacheEntry(StoreModel, table=True):
 
 
 class Agent(StoreModel, table=True):
-    """A saved agent: a named system prompt the chat can route under (`agent=code`)."""
+    """A saved agent: a named system prompt the chat can route under (`agent=code`).
+
+    `system_prompt` mirrors the agent's current (newest) version in `agent_versions`; an archived agent is
+    hidden from pickers but still answers requests that name it (gateway keys bound to it keep working)."""
 
     __tablename__ = AGENT_TABLE
 
@@ -212,6 +217,25 @@ class Agent(StoreModel, table=True):
     name: str = ""
     role: str = ""
     system_prompt: str = _text(nullable=False, default="")
+    archived: bool = Field(default=False, nullable=False)  # since v8
+
+
+class AgentVersion(StoreModel, table=True):
+    """One version of an agent: its prompt and defaults as of one edit (version 1 = as created)."""
+
+    __tablename__ = AGENT_VERSION_TABLE
+    __table_args__ = (sa.UniqueConstraint("agent", "version", name="uq_agent_versions_agent_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent: str = Field(nullable=False)  # agent_catalog.code
+    version: int = Field(nullable=False)
+    system_prompt: str = _text(nullable=False, default="")
+    temperature: float | None = None  # the default when a request gives none
+    max_tokens: int | None = None
+    target: str | None = None  # "provider:model": always answered by it (unless the caller names one)
+    policy: str | None = None  # a saved routing policy's name: routed under it instead of the active one
+    note: str = _text(nullable=False, default="")
+    created_at: datetime = Field(nullable=False)
 
 
 class RoutingPolicyRow(StoreModel, table=True):
@@ -381,6 +405,7 @@ T_LOG: sa.Table = InteractionLog.__table__  # type: ignore[assignment]
 T_ATTEMPT: sa.Table = AttemptLog.__table__  # type: ignore[assignment]
 T_CACHE: sa.Table = ResponseCacheEntry.__table__  # type: ignore[assignment]
 T_AGENT: sa.Table = Agent.__table__  # type: ignore[assignment]
+T_AGENT_VERSION: sa.Table = AgentVersion.__table__  # type: ignore[assignment]
 T_POLICY: sa.Table = RoutingPolicyRow.__table__  # type: ignore[assignment]
 T_HEALTH: sa.Table = HealthCheck.__table__  # type: ignore[assignment]
 T_CMP: sa.Table = Comparison.__table__  # type: ignore[assignment]

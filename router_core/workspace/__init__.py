@@ -28,14 +28,15 @@ from .insights import CandidateCost, InsightOps, PromptEstimate
 from .keys import KeyOps, KeyRow
 from .leaderboard import LeaderboardOps
 from .policies import FILE_POLICY, TIERS, PolicyOps, TierChange, TierPlan, rows_to_data, table_rows
-from .records import AgentProfile, LogPage, RecordOps, WorkspaceError
+from .agents import AgentDiff, AgentOps, AgentProfile, AgentVersionInfo
+from .records import LogPage, RecordOps, WorkspaceError
 from .system import CacheStats, ProviderStatus, SettingsFacts, SystemOps
 
 if TYPE_CHECKING:
     from ..router import Router
 
 
-class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps, ModeOps, CompareOps, KeyOps, EvaluationOps,
+class Workspace(PolicyOps, InsightOps, RecordOps, AgentOps, SystemOps, ModeOps, CompareOps, KeyOps, EvaluationOps,
                 LeaderboardOps):
     """One front end's view of a Router: policies, agents, estimates, savings, logs, health, cache, settings,
     the gateway's team keys, evaluation runs, measured quality and the team's leaderboard."""
@@ -44,6 +45,7 @@ class Workspace(PolicyOps, InsightOps, RecordOps, SystemOps, ModeOps, CompareOps
         self.router = router
 
 
-__all__ = ["Workspace", "AUTO_TARGET", "WorkspaceError", "FILE_POLICY", "TIERS", "LAST_RESORT", "PolicyProblem", "TierChange",
-           "TierPlan", "CandidateCost", "PromptEstimate", "LogPage", "AgentProfile", "ProviderStatus", "CacheStats",
-           "SettingsFacts", "ModeStatus", "rows_to_data", "table_rows", "KeyRow", "QualityHeadline"]
+__all__ = ["Workspace", "AUTO_TARGET", "WorkspaceError", "FILE_POLICY", "TIERS", "LAST_RESORT", "PolicyProblem",
+           "TierChange", "TierPlan", "CandidateCost", "PromptEstimate", "LogPage", "AgentProfile", "AgentVersionInfo",
+           "AgentDiff", "ProviderStatus", "CacheStats", "SettingsFacts", "ModeStatus", "rows_to_data", "table_rows",
+           "KeyRow", "QualityHeadline"]

@@ -1,4 +1,4 @@
-"""The request log, feedback, comparisons and agents, for a front end (through the Store's public methods)."""
+"""The request log, feedback and comparisons, for a front end (agents: agents.py) (through the Store's public methods)."""
 
 from __future__ import annotations
 
@@ -41,18 +41,8 @@ class LogPage:
         return min(self.page * self.page_size, self.total)
 
 
-@dataclass(frozen=True)
-class AgentProfile:
-    """A saved system prompt requests can name (`agent=code`)."""
-
-    code: str
-    name: str
-    role: str
-    system_prompt: str
-
-
 class RecordOps:
-    """Log, feedback, comparisons and agents (needs `self.router`)."""
+    """Log, feedback and comparisons (needs `self.router`)."""
 
     router: "Router"
 
@@ -60,7 +50,7 @@ class RecordOps:
     def log_page(self, page: int = 1, page_size: int = 50, **filters: Any) -> LogPage:
         """Page `page` of the filtered log; the last page instead when the log shrank below it.
 
-        Filters: since, until, org, agent, complexity, provider, model, status, cached, search, session_id.
+        Filters: since, until, org, agent, agent_version, complexity, provider, model, status, cached, search, session_id.
         """
         store = self.router.store
         page, page_size = max(1, int(page)), max(1, int(page_size))
@@ -100,38 +90,3 @@ class RecordOps:
     def list_comparisons(self, limit: int = 20) -> pd.DataFrame:
         """The latest comparisons, one row per target, newest first."""
         return self.router.store.list_comparisons(limit=limit)
-
-    # ---- agents -------------------------------------------------------------------------------
-    def list_agents(self) -> list[AgentProfile]:
-        return [AgentProfile(a.code, a.name, a.role, a.system_prompt) for a in self.router.store.list_agents()]
-
-    def get_agent(self, code: str) -> AgentProfile | None:
-        a = self.router.store.get_agent(code)
-        return None if a is None else AgentProfile(a.code, a.name, a.role, a.system_prompt)
-
-    def create_agent(self, code: str, name: str, system_prompt: str, role: str = "") -> AgentProfile:
-        """A new agent; refused when the code is blank or taken."""
-        code = (code or "").strip()
-        if not code:
-            raise WorkspaceError("an agent needs a code (the name requests use, e.g. \"support\")")
-        if self.get_agent(code) is not None:
-            raise WorkspaceError(f"an agent with code {code!r} already exists; edit it or choose another code")
-        agent = AgentProfile(code, (name or "").strip() or code, role or "", system_prompt or "")
-        self.router.store.save_agent(vars(agent))
-        return agent
-
-    def edit_agent(self, code: str, *, name: str | None = None, role: str | None = None,
-                   system_prompt: str | None = None) -> AgentProfile:
-        """Change the given fields of an existing agent."""
-        current = self.get_agent(code)
-        if current is None:
-            raise WorkspaceError(f"no agent with code {code!r}")
-        agent = AgentProfile(current.code, current.name if name is None else name,
-                             current.role if role is None else role,
-                             current.system_prompt if system_prompt is None else system_prompt)
-        self.router.store.save_agent(vars(agent))
-        return agent
-
-    def delete_agent(self, code: str) -> None:
-        if not self.router.store.delete_agent(code):
-            raise WorkspaceError(f"no agent with code {code!r}")
