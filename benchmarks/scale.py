@@ -200,7 +200,7 @@ def load_plan() -> Plan:
 ROW_COLUMNS = ["ts", "org", "agent", "session_id", "prompt", "messages_json", "response", "complexity", "score",
                "reasons", "provider", "model", "input_tokens", "output_tokens", "cached_input_tokens",
                "reasoning_tokens", "cost_usd", "baseline_cost_usd", "latency_ms", "ttft_ms", "cached", "status",
-               "error", "attempts", "feedback", "simulated", "source"]
+               "error", "attempts", "feedback", "simulated", "source", "agent_version"]
 
 
 def insert_sql() -> tuple[str, list[str]]:
@@ -416,7 +416,7 @@ class RowMaker:
                             self._session(cols["session"][j]) if cols["has_session"][j] else None,
                             prompt, messages, None, tier, round(cols["score"][j], 6),
                             self.reasons[tier][pick[2] % len(self.reasons[tier])], None, None, 0, 0, 0, 0, 0.0,
-                            None, round(ms, 3), None, 0, "error", msg, dumps(attempts), 0, 0, None))
+                            None, round(ms, 3), None, 0, "error", msg, dumps(attempts), 0, 0, "gateway", None))
                 trails.append(attempts)
                 continue
             response = self._text(at[2] + 7, (outp - cols["reasoning"][j]) * 4)
@@ -440,7 +440,8 @@ class RowMaker:
                         self._session(cols["session"][j]) if cols["has_session"][j] else None,
                         prompt, messages, response, complexity, score, reasons, provider, model, inp, outp,
                         cols["cached_in"][j], cols["reasoning"][j], cost, base, round(latency, 3),
-                        round(cols["ttft"][j], 3), int(cached), "ok", None, dumps(attempts), cols["feedback"][j], 0, None))
+                        round(cols["ttft"][j], 3), int(cached), "ok", None, dumps(attempts), cols["feedback"][j], 0,
+                        "gateway", None))
             trails.append(attempts)
         return out, trails
 
