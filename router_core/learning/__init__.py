@@ -1,6 +1,6 @@
 """A router learned from per-prompt outcomes: does the strong model win where the weak one fails?
 
-    features    word n-grams (TF-IDF) + length/structure + the plain classifier's score
+    features    hashed word n-grams + length/structure + the plain classifier's score
     model       `LearnedRouter`: a logistic regression over those features (plain linear, JSON-storable)
     crossval    repeated k-fold APGR on RouteLLM's public outcomes, and the learning curve
 """

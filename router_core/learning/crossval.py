@@ -8,6 +8,7 @@ subjects. The learning curve trains on n outcomes drawn from the training folds.
 
 from __future__ import annotations
 
+import json
 import random
 import statistics
 import time
@@ -19,8 +20,8 @@ import numpy as np
 from sklearn.model_selection import GroupKFold
 
 from ..routing_eval import BENCHMARKS, DEFAULT_DATA, LOADERS, TITLES, Item, curve_from_order
-from .features import structure_features
-from .model import LearnedRouter, strong_wins
+from .features import Featurizer
+from .model import LearnedRouter, strong_wins, structure_matrix
 
 CURVE_SIZES = (50, 100, 200, 500, 1000)
 CURVE_SETS = ("gsm8k", "mmlu")
@@ -56,7 +57,8 @@ class Outcomes:
         self.strong = np.array([it.strong for it in items], dtype=float)
         self.wins = np.array([strong_wins(it.weak, it.strong) for it in items])
         self.subjects = [it.meta for it in items]
-        self.structure = np.array([structure_features(p) for p in self.prompts], dtype=float)
+        self.structure = structure_matrix(self.prompts)
+        self.words = Featurizer().words(self.prompts)  # stateless hashing: no peek at test folds
 
     def __len__(self) -> int:
         return len(self.prompts)
@@ -65,8 +67,8 @@ class Outcomes:
         return curve_from_order(self.weak[idx].tolist(), self.strong[idx].tolist(), signal.tolist()).apgr
 
     def fit_predict(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
-        router = LearnedRouter().fit([self.prompts[i] for i in train], self.wins[train], self.structure[train])
-        return router.predict([self.prompts[i] for i in test], self.structure[test])
+        router = LearnedRouter().fit_rows(self.words[train], self.structure[train], self.wins[train])
+        return router.predict_rows(self.words[test], self.structure[test])
 
 
 def splits(groups: Sequence[str], folds: int, repeats: int, seed: int = 0
@@ -154,8 +156,20 @@ def format_curve(curves: dict[str, dict[int, float]]) -> str:
     return "\n".join(lines)
 
 
-def timed_evaluate(**kwargs: Any) -> tuple[dict[str, LearnedSet], dict[str, dict[int, float]], float]:
-    """`evaluate_learned` and the seconds it took."""
+def print_learned(data_dir: Path | str, *, folds: int, repeats: int, sample: int | None, curve: bool,
+                  as_json: bool) -> None:
+    """The `eval-routing --learn` report: the per-set table, the learning curve, and the JSON line."""
     t0 = time.perf_counter()
-    results, curves = evaluate_learned(**kwargs)
-    return results, curves, time.perf_counter() - t0
+    results, curves = evaluate_learned(data_dir, folds=folds, repeats=repeats, sample=sample, curve=curve)
+    print(f"Learned router vs the plain classifier, held-out APGR ({folds}-fold x{repeats}, "
+          f"{'sample of ' + str(sample) if sample else 'full sets'}, {time.perf_counter() - t0:.0f}s); "
+          "MMLU by subject: no subject in both train and test")
+    print(format_learned(results))
+    if curves:
+        print("\nLearning curve: held-out APGR against the number of training outcomes")
+        print(format_curve(curves))
+    if as_json:
+        payload: dict[str, Any] = {name: r.as_dict() for name, r in results.items()}
+        if curves:
+            payload["curve"] = {name: {str(n): round(v, 4) for n, v in c.items()} for name, c in curves.items()}
+        print(json.dumps(payload))

@@ -1,4 +1,4 @@
-"""Features of a prompt for the learned router: word n-grams, length and structure, the classifier's score."""
+"""Features of a prompt for the learned router: hashed word n-grams, length and structure, the classifier's score."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import StandardScaler
 
 from ..complexity import classify
@@ -33,22 +33,21 @@ def structure_features(prompt: str, score: float | None = None) -> list[float]:
 
 
 class Featurizer:
-    """TF-IDF over word 1-2-grams plus the standardised structure features, fitted on training prompts."""
+    """Hashed word 1-2-grams (stateless: nothing learned from test prompts) plus the structure features,
+    standardised with the training prompts' mean and spread."""
 
-    def __init__(self, max_features: int = 20000, min_df: int = 2) -> None:
-        self.vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True,
-                                          max_features=max_features)
+    def __init__(self, n_features: int = 2 ** 18) -> None:
+        self.hasher = HashingVectorizer(ngram_range=(1, 2), n_features=n_features, alternate_sign=False)
         self.scaler = StandardScaler()
 
-    def fit_transform(self, prompts: Sequence[str], structure: np.ndarray) -> sparse.csr_matrix:
-        """Learn the vocabulary and scaling from `prompts` and return their feature matrix."""
-        words = self.vectorizer.fit_transform(prompts)
+    def words(self, prompts: Sequence[str]) -> sparse.csr_matrix:
+        """The hashed n-gram matrix of `prompts` (l2-normalised rows)."""
+        return self.hasher.transform(prompts)
+
+    def fit_transform(self, words: sparse.csr_matrix, structure: np.ndarray) -> sparse.csr_matrix:
+        """Learn the structure scaling from training rows and return their feature matrix."""
         return sparse.hstack([words, self.scaler.fit_transform(structure)]).tocsr()
 
-    def transform(self, prompts: Sequence[str], structure: np.ndarray) -> sparse.csr_matrix:
-        """Feature matrix of new prompts with the fitted vocabulary and scaling."""
-        return sparse.hstack([self.vectorizer.transform(prompts), self.scaler.transform(structure)]).tocsr()
-
-    def names(self) -> list[str]:
-        """Column names: the n-grams, then the structure features."""
-        return [*self.vectorizer.get_feature_names_out().tolist(), *STRUCTURE_NAMES]
+    def transform(self, words: sparse.csr_matrix, structure: np.ndarray) -> sparse.csr_matrix:
+        """Feature matrix of new rows with the fitted scaling."""
+        return sparse.hstack([words, self.scaler.transform(structure)]).tocsr()
