@@ -177,6 +177,9 @@ def cmd_eval_routing(args: argparse.Namespace) -> int:
     from .routing_eval import DEFAULT_DATA, evaluate, format_table
 
     data = args.data or DEFAULT_DATA
+    if args.json and not (args.learn or args.curve):
+        print("eval-routing: --json goes with --learn", file=sys.stderr)
+        return 2
     if args.learn or args.curve:
         from .learning.crossval import print_learned
 
@@ -271,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev = sub.add_parser("eval-routing", help="APGR / CPT of the classifier on public per-prompt data")
     ev.add_argument("--data", help="the RouteLLM data folder (default: data/benchmarks/routellm)")
     ev.add_argument("--sample", type=int, default=None, help="evaluate on a sample of N prompts per set")
-    ev.add_argument("--learn", action="store_true", help="also train a learned router and score it on held-out folds")
+    ev.add_argument("--learn", action="store_true", help="train a learned router; score it and the classifier on held-out folds")
     ev.add_argument("--folds", type=_at_least_two, default=5, help="k of the repeated k-fold (--learn; default 5)")
     ev.add_argument("--repeats", type=_positive, default=1, help="repeats of the k-fold (--learn; default 1)")
     ev.add_argument("--curve", action="store_true", help="with --learn: APGR against 50..1,000 training outcomes")

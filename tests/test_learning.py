@@ -80,3 +80,9 @@ def test_cli_rejects_one_fold():
     out = subprocess.run([sys.executable, "-m", "router_core", "eval-routing", "--learn", "--folds", "1"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode != 0 and "at least 2" in out.stderr
+
+
+def test_cli_json_without_learn_is_refused():
+    out = subprocess.run([sys.executable, "-m", "router_core", "eval-routing", "--json"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "--learn" in out.stderr
