@@ -162,10 +162,33 @@ def cmd_pull_model(args: argparse.Namespace) -> int:
                            for flag in (f"--{name}", getattr(args, name))])
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _at_least_two(text: str) -> int:
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {value}")
+    return value
+
+
 def cmd_eval_routing(args: argparse.Namespace) -> int:
     from .routing_eval import DEFAULT_DATA, evaluate, format_table
 
     data = args.data or DEFAULT_DATA
+    if args.json and not (args.learn or args.curve):
+        print("eval-routing: --json goes with --learn", file=sys.stderr)
+        return 2
+    if args.learn or args.curve:
+        from .learning.crossval import print_learned
+
+        print_learned(data, folds=args.folds, repeats=args.repeats, sample=args.sample, curve=args.curve,
+                      as_json=args.json)
+        return 0
     print(f"Routing quality of the complexity classifier on {data} (contaminated prompts excluded)")
     print(format_table(evaluate(data, sample=args.sample)))
     return 0
@@ -277,6 +300,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev = sub.add_parser("eval-routing", help="APGR / CPT of the classifier on public per-prompt data")
     ev.add_argument("--data", help="the RouteLLM data folder (default: data/benchmarks/routellm)")
     ev.add_argument("--sample", type=int, default=None, help="evaluate on a sample of N prompts per set")
+    ev.add_argument("--learn", action="store_true", help="train a learned router; score it and the classifier on held-out folds")
+    ev.add_argument("--folds", type=_at_least_two, default=5, help="k of the repeated k-fold (--learn; default 5)")
+    ev.add_argument("--repeats", type=_positive, default=1, help="repeats of the k-fold (--learn; default 1)")
+    ev.add_argument("--curve", action="store_true", help="with --learn: APGR against 50..1,000 training outcomes")
+    ev.add_argument("--json", action="store_true", help="with --learn: end with one JSON line of the figures")
     ev.set_defaults(func=cmd_eval_routing)
     rp = sub.add_parser("replay", help="what-if: a prompt set's projected cost under a policy vs the baseline")
     rp.add_argument("--prompts", help="JSONL ({\"prompt\": ...} per line) or CSV with a 'prompt' column")

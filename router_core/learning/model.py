@@ -1,0 +1,56 @@
+"""`LearnedRouter`: P(the strong model wins) for a prompt, a logistic regression over `Featurizer` features."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import SGDClassifier
+
+from .features import Featurizer, structure_features
+
+
+def strong_wins(weak: float, strong: float) -> bool:
+    """The training target: the strong model did better than the weak one (right where it was wrong)."""
+    return strong > weak
+
+
+def structure_matrix(prompts: Sequence[str]) -> np.ndarray:
+    """`structure_features` of each prompt as rows."""
+    return np.array([structure_features(p) for p in prompts], dtype=float).reshape(len(prompts), -1)
+
+
+class LearnedRouter:
+    """Logistic regression (log loss, L2 with strength 1 / (C * n) as in scikit-learn's C, fitted by averaged
+    SGD: seconds on 10,000 prompts where the exact solvers take minutes) over hashed n-grams
+    and structure: a plain linear model whose weights, intercept and scaling could be stored as JSON.
+
+    `fit`/`predict` take prompts; `fit_rows`/`predict_rows` take precomputed feature rows (cross-validation).
+    """
+
+    def __init__(self, C: float = 1.0, epochs: int = 50, seed: int = 0) -> None:
+        self.featurizer = Featurizer()
+        self.C = C
+        self.model = SGDClassifier(loss="log_loss", max_iter=epochs, tol=None, average=True, random_state=seed)
+
+    def fit(self, prompts: Sequence[str], wins: Sequence[bool]) -> "LearnedRouter":
+        """Fit on prompts and whether the strong model won on each; both outcomes must occur."""
+        return self.fit_rows(self.featurizer.words(prompts), structure_matrix(prompts), wins)
+
+    def predict(self, prompts: Sequence[str]) -> np.ndarray:
+        """P(the strong model wins) for each prompt."""
+        return self.predict_rows(self.featurizer.words(prompts), structure_matrix(prompts))
+
+    def fit_rows(self, words: sparse.csr_matrix, structure: np.ndarray, wins: Sequence[bool]) -> "LearnedRouter":
+        labels = np.asarray(wins, dtype=int)
+        if words.shape[0] != len(labels):
+            raise ValueError(f"{words.shape[0]} prompts but {len(labels)} outcomes")
+        if len(set(labels.tolist())) < 2:
+            raise ValueError("the outcomes need both a strong-model win and a non-win to learn from")
+        self.model.set_params(alpha=1.0 / (self.C * len(labels)))
+        self.model.fit(self.featurizer.fit_transform(words, structure), labels)
+        return self
+
+    def predict_rows(self, words: sparse.csr_matrix, structure: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(self.featurizer.transform(words, structure))[:, 1]
