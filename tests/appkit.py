@@ -100,6 +100,22 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]
         env._store.close()
 
 
+@pytest.fixture
+def ws(tmp_path: Path, db_url: str) -> Iterator[Any]:
+    """A Workspace over a demo-mode router on the test's database (`db_url`: import it from pg beside this)."""
+    from router_core.config import load_config
+    from router_core.router import Router
+    from router_core.store import Store
+    from router_core.workspace import Workspace
+
+    config = load_config(write_config(tmp_path), {"ROUTER_DEMO": "1", "ROUTER_DOTENV": str(tmp_path / "no.env")})
+    store = Store(db_url)
+    router = Router(config, store=store)
+    yield Workspace(router)
+    router.close()
+    store.close()
+
+
 def _no_v1_pages_folder(monkeypatch: pytest.MonkeyPatch) -> None:
     """AppTest resets Streamlit's "is this a v1 pages/-folder app?" flag before every run, and our pages
     live in a folder named pages/, so every run after the first would execute the page file directly,

@@ -118,3 +118,30 @@ def make_router(tmp_path: Path, cheap_url: str, premium_url: str, *, deadline: f
     if wall is not None:
         kwargs.update(wall_clock=wall)
     return close_after_test(Router(config, **kwargs))
+
+
+# One OpenAI-compatible vendor for every tier and the baseline (the Agents and browser-security tests)
+ECHO_CONFIG = """
+[router]
+baseline = "echo:echo-model"
+[providers.echo]
+kind = "openai_compatible"
+base_url = "{url}/v1"
+models = ["echo-model"]
+[prices."echo:*"]
+input = 1
+output = 2
+[routing]
+TRIVIAL = ["echo:echo-model"]
+SIMPLE = ["echo:echo-model"]
+MEDIUM = ["echo:echo-model"]
+COMPLEX = ["echo:echo-model"]
+EXPERT = ["echo:echo-model"]
+last_resort = "echo:echo-model"
+"""
+
+
+def echo_config(folder: Path, url: str) -> Path:
+    path = folder / "router.toml"
+    path.write_text(ECHO_CONFIG.format(url=url))
+    return path

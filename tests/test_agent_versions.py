@@ -5,7 +5,7 @@ and its number is logged), the router over fake vendors on real HTTP."""
 from __future__ import annotations
 
 import pytest
-from appkit import write_config
+from appkit import ws  # noqa: F401  (fixture)
 from conftest import close_after_test, run
 from pg import db_url  # noqa: F401  (fixture)
 from routerkit import PREMIUM_KEY, anthropic_ok, logged_rows, make_router, openai_ok
@@ -22,16 +22,6 @@ def store(db_url):  # noqa: F811
     s = Store(db_url)
     yield s
     s.close()
-
-
-@pytest.fixture
-def ws(tmp_path, db_url):  # noqa: F811
-    config = load_config(write_config(tmp_path), {"ROUTER_DEMO": "1", "ROUTER_DOTENV": str(tmp_path / "no.env")})
-    store = Store(db_url)
-    router = Router(config, store=store)
-    yield Workspace(router)
-    router.close()
-    store.close()
 
 
 # ------------------------------------------------------------------------------------------ store

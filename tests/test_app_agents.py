@@ -5,7 +5,8 @@ Logs filtered by version; plus refusals that save nothing, duplicate and archive
 from __future__ import annotations
 
 import pytest
-from agentkit import echo_config, echo_system
+from agentkit import echo_system
+from routerkit import echo_config
 
 from appkit import app, app_env, assert_no_exception, open_page, texts  # noqa: F401  (fixtures)
 

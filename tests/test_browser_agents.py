@@ -4,7 +4,8 @@ filtered by the version."""
 
 from __future__ import annotations
 
-from agentkit import echo_config, echo_system
+from agentkit import echo_system
+from routerkit import echo_config
 from browserkit import ARGS, CHROMIUM, no_exception, require_chromium, serve_app, settle
 
 from router_core.store import Store

@@ -8,29 +8,12 @@ from fakevendor import Reply, sse
 
 from appkit import app, app_env  # noqa: F401  (fixtures)
 from browserkit import ARGS, CHROMIUM, require_chromium, serve_app, settle
+from routerkit import echo_config
 
 HOSTILE = ("Here you go: <script>window.__xss = 1; alert('script')</script>\n\n"
            "<img src=x onerror=\"window.__xss = 2; alert('img')\">\n\n"
            "[click me](javascript:window.__xss=3) and <a href=\"javascript:alert(4)\">raw link</a>")
 
-CONFIG = """
-[router]
-baseline = "echo:echo-model"
-[providers.echo]
-kind = "openai_compatible"
-base_url = "{url}/v1"
-models = ["echo-model"]
-[prices."echo:*"]
-input = 1
-output = 2
-[routing]
-TRIVIAL = ["echo:echo-model"]
-SIMPLE = ["echo:echo-model"]
-MEDIUM = ["echo:echo-model"]
-COMPLEX = ["echo:echo-model"]
-EXPERT = ["echo:echo-model"]
-last_resort = "echo:echo-model"
-"""
 
 
 def hostile_vendor(request) -> Reply:
@@ -51,8 +34,7 @@ def hostile_vendor(request) -> Reply:
 def hostile_app(tmp_path, vendor):
     require_chromium()
     vendor.route("/", hostile_vendor)
-    config = tmp_path / "router.toml"
-    config.write_text(CONFIG.format(url=vendor.url))
+    config = echo_config(tmp_path, vendor.url)
     with serve_app(tmp_path, {"ROUTER_CONFIG": str(config), "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
                               "ROUTER_DEMO": "0"}) as url:
         yield url

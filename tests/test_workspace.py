@@ -8,7 +8,7 @@ import io
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from appkit import ROOT, write_config
+from appkit import ROOT, write_config, ws  # noqa: F401  (fixture)
 from pg import db_url  # noqa: F401  (fixture)
 
 from router_core.config import load_config
@@ -22,16 +22,6 @@ from router_core.workspace import AUTO_TARGET, FILE_POLICY, Workspace, Workspace
 CHEAPER = {"TRIVIAL": ["groq:llama-3.1-8b-instant"], "SIMPLE": ["groq:llama-3.1-8b-instant"],
            "MEDIUM": ["groq:openai/gpt-oss-120b"], "COMPLEX": ["openai:gpt-6.1-terra"],
            "EXPERT": ["anthropic:claude-opus-5-5"], "last_resort": "anthropic:claude-sonnet-5-5"}
-
-
-@pytest.fixture
-def ws(tmp_path, db_url):  # noqa: F811
-    config = load_config(write_config(tmp_path), {"ROUTER_DEMO": "1", "ROUTER_DOTENV": str(tmp_path / "no.env")})
-    store = Store(db_url)
-    router = Router(config, store=store)
-    yield Workspace(router)
-    router.close()
-    store.close()
 
 
 # ------------------------------------------------------------------------------------------ policies
