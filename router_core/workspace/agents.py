@@ -4,13 +4,13 @@ archive, list versions, and diff any two of them."""
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, fields
-from datetime import datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..catalog import parse_target
 from ..errors import RouterError
 from ..validation import MAX_OUTPUT_TOKENS
+from ..store.agents import AgentVersionRow as AgentVersionInfo  # one version: prompt, settings, note, time
 from .records import WorkspaceError
 
 if TYPE_CHECKING:
@@ -34,20 +34,6 @@ class AgentProfile:
     target: str | None = None  # "provider:model": every request answered by it (unless the caller names one)
     policy: str | None = None  # a saved policy routed under instead of the active one
     archived: bool = False
-
-
-@dataclass(frozen=True)
-class AgentVersionInfo:
-    """One version of an agent: what it was and who changed what (the note)."""
-
-    version: int
-    system_prompt: str
-    temperature: float | None
-    max_tokens: int | None
-    target: str | None
-    policy: str | None
-    note: str
-    created_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -96,8 +82,7 @@ class AgentOps:
     def agent_versions(self, code: str) -> list[AgentVersionInfo]:
         """Every version of an agent, oldest first; WorkspaceError for an unknown agent."""
         self._existing(code)
-        return [AgentVersionInfo(**{f.name: getattr(v, f.name) for f in fields(AgentVersionInfo)})
-                for v in self.router.store.list_agent_versions(code)]
+        return self.router.store.list_agent_versions(code)
 
     def diff_agent_versions(self, code: str, old: int, new: int) -> AgentDiff:
         """What changed from version `old` to version `new` of an agent (either order)."""
