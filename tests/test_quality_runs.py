@@ -195,3 +195,17 @@ def test_demo_mode_verdicts_are_simulated_and_left_out_of_the_headline(monkeypat
     assert all("simulated judge" in e for v in demo.router.store.run_verdicts(run_id) for e in v["explanations"])
     headline = demo.quality_headline(*EVERYWHERE)
     assert (headline.judged, headline.share, headline.simulated_excluded) == (0, None, summary["judged"])
+
+
+def test_the_worst_case_estimate_counts_each_contestant_and_the_judges_longest_reply_in_both_orders(ws):
+    from router_core.quality.judge import JUDGE_MAX_TOKENS
+
+    prompt, baseline, extra = "What are your hours?", "premium:claude-sonnet-5-5", "cheap:gpt-6-luna"
+    alone, unpriced = ws.estimate_eval_cost([prompt], policy=None, baseline=baseline, extra_targets=[], judge=JUDGE)
+    with_extra, _ = ws.estimate_eval_cost([prompt], policy=None, baseline=baseline, extra_targets=[extra],
+                                          judge=JUDGE)
+    est = ws.estimate_prompt(prompt)
+    inp, out = est.input_tokens, est.output_tokens
+    judge_call = ws.estimate_cost(JUDGE, 300 + inp + 2 * out, JUDGE_MAX_TOKENS)
+    assert not unpriced and alone > 0 and judge_call > 0
+    assert with_extra - alone == pytest.approx(ws.estimate_cost(extra, inp, out) + 2 * judge_call)

@@ -22,9 +22,6 @@ SOURCES = ("Built-in benchmark", "Upload a file", "Logged traffic")
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90, "All time": None}
 ANY = "Any"
 QUICK_START = {"set_name": "mt-bench", "limit": 10, "max_cost_usd": 1.0, "concurrency": 4}
-# The worst case of one judge call: the template and the two answers in, the judge's whole max_tokens out
-# (quality/judge.py asks for at most 1024), asked in both orders.
-JUDGE_TEMPLATE_TOKENS, JUDGE_MAX_TOKENS, JUDGE_ORDERS = 300, 1024, 2
 
 
 @dataclass(frozen=True)
@@ -38,26 +35,8 @@ class RunRequest:
 @st.cache_data(ttl=60, max_entries=16, show_spinner="Estimating the worst case…")
 def worst_case(database: str, prompts: tuple[str, ...], policy: str | None, baseline: str, extras: tuple[str, ...],
                judge: str, _ws: Workspace) -> tuple[float, bool]:
-    """(USD, some target unpriced): every answer from its tier's priciest candidate at the tier's typical
-    length, the baseline and extra targets, and the judge's full reply in both orders for each contestant."""
-    routing = (_ws.load_policy(policy) if policy else _ws.active_policy()).routing
-    total, unpriced = 0.0, False
-
-    def cost(target: str, inp: int, out: int) -> float:
-        nonlocal unpriced
-        value = _ws.estimate_cost(target, inp, out)
-        unpriced = unpriced or value is None
-        return value or 0.0
-
-    for text in prompts:
-        est = _ws.estimate_prompt(text)
-        inp, out = est.input_tokens, est.output_tokens
-        candidates = [str(t) for t in routing.tiers.get(est.verdict.level, ())] or [baseline]
-        total += max(cost(t, inp, out) for t in candidates)
-        total += sum(cost(t, inp, out) for t in (baseline, *extras))
-        judge_in = JUDGE_TEMPLATE_TOKENS + inp + 2 * out
-        total += (1 + len(extras)) * JUDGE_ORDERS * cost(judge, judge_in, JUDGE_MAX_TOKENS)
-    return total, unpriced
+    """Workspace.estimate_eval_cost, cached per database and choice (the page reruns on every click)."""
+    return _ws.estimate_eval_cost(prompts, policy=policy, baseline=baseline, extra_targets=extras, judge=judge)
 
 
 def _logs_filter(ws: Workspace) -> dict[str, Any]:

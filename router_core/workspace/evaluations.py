@@ -31,7 +31,7 @@ from ..catalog import Target, parse_target
 from ..errors import ConfigError
 from ..policy import Policy
 from ..quality import promptsets, runs
-from ..quality.judge import SelfJudgeError
+from ..quality.judge import JUDGE_MAX_TOKENS, SelfJudgeError
 from ..quality.promptsets import PromptSet
 from ..quality.stats import Counts, Summary, summarize, wilson_interval
 from .records import WorkspaceError
@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..router import Router
+
+# A judge call's worst case: its template around the question and two answers in, its whole max_tokens out, in
+# both orders.
+JUDGE_TEMPLATE_TOKENS, JUDGE_ORDERS = 300, 2
 
 GRID_COLUMNS = ["prompt_index", "prompt", "tier", "contestant", "target", "cost_usd", "latency_ms", "outcome",
                 "flipped", "reason", "answer", "baseline_target", "baseline_answer", "baseline_cost_usd",
@@ -135,6 +139,30 @@ class EvaluationOps:
         runner = runs.EvalRunner(self.router, run_id, self._eval_policy(run["policy"]), progress=progress,
                                  max_cost_usd=max_cost_usd)
         return self.router.run_blocking(runner.arun())
+
+    def estimate_eval_cost(self, prompts: Sequence[str], *, policy: str | None, baseline: str,
+                           extra_targets: Sequence[str], judge: str) -> tuple[float, bool]:
+        """A rough worst case before a run, in USD, and whether some target is unpriced (not counted): every answer
+        from its tier's priciest candidate at the tier's typical length, the baseline and extra targets, and the
+        judge's full reply in both orders for each contestant."""
+        routing = self._eval_policy(policy).routing
+        total, unpriced = 0.0, False
+
+        def cost(target: str, inp: int, out: int) -> float:
+            nonlocal unpriced
+            value = self.estimate_cost(target, inp, out)  # type: ignore[attr-defined]
+            unpriced = unpriced or value is None
+            return value or 0.0
+
+        for text in prompts:
+            est = self.estimate_prompt(text)  # type: ignore[attr-defined]
+            inp, out = est.input_tokens, est.output_tokens
+            candidates = [str(t) for t in routing.tiers.get(est.verdict.level, ())] or [baseline]
+            total += max(cost(t, inp, out) for t in candidates)
+            total += sum(cost(t, inp, out) for t in (baseline, *extra_targets))
+            judge_in = JUDGE_TEMPLATE_TOKENS + inp + 2 * out
+            total += (1 + len(extra_targets)) * JUDGE_ORDERS * cost(judge, judge_in, JUDGE_MAX_TOKENS)
+        return total, unpriced
 
     def get_eval_run(self, run_id: int) -> dict[str, Any]:
         """One run's settings and status (prompts included)."""
