@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..catalog import Target
 from ..config import REPO_ROOT
@@ -71,6 +71,11 @@ class JudgeResult:
     simulated: bool = False  # the judge's answer was simulated (or a contestant's was)
     reason: str | None = None  # why not judged / what went wrong
     same_target: bool = False
+
+    def verdict_fields(self) -> dict[str, Any]:
+        """What a stored verdict keeps of this result (Store.save_verdict's keyword arguments)."""
+        return dict(same_target=self.same_target, flipped=self.flipped, explanations=list(self.explanations),
+                    reason=self.reason, judge_cost_usd=self.judge_cost_usd, simulated=self.simulated)
 
 
 @cache

@@ -196,9 +196,8 @@ class EvalRunner:
         await asyncio.to_thread(
             self.router.store.save_verdict, "eval", result.outcome, run_id=self.run_id, prompt_index=p.index,
             contestant=label, contestant_target=str(contestant.target), baseline_target=str(baseline.target),
-            judge_target=str(self.judge.target), tier=p.tier, same_target=result.same_target, flipped=result.flipped,
-            explanations=list(result.explanations), reason=result.reason, judge_cost_usd=result.judge_cost_usd,
-            baseline_cost_usd=base.get("cost_usd"), simulated=result.simulated)
+            judge_target=str(self.judge.target), tier=p.tier, baseline_cost_usd=base.get("cost_usd"),
+            **result.verdict_fields())
         self._judged.add((p.index, label))
 
 

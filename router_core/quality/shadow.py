@@ -158,8 +158,7 @@ class ShadowChecker:
         await asyncio.to_thread(
             router.store.save_verdict, SHADOW, result.outcome, interaction_id=completion.interaction_id,
             contestant_target=str(routed.target), baseline_target=str(baseline), judge_target=str(settings.judge),
-            tier=completion.complexity.value, same_target=result.same_target, flipped=result.flipped,
-            explanations=list(result.explanations), reason=result.reason, judge_cost_usd=result.judge_cost_usd,
-            baseline_cost_usd=base.cost_usd, simulated=result.simulated, org=req.org, agent=req.agent)
+            tier=completion.complexity.value, baseline_cost_usd=base.cost_usd, org=req.org, agent=req.agent,
+            **result.verdict_fields())
         self.counts["stored"] += 1
         return True
