@@ -229,18 +229,10 @@ class Projection:
         return counts | ({Complexity.CACHED.value: hits} if hits else {})
 
 
-def _pick(policy: Policy, level: Complexity,
-          why_unavailable: Callable[[str], str | None] | None) -> Target | None:
-    targets = policy.targets(level)
-    if why_unavailable is not None:
-        targets = tuple(t for t in targets if why_unavailable(t.provider) is None)
-    return targets[0] if targets else None
-
-
-def _pick_logged(policy: Policy, level: Complexity, why_unavailable: Callable[[str], str | None] | None,
-                 failed: frozenset[str]) -> Target | None:
-    """The tier's first candidate that did not fail for this logged request (else its first one: every
-    candidate failed then, and something still answered)."""
+def _pick(policy: Policy, level: Complexity, why_unavailable: Callable[[str], str | None] | None,
+          failed: frozenset[str] = frozenset()) -> Target | None:
+    """The tier's first available candidate; for a logged request, the first that did not fail for it (else the
+    first one: every candidate failed then, and something still answered)."""
     targets = policy.targets(level)
     if why_unavailable is not None:
         targets = tuple(t for t in targets if why_unavailable(t.provider) is None)
@@ -273,7 +265,7 @@ def project(judged: Sequence[JudgedPrompt], policy: Policy, prices: PriceBook, b
         if p.cache_hit:
             label, cost = CACHE_LABEL, 0.0
         else:
-            target = _pick_logged(policy, level, why_unavailable, p.failed) if p.failed else picks[level]
+            target = _pick(policy, level, why_unavailable, p.failed) if p.failed else picks[level]
             label = str(target) if target else "(no candidate)"
             cost = price(target, p.input_tokens, out, p.cached_input_tokens) if target is not None else None
         base = price(baseline, p.input_tokens, out, p.cached_input_tokens)
