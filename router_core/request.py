@@ -9,7 +9,7 @@ from .catalog import Target
 from .policy import Plan, Policy
 from .sources import DEFAULT_SOURCE
 from .store import InteractionRecord
-from .types import Attempt, Completion, Complexity, Message, Usage, Verdict
+from .types import Attempt, Completion, Complexity, Message, Usage, Verdict, last_user_text
 
 
 @dataclass
@@ -42,10 +42,9 @@ def interaction_record(req: Request, c: Completion | None, error: str | None,
     `elapsed_ms` is the request's latency so far, used when there is no completion to take it from.
     """
     verdict = req.verdict or Verdict(Complexity.CACHED if c and c.cached else Complexity.MEDIUM, 0.0)
-    last_user = next((m.content for m in reversed(req.messages) if m.role == "user"), "")
     usage = c.usage if c else Usage()
     return InteractionRecord(
-        org=req.org, agent=req.agent, session_id=req.session_id, prompt=last_user,
+        org=req.org, agent=req.agent, session_id=req.session_id, prompt=last_user_text(req.messages),
         messages_json=json.dumps([{"role": m.role, "content": m.content} for m in req.messages]),
         response=c.text if c else None, complexity=(c.complexity if c else verdict.level).value,
         score=c.score if c else verdict.score, reasons=list(c.reasons if c else verdict.reasons),

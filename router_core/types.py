@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -12,6 +13,11 @@ class Message:
 
     role: str
     content: str
+
+
+def last_user_text(messages: Sequence[Message]) -> str:
+    """The text of the last user turn ("" when there is none): what a request asks, as logged and judged."""
+    return next((m.content for m in reversed(messages) if m.role == "user"), "")
 
 
 class Complexity(str, Enum):

@@ -27,7 +27,7 @@ from ..catalog import Target
 from ..errors import InvalidRequest, NoProviderAvailable, ProviderError, redact
 from ..router import Router
 from ..store import InteractionRecord
-from ..types import Completion, Usage, Verdict
+from ..types import Completion, Usage, Verdict, last_user_text
 from . import admission
 from ..store.keys import KeyStore, Reservation, TeamKey
 from .metrics import CONTENT_TYPE, GatewayMetrics
@@ -231,7 +231,7 @@ class Gateway:
         text = "".join(state.text)
         record = InteractionRecord(
             org=call.org, agent=call.kwargs["agent"], session_id=call.kwargs["session_id"],
-            prompt=next((m.content for m in reversed(messages) if m.role == "user"), ""),
+            prompt=last_user_text(messages),
             messages_json=json.dumps([{"role": m.role, "content": m.content} for m in messages]), response=text,
             complexity=verdict.level.value if verdict else "", score=verdict.score if verdict else 0.0,
             reasons=list(verdict.reasons) if verdict else [], provider=target.provider if target else None,

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Callable
 from ..catalog import Target
 from ..errors import redact
 from ..sources import REAL_TRAFFIC, SHADOW
-from ..types import Completion
+from ..types import Completion, last_user_text
 from .judge import Answer, Judge
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ class ShadowChecker:
                                       source=SHADOW)
         assert settings.judge is not None
         judge = Judge(router, settings.judge, source=SHADOW, org=req.org)
-        question = next((m.content for m in reversed(req.messages) if m.role == "user"), "")
+        question = last_user_text(req.messages)
         routed = Answer(completion.text, Target(completion.provider, completion.model), completion.simulated)
         result = await judge.acompare(question, routed, Answer(base.text, baseline, base.simulated))
         if result.outcome in ("error", "not_judged"):
