@@ -1,5 +1,7 @@
 """Playground: chat with the router. Every answer says which tier, provider and model, what it cost,
-how long it took, what it saved against the baseline, and whether it was real or simulated."""
+how long it took, what it saved against the baseline, and whether it was real or simulated. The system prompt
+beside the agent picker can be edited into a draft (sent without an agent) and saved as an agent; `{{name}}`
+variables in it and in messages are filled from a small form (pages/ui/prompt_panel.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,12 @@ import streamlit as st
 
 from pages.shared import (completion_line, current_org, error_text, md_escape, md_message, render_route_details,
                           safe_markdown, split_target, target_label, workspace_or_stop)
+from pages.ui.prompt_panel import (HELD, VALUES, filled_values, pick_next_agent, save_as_agent,
+                                   system_prompt_box, unfilled, variables_box)
+from pages.ui.text import shorten
 from router_core import Completion, Message
 from router_core.errors import ProviderError, redact
+from router_core.prompt_vars import fill
 from router_core.sources import PLAYGROUND
 
 AUTO = "auto"
@@ -33,6 +39,8 @@ state.setdefault("pg_session", uuid.uuid4().hex)
 def new_chat() -> None:
     state["pg_messages"] = []
     state["pg_session"] = uuid.uuid4().hex
+    state[VALUES] = {}
+    state.pop(HELD, None)
 
 
 def queue_example(prompt: str) -> None:
@@ -59,11 +67,14 @@ with st.sidebar:
     except Exception as exc:  # noqa: BLE001
         agents = {}
         st.warning(f"Agents could not be loaded: {redact(str(exc))}")
+    pick_next_agent()
     agent = st.selectbox("Agent (system prompt)", ["", *agents], key="pg_agent", persist_state="session",
                          format_func=lambda c: f"{agents[c].name} ({c})" if c in agents else "None — plain chat",
                          help="A saved system prompt sent before your messages.") or None
-    if agent and agent in agents:
-        st.caption(f"**v{agents[agent].version}** · {md_escape(agents[agent].system_prompt)}")
+    system = system_prompt_box(agents, agent)
+    save_as_agent(ws, system)
+    if system.draft:
+        agent = None  # a draft is sent as its own system message, logged with no agent
     options = [AUTO, *ws.targets()]
     route = st.selectbox("Routing", options, key="pg_route", persist_state="session",
                          format_func=lambda t: "Auto — cheapest capable model" if t == AUTO else target_label(ws, t),
@@ -79,19 +90,26 @@ with st.sidebar:
 def request_kwargs() -> dict:
     provider, model = (None, None) if route == AUTO else split_target(route)
     return {"provider": provider, "model": model, "agent": agent, "org": current_org(), "use_cache": use_cache,
+            "variables": filled_values() if agent else None,
             "max_tokens": int(max_tokens) if max_tokens else None,
             "temperature": None if temperature == "default" else float(temperature),
             "session_id": state["pg_session"]}
 
 
 def history() -> list[Message]:
-    """The turns that got an answer (failed or cut turns are left out of the context)."""
-    out: list[Message] = []
+    """The draft system prompt (variables filled) and the turns that got an answer (failed or cut turns are left
+    out of the context)."""
+    out: list[Message] = [Message("system", fill(system.text, filled_values()))] if draft_sent() else []
     msgs = state["pg_messages"]
     for user, answer in zip(msgs[::2], msgs[1::2]):
         if answer.get("completion") is not None and not answer.get("error"):
             out += [Message("user", user["content"]), Message("assistant", answer["content"])]
     return out
+
+
+def draft_sent() -> bool:
+    """A draft with some text is sent as a system message (an emptied one sends none)."""
+    return system.draft and bool(system.text.strip())
 
 
 def planned_candidates(prompt: str, kwargs: dict) -> list[str]:
@@ -100,7 +118,7 @@ def planned_candidates(prompt: str, kwargs: dict) -> list[str]:
         return [f"{kwargs['provider']}:{kwargs['model']}"]
     msgs = [*history(), Message("user", prompt)]
     if agent and agent in agents:
-        msgs.insert(0, Message("system", agents[agent].system_prompt))
+        msgs.insert(0, Message("system", fill(agents[agent].system_prompt, filled_values())))
     try:
         _, plan = router.explain(msgs)
     except Exception:  # noqa: BLE001 - the explanation is a nicety; the request itself reports errors
@@ -121,6 +139,9 @@ def render_answer(message: dict) -> None:
     st.caption(completion_line(ws, c))
     if message.get("agent"):
         st.caption(f"🤖 Agent **{md_escape(message['agent'])}**")
+    if message.get("draft"):
+        st.caption(f"✏️ Draft system prompt ({md_escape(message['draft'])}) — not a saved agent version; "
+                   "logged without an agent.")
     if c.log_error:
         st.warning(md_message(c.log_error), icon="🗄️")
     cols = st.columns([6, 1], vertical_alignment="top")
@@ -143,16 +164,25 @@ def agent_used(c: Completion | None, code: str | None) -> str | None:
     return f"{code} v{version}" if version else code
 
 
-def send(prompt: str) -> None:
-    """One turn: the user's bubble, then the streamed answer, then its metadata."""
+def render_user(message: dict) -> None:
+    st.markdown(safe_markdown(message["content"]))
+    if message.get("template"):
+        st.caption(f"🧩 Filled from {md_escape(shorten(message['template'], 200))}")
+
+
+def send(template: str) -> None:
+    """One turn: the user's bubble (variables filled), then the streamed answer, then its metadata."""
+    prompt = fill(template, filled_values())
     kwargs = request_kwargs()
     candidates = planned_candidates(prompt, kwargs)
     past = history()
+    user = {"role": "user", "content": prompt, "template": template if template != prompt else None}
     with st.chat_message("user"):
-        st.markdown(safe_markdown(prompt))
-    state["pg_messages"].append({"role": "user", "content": prompt})
+        render_user(user)
+    state["pg_messages"].append(user)
     answer: dict = {"role": "assistant", "content": "", "completion": None, "error": None,
-                    "candidates": candidates, "feedback": None}
+                    "candidates": candidates, "feedback": None,
+                    "draft": (f"edited from {system.origin}" if system.agent else "free-form") if system.draft else None}
     state["pg_messages"].append(answer)
     got: dict = {"completion": None, "error": None, "text": []}
 
@@ -196,8 +226,9 @@ st.caption("Each message goes to the cheapest provider trusted with its complexi
            "fails, and is priced against the baseline "
            f"**{md_escape(router.policy.baseline)}**.")
 
+variables_box(system.text, state["pg_session"])
 intro = st.empty()
-if not state["pg_messages"] and not state.get("pg_pending"):
+if not state["pg_messages"] and not state.get("pg_pending") and not state.get(HELD):
     with intro.container():
         st.markdown("##### Start with a question below, or try one of these:")
         cols = st.columns(len(EXAMPLES))
@@ -210,7 +241,7 @@ if not state["pg_messages"] and not state.get("pg_pending"):
 for message in state["pg_messages"]:
     with st.chat_message(message["role"]):
         if message["role"] == "user":
-            st.markdown(safe_markdown(message["content"]))
+            render_user(message)
         else:
             render_answer(message)
 
@@ -220,6 +251,11 @@ if prompt is None and state.get("pg_pending"):
 if prompt is not None:
     if not prompt.strip():
         st.error("The prompt is empty. Type a question or an instruction.", icon="✍️")
+    elif unfilled([system.text, prompt]):
+        if state.get(HELD) != prompt:  # hold it; the form above asks for the missing values (and says why)
+            state[HELD] = prompt
+            st.rerun()
     else:
+        state.pop(HELD, None)
         intro.empty()
         send(prompt)

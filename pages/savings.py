@@ -18,7 +18,7 @@ from pages.ui.savings_view import render_headline, render_measuring, source_pick
 from router_core import report
 from router_core.errors import redact
 from router_core.sources import SourceFilter
-from router_core.workspace import QualityHeadline, Workspace
+from router_core.workspace import QualityHeadline, Workspace, WorkspaceError
 
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90, "All time": None, "Custom range": -1}
 ALL = "All"
@@ -28,8 +28,8 @@ CACHE_TTL_S = 30  # aggregates are cached this long per filter combination
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
 def _savings_data(database: str, since: datetime, until: datetime, org: str | None, agent: str | None,
-                  sources: SourceFilter, _ws: Workspace) -> report.SavingsData:
-    return _ws.savings(since=since, until=until, org=org, agent=agent, sources=sources)
+                  version: int | None, sources: SourceFilter, _ws: Workspace) -> report.SavingsData:
+    return _ws.savings(since=since, until=until, org=org, agent=agent, agent_version=version, sources=sources)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
@@ -39,8 +39,8 @@ def _quality(database: str, since: datetime, until: datetime, org: str | None, _
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
 def _feedback(database: str, since: datetime, until: datetime, org: str | None, agent: str | None,
-              sources: SourceFilter, _ws: Workspace) -> pd.DataFrame:
-    return _ws.feedback_rollup(since=since, until=until, org=org, agent=agent, sources=sources)
+              version: int | None, sources: SourceFilter, _ws: Workspace) -> pd.DataFrame:
+    return _ws.feedback_rollup(since=since, until=until, org=org, agent=agent, agent_version=version, sources=sources)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=8)
@@ -57,11 +57,20 @@ def _utc_day(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=timezone.utc)
 
 
-def _filters(options: dict[str, list[str]]) -> tuple[datetime, datetime, str | None, str | None, bool, SourceFilter]:
-    """The filter rows: period, (custom dates), org, agent; then the traffic counted. Returns since, until
-    (exclusive), org, agent, all_time, sources."""
+def _versions(ws: Workspace, agent: str) -> list[int]:
+    """The agent's version numbers, newest first (none for an agent that is in the log but no longer saved)."""
+    try:
+        return [v.version for v in reversed(ws.agent_versions(agent))]
+    except WorkspaceError:
+        return []
+
+
+def _filters(ws: Workspace, options: dict[str, list[str]]
+             ) -> tuple[datetime, datetime, str | None, str | None, int | None, bool, SourceFilter]:
+    """The filter rows: period, (custom dates), org, agent, agent version; then the traffic counted. Returns
+    since, until (exclusive), org, agent, version, all_time, sources."""
     today = datetime.now(timezone.utc).date()
-    cols = st.columns([1.2, 1.6, 1.2, 1.2], vertical_alignment="bottom")
+    cols = st.columns([1.2, 1.6, 1.2, 1.2, 1], vertical_alignment="bottom")
     period = cols[0].selectbox("Period", list(PERIODS), index=1, key="sv_period")
     days = PERIODS[period]
     if days == -1:
@@ -78,16 +87,22 @@ def _filters(options: dict[str, list[str]]) -> tuple[datetime, datetime, str | N
         start, end = today - timedelta(days=days - 1), today
         cols[1].caption(f"{start:%Y-%m-%d} – {end:%Y-%m-%d} (UTC)")
     org = cols[2].selectbox("Org", [ALL, *options.get("orgs", [])], key="sv_org")
-    agent = cols[3].selectbox("Agent", [ALL, *options.get("agents", [])], key="sv_agent")
+    agent = cols[3].selectbox("Agent", [ALL, *options.get("agents", [])], key="sv_agent",
+                              on_change=lambda: st.session_state.pop("sv_agent_version", None))  # versions are per agent
+    versions = [] if agent == ALL else _versions(ws, agent)
+    version = cols[4].selectbox("Agent version", [ALL, *versions], key="sv_agent_version", disabled=not versions,
+                                format_func=lambda v: v if v == ALL else f"v{v}",
+                                help="The version of the agent each request used (not recorded before versions).")
     sources = source_picker(st)
     return (_utc_day(start), _utc_day(end) + timedelta(days=1), None if org == ALL else org,
-            None if agent == ALL else agent, days is None, sources)
+            None if agent == ALL else agent, None if version == ALL or not versions else int(version),
+            days is None, sources)
 
 
 def _empty_state(any_traffic: bool) -> None:
     if any_traffic:
-        st.info("**No requests match these filters.** Widen the period, set Org / Agent back to *All*, or add "
-                "sources to *Traffic counted*.", icon="🔍")
+        st.info("**No requests match these filters.** Widen the period, set Org / Agent / version back to *All*, "
+                "or add sources to *Traffic counted*.", icon="🔍")
         return
     st.info("**No traffic logged yet.** Savings appear here as soon as requests go through the router:\n\n"
             "- chat on the **Playground** page, or\n"
@@ -98,7 +113,7 @@ def _empty_state(any_traffic: bool) -> None:
 def _file_stem(data: report.SavingsData) -> str:
     last = data.until - timedelta(days=1)
     stem = f"switchboard-{data.since:%Y%m%d}-{last:%Y%m%d}"
-    for part in (data.org, data.agent):
+    for part in (data.org, data.agent_label):
         if part:
             stem += "-" + "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in part)[:40]
     return stem
@@ -120,11 +135,11 @@ def main() -> None:
 
     try:
         options = _orgs_agents(db_key, ws)
-        since, until, org, agent, all_time, sources = _filters(options)
+        since, until, org, agent, version, all_time, sources = _filters(ws, options)
         with st.spinner("Adding up the log…"):
-            data = _savings_data(db_key, since, until, org, agent, sources, ws)
+            data = _savings_data(db_key, since, until, org, agent, version, sources, ws)
             quality = _quality(db_key, since, until, org, ws)
-            feedback = _feedback(db_key, since, until, org, agent, sources, ws)
+            feedback = _feedback(db_key, since, until, org, agent, version, sources, ws)
             any_traffic = True if not data.empty else _any_traffic(db_key, ws)
     except Exception as exc:  # noqa: BLE001 - a message, never a traceback
         st.error(f"Could not read the request log: {redact(str(exc))}. Check DATABASE_URL (Settings page) and "
@@ -169,7 +184,7 @@ def main() -> None:
     policy_name = ws.active_policy().name
     stem = _file_stem(data)
     export_filters = dict(since=data.since if not all_time else None, until=data.until, org=org, agent=agent,
-                          source=list(data.sources))
+                          agent_version=version, source=list(data.sources))
     requests = int(data.kpis["requests"])
     c1, c2, c3 = st.columns([1, 1, 2])
 

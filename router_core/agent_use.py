@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from .catalog import Target, parse_target
 from .errors import InvalidRequest, RouterError
 from .policy import Policy
+from .prompt_vars import MissingVariables, fill
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,16 @@ class AgentUse:
     max_tokens: int | None = None
     target: Target | None = None
     policy: Policy | None = None
+
+    def prompt(self, values: Mapping[str, str] | None = None) -> str:
+        """The system prompt, its `{{name}}` variables filled from `values` (as written when None);
+        InvalidRequest names the variables left without a value."""
+        if values is None:
+            return self.system_prompt
+        try:
+            return fill(self.system_prompt, values)
+        except MissingVariables as exc:
+            raise InvalidRequest(f"Agent {self.code!r}: {exc}") from None
 
 
 def agent_use(store: Store, code: str, providers: Mapping, baseline: Target,

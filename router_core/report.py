@@ -72,6 +72,7 @@ class SavingsData:
     sample: pd.DataFrame | None = None  # optional recent requests (prompt/response excerpts) for the report
     quality: report_quality.Quality | None = None  # measured quality of the period (workspace.QualityHeadline)
     feedback: pd.DataFrame | None = None  # thumbs and Compare votes (workspace.feedback_rollup)
+    agent_version: int | None = None  # only this version of `agent` (provider latency and measuring: every version)
 
     @staticmethod
     def bucket_for(since: datetime, until: datetime) -> str:
@@ -81,12 +82,13 @@ class SavingsData:
     @classmethod
     def load(cls, store: Any, *, since: datetime, until: datetime, org: str | None = None,
              agent: str | None = None, bucket: str | None = None,
-             sources: SourceFilter = REAL_TRAFFIC_FILTER) -> "SavingsData":
+             sources: SourceFilter = REAL_TRAFFIC_FILTER, agent_version: int | None = None) -> "SavingsData":
         """Run the aggregate queries (SQL GROUP BY; nothing row by row) over the traffic of `sources`. Time
         buckets follow the span of the data, not of the period asked for: one day of traffic in a 30-day
-        period is drawn per hour. Provider latency counts every source (attempt_logs carry none)."""
+        period is drawn per hour. Provider latency counts every source and every version of the agent (attempt_logs
+        carry neither)."""
         kw: dict[str, Any] = dict(since=since, until=until, org=org, agent=agent)
-        sourced = dict(kw, sources=sources)
+        sourced = dict(kw, sources=sources, agent_version=agent_version)
         span = analytics.traffic_span(store, **sourced)
         bucket = bucket or cls.bucket_for(*(span or (since, until)))
         return cls(since, until, org, agent, bucket,
@@ -96,7 +98,14 @@ class SavingsData:
                    providers=analytics.requests_by_provider_model(store, **sourced),
                    cache=analytics.cache_hit_rate_over_time(store, bucket=bucket, **sourced),
                    latency=analytics.latency_by_provider(store, **kw),
-                   measuring=analytics.measuring_costs(store, **kw), sources=sources)
+                   measuring=analytics.measuring_costs(store, **kw), sources=sources, agent_version=agent_version)
+
+    @property
+    def agent_label(self) -> str | None:
+        """"triage v3", "triage", or None for every agent."""
+        if not self.agent:
+            return None
+        return self.agent if self.agent_version is None else f"{self.agent} v{self.agent_version}"
 
     @property
     def scope(self) -> str:
@@ -322,7 +331,7 @@ def build_html(data: SavingsData, *, policy_name: str, policy: Mapping[str, Any]
     tiles = kpi_tiles(data.kpis, baseline)
     scope = []
     scope.append(f"Organisation: <strong>{esc(data.org) if data.org else 'all'}</strong>")
-    scope.append(f"Agent: <strong>{esc(data.agent) if data.agent else 'all'}</strong>")
+    scope.append(f"Agent: <strong>{esc(data.agent_label) if data.agent else 'all'}</strong>")
     scope.append(f"Traffic counted: <strong>{esc(data.scope)}</strong>")
 
     parts: list[str] = [

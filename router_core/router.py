@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 from types import TracebackType
 from typing import Any, Callable, Coroutine
@@ -138,14 +138,15 @@ class Router(AttemptsMixin, BlockingMixin):
     def _validate(self, messages: Sequence[Message] | str, *, provider: str | None, model: str | None,
                   agent: str | None, org: str | None, use_cache: bool, max_tokens: int | None,
                   temperature: float | None, history: Sequence[Message] | None,
-                  session_id: str | None) -> Request:
-        """Step 1: refuse unusable input before anything is sent; apply the agent and history."""
+                  session_id: str | None, variables: Mapping[str, str] | None = None) -> Request:
+        """Step 1: refuse unusable input before anything is sent; apply the agent (its prompt's `{{name}}`
+        variables filled from `variables` when given) and history."""
         msgs = validate_request(messages, history, self.config.limits, max_tokens, temperature)
         forced = self._forced_target(provider, model)
         use = agent_use(self.store, agent, self.config.providers, self.config.baseline, self.why_unavailable,
                         self._file_policy) if agent else None
         if use is not None:  # its current version: prompt, then defaults where the caller gave none
-            msgs = [Message("system", use.system_prompt), *msgs]
+            msgs = [Message("system", use.prompt(variables)), *msgs]
             max_tokens = use.max_tokens if max_tokens is None else max_tokens
             temperature = use.temperature if temperature is None else temperature
             forced = forced or use.target
@@ -275,15 +276,17 @@ class Router(AttemptsMixin, BlockingMixin):
                         model: str | None = None, agent: str | None = None, org: str | None = None,
                         use_cache: bool = True, max_tokens: int | None = None, temperature: float | None = None,
                         history: Sequence[Message] | None = None, session_id: str | None = None,
-                        source: str = DEFAULT_SOURCE, policy: Policy | None = None) -> Completion:
+                        source: str = DEFAULT_SOURCE, policy: Policy | None = None,
+                        variables: Mapping[str, str] | None = None) -> Completion:
         """Route one chat request (the whole pipeline). Raises InvalidRequest or NoProviderAvailable.
 
         `source` (one of router_core.sources.SOURCES, `api` by default) tags the log row; `policy` routes this
-        request alone under another policy (an evaluation of a saved policy), leaving the active one as it is."""
+        request alone under another policy (an evaluation of a saved policy), leaving the active one as it is;
+        `variables` fill the `{{name}}` placeholders of the agent's system prompt (router_core.prompt_vars)."""
         check_source(source)
         req = self._validate(messages, provider=provider, model=model, agent=agent, org=org, use_cache=use_cache,
                              max_tokens=max_tokens, temperature=temperature, history=history,
-                             session_id=session_id)
+                             session_id=session_id, variables=variables)
         req.source, req.policy = source, policy or req.policy
         hit = self._cached(req)
         if hit is not None:
@@ -310,15 +313,16 @@ class Router(AttemptsMixin, BlockingMixin):
                       history: Sequence[Message] | None = None,
                       session_id: str | None = None, source: str = DEFAULT_SOURCE,
                       on_route: Callable[[Target, Verdict | None], None] | None = None,
-                      ) -> AsyncIterator[str | Completion]:
+                      variables: Mapping[str, str] | None = None) -> AsyncIterator[str | Completion]:
         """Yield text deltas then the final Completion. Falls over only before the first chunk;
         a failure after it raises ProviderError (kind "stream_cut") and nothing is cached.
         `source` tags the log row (one of router_core.sources.SOURCES, `api` by default); `on_route(target,
-        verdict)` is called once the answering target is known, before its first delta."""
+        verdict)` is called once the answering target is known, before its first delta; `variables` as in
+        acomplete."""
         check_source(source)
         req = self._validate(messages, provider=provider, model=model, agent=agent, org=org, use_cache=use_cache,
                              max_tokens=max_tokens, temperature=temperature, history=history,
-                             session_id=session_id)
+                             session_id=session_id, variables=variables)
         req.source = source
         hit = self._cached(req)
         if hit is not None:

@@ -12,6 +12,7 @@ from routerkit import PREMIUM_KEY, anthropic_ok, logged_rows, make_router, opena
 
 from router_core import Message
 from router_core.config import load_config
+from router_core.errors import InvalidRequest
 from router_core.router import Router
 from router_core.store import Store
 from router_core.workspace import FILE_POLICY, Workspace, WorkspaceError
@@ -145,6 +146,24 @@ def test_requests_use_and_log_the_current_version_with_its_defaults(sampling_rou
     assert ws.log_count(agent="brief", agent_version=[1, 2]) == 2
     run(router.acomplete("Hi there", **llama))
     assert sorted(logged_rows(tmp_path), key=lambda r: r["id"])[-1]["agent_version"] is None
+
+
+def test_an_agents_prompt_variables_are_filled_per_request_and_an_unfilled_one_sends_nothing(router, cheap, tmp_path):
+    ws = Workspace(router)
+    ws.create_agent("tone", "Tone", "Answer as {{ persona }} in {{lang}}.")
+    cheap.default(json=openai_ok())
+    run(router.acomplete("Hi", agent="tone", provider="cheap", use_cache=False,
+                         variables={"persona": "a pirate", "lang": "French"}))
+    [sent] = [r.json for r in cheap.requests if r.method == "POST"]
+    assert sent["messages"][0] == {"role": "system", "content": "Answer as a pirate in French."}
+    with pytest.raises(InvalidRequest, match=r"'tone'.*\blang\b"):
+        run(router.acomplete("Hi", agent="tone", provider="cheap", use_cache=False, variables={"persona": "x"}))
+    assert len([r for r in cheap.requests if r.method == "POST"]) == 1
+    run(router.acomplete("Hi", agent="tone", provider="cheap", use_cache=False))  # no values: sent as written
+    assert [r.json for r in cheap.requests if r.method == "POST"][-1]["messages"][0]["content"] == \
+        "Answer as {{ persona }} in {{lang}}."
+    rows = sorted(logged_rows(tmp_path), key=lambda r: r["id"])
+    assert [(r["agent"], r["agent_version"]) for r in rows] == [("tone", 1), ("tone", 1)]
 
 
 def test_an_agents_fixed_target_answers_unless_the_caller_names_one(router, cheap, premium, tmp_path):

@@ -105,6 +105,45 @@ def test_kpis_filters(seeded):
     assert empty["cache_hit_rate"] is None and empty["spend_usd"] == 0.0
 
 
+def test_savings_figures_of_one_agent_version(store):
+    """Two versions of one agent (and another agent): every savings figure can be read for one version."""
+    rows = [  # (hour, agent, version, tier, provider, model, cost, baseline, cached)
+        (1, "support", 1, "SIMPLE", "groq", "llama", 0.001, 0.010, False),
+        (2, "support", 1, "MEDIUM", "openai", "mini", 0.004, 0.020, False),
+        (3, "support", 2, "COMPLEX", "anthropic", "sonnet", 0.030, 0.030, False),
+        (4, "support", 2, "CACHED", "groq", "llama", 0.0, 0.010, True),
+        (5, "support", 2, "SIMPLE", "groq", "llama", 0.002, 0.010, False),
+        (6, "coder", 2, "MEDIUM", "openai", "mini", 0.005, 0.020, False),
+        (7, "support", None, "SIMPLE", "groq", "llama", 0.001, 0.010, False),  # logged before versions
+    ]
+    ids = [store.log_interaction(record(D1 + timedelta(hours=h), "acme", agent, tier, provider, model, cost, base,
+                                        10.0 * h, cached, "ok", agent_version=v, source="playground"))
+           for h, agent, v, tier, provider, model, cost, base, cached in rows]
+    store.set_feedback(ids[0], 1)
+    store.set_feedback(ids[2], -1)
+    v1 = A.kpis(store, **W, agent="support", agent_version=1)
+    v2 = A.kpis(store, **W, agent="support", agent_version=2)
+    every = A.kpis(store, **W, agent="support")
+    assert (v1["requests"], v2["requests"], every["requests"]) == (2, 3, 6)
+    assert v1["spend_usd"] == pytest.approx(0.005) and v1["saved_usd"] == pytest.approx(0.025)
+    assert v2["spend_usd"] == pytest.approx(0.032) and v2["cache_hits"] == 1
+    assert v2["saved_usd"] == pytest.approx(0.018) and v2["p50_latency_ms"] == 40.0  # 30 [40] 50
+    assert A.kpis(store, **W, agent_version=2)["requests"] == 4  # a version number alone spans agents
+    tiers = A.requests_by_tier(store, **W, agent="support", agent_version=2).set_index("complexity")
+    assert tiers["requests"].to_dict() == {"SIMPLE": 1, "COMPLEX": 1, "CACHED": 1}
+    models = A.requests_by_provider_model(store, **W, agent="support", agent_version=1)
+    assert list(zip(models["provider"], models["requests"])) == [("groq", 1), ("openai", 1)]
+    daily = A.spend_over_time(store, **W, agent="support", agent_version=2, bucket="day")
+    assert daily["requests"].tolist() == [3] and daily["spend_usd"].sum() == pytest.approx(0.032)
+    hourly = A.cache_hit_rate_over_time(store, **W, agent="support", agent_version=2, bucket="hour")
+    assert hourly["cache_hits"].tolist() == [0, 1, 0]
+    assert A.traffic_span(store, **W, agent="support", agent_version=1) == (D1 + timedelta(hours=1),
+                                                                             D1 + timedelta(hours=2))
+    thumbs = A.feedback(store, **W, agent="support", agent_version=1)
+    assert (thumbs["thumbs_up"].sum(), thumbs["thumbs_down"].sum()) == (1, 0)
+    assert A.kpis(store, **W, agent="support", agent_version=9)["requests"] == 0
+
+
 def test_unpriced_requests_are_counted_not_guessed(store):
     store.log_interaction(record(D1, "a", None, "SIMPLE", "custom", "mystery", None, 0.01, 10, False, "ok"))
     store.log_interaction(record(D1, "a", None, "SIMPLE", "groq", "llama", 0.001, 0.01, 10, False, "ok"))

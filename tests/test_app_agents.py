@@ -4,26 +4,11 @@ Logs filtered by version; plus refusals that save nothing, duplicate and archive
 
 from __future__ import annotations
 
-import pytest
-from agentkit import echo_system
-from routerkit import echo_config
+from agentkit import echo_app  # noqa: F401  (fixture)
 
 from appkit import app, app_env, assert_no_exception, open_page, texts  # noqa: F401  (fixtures)
 
 PAGE = "pages/agents.py"
-
-
-@pytest.fixture
-def echo_app(app, app_env, tmp_path, vendor, monkeypatch):
-    vendor.route("/", echo_system)
-    folder = tmp_path / "vendor"
-    folder.mkdir()
-    monkeypatch.setenv("ROUTER_CONFIG", str(echo_config(folder, vendor.url)))
-    monkeypatch.setenv("ROUTER_DEMO", "0")
-    yield app
-    from pages.shared import get_router
-
-    get_router().close()  # the app's cached router holds pooled HTTP clients
 
 
 def create(app, code: str, prompt: str, temperature: float | None = None) -> None:

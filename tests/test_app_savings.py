@@ -152,6 +152,46 @@ def test_filters_change_the_numbers(app, app_env):
     assert shown(at) == expected(in_window(rows, days=7))
 
 
+def test_filter_by_agent_version_and_the_exports_follow_it(app, app_env, downloads):
+    rows = seed(app_env)
+    prices = priced(app_env)
+    now = datetime.now(timezone.utc)
+    for v in (1, 2):
+        app_env.store.save_agent({"code": "helpdesk", "name": "Helpdesk", "system_prompt": f"Prompt {v}."},
+                                 note=f"v{v}")
+    versioned = []
+    for hours, version, tier, provider, model, inp, out in [
+            (9, 1, "SIMPLE", "groq", "llama-3.1-8b-instant", 90, 70), (7, 1, "MEDIUM", "openai", "gpt-6-luna", 400, 300),
+            (5, 2, "COMPLEX", "openai", "gpt-6.1-terra", 1200, 900), (4, 2, "SIMPLE", "gemini", "gemini-3.1-flash-lite",
+                                                                    100, 90)]:
+        r = make(prices, when=now - timedelta(hours=hours), org="acme", agent="helpdesk", tier=tier, provider=provider,
+                 model=model, inp=inp, out=out, latency=100.0 * hours, prompt=f"question of v{version}")
+        r.agent_version = version
+        app_env.store.log_interaction(r)
+        versioned.append(r)
+    at = open_page(app, PAGE)
+    assert at.selectbox(key="sv_agent_version").disabled  # no agent picked: no version to pick
+    at.selectbox(key="sv_agent").select("helpdesk").run()
+    assert at.selectbox(key="sv_agent_version").options == ["All", "v2", "v1"]
+    assert shown(at) == expected(versioned)
+    at.selectbox(key="sv_agent_version").select(2).run()
+    assert_no_exception(at)
+    v2 = [r for r in versioned if r.agent_version == 2]
+    assert shown(at) == expected(v2)
+    table = list(csv.DictReader(io.StringIO(downloads(at, "sv_csv"))))
+    assert sorted(r["prompt"] for r in table) == ["question of v2"] * 2
+    at.checkbox(key="sv_sample").check().run()
+    html = downloads(at, "sv_report")
+    assert "Agent: <strong>helpdesk v2</strong>" in html
+    assert ">Requests<" in html and shown(at)["Actual spend"] in html
+    assert "question of v2" in html and "question of v1" not in html
+    at.selectbox(key="sv_agent_version").select(1).run()
+    assert shown(at) == expected([r for r in versioned if r.agent_version == 1])
+    at.selectbox(key="sv_agent").select("support").run()  # another agent: its versions, starting at All
+    assert at.selectbox(key="sv_agent_version").value == "All"
+    assert shown(at) == expected([r for r in in_window(rows) if r.agent == "support"])
+
+
 def test_csv_export_has_exactly_the_filtered_rows(app, app_env, downloads):
     rows = seed(app_env)
     at = open_page(app, PAGE)

@@ -1,6 +1,7 @@
 """Dashboard numbers, aggregated in SQL and returned as small pandas frames.
 
-Every function takes `(engine_or_store, *, since, until, org=None, agent=None)`: `since` inclusive,
+Every function takes `(engine_or_store, *, since, until, org=None, agent=None)` (the log's aggregates also
+`agent_version=None`: one version of the agent): `since` inclusive,
 `until` exclusive, aware datetimes (naive ones are taken as UTC). Rows are never loaded one by one
 into pandas; only aggregated results are. SQLite and PostgreSQL give the same numbers:
 

@@ -32,13 +32,14 @@ UNKNOWN_TIER = "?"
 
 
 def thumbs(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
-           agent: str | None = None, sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
+           agent: str | None = None, agent_version: int | None = None,
+           sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
     """Per tier, target and simulated: thumbs up and down on the logged requests of the window."""
     engine = engine_of(engine_or_store)
     c = T_LOG.c
     stmt = (sa.select(c.complexity.label("tier"), c.provider, c.model, c.simulated,
                       count_if(c.feedback > 0).label("thumbs_up"), count_if(c.feedback < 0).label("thumbs_down"))
-            .where(*in_window(T_LOG, since, until, org, agent, sources), c.feedback != 0)
+            .where(*in_window(T_LOG, since, until, org, agent, sources, agent_version), c.feedback != 0)
             .group_by(c.complexity, c.provider, c.model, c.simulated))
     df = frame(engine, stmt)
     df["target"] = pd.Series([f"{p or '(none)'}:{m or '(none)'}" for p, m in zip(df["provider"], df["model"])],
@@ -90,10 +91,12 @@ def compare_votes(engine_or_store: Any, *, since: datetime, until: datetime) -> 
 
 
 def feedback(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
-             agent: str | None = None, sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
+             agent: str | None = None, agent_version: int | None = None,
+             sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
     """Thumbs and votes side by side: tier, target, simulated, thumbs_up, thumbs_down, votes, vote_wins,
     vote_ties (zeros where a target had only one kind), most feedback first."""
-    up = thumbs(engine_or_store, since=since, until=until, org=org, agent=agent, sources=sources)
+    up = thumbs(engine_or_store, since=since, until=until, org=org, agent=agent, agent_version=agent_version,
+                sources=sources)
     votes = compare_votes(engine_or_store, since=since, until=until)
     df = up.merge(votes, on=KEYS, how="outer")
     df = _typed(numeric(df, ints=[*THUMB_COLUMNS, *VOTE_COLUMNS]))

@@ -22,7 +22,8 @@ from .sql import (MONEY, add_savings, count_if, engine_of, frame, in_window, log
 
 
 def kpis(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
-         agent: str | None = None, sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> dict:
+         agent: str | None = None, agent_version: int | None = None,
+         sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> dict:
     """Headline numbers: requests, ok, errors, error_rate, spend_usd, baseline_usd, saved_usd (net), saved_pct
     (net, of the baseline), saved_by_cache_usd, saved_cheaper_usd (on routes cheaper than the baseline),
     upgrades_usd (spent above the baseline on dearer routes), saved_by_routing_usd (cheaper - upgrades),
@@ -32,7 +33,7 @@ def kpis(engine_or_store: Any, *, since: datetime, until: datetime, org: str | N
     engine = engine_of(engine_or_store)
     t = log_table(engine, IX_LOG_TS)
     c = t.c
-    where = in_window(t, since, until, org, agent, sources)
+    where = in_window(t, since, until, org, agent, sources, agent_version)
     ok = c.status == "ok"
     stmt = sa.select(
         sa.func.count().label("requests"),
@@ -51,12 +52,13 @@ def kpis(engine_or_store: Any, *, since: datetime, until: datetime, org: str | N
         p50 = None
         if n_ok and engine.dialect.name == "postgresql":
             p50 = conn.execute(sa.select(sa.func.percentile_disc(0.5).within_group(T_LOG.c.latency_ms))
-                               .where(*in_window(T_LOG, since, until, org, agent, sources),
+                               .where(*in_window(T_LOG, since, until, org, agent, sources, agent_version),
                                       T_LOG.c.status == "ok")).scalar()
         elif n_ok:
             tl = log_table(engine, IX_LOG_LATENCY)
             p50 = conn.execute(sa.select(tl.c.latency_ms)
-                               .where(*in_window(tl, since, until, org, agent, sources), tl.c.status == "ok")
+                               .where(*in_window(tl, since, until, org, agent, sources, agent_version),
+                                      tl.c.status == "ok")
                                .order_by(tl.c.latency_ms).limit(1).offset(rank_offset(n_ok, 50))).scalar()
     requests = int(row["requests"] or 0)
     by_cache = float(row["saved_by_cache_usd"] or 0.0)
@@ -90,7 +92,8 @@ def kpis(engine_or_store: Any, *, since: datetime, until: datetime, org: str | N
 
 
 def requests_by_tier(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
-                     agent: str | None = None, sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
+                     agent: str | None = None, agent_version: int | None = None,
+                     sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
     """Per complexity tier (easiest first, CACHED and unknown labels last): complexity, requests, share,
     cache_hits, errors, spend_usd, baseline_usd, saved_cheaper_usd, upgrades_usd, saved_usd (net)."""
     engine = engine_of(engine_or_store)
@@ -101,10 +104,11 @@ def requests_by_tier(engine_or_store: Any, *, since: datetime, until: datetime, 
 
     if engine.dialect.name == "sqlite":
         df = sqlite_grouped(engine, IX_LOG_COMPLEXITY_TS, ["complexity"], columns,
-                             lambda t: in_window(t, since, until, org, agent, sources))
+                             lambda t: in_window(t, since, until, org, agent, sources, agent_version))
     else:
         stmt = (sa.select(T_LOG.c.complexity, *columns(T_LOG))
-                .where(*in_window(T_LOG, since, until, org, agent, sources)).group_by(T_LOG.c.complexity))
+                .where(*in_window(T_LOG, since, until, org, agent, sources, agent_version))
+                .group_by(T_LOG.c.complexity))
         df = frame(engine, stmt)
     df = add_savings(numeric(df, ints=["requests", "cache_hits", "errors"], floats=MONEY))
     total = df["requests"].sum()
@@ -117,7 +121,7 @@ def requests_by_tier(engine_or_store: Any, *, since: datetime, until: datetime, 
 
 
 def requests_by_provider_model(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
-                               agent: str | None = None,
+                               agent: str | None = None, agent_version: int | None = None,
                                sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
     """Per (provider, model), most requests first: requests, cache_hits, errors, input_tokens,
     output_tokens, spend_usd, baseline_usd, saved_cheaper_usd, upgrades_usd, saved_usd (net), avg_latency_ms.
@@ -133,10 +137,10 @@ def requests_by_provider_model(engine_or_store: Any, *, since: datetime, until: 
 
     if engine.dialect.name == "sqlite":
         df = sqlite_grouped(engine, IX_LOG_PROVIDER_MODEL_TS, ["provider", "model"], columns,
-                             lambda t: in_window(t, since, until, org, agent, sources))
+                             lambda t: in_window(t, since, until, org, agent, sources, agent_version))
     else:
         stmt = (sa.select(T_LOG.c.provider, T_LOG.c.model, *columns(T_LOG))
-                .where(*in_window(T_LOG, since, until, org, agent, sources))
+                .where(*in_window(T_LOG, since, until, org, agent, sources, agent_version))
                 .group_by(T_LOG.c.provider, T_LOG.c.model))
         df = frame(engine, stmt)
     df = add_savings(numeric(df, ints=["requests", "cache_hits", "errors", "input_tokens", "output_tokens"],
@@ -149,14 +153,15 @@ def requests_by_provider_model(engine_or_store: Any, *, since: datetime, until: 
 
 
 def spend_by_source(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
-                    agent: str | None = None, sources: SourceFilter | None = None) -> pd.DataFrame:
+                    agent: str | None = None, sources: SourceFilter | None = None,
+                    agent_version: int | None = None) -> pd.DataFrame:
     """Per source (None: logged before sources existed), in router_core.sources.SOURCES order: source,
     requests, errors, spend_usd, baseline_usd. Only sources with requests in range; `sources` narrows them."""
     engine = engine_of(engine_or_store)
     c = T_LOG.c
     stmt = (sa.select(c.source, sa.func.count().label("requests"), count_if(c.status == "error").label("errors"),
                       *money_columns(T_LOG)[:2])
-            .where(*in_window(T_LOG, since, until, org, agent, sources)).group_by(c.source))
+            .where(*in_window(T_LOG, since, until, org, agent, sources, agent_version)).group_by(c.source))
     df = numeric(frame(engine, stmt), ints=["requests", "errors"], floats=["spend_usd", "baseline_usd"])
     order = {s: i for i, s in enumerate(SOURCES)}
     df["_order"] = df["source"].map(lambda v: order.get(v, len(order)))

@@ -59,14 +59,18 @@ def engine_of(engine_or_store: Any) -> Engine:
 
 
 def in_window(t: TableClause, since: datetime, until: datetime, org: str | None,
-              agent: str | None, sources: SourceFilter | None = None) -> list[sa.ColumnElement]:
-    """WHERE for [since, until), org, agent and (unless None) the sources (None in it: rows without one)."""
+              agent: str | None, sources: SourceFilter | None = None,
+              agent_version: int | None = None) -> list[sa.ColumnElement]:
+    """WHERE for [since, until), org, agent, the agent's version and (unless None) the sources (None in it: rows
+    without one)."""
     c = t.c
     where = [c.ts >= to_db_time(since), c.ts < to_db_time(until)]
     if org is not None:
         where.append(c.org == org)
     if agent is not None:
         where.append(c.agent == agent)
+    if agent_version is not None:
+        where.append(c.agent_version == agent_version)
     if sources is not None:
         where.append(source_in(c.source, sources))
     return where

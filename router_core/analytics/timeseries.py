@@ -23,7 +23,7 @@ _SQLITE_BUCKET = {"hour": "%Y-%m-%d %H:00:00", "day": "%Y-%m-%d 00:00:00"}
 
 
 def _sqlite_time_series(engine: Engine, *, since: datetime, until: datetime, org: str | None, agent: str | None,
-                        sources: SourceFilter | None, bucket: str,
+                        agent_version: int | None, sources: SourceFilter | None, bucket: str,
                         measures: list[tuple[str, str, str]]) -> pd.DataFrame:
     """One correlated range scan of the covering ts index per bucket (no GROUP BY sort).
 
@@ -45,6 +45,9 @@ def _sqlite_time_series(engine: Engine, *, since: datetime, until: datetime, org
         if agent is not None:
             extra += " AND agent = :agent"
             params["agent"] = agent
+        if agent_version is not None:
+            extra += " AND agent_version = :agent_version"
+            params["agent_version"] = agent_version
         if sources is not None:
             names = [src for src in sources if src is not None]
             params.update({f"src{i}": name for i, name in enumerate(names)})
@@ -84,22 +87,24 @@ _SQLITE_MONEY = [
 ]
 
 
-def _pg_time_series(engine: Engine, *, since, until, org, agent, sources, bucket: str,
+def _pg_time_series(engine: Engine, *, since, until, org, agent, agent_version, sources, bucket: str,
                     columns: list[sa.ColumnElement]) -> pd.DataFrame:
     b = sa.func.date_trunc(bucket, sa.func.timezone("UTC", T_LOG.c.ts), type_=sa.DateTime).label("bucket")
-    stmt = (sa.select(b, *columns).where(*in_window(T_LOG, since, until, org, agent, sources)).group_by(b).order_by(b))
+    stmt = (sa.select(b, *columns).where(*in_window(T_LOG, since, until, org, agent, sources, agent_version))
+            .group_by(b).order_by(b))
     return frame(engine, stmt)
 
 
 def spend_over_time(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
-                    agent: str | None = None, bucket: str = "day",
+                    agent: str | None = None, agent_version: int | None = None, bucket: str = "day",
                     sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
     """Per UTC bucket with traffic: bucket, requests, spend_usd, baseline_usd, saved_usd (net),
     saved_by_cache_usd, saved_cheaper_usd, upgrades_usd, saved_by_routing_usd, and running totals
     cum_spend_usd, cum_baseline_usd, cum_saved_usd."""
     check_bucket(bucket)
     engine = engine_of(engine_or_store)
-    window = dict(since=since, until=until, org=org, agent=agent, sources=sources, bucket=bucket)
+    window = dict(since=since, until=until, org=org, agent=agent, agent_version=agent_version, sources=sources,
+                  bucket=bucket)
     if engine.dialect.name == "sqlite":
         df = _sqlite_time_series(engine, measures=[("requests", "count(*)", "int"), *_SQLITE_MONEY], **window)
     else:
@@ -114,12 +119,13 @@ def spend_over_time(engine_or_store: Any, *, since: datetime, until: datetime, o
 
 
 def cache_hit_rate_over_time(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
-                             agent: str | None = None, bucket: str = "day",
+                             agent: str | None = None, agent_version: int | None = None, bucket: str = "day",
                              sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
     """Per UTC bucket with traffic: bucket, requests, cache_hits, hit_rate (0..1)."""
     check_bucket(bucket)
     engine = engine_of(engine_or_store)
-    window = dict(since=since, until=until, org=org, agent=agent, sources=sources, bucket=bucket)
+    window = dict(since=since, until=until, org=org, agent=agent, agent_version=agent_version, sources=sources,
+                  bucket=bucket)
     if engine.dialect.name == "sqlite":
         df = _sqlite_time_series(engine, measures=[("requests", "count(*)", "int"),
                                                    ("cache_hits", "sum(CASE WHEN cached = 1 THEN 1 ELSE 0 END)",
@@ -135,11 +141,11 @@ def cache_hit_rate_over_time(engine_or_store: Any, *, since: datetime, until: da
 
 
 def traffic_span(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
-                 agent: str | None = None,
+                 agent: str | None = None, agent_version: int | None = None,
                  sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> tuple[datetime, datetime] | None:
     """The first and last request time in the window (None without traffic): charts bucket by the data's span."""
     engine = engine_of(engine_or_store)
     with engine.connect() as conn:
         first, last = conn.execute(sa.select(sa.func.min(T_LOG.c.ts), sa.func.max(T_LOG.c.ts))
-                                   .where(*in_window(T_LOG, since, until, org, agent, sources))).one()
+                                   .where(*in_window(T_LOG, since, until, org, agent, sources, agent_version))).one()
     return None if first is None else (to_db_time(first), to_db_time(last))

@@ -130,23 +130,25 @@ class InsightOps:
 
     # ---- savings and the report ---------------------------------------------------------------
     def savings(self, *, since: datetime, until: datetime, org: str | None = None, agent: str | None = None,
-                sources: Sequence[str | None] = REAL_TRAFFIC_FILTER) -> report.SavingsData:
+                sources: Sequence[str | None] = REAL_TRAFFIC_FILTER,
+                agent_version: int | None = None) -> report.SavingsData:
         """Every aggregate the Savings page and the report show (SQL GROUP BYs), counting the traffic of
-        `sources` (real traffic by default; None in it: rows logged before sources existed). An unknown
-        source is an InvalidRequest."""
+        `sources` (real traffic by default; None in it: rows logged before sources existed), of one agent
+        version when `agent_version` is given. An unknown source is an InvalidRequest."""
         from .. import report
 
         return report.SavingsData.load(self.router.store, since=since, until=until, org=org, agent=agent,
-                                       sources=source_filter(sources))
+                                       sources=source_filter(sources), agent_version=agent_version)
 
     def feedback_rollup(self, *, since: datetime, until: datetime, org: str | None = None, agent: str | None = None,
-                        sources: Sequence[str | None] = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
+                        sources: Sequence[str | None] = REAL_TRAFFIC_FILTER,
+                        agent_version: int | None = None) -> pd.DataFrame:
         """Thumbs (on the traffic of `sources`) and Compare votes (any org or agent: comparisons have none) of the
         period, per tier, target and simulated (analytics.feedback's columns)."""
         from .. import analytics
 
         return analytics.feedback(self.router.store, since=since, until=until, org=org, agent=agent,
-                                  sources=source_filter(sources))
+                                  agent_version=agent_version, sources=source_filter(sources))
 
     def orgs_and_agents(self) -> dict[str, list[str]]:
         """The orgs and agents seen in the log (for filters)."""
@@ -173,12 +175,13 @@ class InsightOps:
         sample = None
         if include_sample:
             sample = self.router.store.list_interactions(since=None if all_time else data.since, until=data.until,
-                                                         org=data.org, agent=data.agent, source=list(data.sources),
+                                                         org=data.org, agent=data.agent,
+                                                         agent_version=data.agent_version, source=list(data.sources),
                                                          limit=10)[0]
         since = ALL_TIME if all_time else data.since
         quality = self.quality_headline(since, data.until, data.org)  # type: ignore[attr-defined]  (EvaluationOps)
         feedback = self.feedback_rollup(since=since, until=data.until, org=data.org, agent=data.agent,
-                                        sources=data.sources)
+                                        agent_version=data.agent_version, sources=data.sources)
         data = dataclasses.replace(data, sample=sample, quality=quality, feedback=feedback)
         return report.build_html(data, policy_name=policy.name, policy=policy.to_dict(),
                                  baseline=str(policy.baseline), tier_colors=tier_colors,
