@@ -50,8 +50,10 @@ def parse_targets(labels: Sequence[str], providers: Mapping[str, Any], baseline:
             except RouterError as exc:
                 raise ExperimentError(f"target {label!r}: {exc} (or use auto / baseline)") from None
             spec = TargetSpec(str(target), target)
-        if spec.label in [t.label for t in out]:
-            raise ExperimentError(f"the target {spec.label!r} is listed twice")
+        same = next((t for t in out if t.label == spec.label or (spec.target and t.target == spec.target)), None)
+        if same is not None:
+            twice = spec.label if same.label == spec.label else f"{same.label}' and '{spec.label}"
+            raise ExperimentError(f"the target '{twice}' is listed twice ({spec.target or 'the router'}); list it once")
         out.append(spec)
     return out
 
