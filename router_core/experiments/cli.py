@@ -14,8 +14,6 @@ import json
 import sys
 
 from ..display import money, table
-from . import spec as specs
-from .dataset import ExperimentError
 
 
 def _progress(done: int, total: int, spent: float) -> None:
@@ -47,31 +45,6 @@ def print_summary(exp: dict, summary: dict) -> None:
               (" and a higher max_cost_usd" if exp["max_cost_usd"] is not None else ""))
 
 
-def _create(ws, path: str) -> int:
-    spec = specs.load(path)
-    if spec.dataset_file is not None:
-        try:
-            content = spec.dataset_file.read_bytes()
-        except OSError as exc:
-            raise ExperimentError(f"cannot read the dataset {spec.dataset_file}: {exc.strerror or exc}") from None
-        dataset = ws.load_experiment_dataset(content=content, filename=spec.dataset_file.name,
-                                             limit=spec.dataset_limit)
-    else:
-        logs = dict(spec.dataset_logs or {})
-        limit = logs.pop("limit", spec.dataset_limit)
-        if isinstance(logs.get("since"), str):
-            from ..display import since_arg
-
-            try:
-                logs["since"] = since_arg(logs["since"])
-            except argparse.ArgumentTypeError as exc:
-                raise ExperimentError(f"[dataset] logs since: {exc}") from None
-        dataset = ws.load_experiment_dataset(logs=logs, limit=limit)
-    return ws.create_experiment(dataset, variants=spec.variants, targets=spec.targets, scorers=spec.scorers,
-                                policy=spec.policy, judge=spec.judge, max_cost_usd=spec.max_cost_usd,
-                                concurrency=spec.concurrency, name=spec.name, allow_self_judge=spec.allow_self_judge)
-
-
 def cmd_experiment(args: argparse.Namespace) -> int:
     from ..router import Router
     from ..workspace import Workspace
@@ -86,7 +59,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
             experiment_id = args.resume
             ws.get_experiment(experiment_id)
         else:
-            experiment_id = _create(ws, args.file)
+            experiment_id = ws.create_experiment_from_file(args.file)
             print(f"experiment: {experiment_id} (resume with --resume {experiment_id})", file=sys.stderr, flush=True)
         ws.run_experiment(experiment_id, progress=_progress, max_cost_usd=args.max_cost)
         print(file=sys.stderr)

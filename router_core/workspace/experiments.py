@@ -20,11 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..catalog import Target
+from ..config import REPO_ROOT
 from ..errors import ConfigError, RouterError
-from ..experiments import build, dataset as ds, export, grid, scorers as sc, targets as tg, variants as vr
+from ..experiments import build, dataset as ds, export, grid, scorers as sc, spec as specs, targets as tg
+from ..experiments import variants as vr
 from ..experiments.dataset import Dataset, ExperimentError
 from ..experiments.runner import ExperimentRunner
 from ..policy import Policy
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
 
     from ..router import Router
 
+EXAMPLE_EXPERIMENT = REPO_ROOT / "data" / "experiments" / "support_faq.toml"
 JUDGE_TEMPLATE_TOKENS = 300  # a judge prompt's own words around the question and answer(s)
 VariantLike = vr.Variant | Mapping[str, Any]
 ScorerLike = sc.Scorer | Mapping[str, Any]
@@ -122,6 +126,28 @@ class ExperimentOps:
         v, t, s, pol, judge_target = self._experiment_parts(variants, targets, scorers, policy, judge)
         return build.create(self.router, dataset, v, t, s, pol, judge_target, max_cost_usd=max_cost_usd,
                             concurrency=concurrency, name=name, allow_self_judge=allow_self_judge)
+
+    def create_experiment_from_file(self, path: Path | str) -> int:
+        """A new experiment as a TOML file describes it (experiments/spec.py; its dataset file is read relative
+        to it); ExperimentError says what is wrong with the file."""
+        spec = specs.load(path)
+        if spec.dataset_file is not None:
+            try:
+                content = spec.dataset_file.read_bytes()
+            except OSError as exc:
+                raise ExperimentError(f"cannot read the dataset {spec.dataset_file}: {exc.strerror or exc}") from None
+            dataset = self.load_experiment_dataset(content=content, filename=spec.dataset_file.name,
+                                                   limit=spec.dataset_limit)
+        else:
+            logs = dict(spec.dataset_logs or {})
+            limit = logs.pop("limit", spec.dataset_limit)
+            if isinstance(logs.get("since"), str):
+                logs["since"] = _since(logs["since"])
+            dataset = self.load_experiment_dataset(logs=logs, limit=limit)
+        return self.create_experiment(dataset, variants=spec.variants, targets=spec.targets, scorers=spec.scorers,
+                                      policy=spec.policy, judge=spec.judge, max_cost_usd=spec.max_cost_usd,
+                                      concurrency=spec.concurrency, name=spec.name,
+                                      allow_self_judge=spec.allow_self_judge)
 
     def run_experiment(self, experiment_id: int, progress: Progress | None = None, *,
                        max_cost_usd: float | None = None) -> str:
@@ -241,6 +267,17 @@ class ExperimentOps:
             chosen = self._scorer(experiment_id, scorer)
             return export.to_html(exp, self.experiment_columns(experiment_id, chosen.name), chosen, cells)
         raise ExperimentError(f"export format is csv or html, not {fmt!r}")
+
+
+def _since(text: str) -> datetime:
+    import argparse
+
+    from ..display import since_arg
+
+    try:
+        return since_arg(text)
+    except argparse.ArgumentTypeError as exc:
+        raise ExperimentError(f"[dataset] logs since: {exc}") from None
 
 
 def _filled(variant: vr.Variant, values: Mapping[str, str]) -> dict[str, str]:
