@@ -39,7 +39,9 @@ def test_the_example_runs_to_a_grid_with_the_recommended_column(app, app_env, do
     at = run_example(open_page(app, PAGE))
     [exp] = app_env.store.list_experiments()
     assert exp["status"] == "done" and exp["simulated"] and exp["input_count"] == 3
-    summary = workspace().experiment_summary(exp["id"])
+    assert at.radio(key=f"xp_scorer_{exp['id']}").options == ["contains", "on topic", "short"]
+    at.radio(key=f"xp_scorer_{exp['id']}").set_value("on topic").run()
+    summary = workspace().experiment_summary(exp["id"], "on topic")
     table = summary_table(at)
     assert len(table) == 4 and list(table["variant"]) == [c["variant"] for c in summary["columns"]]
     assert list(table["n"]) == [c["n"] for c in summary["columns"]] == [3, 3, 3, 3]
@@ -49,7 +51,6 @@ def test_the_example_runs_to_a_grid_with_the_recommended_column(app, app_env, do
     grid = next(d.value for d in at.dataframe if "input" in d.value.columns)
     assert len(grid) == 3 and len([c for c in grid.columns if " · " in c]) == 4
     assert any("simulated" in m.value for m in at.markdown)
-    assert at.radio(key=f"xp_scorer_{exp['id']}").options == ["contains", "short"]
     at.selectbox(key="xp_open").set_value(0).run()
     assert_no_exception(at)
     assert all(not m.proto.allow_html for m in at.markdown)

@@ -149,8 +149,16 @@ def test_exports_escape_model_text(ws, cheap):
     ws.run_experiment(eid)
     page = ws.export_experiment(eid, "html")
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "recommended" in page and "facts.csv" in page
+    assert "terse · cheap:gpt-6-luna" in page and "facts.csv" in page and "recommended" not in page  # all failed
     rows = list(csv.DictReader(io.StringIO(ws.export_experiment(eid, "csv"))))
     assert len(rows) == 3 and rows[0]["answer"] == "<script>alert(1)</script>"
     assert rows[0]["question"] == "What is the capital of France?" and rows[0]["expected"] == "Paris"
     assert rows[0]["score:exact"] == "0.0" and "does not equal" in rows[0]["detail:exact"]
+
+
+def test_no_column_is_recommended_when_nothing_passed(ws):
+    eid = create(ws, scorers=[{"kind": "regex", "pattern": "never in any answer"}])
+    ws.run_experiment(eid)
+    cols = ws.experiment_columns(eid)
+    assert all(c.n == 3 and c.mean_score == 0 for c in cols) and not any(c.recommended for c in cols)
+    assert ws.experiment_summary(eid)["recommended"] is None

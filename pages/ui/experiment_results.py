@@ -36,7 +36,11 @@ def render_summary(summary: dict[str, Any]) -> None:
     if summary["simulated"]:
         st.markdown(":orange-badge[🧪 simulated answers — the figures show how it works, not how good models are]")
     rec = next((c for c in summary["columns"] if c["recommended"]), None)
-    if rec is None:
+    if rec is None and any(c["n"] for c in summary["columns"]):
+        st.warning("**No recommendation:** no answer passed this scorer in any column. Look at the answers in the "
+                   "grid, or score by another scorer above." + (" (Simulated answers rarely pass a check against "
+                   "real facts.)" if summary["simulated"] else ""), icon="🤔")
+    elif rec is None:
         st.info("No column has a score yet.", icon="⏳")
     else:
         st.success(f"**Recommended: {md_escape(rec['variant'])} · {md_escape(rec['target'])}** — mean "

@@ -39,7 +39,9 @@ def print_summary(exp: dict, summary: dict) -> None:
         print(f"Recommended: {summary['recommended']} (the cheapest column whose mean is not below the best "
               "column's 95 % interval)")
     else:
-        print("Recommended: none yet (no column has a score)")
+        scored = any(c["n"] for c in summary["columns"])
+        print("Recommended: none (" + ("no answer passed this scorer in any column" if scored else
+                                       "no column has a score yet") + ")")
     if summary["partial"]:
         print(f"PARTIAL ({summary['status']}): resume with --resume {exp['id']}" +
               (" and a higher max_cost_usd" if exp["max_cost_usd"] is not None else ""))

@@ -4,7 +4,8 @@ cost, cost per quality point and median latency; and the recommended column.
   interval        Wilson (quality/stats.py) for pass/fail scorers; Student's t (scipy) for the 1-10 judge
   cost_usd        the column's answers (what running it would cost; the judge's spend is judge_cost_usd)
   cost_per_point  cost_usd / the sum of its scores: USD per point of quality (per pass, for pass/fail)
-  recommended     the cheapest column (USD per answer) whose mean is not below the best column's interval low
+  recommended     the cheapest column (USD per answer) whose mean is not below the best column's interval low;
+                  none while no column has a score, or when no cell of any column passed
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ def recommend(cols: Sequence[Column]) -> int | None:
     if not scored:
         return None
     _, best = max(scored, key=lambda ic: (ic[1].mean_score, -ic[0]))
+    if not best.mean_score:
+        return None  # nothing passed anywhere: the cheapest failure is no recommendation
     floor = best.ci_low if best.ci_low is not None else best.mean_score
     eligible = [(i, c) for i, c in scored if c.mean_score >= floor - 1e-12]
     return min(eligible, key=lambda ic: (ic[1].cost_per_answer or 0.0, -ic[1].mean_score, ic[0]))[0]
