@@ -295,8 +295,10 @@ def _cell_text(cell: Mapping[str, Any] | None, scorer: sc.Scorer) -> str:
         score = "not scored yet"
     elif result.get("score") is None:
         score = f"score error: {result.get('error')}"
+    elif scorer.scale == sc.PASS:
+        score = "✅ pass" if result["score"] else "❌ fail"
     else:
-        score = f"{result['score']:g}"
+        score = f"{result['score']:g}/10"
     cost = "unpriced" if cell.get("cost_usd") is None else f"${cell['cost_usd']:.6f}"
     latency = "" if cell.get("latency_ms") is None else f" · {cell['latency_ms']:.0f} ms"
     return f"{score} · {cost}{latency}\n{cell.get('answer') or ''}"
