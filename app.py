@@ -15,6 +15,7 @@ PAGES = [
     st.Page("pages/health.py", title="Health", icon="🩺"),
     st.Page("pages/savings.py", title="Savings", icon="💰"),
     st.Page("pages/evaluations.py", title="Evaluations", icon="🏅"),
+    st.Page("pages/experiments.py", title="Experiments", icon="🧪"),
     st.Page("pages/routing.py", title="Routing", icon="🧭"),
     st.Page("pages/logs.py", title="Logs", icon="📜"),
     st.Page("pages/keys.py", title="Keys", icon="🔑"),

@@ -54,7 +54,8 @@ def _shown(names: Sequence[Any], limit: int = 8) -> str:
     return text + (f" and {len(names) - limit} more" if len(names) > limit else "") if names else "none"
 
 
-def _decode(content: bytes | str, name: str, error: type[PromptFileError]) -> str:
+def decode_text(content: bytes | str, name: str, error: type[PromptFileError] = PromptFileError) -> str:
+    """An upload as text: UTF-8 (a BOM is dropped); `error` for a binary file or other encodings."""
     if isinstance(content, str):
         return content
     if b"\x00" in content[:4096]:
@@ -114,7 +115,7 @@ def read_rows(content: bytes | str, filename: str | None, *,
         found = f"a {suffix} file" if suffix else "a file without an extension"
         raise error(f"{name} is {found}; upload a .csv file with a 'prompt' column or a .jsonl file with one "
                     f"{EXAMPLE} object per line.")
-    text = _decode(content, name, error)
+    text = decode_text(content, name, error)
     rows = _csv_rows(text, name, error) if suffix == ".csv" else _jsonl_rows(text, name, error)
     for where, row in rows:
         prompt = field(row, "prompt")
@@ -124,5 +125,5 @@ def read_rows(content: bytes | str, filename: str | None, *,
         yield where, row
 
 
-__all__ = ["read_rows", "field", "find_key", "display_name", "PromptFileError", "ACCEPTED_EXTENSIONS",
+__all__ = ["read_rows", "field", "find_key", "display_name", "decode_text", "PromptFileError", "ACCEPTED_EXTENSIONS",
            "MAX_PROMPT_CHARS"]

@@ -121,6 +121,7 @@ def test_a_released_database_migrates_keeping_every_row(legacy, tmp_path):
         assert all(row["source"] is None for row in after["interaction_logs"].values())  # v5: added, NULL
         assert {"gateway_keys", "gateway_budget_windows", "gateway_rate_buckets"} <= set(after)  # v5: created
         assert {"eval_runs", "eval_items", "quality_verdicts"} <= set(after)  # v6: created
+        assert {"experiments", "experiment_cells"} <= set(after)  # v9: created
         versions = {(v["agent"], v["version"]): v["system_prompt"] for v in after["agent_versions"].values()}
         assert versions == {(code, 1): a["system_prompt"] for code, a in before["agent_catalog"].items()}  # v8
         kind = s.dialect
@@ -231,7 +232,7 @@ def test_head_revision_is_the_newest_script():
     config.set_main_option("script_location", str(MIGRATIONS))
     script = ScriptDirectory.from_config(config)
     assert script.get_heads() == [HEAD_REVISION]
-    assert [r.revision for r in script.walk_revisions()] == ["0007", "0006", "0005", "0004", "0003", "0002", "0001"]
+    assert [r.revision for r in script.walk_revisions()] == ["0008", "0007", "0006", "0005", "0004", "0003", "0002", "0001"]
 
 
 def test_a_read_only_current_database_opens_without_writing(tmp_path):
@@ -336,7 +337,7 @@ def test_a_v7_database_gets_agent_versions_keeping_its_agents_and_log(db_url, tm
     assert "agent_versions" not in before and "archived" not in before["agent_catalog"]["lawyer"]
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 8
+        assert migrated.schema_version() == SCHEMA_VERSION == 9
         after = snapshot(db_url)
         for table in ("agent_catalog", "interaction_logs"):
             assert set(after[table]) == set(before[table])
@@ -352,5 +353,47 @@ def test_a_v7_database_gets_agent_versions_keeping_its_agents_and_log(db_url, tm
         for fresh_url in fresh_database(migrated.dialect, tmp_path):
             Store(fresh_url).close()
             assert shape(db_url) == shape(fresh_url)
+    finally:
+        migrated.close()
+
+
+def test_a_v8_database_gets_the_experiment_tables_keeping_its_rows(db_url, tmp_path):
+    """v8 (revision 0007) is v9 without experiments and experiment_cells: build it from the current schema by
+    removing exactly those, then open it: rows kept, the tables created, the same shape as a fresh database."""
+    s = Store(db_url)
+    s.save_agent({"code": "lawyer", "name": "Lawyer", "role": "Legal", "system_prompt": "Be careful."})
+    iid = s.log_interaction(InteractionRecord(
+        org="acme", agent="lawyer", session_id=None, prompt="a v8 row", messages_json="[]", response="ok",
+        complexity="SIMPLE", score=0.1, reasons=[], provider="groq", model="llama", input_tokens=1, output_tokens=1,
+        cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.0, baseline_cost_usd=0.001, latency_ms=5.0,
+        ttft_ms=None, cached=False, status="ok", error=None, attempts=[], source="api", agent_version=2))
+    with s.engine.begin() as conn:
+        for table in ("experiment_cells", "experiments"):
+            conn.exec_driver_sql(f"DROP TABLE {table}")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
+        conn.exec_driver_sql("UPDATE schema_meta SET value = '8' WHERE key = 'schema_version'")
+    s.close()
+    before = snapshot(db_url)
+    assert not {"experiments", "experiment_cells"} & set(before)
+    migrated = Store(db_url)
+    try:
+        assert migrated.schema_version() == SCHEMA_VERSION == 9
+        with migrated.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [HEAD_REVISION]
+        after = snapshot(db_url)
+        for table, rows in before.items():
+            assert table == "schema_meta" or after[table] == rows, f"{table} changed"
+        assert after["interaction_logs"][iid]["agent_version"] == 2
+        for fresh_url in fresh_database(migrated.dialect, tmp_path):
+            Store(fresh_url).close()
+            assert shape(db_url) == shape(fresh_url)
+        eid = migrated.create_experiment(dataset="t", inputs=[{"vars": {"q": "hi"}, "expected": None}],
+                                         variants=[{"label": "a"}], targets=[{"label": "auto"}], scorers=[],
+                                         policy="p")
+        migrated.save_experiment_cell(eid, 0, "a", "auto", answer="ok", cost_usd=0.5)
+        migrated.save_experiment_scores(eid, 0, "a", "auto", score=1.0, score_detail={"exact": {"score": 1.0}},
+                                        judge_cost_usd=0.25)
+        assert migrated.experiment_spent(eid) == 0.75
+        assert migrated.experiment_cells(eid)[0]["score_detail"] == {"exact": {"score": 1.0}}
     finally:
         migrated.close()

@@ -1,4 +1,4 @@
-"""Evaluation runs in the background of the app process, watched by a progress bar.
+"""Evaluation runs and prompt experiments in the background of the app process, watched by a progress bar.
 
 `Workspace.run_eval` blocks until the run is over and reports progress from the router's event-loop thread,
 where Streamlit elements cannot be updated. So a run goes to a worker thread that records its progress
@@ -10,6 +10,7 @@ on was interrupted (the app restarted mid-run) and can be resumed.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -32,40 +33,46 @@ class RunProgress:
     status: str | None = None  # "done" / "partial" when over; None while running
     error: str | None = None
     finished: threading.Event = field(default_factory=threading.Event)
+    unit: str = "prompts"  # what `done` counts
 
     def update(self, done: int, total: int, spent: float) -> None:
         self.done, self.total, self.spent = done, total, spent
 
 
 _lock = threading.Lock()
-_active: dict[tuple[str, int], RunProgress] = {}
+_active: dict[tuple[str, str, int], RunProgress] = {}
+Runner = Callable[..., str]  # Workspace.run_eval or .run_experiment: (id, progress=, max_cost_usd=) -> status
 
 
-def active(ws: Workspace, run_id: int) -> RunProgress | None:
-    """The progress of a run this process is working on now (None: not running here)."""
+def active(ws: Workspace, run_id: int, kind: str = "eval") -> RunProgress | None:
+    """The progress of a run (kind "eval") or experiment ("experiment") this process is working on now (None:
+    not running here)."""
     with _lock:
-        progress = _active.get((ws.database(), int(run_id)))
+        progress = _active.get((kind, ws.database(), int(run_id)))
     return progress if progress is not None and not progress.finished.is_set() else None
 
 
-def start(ws: Workspace, run_id: int, total: int, max_cost_usd: float | None = None) -> RunProgress:
-    """Run (or resume) `run_id` in a worker thread; a run already going here is not started twice."""
-    key = (ws.database(), int(run_id))
+def start(ws: Workspace, run_id: int, total: int, max_cost_usd: float | None = None, *, kind: str = "eval",
+          unit: str = "prompts") -> RunProgress:
+    """Run (or resume) `run_id` in a worker thread (an experiment when kind is "experiment"); one already going
+    here is not started twice."""
+    key = (kind, ws.database(), int(run_id))
     with _lock:
         current = _active.get(key)
         if current is not None and not current.finished.is_set():
             return current
-        progress = _active[key] = RunProgress(total)
+        progress = _active[key] = RunProgress(total, unit=unit)
+    run: Runner = ws.run_experiment if kind == "experiment" else ws.run_eval
 
     def work() -> None:
         try:
-            progress.status = ws.run_eval(int(run_id), progress=progress.update, max_cost_usd=max_cost_usd)
+            progress.status = run(int(run_id), progress=progress.update, max_cost_usd=max_cost_usd)
         except Exception as exc:  # noqa: BLE001 - shown on the page as a message
             progress.error = error_text(exc)
         finally:
             progress.finished.set()
 
-    threading.Thread(target=work, name=f"eval-run-{run_id}", daemon=True).start()
+    threading.Thread(target=work, name=f"{kind}-run-{run_id}", daemon=True).start()
     return progress
 
 
@@ -83,5 +90,5 @@ def watch(progress: RunProgress) -> None:
 
 def _draw(bar, progress: RunProgress) -> None:
     share = progress.done / progress.total if progress.total else 0.0
-    bar.progress(min(share, 1.0), text=f"{progress.done} / {progress.total} prompts · {money(progress.spent)} spent")
+    bar.progress(min(share, 1.0), text=f"{progress.done} / {progress.total} {progress.unit} · {money(progress.spent)} spent")
 

@@ -4,6 +4,8 @@ asked in both orders through the Router with the judge target forced and the cac
     judge = Judge(router, Target("openai", "gpt-6-astra"))
     result = await judge.acompare(question, Answer(routed_text, routed_target), Answer(base_text, baseline))
     result.outcome   # "win" / "tie" / "loss" from the contestant's side, or "not_judged" / "error"
+    result = await judge.apair(question, answer_text, reference_text)   # the same, with no same-target rule
+    rating = await judge.arate(question, Answer(text, target))          # MT-Bench single-v1: 1-10, or an error
 
 Rules (MT-Bench's, plus what a team needs):
 * each order's verdict is the last `[[A]]`, `[[B]]` or `[[C]]` (tie) in the judge's reply; a reply without one is
@@ -11,6 +13,9 @@ Rules (MT-Bench's, plus what a team needs):
 * both orders agree -> that outcome; they disagree -> a tie, and `flipped` (position bias) is set;
 * the contestant IS the baseline target -> a tie by definition, nobody is asked (`same_target`);
 * the contestant's answer came from the judge itself -> "not_judged", with the reason.
+
+Single-answer grading (prompt experiments) uses MT-Bench's `single-v1`: the rating is the last `[[N]]` with
+1 <= N <= 10 in the reply; a reply without one is an error, never a 0.
 """
 
 from __future__ import annotations
@@ -33,8 +38,10 @@ if TYPE_CHECKING:
 JUDGE_PROMPTS = REPO_ROOT / "data" / "benchmarks" / "fastchat_mt_bench" / "judge_prompts.jsonl"
 GENERAL_TEMPLATE = "pair-v2"
 MATH_TEMPLATE = "pair-math-v1"
+SINGLE_TEMPLATE = "single-v1"
 JUDGE_MAX_TOKENS = 1024
 _VERDICT = re.compile(r"\[\[([ABC])\]\]")
+_RATING = re.compile(r"\[\[(\d+(?:\.\d+)?)\]\]")
 # A's verdict, as seen from the contestant's side, when the contestant was shown as A (first) or as B (second)
 _AS_A = {"A": "win", "B": "loss", "C": "tie"}
 _AS_B = {"A": "loss", "B": "win", "C": "tie"}
@@ -107,6 +114,31 @@ def parse_verdict(text: str) -> str | None:
     return found[-1] if found else None
 
 
+def parse_rating(text: str) -> float | None:
+    """The last [[N]] in the reply with 1 <= N <= 10, or None when there is none (an error, never a 0)."""
+    found = [float(x) for x in _RATING.findall(text or "")]
+    found = [x for x in found if 1 <= x <= 10]
+    return found[-1] if found else None
+
+
+def rating_messages(question: str, answer: str) -> list[Message]:
+    """The system and user messages of MT-Bench's single-v1 grading prompt."""
+    template = load_template(SINGLE_TEMPLATE)
+    return [Message("system", template.system_prompt),
+            Message("user", template.prompt_template.format(question=question, answer=answer))]
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A single-answer grade: `score` 1-10, or None with `reason` (the call failed, or no [[N]] in the reply)."""
+
+    score: float | None
+    explanation: str = ""
+    judge_cost_usd: float | None = None
+    simulated: bool = False
+    reason: str | None = None
+
+
 def combine(outcomes: list[str]) -> tuple[str, bool]:
     """(outcome, flipped) of the orders' outcomes: agreement stands, disagreement is a tie and a flip."""
     if len(set(outcomes)) == 1:
@@ -126,7 +158,8 @@ def check_judge(judge: Target, contestants: Iterable[tuple[str, Target]], *, all
 
 
 class Judge:
-    """Asks `target` which of two answers is better, through `router` (forced target, no cache)."""
+    """Asks `target` which of two answers is better, or how good one is, through `router` (forced target, no
+    cache)."""
 
     def __init__(self, router: "Router", target: Target, *, both_orders: bool = True,
                  max_tokens: int = JUDGE_MAX_TOKENS, source: str = "eval", org: str | None = None) -> None:
@@ -142,16 +175,20 @@ class Judge:
         if contestant.target == self.target:
             return JudgeResult("not_judged", simulated=contestant.simulated,
                                reason=f"the answer came from the judge itself ({self.target})")
-        orders = [(contestant.text, baseline.text, _AS_A)]
+        return await self.apair(question, contestant.text, baseline.text, reference,
+                                simulated=contestant.simulated or baseline.simulated)
+
+    async def apair(self, question: str, contestant: str, baseline: str, reference: str | None = None, *,
+                    simulated: bool = False) -> JudgeResult:
+        """The verdict on `contestant` against `baseline` (two texts), asked in one or both orders; no target
+        rule applies (two prompt variants answered by the same model are still two answers)."""
+        orders = [(contestant, baseline, _AS_A)]
         if self.both_orders:
-            orders.append((baseline.text, contestant.text, _AS_B))
+            orders.append((baseline, contestant, _AS_B))
         outcomes, explanations, costs = [], [], []
-        simulated = contestant.simulated or baseline.simulated
         for number, (a, b, mapping) in enumerate(orders, start=1):
             try:
-                c = await self.router.acomplete(judge_messages(question, a, b, reference), provider=self.target.provider,
-                                                model=self.target.model, use_cache=False, max_tokens=self.max_tokens,
-                                                org=self.org, source=self.source)
+                c = await self._ask(judge_messages(question, a, b, reference))
             except RouterError as exc:
                 return JudgeResult("error", False, tuple(explanations), _total(costs), simulated,
                                    f"the judge call failed (order {number}): {exc}")
@@ -165,6 +202,24 @@ class Judge:
             outcomes.append(mapping[verdict])
         outcome, flipped = combine(outcomes)
         return JudgeResult(outcome, flipped, tuple(explanations), _total(costs), simulated)
+
+    async def arate(self, question: str, answer: Answer) -> Rating:
+        """MT-Bench single-v1: the answer's 1-10 rating; an answer written by the judge itself is not rated."""
+        if answer.target == self.target:
+            return Rating(None, simulated=answer.simulated,
+                          reason=f"the answer came from the judge itself ({self.target})")
+        try:
+            c = await self._ask(rating_messages(question, answer.text))
+        except RouterError as exc:
+            return Rating(None, simulated=answer.simulated, reason=f"the judge call failed: {exc}")
+        score = parse_rating(c.text)
+        return Rating(score, c.text, c.cost_usd, answer.simulated or c.simulated,
+                      None if score is not None else "the judge gave no [[rating]] from 1 to 10")
+
+    async def _ask(self, messages: list[Message]) -> Any:
+        return await self.router.acomplete(messages, provider=self.target.provider, model=self.target.model,
+                                           use_cache=False, max_tokens=self.max_tokens, org=self.org,
+                                           source=self.source)
 
 
 def _total(costs: list[float | None]) -> float | None:

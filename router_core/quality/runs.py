@@ -4,7 +4,8 @@ answers with cost, latency and tokens -> the judge's verdict on each contestant 
     run_id = create_run(router, prompt_set, policy, baseline, judge, extra_targets=(), max_cost_usd=5.0)
     status = await EvalRunner(router, run_id, policy, progress=print).arun()   # "done" or "partial"
 
-* Prompts are worked on `concurrency` at a time (an asyncio semaphore); for each, the router answers first;
+* Prompts are worked on `concurrency` at a time (work.run_units, shared with prompt experiments); for each, the
+  router answers first;
   when it chose the baseline target its answer is the baseline's too (nothing bought twice), otherwise the
   baseline is asked, then each extra target; then the judge compares each contestant with the baseline.
 * Every answer and verdict is stored the moment it exists; running a run again (same id) skips what is
@@ -17,7 +18,7 @@ answers with cost, latency and tokens -> the judge's verdict on each contestant 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from ..policy import Policy
 from ..types import Complexity
 from .judge import Answer, Judge, check_judge
 from .promptsets import EvalPrompt, PromptSet
+from .work import Progress, Spend, run_units
 
 if TYPE_CHECKING:
     from ..router import Router
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
 ROUTER = "router"
 BASELINE = "baseline"
 SOURCE = "eval"
-Progress = Callable[[int, int, float], None]  # (prompts done, prompts in the run, USD spent so far)
 
 
 def policy_targets(policy: Policy) -> list[Target]:
@@ -70,10 +71,6 @@ def create_run(router: "Router", prompt_set: PromptSet, policy: Policy, baseline
         allow_self_judge=allow_self_judge)
 
 
-class _Capped(Exception):
-    """The spend cap was reached before a call could start."""
-
-
 @dataclass
 class _Prompt:
     index: int
@@ -96,8 +93,7 @@ class EvalRunner:
         self.baseline = _target(run["baseline"], providers)
         self.extras = [_target(t, providers) for t in run["extra_targets"]]
         self.judge = Judge(router, _target(run["judge"], providers), both_orders=run["both_orders"], source=SOURCE)
-        self.spent = 0.0
-        self.capped = False
+        self.spend = Spend(self.cap)
         self._items: dict[tuple[int, str], dict[str, Any]] = {}
         self._judged: set[tuple[int, str]] = set()
 
@@ -110,29 +106,15 @@ class EvalRunner:
             store.eval_items, self.run_id) if i["error"] is None}
         self._judged = {(v["prompt_index"], v["contestant"]) for v in await asyncio.to_thread(
             store.run_verdicts, self.run_id)}
-        self.spent = await asyncio.to_thread(store.eval_spent, self.run_id)
+        self.spend = Spend(self.cap, await asyncio.to_thread(store.eval_spent, self.run_id))
         prompts = [_Prompt(i, EvalPrompt(**p)) for i, p in enumerate(self.run["prompts_json"])]
-        semaphore = asyncio.Semaphore(max(1, int(self.run["concurrency"])))
-        done = 0
-
-        async def one(p: _Prompt) -> None:
-            nonlocal done
-            async with semaphore:
-                try:
-                    await self._prompt(p)
-                except _Capped:
-                    self.capped = True
-                    return
-            done += 1
-            if self.progress is not None:
-                self.progress(done, len(prompts), self.spent)
-
         try:
-            await asyncio.gather(*(one(p) for p in prompts))
+            capped = await run_units(prompts, self._prompt, concurrency=self.run["concurrency"], spend=self.spend,
+                                     progress=self.progress)
         except Exception as exc:
             await asyncio.to_thread(store.update_eval_run, self.run_id, status="failed", error=str(exc))
             raise
-        status = "partial" if self.capped else "done"
+        status = "partial" if capped else "done"
         await asyncio.to_thread(store.update_eval_run, self.run_id, status=status, error=None)
         return status
 
@@ -153,15 +135,11 @@ class EvalRunner:
             if item is not None and (p.index, label) not in self._judged:
                 await self._verdict(p, label, item, base)
 
-    def _check_cap(self) -> None:
-        if self.capped or (self.cap is not None and self.spent >= self.cap):
-            raise _Capped
-
     async def _answer(self, p: _Prompt, label: str, target: Target | None) -> dict[str, Any] | None:
         """The stored answer of `label`, or a new one (stored, answer or error); None when it failed."""
         if (p.index, label) in self._items:
             return self._items[(p.index, label)]
-        self._check_cap()
+        self.spend.check()
         forced = {} if target is None else {"provider": target.provider, "model": target.model}
         try:
             c = await self.router.acomplete(p.item.prompt, use_cache=False, source=SOURCE,
@@ -170,7 +148,7 @@ class EvalRunner:
             await self._store(p, label, {"error": str(exc), "provider": target and target.provider,
                                          "model": target and target.model, "tier": p.tier})
             return None
-        self.spent += c.cost_usd or 0.0
+        self.spend.add(c.cost_usd)
         fields = {"tier": c.complexity.value, "provider": c.provider, "model": c.model, "answer": c.text,
                   "cost_usd": c.cost_usd, "latency_ms": c.latency_ms, "input_tokens": c.input_tokens,
                   "output_tokens": c.output_tokens, "simulated": c.simulated, "interaction_id": c.interaction_id}
@@ -190,9 +168,9 @@ class EvalRunner:
         contestant = Answer(item["answer"] or "", Target(item["provider"], item["model"]), bool(item["simulated"]))
         baseline = Answer(base["answer"] or "", Target(base["provider"], base["model"]), bool(base["simulated"]))
         if contestant.target not in (baseline.target, self.judge.target):
-            self._check_cap()  # only a real comparison pays the judge
+            self.spend.check()  # only a real comparison pays the judge
         result = await self.judge.acompare(p.item.prompt, contestant, baseline, p.item.reference)
-        self.spent += result.judge_cost_usd or 0.0
+        self.spend.add(result.judge_cost_usd)
         await asyncio.to_thread(
             self.router.store.save_verdict, "eval", result.outcome, run_id=self.run_id, prompt_index=p.index,
             contestant=label, contestant_target=str(contestant.target), baseline_target=str(baseline.target),

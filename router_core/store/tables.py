@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 8  # written to schema_meta, so releases from before Alembic refuse a newer database
+SCHEMA_VERSION = 9  # written to schema_meta, so releases from before Alembic refuse a newer database
 
 LOG_TABLE = "interaction_logs"
 ATTEMPT_TABLE = "attempt_logs"
@@ -34,6 +34,9 @@ RATE_BUCKET_TABLE = "gateway_rate_buckets"
 EVAL_RUN_TABLE = "eval_runs"
 EVAL_ITEM_TABLE = "eval_items"
 VERDICT_TABLE = "quality_verdicts"
+# prompt experiments (since v9; queries in experiments.py)
+EXPERIMENT_TABLE = "experiments"
+EXPERIMENT_CELL_TABLE = "experiment_cells"
 
 # interaction_logs: the request log's filters (each ends in ts) and the dashboards' covering indexes
 IX_LOG_ORG_TS = "ix_interaction_logs_org_ts"
@@ -56,6 +59,8 @@ UQ_EVAL_ITEM = "uq_eval_items_run_prompt_contestant"
 UQ_VERDICT_EVAL = "uq_quality_verdicts_run_prompt_contestant"
 IX_VERDICT_TS = "ix_quality_verdicts_ts"
 IX_VERDICT_INTERACTION = "ix_quality_verdicts_interaction"
+# experiments / experiment_cells
+UQ_EXPERIMENT_CELL = "uq_experiment_cells_cell"
 
 
 class StoreModel(SQLModel, registry=registry()):
@@ -393,6 +398,68 @@ class QualityVerdict(StoreModel, table=True):
     agent: str | None = None
 
 
+class Experiment(StoreModel, table=True):
+    """One prompt experiment: a dataset (kept whole in `inputs_json`) x prompt variants x targets, scored by
+    `scorers_json`. Everything is resolved when it is created (an agent's version, the baseline's target), so
+    any process resumes it the same way.
+
+    status: running (also one whose process died: resume it), done, partial (stopped at `max_cost_usd`),
+    failed (`error` says why)."""
+
+    __tablename__ = EXPERIMENT_TABLE
+    __table_args__ = (sa.Index("ix_experiments_created_at", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(nullable=False)
+    updated_at: datetime | None = None
+    status: str = Field(default="running", nullable=False)
+    name: str = Field(default="", nullable=False)
+    dataset: str = _text(nullable=False, default="")  # "upload faq.csv (3 inputs)", "logged traffic ..."
+    input_count: int = Field(default=0, nullable=False)
+    inputs_json: str = _text(nullable=False, default="[]")  # [{"vars": {...}, "expected": str | null}, ...]
+    variants_json: str = _text(nullable=False, default="[]")  # [{"label", "kind", "system", "template", ...}]
+    targets_json: str = _text(nullable=False, default="[]")  # [{"label", "target" | "policy"}, ...]
+    scorers_json: str = _text(nullable=False, default="[]")  # [{"name", "kind", ...settings}, ...]
+    policy: str = Field(default="", nullable=False)  # the policy `auto` routes under
+    judge: str | None = None  # "provider:model" of the judge scorers
+    max_cost_usd: float | None = None
+    concurrency: int = Field(default=4, nullable=False)
+    simulated: bool = Field(default=False, nullable=False)  # a target or the judge is simulated
+    error: str | None = _text()
+
+
+class ExperimentCell(StoreModel, table=True):
+    """One input x variant x target of an experiment: the answer (or error) the moment it exists, then its
+    scores. `score` is the first scorer's; `score_detail` is JSON with every scorer's result
+    ({name: {"score", "detail", "error", "cost_usd", "simulated"}}). `judge_cost_usd` is what scoring this cell
+    paid the judge. A cell with an `error` (no answer came back) is asked again on resume."""
+
+    __tablename__ = EXPERIMENT_CELL_TABLE
+    __table_args__ = (sa.UniqueConstraint("experiment_id", "input_index", "variant", "target",
+                                          name=UQ_EXPERIMENT_CELL),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    experiment_id: int = Field(foreign_key=f"{EXPERIMENT_TABLE}.id", nullable=False)
+    input_index: int = Field(nullable=False)
+    variant: str = Field(nullable=False)  # the variant's label
+    target: str = Field(nullable=False)  # the target's label: "auto", "baseline" or "provider:model"
+    provider: str | None = None  # who answered
+    model: str | None = None
+    tier: str | None = None
+    answer: str | None = _text()
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    latency_ms: float | None = None
+    score: float | None = None
+    score_detail: str = _text(nullable=False, default="{}")
+    judge_cost_usd: float | None = None
+    error: str | None = _text()
+    simulated: bool = Field(default=False, nullable=False)
+    interaction_id: int | None = None
+    created_at: datetime = Field(nullable=False)
+
+
 class SchemaMeta(StoreModel, table=True):
     __tablename__ = META_TABLE
 
@@ -415,6 +482,9 @@ T_EVAL_RUN: sa.Table = EvalRun.__table__  # type: ignore[assignment]
 T_EVAL_ITEM: sa.Table = EvalItem.__table__  # type: ignore[assignment]
 T_VERDICT: sa.Table = QualityVerdict.__table__  # type: ignore[assignment]
 QUALITY_TABLES = (T_EVAL_RUN, T_EVAL_ITEM, T_VERDICT)  # created by revision 0005 (v6)
+T_EXPERIMENT: sa.Table = Experiment.__table__  # type: ignore[assignment]
+T_EXPERIMENT_CELL: sa.Table = ExperimentCell.__table__  # type: ignore[assignment]
+EXPERIMENT_TABLES = (T_EXPERIMENT, T_EXPERIMENT_CELL)  # created by revision 0008 (v9)
 
 # The gateway's tables (plain SQLAlchemy Core: only keys.py reads them). Times are epoch seconds (float).
 T_KEYS = sa.Table(  # one row per team key: only a SHA-256 hash of the key, its display prefix and its settings

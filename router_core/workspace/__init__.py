@@ -10,6 +10,7 @@
     ws.mode().why, ws.tier_gaps()                   # demo or live and why; tiers nothing can serve now
     ws.quality_headline(since, until)               # measured quality (see evaluations.py for runs)
     ws.leaderboard(since, until, tier="SIMPLE")      # the team's Bradley-Terry ratings from Compare votes
+    ws.create_experiment(dataset, variants=..., targets=["auto", "baseline"], scorers=[{"kind": "exact"}])
 
 Pages, the CLI and the HTTP gateway use the Router (complete, stream, explain, compare, check_health,
 .config, .policy) and this face; only this package reaches into the router's store, cache, breaker and
@@ -24,6 +25,7 @@ from ..policy import LAST_RESORT, PolicyProblem
 from .mode import ModeOps, ModeStatus
 from .compare import AUTO_TARGET, CompareOps
 from .evaluations import EvaluationOps, QualityHeadline
+from .experiments import ExperimentOps
 from .insights import CandidateCost, InsightOps, PromptEstimate
 from .keys import KeyOps, KeyRow
 from .leaderboard import LeaderboardOps
@@ -37,9 +39,9 @@ if TYPE_CHECKING:
 
 
 class Workspace(PolicyOps, InsightOps, RecordOps, AgentOps, SystemOps, ModeOps, CompareOps, KeyOps, EvaluationOps,
-                LeaderboardOps):
+                LeaderboardOps, ExperimentOps):
     """One front end's view of a Router: policies, agents, estimates, savings, logs, health, cache, settings,
-    the gateway's team keys, evaluation runs, measured quality and the team's leaderboard."""
+    the gateway's team keys, evaluation runs, measured quality, the team's leaderboard and prompt experiments."""
 
     def __init__(self, router: "Router") -> None:
         self.router = router
