@@ -6,21 +6,19 @@ placeholders filled from each input.
     check_variables([v], dataset)        # ExperimentError naming the variant, variable and row: before any call
     v.messages({"question": "Hi"})       # [Message("system", ...), Message("user", "Hi")]
 
-Placeholders are `{{name}}` (spaces inside the braces allowed); a value is inserted as written, never itself
-expanded. The user template defaults to `{{prompt}}`.
+Placeholders are found and filled by `router_core.prompt_vars` (the Playground's rules). The user template defaults to `{{prompt}}`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..prompt_vars import fill, variables_of
 from ..types import Message
 from .dataset import Dataset, ExperimentError
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 DEFAULT_TEMPLATE = "{{prompt}}"
 MAX_LABEL = 60
 
@@ -41,7 +39,7 @@ class Variant:
     @property
     def variables(self) -> list[str]:
         """The placeholders of the system prompt and the template, in order of appearance."""
-        return list(dict.fromkeys(PLACEHOLDER.findall(self.system) + PLACEHOLDER.findall(self.template)))
+        return variables_of((self.system, self.template))
 
     def user_text(self, values: Mapping[str, str]) -> str:
         return fill(self.template, values)
@@ -54,11 +52,6 @@ class Variant:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def fill(text: str, values: Mapping[str, str]) -> str:
-    """`text` with every {{name}} replaced by values[name] (KeyError for a missing one)."""
-    return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 
 
 def _label(label: str | None, fallback: str) -> str:
