@@ -302,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--sample", type=int, default=None, help="evaluate on a sample of N prompts per set")
     ev.add_argument("--learn", action="store_true", help="train a learned router; score it and the classifier on held-out folds")
     ev.add_argument("--folds", type=_at_least_two, default=5, help="k of the repeated k-fold (--learn; default 5)")
-    ev.add_argument("--repeats", type=_positive, default=1, help="repeats of the k-fold (--learn; default 1)")
+    ev.add_argument("--repeats", type=_positive, default=2, help="repeats of the k-fold (--learn; default 2)")
     ev.add_argument("--curve", action="store_true", help="with --learn: APGR against 50..1,000 training outcomes")
     ev.add_argument("--json", action="store_true", help="with --learn: end with one JSON line of the figures")
     ev.set_defaults(func=cmd_eval_routing)
