@@ -1,5 +1,5 @@
 """Command line: `python -m router_core {providers,ask,route,demo-routing,pull-model,eval-routing,replay,
-check-answers,serve,keys,eval}`."""
+check-answers,serve,keys,eval,learn}`."""
 
 from __future__ import annotations
 
@@ -330,6 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .quality.cli import add_commands as add_quality_commands
 
     add_quality_commands(sub)
+    from .learning.cli import add_commands as add_learning_commands
+
+    add_learning_commands(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -10,6 +10,7 @@
     ws.mode().why, ws.tier_gaps()                   # demo or live and why; tiers nothing can serve now
     ws.quality_headline(since, until)               # measured quality (see evaluations.py for runs)
     ws.leaderboard(since, until, tier="SIMPLE")      # the team's Bradley-Terry ratings from Compare votes
+    ws.train_learned_router(["judge"])              # outcomes -> a learned router (see learning.py)
 
 Pages, the CLI and the HTTP gateway use the Router (complete, stream, explain, compare, check_health,
 .config, .policy) and this face; only this package reaches into the router's store, cache, breaker and
@@ -27,6 +28,7 @@ from .evaluations import EvaluationOps, QualityHeadline
 from .insights import CandidateCost, InsightOps, PromptEstimate
 from .keys import KeyOps, KeyRow
 from .leaderboard import LeaderboardOps
+from .learning import SOURCE_LABELS, LearnedInfo, LearningOps
 from .policies import FILE_POLICY, TIERS, PolicyOps, TierChange, TierPlan, rows_to_data, table_rows
 from .agents import AgentDiff, AgentOps, AgentProfile, AgentVersionInfo
 from .records import LogPage, RecordOps, WorkspaceError
@@ -37,9 +39,9 @@ if TYPE_CHECKING:
 
 
 class Workspace(PolicyOps, InsightOps, RecordOps, AgentOps, SystemOps, ModeOps, CompareOps, KeyOps, EvaluationOps,
-                LeaderboardOps):
+                LeaderboardOps, LearningOps):
     """One front end's view of a Router: policies, agents, estimates, savings, logs, health, cache, settings,
-    the gateway's team keys, evaluation runs, measured quality and the team's leaderboard."""
+    the gateway's team keys, evaluation runs, measured quality, the team's leaderboard and learned routing."""
 
     def __init__(self, router: "Router") -> None:
         self.router = router
@@ -48,4 +50,4 @@ class Workspace(PolicyOps, InsightOps, RecordOps, AgentOps, SystemOps, ModeOps, 
 __all__ = ["Workspace", "AUTO_TARGET", "WorkspaceError", "FILE_POLICY", "TIERS", "LAST_RESORT", "PolicyProblem",
            "TierChange", "TierPlan", "CandidateCost", "PromptEstimate", "LogPage", "AgentProfile", "AgentVersionInfo",
            "AgentDiff", "ProviderStatus", "CacheStats", "SettingsFacts", "ModeStatus", "rows_to_data", "table_rows",
-           "KeyRow", "QualityHeadline"]
+           "KeyRow", "QualityHeadline", "LearnedInfo", "SOURCE_LABELS"]
