@@ -24,9 +24,9 @@ def _apgr(value: float | None, sd: float | None) -> str:
 
 def cmd_learn(args: argparse.Namespace) -> int:
     from ..router import Router
-    from ..workspace import SOURCE_LABELS, Workspace
+    from ..workspace import MIN_POLICY_OUTCOMES, SOURCE_LABELS, Workspace
     from .collect import expand_sources
-    from .training import MIN_POLICY_OUTCOMES, TooFewOutcomes
+    from .training import TooFewOutcomes
 
     try:
         sources = expand_sources(args.sources.split(",")) if args.sources else None

@@ -25,10 +25,9 @@ from ..errors import RouterError
 from ..routing_eval import curve_from_order
 from .artifact import FORMAT, FORMAT_VERSION, TOPIC_FEATURE, Artifact
 from .features import STRUCTURE_NAMES, structure_features
+from .limits import MIN_OUTCOMES
 from .model import LearnedRouter
 
-MIN_OUTCOMES = 30  # fewer: nothing to learn from (learn exits 2)
-MIN_POLICY_OUTCOMES = 200  # fewer: no learned policy (the probe saw no reliable gain below about 200)
 BLEND_HALF = 500  # the learned router's weight is n / (n + BLEND_HALF)
 TOPIC_PRIOR = 20.0  # pseudo-outcomes at the overall rate added to each topic's own
 FOLDS = 5

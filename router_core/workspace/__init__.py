@@ -28,7 +28,7 @@ from .evaluations import EvaluationOps, QualityHeadline
 from .insights import CandidateCost, InsightOps, PromptEstimate
 from .keys import KeyOps, KeyRow
 from .leaderboard import LeaderboardOps
-from .learning import SOURCE_LABELS, LearnedInfo, LearningOps
+from .learning import MIN_OUTCOMES, MIN_POLICY_OUTCOMES, SOURCE_LABELS, LearnedInfo, LearningOps
 from .policies import FILE_POLICY, TIERS, PolicyOps, TierChange, TierPlan, rows_to_data, table_rows
 from .agents import AgentDiff, AgentOps, AgentProfile, AgentVersionInfo
 from .records import LogPage, RecordOps, WorkspaceError
@@ -50,4 +50,5 @@ class Workspace(PolicyOps, InsightOps, RecordOps, AgentOps, SystemOps, ModeOps, 
 __all__ = ["Workspace", "AUTO_TARGET", "WorkspaceError", "FILE_POLICY", "TIERS", "LAST_RESORT", "PolicyProblem",
            "TierChange", "TierPlan", "CandidateCost", "PromptEstimate", "LogPage", "AgentProfile", "AgentVersionInfo",
            "AgentDiff", "ProviderStatus", "CacheStats", "SettingsFacts", "ModeStatus", "rows_to_data", "table_rows",
-           "KeyRow", "QualityHeadline", "LearnedInfo", "SOURCE_LABELS"]
+           "KeyRow", "QualityHeadline", "LearnedInfo", "SOURCE_LABELS",
+           "MIN_OUTCOMES", "MIN_POLICY_OUTCOMES"]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError
 from ..learning.artifact import Artifact, ArtifactError
 from ..learning.collect import collect_outcomes, expand_sources
+from ..learning.limits import MIN_OUTCOMES, MIN_POLICY_OUTCOMES
 from ..policy import LEARNED, LearnedRule, Policy
 
 if TYPE_CHECKING:
@@ -133,8 +134,6 @@ class LearningOps:
                             base: Policy | None = None) -> Policy:
         """Save `base` (default: the active policy's table) with a learned rule, INACTIVE. Refused below
         MIN_POLICY_OUTCOMES outcomes or for an unreadable artifact."""
-        from ..learning.training import MIN_POLICY_OUTCOMES
-
         artifact = self.learned_artifact(version)
         if int(artifact.get("n", 0)) < MIN_POLICY_OUTCOMES:
             raise ConfigError(f"learned router v{version} learned from {artifact.get('n')} outcomes; a learned policy "
