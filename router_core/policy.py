@@ -4,7 +4,7 @@ learned rule that moves a request one tier up (or down) by a learned router's P(
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from .catalog import RoutingTable, Target, join_problems, parse_target, validate_routing
 from .errors import ConfigError
@@ -12,6 +12,7 @@ from .types import Complexity
 
 LAST_RESORT = "last resort"
 LEARNED = "learned"  # the policy data's key of the learned rule
+LEARNED_REASON = "learned router v"  # how a verdict's reason names a learned move (classifier_level reads it back)
 Scorer = Callable[[str, "str | None", float], float]  # (request text, agent, classifier score) -> P(strong wins)
 
 
@@ -47,6 +48,21 @@ class LearnedRule:
         if step_down is not None and not 0 <= step_down < threshold:
             raise ConfigError("learned: step_down must be below the threshold")
         return cls(artifact, threshold, step_down)
+
+
+def classifier_level(level: Complexity, reasons: Sequence[str]) -> Complexity:
+    """The tier the plain classifier gave a logged request whose `reasons` record a learned move (the tier before
+    it was escalated or stepped down), so a replay can apply any policy's rule afresh."""
+    tiers = list(Complexity.tiers())
+    if level not in tiers:
+        return level
+    for reason in reasons:
+        if str(reason).startswith(LEARNED_REASON):
+            if ", escalated to " in reason and level is not tiers[0]:
+                return tiers[tiers.index(level) - 1]
+            if ", stepped down to " in reason and level is not tiers[-1]:
+                return tiers[tiers.index(level) + 1]
+    return level
 
 
 @dataclass(frozen=True)
@@ -110,15 +126,14 @@ class Policy:
         if self.scorer_org is not None and org != self.scorer_org:
             return level, None  # trained on another org's outcomes: not used for this one
         p = scorer(text, agent, level.rank + score)
+        why = f"{LEARNED_REASON}{rule.artifact}: P(strong wins) {p:.2f}"
         tiers = list(Complexity.tiers())
         i = tiers.index(level)
         if p >= rule.threshold and i + 1 < len(tiers):
-            return tiers[i + 1], f"learned router v{rule.artifact}: P(strong wins) {p:.2f} >= {rule.threshold:.2f}, " \
-                                 f"escalated to {tiers[i + 1].value}"
+            return tiers[i + 1], f"{why} >= {rule.threshold:.2f}, escalated to {tiers[i + 1].value}"
         if rule.step_down is not None and p < rule.step_down and i > 0:
-            return tiers[i - 1], f"learned router v{rule.artifact}: P(strong wins) {p:.2f} < {rule.step_down:.2f}, " \
-                                 f"stepped down to {tiers[i - 1].value}"
-        return level, f"learned router v{rule.artifact}: P(strong wins) {p:.2f}, tier kept"
+            return tiers[i - 1], f"{why} < {rule.step_down:.2f}, stepped down to {tiers[i - 1].value}"
+        return level, f"{why}, tier kept"
 
     def targets(self, level: Complexity) -> tuple[Target, ...]:
         """The tier's candidates then the last resort, without repeats (CACHED routes like TRIVIAL)."""

@@ -141,11 +141,11 @@ class Router(AttemptsMixin, BlockingMixin):
         if policy.learned is None:
             return verdict
         if policy.scorer is None:
-            self._load_scorer(policy)
+            self.attach_learned(policy)
         level, why = policy.learned_level(verdict.level, verdict.score, last_user_text(messages), agent, org)
         return verdict if why is None else Verdict(level, verdict.score, (*verdict.reasons, why))
 
-    def _load_scorer(self, policy: Policy) -> None:
+    def attach_learned(self, policy: Policy) -> None:
         """Attach the policy's learned router, loaded once per artifact version. A missing, corrupt or incompatible
         artifact is refused (logged once): the policy then routes by the plain classifier."""
         from .learning.artifact import Artifact, ArtifactError

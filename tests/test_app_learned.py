@@ -65,3 +65,18 @@ def test_train_is_disabled_below_the_minimum(app, app_env):
     at = open_page(app, PAGE)
     assert button(at, "Train").disabled
     assert "No outcomes yet" not in texts(at)
+
+
+def test_the_what_if_replay_of_a_saved_learned_policy_shows_its_projected_quality(app, app_env):
+    app_env.store.add_outcomes(scripted_outcomes(240, weakness="limerick"))
+    at = open_page(app, PAGE)
+    button(at, "Train").click().run()
+    button(at, "Save as policy").click().run()
+    no_tab_error(at)
+    assert "learned-v1" in at.selectbox(key="rp_a").options
+    at.selectbox(key="rp_a").set_value("learned-v1").run()
+    button(at, "Replay").click().run()
+    no_tab_error(at)
+    quality = [m for m in at.metric if m.label == "Projected quality (held-out outcomes)"]
+    assert len(quality) == 1 and quality[0].value.endswith("of the baseline's")
+    assert "held-out outcomes" in texts(at)

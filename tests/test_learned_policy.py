@@ -5,12 +5,15 @@ classifier; too few outcomes cannot make a learned policy."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 from conftest import run
 from learnkit import scripted_outcomes
 from routerkit import anthropic_ok, make_router, openai_ok
+
+from router_core.__main__ import main
 
 from router_core.errors import ConfigError
 from router_core.policy import LearnedRule
@@ -90,3 +93,34 @@ def test_a_policy_with_a_malformed_learned_rule_is_refused_where_it_is_wrong(ws)
     problems = ws.policy_problems({**TABLE, "learned": {"artifact": 1, "threshold": 0.4, "step_down": 0.6}})
     assert [(p.tier, p.message) for p in problems] == [("learned", "step_down must be below the threshold")]
     assert ws.policy_problems({**TABLE, "learned": {"artifact": 3, "threshold": 0.4}}) == []
+
+
+def test_replays_of_a_learned_policy_escalate_and_show_projected_quality(ws, capsys, tmp_path, monkeypatch):
+    learned_policy(ws)
+    ws.activate_policy("learned")
+    for i in range(3):
+        run(ws.router.acomplete(f"Give me the integral of how tides work, part {90100 + i}", use_cache=False))
+        run(ws.router.acomplete(f"Give me the outline of how tides work, part {90200 + i}", use_cache=False))
+    ws.router.flush_unlogged()
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    traffic = ws.logged_traffic(since=now - timedelta(hours=1), until=now + timedelta(hours=1))
+    assert {p.tier.value for p in traffic.prompts} == {"MEDIUM"}  # the classifier's tier, before the learned move
+    learned = ws.load_policy("learned")
+    served = ws.project(traffic.prompts, learned, "premium:claude-sonnet-5-5", name="learned")
+    assert served.cost_usd == pytest.approx(served.logged_cost_usd, rel=0.01)
+    assert served.tier_counts()["COMPLEX"] == 3 and served.tier_counts()["MEDIUM"] == 3
+    q = served.summary()["projected_quality"]
+    assert q["quality"] >= 0.95 and q["quality_ci"][0] <= q["quality"] <= q["quality_ci"][1] and q["n"] == 300
+    assert any("Projected quality of the learned rule" in n for n in served.notes)
+    plain = ws.project(traffic.prompts, ws.validate_policy(TABLE), "premium:claude-sonnet-5-5", name="plain")
+    assert plain.tier_counts()["COMPLEX"] == 0 and plain.cost_usd < served.cost_usd and plain.quality is None
+    estimated = ws.project(ws.classify_prompts([HARD, EASY]), learned, "premium:claude-sonnet-5-5", name="file")
+    assert list(estimated.rows["target"]) == ["premium:claude-sonnet-5-5", "cheap:gpt-6-luna"]
+    monkeypatch.setenv("ROUTER_CONFIG", str(tmp_path / "router.toml"))
+    monkeypatch.setenv("TEST_PREMIUM_KEY", "sk-ant-test")
+    monkeypatch.setenv("ROUTER_DOTENV", "")
+    assert main(["replay", "--logs", "--policy", "learned", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "Projected quality:" in out and json.loads(out.strip().splitlines()[-1])["projected_quality"]["n"] == 300

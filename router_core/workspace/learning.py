@@ -50,6 +50,19 @@ class LearnedInfo:
                 "classifier_sd": _r(self.cv.get("classifier_sd")), "folds": self.cv.get("folds")}
 
 
+def learned_note(policy: Policy, quality: "ThresholdProjection | None") -> str:
+    """What a replay of a learned policy says about its quality (from the artifact's held-out outcomes)."""
+    rule = policy.learned
+    if quality is None:
+        return (f"Policy {policy.name!r} uses learned router v{rule.artifact if rule else '?'}, which cannot be read "
+                "(or has no held-out outcomes): these prompts are routed by the plain classifier.")
+    pct = (lambda x: f"{100 * x:.1f} %")
+    return (f"Projected quality of the learned rule (P(strong wins) >= {quality.threshold:.3f} escalates), from "
+            f"{quality.n:,} held-out outcomes: {pct(quality.quality)} of the baseline's (95 % interval "
+            f"{pct(quality.quality_ci[0])} – {pct(quality.quality_ci[1])}), escalating {pct(quality.escalated)} of "
+            "requests. The outcomes were judged against the baseline, not on these prompts.")
+
+
 def _r(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
@@ -122,12 +135,16 @@ class LearningOps:
         return choose(held, target)
 
     def learned_projection(self, policy: Policy) -> "ThresholdProjection | None":
-        """Projected quality and cost of a learned policy from its artifact's held-out outcomes (None: plain)."""
+        """Projected quality and cost of a learned policy from its artifact's held-out outcomes (None: not a learned
+        policy, or its artifact cannot be read)."""
         from ..learning.threshold import HeldOut, project
 
         if policy.learned is None:
             return None
-        held = HeldOut.of(self.learned_artifact(policy.learned.artifact))
+        try:
+            held = HeldOut.of(self.learned_artifact(policy.learned.artifact))
+        except ConfigError:
+            return None  # unreadable: the router routes this policy by the plain classifier
         return project(held, policy.learned.threshold) if len(held) else None
 
     def save_learned_policy(self, name: str, version: int, threshold: float, *, step_down: float | None = None,

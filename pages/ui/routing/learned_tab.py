@@ -98,9 +98,12 @@ def _threshold(ws: Workspace, version: int, n: int) -> None:
     if st.button("💾 Save as policy (inactive)", key="lr_save"):
         try:
             ws.save_learned_policy(name, version, pick.threshold)
-            st.success(f"Saved {name!r}, inactive: compare and activate it on the Policy tab.", icon="✅")
         except RouterError as exc:
             st.error(f"Not saved: {error_text(exc)}", icon="🛑")
+            return
+        # The page's flash, after a rerun: the Policy and What-if tabs (drawn before this one) list it at once.
+        st.session_state["rt_flash"] = f"Saved {name!r}, inactive: compare and activate it on the Policy tab."
+        st.rerun()
 
 
 def learned_tab(ws: Workspace) -> None:
