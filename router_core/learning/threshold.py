@@ -65,7 +65,7 @@ class ThresholdProjection:
 
     @property
     def meets_target(self) -> bool:
-        return self.target is None or self.quality >= self.target
+        return self.target is None or self.quality >= self.target - 1e-9  # sums in another order differ by ulps
 
     def as_dict(self) -> dict[str, Any]:
         return {"threshold": round(self.threshold, 6), "n": self.n, "escalated": round(self.escalated, 4),
@@ -108,16 +108,17 @@ def project(held: HeldOut, threshold: float, *, target: float | None = None, res
 def choose(held: HeldOut, target: float = 0.95, **kwargs: Any) -> ThresholdProjection:
     """The highest threshold (fewest escalations, least cost) whose held-out quality retained is >= `target`;
     when none reaches it, the one that keeps the most quality (its projection says it misses the target)."""
-    candidates = [NEVER, *sorted(set(held.p.tolist()), reverse=True)]
-    everything = np.arange(len(held))
-    best, best_quality = candidates[-1], -1.0
-    for t in candidates:
-        quality = _figures(held, held.p >= t, everything)[0]
-        if quality >= target:
-            return project(held, t, target=target, **kwargs)
-        if quality > best_quality:
-            best, best_quality = t, quality
-    return project(held, best, target=target, **kwargs)
+    order = np.argsort(-held.p, kind="stable")
+    p = held.p[order]
+    strong_total = held.strong.sum()
+    # quality when the top k outcomes are escalated, for k = 0..n; a threshold can only cut between distinct p
+    gains = np.concatenate([[0.0], np.cumsum(held.strong[order] - held.weak[order])])
+    quality = (held.weak.sum() + gains) / strong_total if strong_total > 0 else np.ones(len(p) + 1)
+    cuts = [0, *(k for k in range(1, len(p) + 1) if k == len(p) or p[k] < p[k - 1])]
+    thresholds = {0: NEVER, **{k: float(p[k - 1]) for k in cuts if k}}
+    meeting = [k for k in cuts if quality[k] >= target - 1e-9]
+    k = meeting[0] if meeting else max(cuts, key=lambda c: quality[c])
+    return project(held, thresholds[k], target=target, **kwargs)
 
 
 def curves(held: HeldOut, points: int = 21) -> dict[str, list[dict[str, float]]]:

@@ -109,7 +109,9 @@ def _threshold(ws: Workspace, version: int, n: int) -> None:
 def learned_tab(ws: Workspace) -> None:
     st.caption("Learn from the team's own outcomes which requests the cheap models get wrong, and escalate those. "
                "Trained on demand, evaluated on held-out outcomes, used only through a policy you activate.")
-    ws.collect_outcomes()
+    if not st.session_state.get("lr_collected"):  # once a session (Train collects again): the page reruns often
+        ws.collect_outcomes()
+        st.session_state["lr_collected"] = True
     if not any(c["n"] for c in ws.outcome_counts().values()):
         st.info(EMPTY, icon="🌱")
         return
