@@ -1,5 +1,5 @@
 """Command line: `python -m router_core {providers,ask,route,demo-routing,pull-model,eval-routing,replay,
-check-answers,serve,keys,eval,experiment}`."""
+check-answers,serve,keys,eval,experiment,learn}`."""
 
 from __future__ import annotations
 
@@ -243,6 +243,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
               "projected cost is spent on routes priced above it.")
         if p.logged_cost_usd is not None:
             print(f"Logged cost of the same requests: {money(p.logged_cost_usd)}.")
+        if p.quality is not None:
+            q = p.quality
+            print(f"Projected quality: {100 * q.quality:.1f} % of the baseline's (95 % interval "
+                  f"{100 * q.quality_ci[0]:.1f} – {100 * q.quality_ci[1]:.1f} %), from {q.n:,} held-out outcomes.")
         for note in p.notes:
             print(wrapped(note, indent=""))
         if args.json:
@@ -333,6 +337,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .experiments.cli import add_commands as add_experiment_commands
 
     add_experiment_commands(sub)
+    from .learning.cli import add_commands as add_learning_commands
+
+    add_learning_commands(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

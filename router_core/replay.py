@@ -34,7 +34,7 @@ import pandas as pd
 from . import complexity
 from .catalog import Target
 from .config import REPO_ROOT
-from .policy import Policy
+from .policy import Policy, classifier_level
 from .pricing import PriceBook
 from .prompt_files import ACCEPTED_EXTENSIONS, MAX_PROMPT_CHARS  # noqa: F401  (still importable from here)
 from .prompt_files import PromptFileError, display_name, read_rows
@@ -135,6 +135,8 @@ class JudgedPrompt:
     cache_hit: bool = False  # answered from the response cache: costs 0 under any policy
     failed: frozenset[str] = frozenset()  # "provider:model" candidates that failed for this request
     logged_cost_usd: float | None = None
+    agent: str | None = None  # who asked (a learned policy's topic and org scope)
+    org: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,10 +163,12 @@ def logged_prompts(rows: Iterable[Mapping[str, Any]]) -> list[JudgedPrompt]:
             tier = Complexity.MEDIUM  # a tier no longer known: what the router assumes without a verdict
         failed = frozenset(f"{a.get('provider')}:{a.get('model')}" for a in row.get("attempts") or ()
                            if isinstance(a, dict) and a.get("outcome") == "error")
+        tier = classifier_level(tier, row.get("reasons") or ())  # a learned policy's move is replayed afresh
         judged.append(JudgedPrompt(str(row["prompt"] or ""), Complexity.CACHED if hit else tier,
                                    float(row["score"] or 0.0), int(row["input_tokens"] or 0),
                                    int(row["output_tokens"] or 0), int(row["cached_input_tokens"] or 0), hit,
-                                   failed, None if row["cost_usd"] is None else float(row["cost_usd"])))
+                                   failed, None if row["cost_usd"] is None else float(row["cost_usd"]),
+                                   row.get("agent"), row.get("org")))
     return judged
 
 
@@ -198,6 +202,7 @@ class Projection:
     notes: list[str] = field(default_factory=list)
     upgrade_cost_usd: float = 0.0  # what the prompts routed above the baseline's price cost beyond it
     logged_cost_usd: float | None = None  # what logged traffic actually cost (None: not logged traffic)
+    quality: Any = None  # a learned policy's projected quality (learning.threshold.ThresholdProjection), else None
 
     @property
     def prompts(self) -> int:
@@ -220,7 +225,8 @@ class Projection:
         return {"policy": self.name, "baseline": self.baseline, "n": self.prompts, "projected_cost_usd": self.cost_usd,
                 "baseline_cost_usd": self.baseline_cost_usd, "saved_usd": self.saved_usd, "saved_pct": self.saved_pct,
                 "upgrade_cost_usd": self.upgrade_cost_usd, "unpriced": self.unpriced, "unrouted": self.unrouted,
-                "logged_cost_usd": self.logged_cost_usd, "by_tier": by_tier}
+                "logged_cost_usd": self.logged_cost_usd, "by_tier": by_tier,
+                "projected_quality": None if self.quality is None else self.quality.as_dict()}
 
     def tier_counts(self) -> dict[str, int]:
         """Prompts per routable tier, then CACHED when any request was a cache hit."""
@@ -265,6 +271,7 @@ def project(judged: Sequence[JudgedPrompt], policy: Policy, prices: PriceBook, b
         if p.cache_hit:
             label, cost = CACHE_LABEL, 0.0
         else:
+            level = policy.learned_level(level, p.score, p.text, p.agent, p.org)[0]  # unchanged without a rule
             target = _pick(policy, level, why_unavailable, p.failed) if p.failed else picks[level]
             label = str(target) if target else "(no candidate)"
             cost = price(target, p.input_tokens, out, p.cached_input_tokens) if target is not None else None

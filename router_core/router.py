@@ -37,7 +37,7 @@ from .request import Request, interaction_record
 from .resilience import CircuitBreaker
 from .sources import COMPARE, DEFAULT_SOURCE, check_source
 from .store import InteractionRecord, Store
-from .types import Attempt, Completion, Complexity, Health, Message, ProviderResult, Verdict
+from .types import Attempt, Completion, Complexity, Health, Message, ProviderResult, Verdict, last_user_text
 from .validation import validate_request
 
 log = logging.getLogger("router_core")
@@ -72,6 +72,7 @@ class Router(AttemptsMixin, BlockingMixin):
         # Interactions the database refused (locked, read-only, down): written on the next successful log.
         self._unlogged: deque[InteractionRecord] = deque(maxlen=UNLOGGED_LIMIT)
         self._flush_lock = threading.Lock()
+        self._learned: dict[int, Any] = {}  # artifact version -> its loaded scorer (None: refused), loaded once
         self.shadow = ShadowChecker(self)  # [quality] shadow_rate: background checks against the baseline
         self.refresh_policy(force=True)
 
@@ -131,8 +132,42 @@ class Router(AttemptsMixin, BlockingMixin):
         """Dry run: the verdict and the route, without calling anyone."""
         msgs = [Message("user", messages)] if isinstance(messages, str) else list(messages)
         self.refresh_policy()
-        verdict = complexity.classify(msgs)
+        verdict = self._learned_verdict(self.policy, complexity.classify(msgs), msgs, None, None)
         return verdict, self.policy.candidates(verdict.level)
+
+    def _learned_verdict(self, policy: Policy, verdict: Verdict, messages: Sequence[Message], agent: str | None,
+                         org: str | None) -> Verdict:
+        """The verdict with the policy's learned rule applied (its tier moved, the reason added), if it has one."""
+        if policy.learned is None:
+            return verdict
+        if policy.scorer is None:
+            self.attach_learned(policy)
+        level, why = policy.learned_level(verdict.level, verdict.score, last_user_text(messages), agent, org)
+        return verdict if why is None else Verdict(level, verdict.score, (*verdict.reasons, why))
+
+    def attach_learned(self, policy: Policy) -> None:
+        """Attach the policy's learned router, loaded once per artifact version. A missing, corrupt or incompatible
+        artifact is refused (logged once): the policy then routes by the plain classifier."""
+        from .learning.artifact import Artifact, ArtifactError
+
+        assert policy.learned is not None
+        version = policy.learned.artifact
+        if version not in self._learned:
+            try:
+                row = self.store.learned_router(version)
+                if row is None:
+                    raise ArtifactError(f"no stored learned router v{version}")
+                self._learned[version] = Artifact.from_json(row["artifact_json"])
+            except ArtifactError as exc:
+                log.warning("policy %r: learned router refused, routing by the plain classifier: %s", policy.name, exc)
+                self._learned[version] = None
+            except Exception as exc:  # the database is down: try again on a later request
+                log.warning("policy %r: learned router not loaded yet: %s", policy.name, redact(str(exc)))
+                return
+        artifact = self._learned[version]
+        if artifact is not None:
+            policy.scorer = lambda text, agent, score: artifact.predict(text, agent=agent, score=score)
+            policy.scorer_org = artifact.data.get("org")
 
     # ---- the pipeline -------------------------------------------------------------------------
     def _validate(self, messages: Sequence[Message] | str, *, provider: str | None, model: str | None,
@@ -209,7 +244,9 @@ class Router(AttemptsMixin, BlockingMixin):
             reason = self.why_not_configured(req.forced.provider)  # a forced target ignores the cooldown
             req.plan = Plan((), (Skip(req.forced, reason),)) if reason else Plan((req.forced,), ())
         else:
-            req.plan = (req.policy or self.policy).candidates(req.verdict.level)
+            policy = req.policy or self.policy
+            req.verdict = self._learned_verdict(policy, req.verdict, req.messages, req.agent, req.org)
+            req.plan = policy.candidates(req.verdict.level)
 
     def _price(self, req: Request, target: Target, result: ProviderResult, latency_ms: float,
                ttft_ms: float | None) -> Completion:

@@ -232,7 +232,8 @@ def test_head_revision_is_the_newest_script():
     config.set_main_option("script_location", str(MIGRATIONS))
     script = ScriptDirectory.from_config(config)
     assert script.get_heads() == [HEAD_REVISION]
-    assert [r.revision for r in script.walk_revisions()] == ["0008", "0007", "0006", "0005", "0004", "0003", "0002", "0001"]
+    assert [r.revision for r in script.walk_revisions()] == ["0009", "0008", "0007", "0006", "0005", "0004", "0003",
+                                                            "0002", "0001"]
 
 
 def test_a_read_only_current_database_opens_without_writing(tmp_path):
@@ -337,7 +338,7 @@ def test_a_v7_database_gets_agent_versions_keeping_its_agents_and_log(db_url, tm
     assert "agent_versions" not in before and "archived" not in before["agent_catalog"]["lawyer"]
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 9
+        assert migrated.schema_version() == SCHEMA_VERSION == 10
         after = snapshot(db_url)
         for table in ("agent_catalog", "interaction_logs"):
             assert set(after[table]) == set(before[table])
@@ -358,8 +359,9 @@ def test_a_v7_database_gets_agent_versions_keeping_its_agents_and_log(db_url, tm
 
 
 def test_a_v8_database_gets_the_experiment_tables_keeping_its_rows(db_url, tmp_path):
-    """v8 (revision 0007) is v9 without experiments and experiment_cells: build it from the current schema by
-    removing exactly those, then open it: rows kept, the tables created, the same shape as a fresh database."""
+    """v8 (revision 0007) is the current schema without experiments, experiment_cells, outcomes and
+    learned_routers: build it by removing exactly those, then open it: rows kept, the tables created, the same
+    shape as a fresh database."""
     s = Store(db_url)
     s.save_agent({"code": "lawyer", "name": "Lawyer", "role": "Legal", "system_prompt": "Be careful."})
     iid = s.log_interaction(InteractionRecord(
@@ -368,7 +370,7 @@ def test_a_v8_database_gets_the_experiment_tables_keeping_its_rows(db_url, tmp_p
         cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.0, baseline_cost_usd=0.001, latency_ms=5.0,
         ttft_ms=None, cached=False, status="ok", error=None, attempts=[], source="api", agent_version=2))
     with s.engine.begin() as conn:
-        for table in ("experiment_cells", "experiments"):
+        for table in ("experiment_cells", "experiments", "outcomes", "learned_routers"):
             conn.exec_driver_sql(f"DROP TABLE {table}")
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
         conn.exec_driver_sql("UPDATE schema_meta SET value = '8' WHERE key = 'schema_version'")
@@ -377,7 +379,7 @@ def test_a_v8_database_gets_the_experiment_tables_keeping_its_rows(db_url, tmp_p
     assert not {"experiments", "experiment_cells"} & set(before)
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 9
+        assert migrated.schema_version() == SCHEMA_VERSION == 10
         with migrated.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [HEAD_REVISION]
         after = snapshot(db_url)
@@ -395,5 +397,38 @@ def test_a_v8_database_gets_the_experiment_tables_keeping_its_rows(db_url, tmp_p
                                         judge_cost_usd=0.25)
         assert migrated.experiment_spent(eid) == 0.75
         assert migrated.experiment_cells(eid)[0]["score_detail"] == {"exact": {"score": 1.0}}
+    finally:
+        migrated.close()
+
+
+def test_a_v9_database_gets_the_outcome_tables_keeping_its_log(db_url, tmp_path):
+    """v9 (revision 0008) had no outcomes or learned_routers: build it from the current schema by dropping them,
+    then open it: both tables exist (empty, usable), the log is untouched, and the shape equals a fresh one."""
+    s = Store(db_url)
+    iid = s.log_interaction(InteractionRecord(
+        org="acme", agent=None, session_id=None, prompt="a v9 row", messages_json="[]", response="ok",
+        complexity="SIMPLE", score=0.1, reasons=[], provider="groq", model="llama", input_tokens=1, output_tokens=1,
+        cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.0, baseline_cost_usd=0.001, latency_ms=5.0,
+        ttft_ms=None, cached=False, status="ok", error=None, attempts=[], source="api"))
+    with s.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE outcomes")
+        conn.exec_driver_sql("DROP TABLE learned_routers")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0008'")
+        conn.exec_driver_sql("UPDATE schema_meta SET value = '9' WHERE key = 'schema_version'")
+    s.close()
+    before = snapshot(db_url)
+    assert "outcomes" not in before and "learned_routers" not in before
+    migrated = Store(db_url)
+    try:
+        assert migrated.schema_version() == SCHEMA_VERSION == 10
+        after = snapshot(db_url)
+        assert after["interaction_logs"] == before["interaction_logs"] and iid in after["interaction_logs"]
+        assert after["outcomes"] == {} and after["learned_routers"] == {}
+        assert migrated.add_outcomes([{"source": "thumbs", "link": "thumbs:1", "prompt": "p", "good": False,
+                                       "strong_wins": True}]) == 1
+        assert migrated.save_learned_router({"format": "x"}, n=1, sources=["thumbs"]) == 1
+        for fresh_url in fresh_database(migrated.dialect, tmp_path):
+            Store(fresh_url).close()
+            assert shape(db_url) == shape(fresh_url)
     finally:
         migrated.close()

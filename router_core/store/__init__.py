@@ -6,15 +6,17 @@ cache (`response_cache`, used by `router_core.cache`), saved agents (`agent_cata
 (`routing_policies`), provider health history (`health_checks`), side-by-side comparisons (`comparisons` +
 `comparison_results`), the gateway's team keys, budget windows and rate buckets (`gateway_keys`,
 `gateway_budget_windows`, `gateway_rate_buckets`), evaluation runs and the judge's verdicts (`eval_runs`,
-`eval_items`, `quality_verdicts`), prompt experiments (`experiments`, `experiment_cells`), and the schema's
-revision (`alembic_version`, plus `schema_meta` for older releases).
+`eval_items`, `quality_verdicts`), prompt experiments (`experiments`, `experiment_cells`), labelled outcomes and
+learned routers (`outcomes`, `learned_routers`), and the schema's revision (`alembic_version`, plus `schema_meta`
+for older releases).
 
   engine.py       URL normalising, engines (SQLite WAL / busy timeout), the schema and policy locks
   tables.py       the tables, and every table and index name (imported by analytics and the cache)
-  schema.py       create or migrate on open; migrations/ holds the Alembic revisions (v1 -> v2 -> ... -> v9)
+  schema.py       create or migrate on open; migrations/ holds the Alembic revisions (v1 -> v2 -> ... -> v10)
   codec.py        UTC times, JSON, result frames
   records.py      InteractionRecord (what the router logs) and attempt_rows (its attempts)
   interactions.py agents.py policies.py health.py comparisons.py evals.py verdicts.py experiments.py
+                  outcomes.py
                   one repository per concern
   keys.py         KeyStore: the gateway's keys, budgets and rate limits (used by router_core.gateway)
   facade.py       Store, which opens everything and combines the repositories

@@ -2,7 +2,7 @@
 
 It opens the engine (engine.py), brings the schema to the head revision (schema.py), and answers through
 one repository per concern (interactions, agents, policies, health, comparisons, evaluation runs,
-verdicts, prompt experiments), which it combines.
+verdicts, prompt experiments, outcomes and learned routers), which it combines.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from .engine import create_engine, is_memory_url, normalize_url, without_passwor
 from .errors import StoreError
 from .health import HealthRepository
 from .interactions import InteractionRepository
+from .outcomes import OutcomeRepository
 from .policies import PolicyRepository
 from .schema import ensure_schema, meta_version
 from .verdicts import VerdictRepository
 
 
 class Store(InteractionRepository, AgentRepository, PolicyRepository, HealthRepository, ComparisonRepository,
-            EvalRepository, VerdictRepository, ExperimentRepository):
+            EvalRepository, VerdictRepository, ExperimentRepository, OutcomeRepository):
     """Tables, engine and the queries the router and the app need.
 
     `Store("sqlite:///data/router.db")` (WAL, busy_timeout, synchronous=NORMAL, usable from any thread)
@@ -63,7 +64,7 @@ class Store(InteractionRepository, AgentRepository, PolicyRepository, HealthRepo
         self.engine.dispose()
 
     def schema_version(self) -> int:
-        """schema_meta's version (9 today; written by the migrations for releases from before Alembic)."""
+        """schema_meta's version (10 today; written by the migrations for releases from before Alembic)."""
         with self.engine.connect() as conn:
             return int(meta_version(conn) or 0)
 

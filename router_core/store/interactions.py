@@ -178,7 +178,7 @@ class InteractionRepository:
 
     REPLAY_COLUMNS = ("id", "ts", "org", "agent", "prompt", "complexity", "score", "provider", "model",
                       "input_tokens", "output_tokens", "cached_input_tokens", "cost_usd", "baseline_cost_usd",
-                      "cached", "attempts")
+                      "cached", "attempts", "reasons")
 
     def replay_rows(self, *, limit: int, **filters: Any) -> tuple[list[dict[str, Any]], int]:
         """The answered requests matching `filters` (those of `_filters`) for a what-if replay: the newest
@@ -194,6 +194,7 @@ class InteractionRepository:
         for row in rows:
             row["ts"] = from_db_time(row["ts"])
             row["attempts"] = loads_list(row["attempts"])
+            row["reasons"] = loads_list(row["reasons"])
             row["cached"] = bool(row["cached"])
         rows.reverse()
         return rows, total

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 9  # written to schema_meta, so releases from before Alembic refuse a newer database
+SCHEMA_VERSION = 10  # written to schema_meta, so releases from before Alembic refuse a newer database
 
 LOG_TABLE = "interaction_logs"
 ATTEMPT_TABLE = "attempt_logs"
@@ -37,6 +37,9 @@ VERDICT_TABLE = "quality_verdicts"
 # prompt experiments (since v9; queries in experiments.py)
 EXPERIMENT_TABLE = "experiments"
 EXPERIMENT_CELL_TABLE = "experiment_cells"
+# labelled outcomes and the learned routers trained on them (since v10; queries in outcomes.py)
+OUTCOME_TABLE = "outcomes"
+LEARNED_TABLE = "learned_routers"
 
 # interaction_logs: the request log's filters (each ends in ts) and the dashboards' covering indexes
 IX_LOG_ORG_TS = "ix_interaction_logs_org_ts"
@@ -61,6 +64,9 @@ IX_VERDICT_TS = "ix_quality_verdicts_ts"
 IX_VERDICT_INTERACTION = "ix_quality_verdicts_interaction"
 # experiments / experiment_cells
 UQ_EXPERIMENT_CELL = "uq_experiment_cells_cell"
+# outcomes / learned_routers
+UQ_OUTCOME_LINK = "uq_outcomes_link"
+IX_OUTCOME_SOURCE_TS = "ix_outcomes_source_ts"
 
 
 class StoreModel(SQLModel, registry=registry()):
@@ -458,6 +464,53 @@ class ExperimentCell(StoreModel, table=True):
     simulated: bool = Field(default=False, nullable=False)
     interaction_id: int | None = None
     created_at: datetime = Field(nullable=False)
+class Outcome(StoreModel, table=True):
+    """One labelled outcome: a request, who answered it, and whether that answer was good enough.
+
+    source: judge_eval, judge_shadow, thumbs, votes or checks. `link` names the row it came from
+    ("shadow:<verdict id>", "thumbs:<interaction id>", ...): unique, so collecting again adds only new ones.
+    `good`: the answer of `target` was good enough. `baseline_good`: the baseline's (the premium model's) answer
+    to the same request was, when known. `strong_wins`: the baseline was good where `target` was not (the learned
+    router's target; for a row without a known baseline answer, the baseline counts as good).
+    `tier` and `score`: the plain classifier's verdict on the request when it was routed (or now, when unknown)."""
+
+    __tablename__ = OUTCOME_TABLE
+    __table_args__ = (sa.UniqueConstraint("link", name=UQ_OUTCOME_LINK),
+                      sa.Index(IX_OUTCOME_SOURCE_TS, "source", "ts", "org"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = Field(nullable=False)
+    source: str = Field(nullable=False)
+    link: str = Field(nullable=False)
+    interaction_id: int | None = None
+    verdict_id: int | None = None
+    prompt: str = _text(nullable=False, default="")
+    tier: str | None = None
+    score: float | None = None
+    target: str | None = None  # "provider:model" that answered
+    good: bool = Field(nullable=False)
+    baseline_target: str | None = None
+    baseline_good: bool | None = None
+    strong_wins: bool = Field(nullable=False)
+    cost_usd: float | None = None  # what the answer cost, and what the baseline's would have
+    baseline_cost_usd: float | None = None
+    simulated: bool = Field(default=False, nullable=False)
+    org: str | None = None
+    agent: str | None = None
+
+
+class LearnedRouterRow(StoreModel, table=True):
+    """One trained learned router (a version): its portable JSON artifact (weights, hashing parameters, topic
+    rates, blend weight, cross-validation results; never a pickle) and what it was trained on."""
+
+    __tablename__ = LEARNED_TABLE
+
+    version: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(nullable=False)
+    org: str | None = None  # trained on this org's outcomes only, and used for it only (None: every org)
+    n: int = Field(nullable=False)
+    sources: str = Field(nullable=False, default="")  # comma-separated sources trained on
+    artifact_json: str = _text(nullable=False, default="{}")
 
 
 class SchemaMeta(StoreModel, table=True):
@@ -485,6 +538,9 @@ QUALITY_TABLES = (T_EVAL_RUN, T_EVAL_ITEM, T_VERDICT)  # created by revision 000
 T_EXPERIMENT: sa.Table = Experiment.__table__  # type: ignore[assignment]
 T_EXPERIMENT_CELL: sa.Table = ExperimentCell.__table__  # type: ignore[assignment]
 EXPERIMENT_TABLES = (T_EXPERIMENT, T_EXPERIMENT_CELL)  # created by revision 0008 (v9)
+T_OUTCOME: sa.Table = Outcome.__table__  # type: ignore[assignment]
+T_LEARNED: sa.Table = LearnedRouterRow.__table__  # type: ignore[assignment]
+LEARNING_TABLES = (T_OUTCOME, T_LEARNED)  # created by revision 0009 (v10)
 
 # The gateway's tables (plain SQLAlchemy Core: only keys.py reads them). Times are epoch seconds (float).
 T_KEYS = sa.Table(  # one row per team key: only a SHA-256 hash of the key, its display prefix and its settings

@@ -11,6 +11,7 @@
     ws.quality_headline(since, until)               # measured quality (see evaluations.py for runs)
     ws.leaderboard(since, until, tier="SIMPLE")      # the team's Bradley-Terry ratings from Compare votes
     ws.create_experiment(dataset, variants=..., targets=["auto", "baseline"], scorers=[{"kind": "exact"}])
+    ws.train_learned_router(["judge"])              # outcomes -> a learned router (see learning.py)
 
 Pages, the CLI and the HTTP gateway use the Router (complete, stream, explain, compare, check_health,
 .config, .policy) and this face; only this package reaches into the router's store, cache, breaker and
@@ -29,6 +30,7 @@ from .experiments import ExperimentOps
 from .insights import CandidateCost, InsightOps, PromptEstimate
 from .keys import KeyOps, KeyRow
 from .leaderboard import LeaderboardOps
+from .learning import MIN_OUTCOMES, MIN_POLICY_OUTCOMES, SOURCE_LABELS, LearnedInfo, LearningOps
 from .policies import FILE_POLICY, TIERS, PolicyOps, TierChange, TierPlan, rows_to_data, table_rows
 from .agents import AgentDiff, AgentOps, AgentProfile, AgentVersionInfo
 from .records import LogPage, RecordOps, WorkspaceError
@@ -39,9 +41,10 @@ if TYPE_CHECKING:
 
 
 class Workspace(PolicyOps, InsightOps, RecordOps, AgentOps, SystemOps, ModeOps, CompareOps, KeyOps, EvaluationOps,
-                LeaderboardOps, ExperimentOps):
+                LeaderboardOps, ExperimentOps, LearningOps):
     """One front end's view of a Router: policies, agents, estimates, savings, logs, health, cache, settings,
-    the gateway's team keys, evaluation runs, measured quality, the team's leaderboard and prompt experiments."""
+    the gateway's team keys, evaluation runs, measured quality, the team's leaderboard, prompt experiments and
+    learned routing."""
 
     def __init__(self, router: "Router") -> None:
         self.router = router
@@ -50,4 +53,5 @@ class Workspace(PolicyOps, InsightOps, RecordOps, AgentOps, SystemOps, ModeOps, 
 __all__ = ["Workspace", "AUTO_TARGET", "WorkspaceError", "FILE_POLICY", "TIERS", "LAST_RESORT", "PolicyProblem",
            "TierChange", "TierPlan", "CandidateCost", "PromptEstimate", "LogPage", "AgentProfile", "AgentVersionInfo",
            "AgentDiff", "ProviderStatus", "CacheStats", "SettingsFacts", "ModeStatus", "rows_to_data", "table_rows",
-           "KeyRow", "QualityHeadline"]
+           "KeyRow", "QualityHeadline", "LearnedInfo", "SOURCE_LABELS",
+           "MIN_OUTCOMES", "MIN_POLICY_OUTCOMES"]

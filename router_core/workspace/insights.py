@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from ..catalog import parse_target
 from ..policy import Policy
+from .learning import learned_note
 from ..pricing import PriceOverride
 from ..sources import REAL_TRAFFIC_FILTER, source_filter
 from ..types import Complexity, Usage, Verdict
@@ -103,8 +104,15 @@ class InsightOps:
         """One policy's projected routing and cost of judged prompts against `baseline` ("provider:model")."""
         from .. import replay
 
-        return replay.project(judged, policy, self.router.prices, parse_target(baseline, self.router.config.providers),
-                              output_tokens=output_tokens, name=name, why_unavailable=self.router.why_not_configured)
+        if policy.learned is not None and policy.scorer is None:
+            self.router.attach_learned(policy)
+        projection = replay.project(judged, policy, self.router.prices,
+                                    parse_target(baseline, self.router.config.providers), output_tokens=output_tokens,
+                                    name=name, why_unavailable=self.router.why_not_configured)
+        if policy.learned is not None:
+            projection.quality = self.learned_projection(policy)  # type: ignore[attr-defined]
+            projection.notes.append(learned_note(policy, projection.quality))
+        return projection
 
     def logged_traffic(self, *, since: datetime, until: datetime, org: str | None = None, agent: str | None = None,
                        sources: Sequence[str | None] = REAL_TRAFFIC_FILTER,

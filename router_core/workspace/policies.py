@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ..catalog import parse_target
 from ..errors import ConfigError
-from ..policy import LAST_RESORT, Policy, PolicyProblem, check_policy, policy_problems
+from ..policy import LAST_RESORT, LEARNED, Policy, PolicyProblem, check_policy, policy_problems
 from ..pricing import PriceOverride
 from ..types import Complexity
 
@@ -175,10 +175,12 @@ class PolicyOps:
         return self.router.prices.unit_prices(provider, model)
 
     def diff_policies(self, before: Policy, after: Policy) -> list[TierChange]:
-        """The tiers (and last resort, baseline) whose candidates differ, in tier order."""
+        """The tiers (and last resort, baseline, learned rule) whose candidates differ, in tier order."""
         a, b = before.to_dict(), after.to_dict()
         changes = [TierChange(key, _entries(a, key), _entries(b, key))
                    for key in (*TIERS, "last_resort", "baseline")]
+        rules = tuple(() if p.learned is None else (str(p.learned),) for p in (before, after))
+        changes.append(TierChange(LEARNED, *rules))
         return [c for c in changes if c.before != c.after]
 
     # ---- changing -----------------------------------------------------------------------------

@@ -163,6 +163,11 @@ def _show(result: dict) -> None:
             m2.metric("Baseline cost", money(p.baseline_cost_usd))
             m3.metric("Saved", "–" if p.saved_pct is None else f"{p.saved_pct:.1f}%",
                       delta=signed_money(p.saved_usd, "unpriced"))
+            if p.quality is not None:  # a learned policy: its quality from the held-out outcomes
+                q = p.quality
+                st.metric("Projected quality (held-out outcomes)", f"{100 * q.quality:.1f}% of the baseline's",
+                          help=f"95 % interval {100 * q.quality_ci[0]:.1f}% – {100 * q.quality_ci[1]:.1f}% over "
+                               f"{q.n:,} held-out outcomes; {100 * q.escalated:.0f}% of them escalated")
             by_tier = p.by_tier.assign(cost=p.by_tier["cost_usd"].map(money),
                                        baseline=p.by_tier["baseline_cost_usd"].map(money),
                                        above=p.by_tier["upgrade_cost_usd"].map(money))
