@@ -100,7 +100,7 @@ def fit(rows: Rows, idx: np.ndarray, seed: int = 0) -> Fitted:
     for topic in {rows.topics[i] for i in idx}:
         mine = wins[[rows.topics[i] == topic for i in idx]]
         rates[topic] = float((mine.sum() + TOPIC_PRIOR * overall) / (len(mine) + TOPIC_PRIOR))
-    fitted = Fitted(LearnedRouter(seed=seed), rates, overall, 0.0, 0.0, len(idx) / (len(idx) + BLEND_HALF))
+    fitted = Fitted(LearnedRouter(), rates, overall, 0.0, 0.0, len(idx) / (len(idx) + BLEND_HALF))
     structure = fitted.structure_rows(rows, idx)
     fitted.router.fit_rows(fitted.router.featurizer.words([rows.prompts[i] for i in idx]), structure, wins)
     calibration = LogisticRegression().fit(structure[:, :1], wins.astype(int))
