@@ -143,7 +143,7 @@ class Router(AttemptsMixin, BlockingMixin):
         if policy.scorer is None:
             self.attach_learned(policy)
         level, why = policy.learned_level(verdict.level, verdict.score, last_user_text(messages), agent, org)
-        return verdict if why is None else Verdict(level, verdict.score, (*verdict.reasons, why))
+        return verdict if why is None else replace(verdict, level=level, reasons=(*verdict.reasons, why))
 
     def attach_learned(self, policy: Policy) -> None:
         """Attach the policy's learned router, loaded once per artifact version. A missing, corrupt or incompatible

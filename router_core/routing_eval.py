@@ -79,6 +79,7 @@ class BenchmarkResult:
     random: Curve
     seconds: float = 0.0
     tier_counts: dict[str, int] = field(default_factory=dict)
+    tier_first_apgr: float | None = None  # the classifier's tier-first order (tier, then score), for reference
 
     @property
     def apgr(self) -> float:
@@ -97,7 +98,7 @@ class BenchmarkResult:
                 "strong_quality": self.strong_quality, "apgr": self.apgr, "cpt50": self.cpt50,
                 "cpt80": self.cpt80, "random_apgr": self.random.apgr, "oracle_apgr": self.oracle.apgr,
                 "oracle_cpt50": self.oracle.cpt50, "oracle_cpt80": self.oracle.cpt80,
-                "tier_counts": self.tier_counts}
+                "tier_counts": self.tier_counts, "tier_first_apgr": self.tier_first_apgr}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -161,8 +162,10 @@ def curve_from_order(weak: Sequence[float], strong: Sequence[float], signal: Seq
 
 def evaluate_items(name: str, items: Sequence[Item], signal: Callable[[str], tuple[float, str]] | None = None
                    ) -> BenchmarkResult:
-    """Route `items` by `signal(prompt) -> (difficulty, tier name)` (default: the classifier)."""
+    """Route `items` by `signal(prompt) -> (difficulty, tier name)` (default: the classifier's difficulty, with
+    its tier-first order measured beside it)."""
     t0 = time.perf_counter()
+    tier_first = None if signal else [tier_signal(it.prompt)[0] for it in items]
     signal = signal or classifier_signal
     values: list[float] = []
     tiers: dict[str, int] = {}
@@ -177,7 +180,8 @@ def evaluate_items(name: str, items: Sequence[Item], signal: Callable[[str], tup
     rnd = curve_from_order(weak, strong, None)
     n = len(items)
     return BenchmarkResult(name, n, sum(weak) / n, sum(strong) / n, router, oracle, rnd,
-                           seconds=time.perf_counter() - t0, tier_counts=tiers)
+                           seconds=time.perf_counter() - t0, tier_counts=tiers,
+                           tier_first_apgr=None if tier_first is None else curve_from_order(weak, strong, tier_first).apgr)
 
 
 def gains_signal(items: Iterable[Item]) -> list[float]:
@@ -186,7 +190,13 @@ def gains_signal(items: Iterable[Item]) -> list[float]:
 
 
 def classifier_signal(prompt: str) -> tuple[float, str]:
-    """The classifier's difficulty: tier rank first, then score (the score bands make this one number)."""
+    """The classifier's difficulty (length, reasoning load and sub-parts across tiers), with its tier."""
+    v = classify(prompt)
+    return v.difficulty, v.level.value
+
+
+def tier_signal(prompt: str) -> tuple[float, str]:
+    """The tier-first order: tier rank, then the score within it (the score bands make this one number)."""
     v = classify(prompt)
     return v.level.rank + v.score, v.level.value
 
@@ -315,12 +325,13 @@ def _pct(v: float | None) -> str:
 def format_table(results: dict[str, BenchmarkResult]) -> str:
     """A plain-text table: APGR and CPTs for router / random / oracle, with ratios vs random."""
     head = (f"{'benchmark':<10} {'n':>6} {'weak':>6} {'strong':>6} | {'APGR':>5} {'rand':>5} {'orcl':>5} "
-            f"{'xrand':>6} | {'CPT50':>5} {'rand':>5} {'orcl':>5} | {'CPT80':>5} {'rand':>5} {'orcl':>5}")
+            f"{'xrand':>6} {'tiers':>5} | {'CPT50':>5} {'rand':>5} {'orcl':>5} | {'CPT80':>5} {'rand':>5} {'orcl':>5}")
     lines = [head, "-" * len(head)]
     for name, r in results.items():
         lines.append(
             f"{TITLES.get(name, name):<10} {r.n:>6} {r.weak_quality:>6.3f} {r.strong_quality:>6.3f} | "
-            f"{r.apgr:>5.3f} {r.random.apgr:>5.3f} {r.oracle.apgr:>5.3f} {r.apgr / r.random.apgr:>5.2f}x | "
+            f"{r.apgr:>5.3f} {r.random.apgr:>5.3f} {r.oracle.apgr:>5.3f} {r.apgr / r.random.apgr:>5.2f}x "
+            f"{'  n/a' if r.tier_first_apgr is None else format(r.tier_first_apgr, '>5.3f')} | "
             f"{_pct(r.cpt50):>5} {_pct(r.random.cpt50):>5} {_pct(r.oracle.cpt50):>5} | "
             f"{_pct(r.cpt80):>5} {_pct(r.random.cpt80):>5} {_pct(r.oracle.cpt80):>5}")
     return "\n".join(lines)

@@ -97,11 +97,14 @@ class Health:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The classifier's judgement: a tier, a difficulty score in [0, 1], and readable reasons."""
+    """The classifier's judgement: a tier, a score in [0, 1] inside the tier's band, readable reasons, and the
+    prompt's `difficulty` in [0, 1): how likely a strong model is to beat a small one on it, from length,
+    reasoning load and sub-parts across tiers (what routing quality orders prompts by; see complexity/model.py)."""
 
     level: Complexity
     score: float
     reasons: tuple[str, ...] = ()
+    difficulty: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -96,4 +96,4 @@ def classify(text_or_messages: str | Sequence[Message] | Iterable[Any]) -> Verdi
     article = "an" if anchor.level.value[0] in "AEIOU" else "a"
     reasons = (f"follow-up to {article} {anchor.level.value} request",) + tuple(
         r for r in verdict.reasons if r not in _SHORT_REASONS)[:2]
-    return Verdict(level, score, reasons)
+    return Verdict(level, score, reasons, verdict.difficulty)

@@ -79,6 +79,23 @@ def reasoning_load(x: Sequence[float]) -> float:
     return 1.0 - math.exp(-raw / 1.5)
 
 
+# Difficulty: the prompt's length (log words, full at LENGTH_FULL_WORDS) weighted up by its reasoning load, plus
+# its numbered sub-parts. On RouteLLM's public outcomes word count alone orders prompts by "the strong model
+# wins" at APGR 0.567 / 0.595 / 0.589 (MT-Bench / GSM8K / MMLU) and the tier-first order at 0.688 / 0.554 /
+# 0.554; this blend reaches 0.697 / 0.595 / 0.593 (`python -m router_core eval-routing`). Its two weights were
+# read off a coarse grid (18 points) on those sets, the only benchmark data it saw: say so when quoting it.
+LENGTH_FULL_WORDS = 500
+PARTS_WEIGHT = 0.3
+
+
+def difficulty(words: int, reasoning: float, parts: float) -> float:
+    """0..1 (monotone in each input): length x (1 + reasoning load) + PARTS_WEIGHT x log(1 + sub-parts),
+    squashed by x / (1 + x)."""
+    length = min(1.0, math.log1p(max(words, 0)) / math.log1p(LENGTH_FULL_WORDS))
+    raw = length * (1.0 + reasoning) + PARTS_WEIGHT * parts
+    return round(raw / (1.0 + raw), 6)
+
+
 def tier_and_score(z: float, thresholds: Sequence[float], reasoning: float = 0.0,
                    blend: float = 0.0) -> tuple[Complexity, float]:
     """Cut z into a tier with the thresholds; place it in the tier's band, blended with the reasoning load."""

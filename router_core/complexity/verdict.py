@@ -13,7 +13,7 @@ from typing import Any
 from ..types import Complexity, Verdict
 from .features import F, Analysis, analyse
 from .matching import CAT
-from .model import REASONING_BLEND, in_band, latent, reasoning_load, tier_and_score
+from .model import REASONING_BLEND, difficulty, in_band, latent, reasoning_load, tier_and_score
 from .reasons import reasons_for
 
 
@@ -23,25 +23,25 @@ def judge(text: str, model: dict[str, Any]) -> tuple[Verdict, Analysis, float]:
         return Verdict(Complexity.TRIVIAL, 0.0, ("empty message",)), analyse(""), -1e9
     a = analyse(text)
     z, _ = latent(a, model)
-    level, score = tier_and_score(z, model["thresholds"], reasoning_load(a.x),
-                                  model.get("reasoning_blend", REASONING_BLEND))
+    load = reasoning_load(a.x)
+    level, score = tier_and_score(z, model["thresholds"], load, model.get("reasoning_blend", REASONING_BLEND))
     if a.social_only and level.rank > 0:  # pleasantries with nothing to answer
         level, score = Complexity.TRIVIAL, in_band(Complexity.TRIVIAL, 0.9)
     if level.rank == 4 and not _specialist(a):
         # EXPERT needs a sign of specialist depth or stakes; many ordinary cues do not add up to it.
-        level, score = Complexity.COMPLEX, in_band(Complexity.COMPLEX, 0.75 + 0.24 * reasoning_load(a.x))
+        level, score = Complexity.COMPLEX, in_band(Complexity.COMPLEX, 0.75 + 0.24 * load)
     if level.rank < 3 and _complex_floor(a):
         # The rubric names these COMPLEX outright: a comparison that weighs trade-offs, structured
         # extraction from a long input, a long piece of writing.
-        level, score = Complexity.COMPLEX, in_band(Complexity.COMPLEX, 0.1 + 0.4 * reasoning_load(a.x))
+        level, score = Complexity.COMPLEX, in_band(Complexity.COMPLEX, 0.1 + 0.4 * load)
     floor = _expert_floor(a)
     if floor and level.rank < 4:
         # The rubric names these EXPERT outright: a proof in advanced math, large-scale system design,
         # performance tuning of a large system, a security review, a judgement call with consequences
         # in law, medicine, finance or security.
-        level, score = Complexity.EXPERT, in_band(Complexity.EXPERT, 0.2 + 0.5 * reasoning_load(a.x))
+        level, score = Complexity.EXPERT, in_band(Complexity.EXPERT, 0.2 + 0.5 * load)
     reasons = reasons_for(a, level, floor if level.rank == 4 else None)
-    return Verdict(level, score, tuple(reasons)), a, z
+    return Verdict(level, score, tuple(reasons), difficulty(len(text.split()), load, a.x[F["parts"]])), a, z
 
 
 def _specialist(a: Analysis) -> bool:
