@@ -63,6 +63,7 @@ class ProviderSpec:
     base_url_env: str | None = None
     # From the kind's facts (config fills it in); a keyless kind whose TOML names a key_env needs that key too.
     needs_key: bool = True
+    max_concurrency: int | None = None  # requests served at once (None: no limit of ours); see router_core.capacity
 
     @property
     def configured(self) -> bool:

@@ -23,6 +23,7 @@ from .agent_use import agent_use
 from .attempts import AttemptsMixin
 from .blocking import BlockingMixin, LoopThread, close_providers
 from .cache import ResponseCache
+from .capacity import Slots
 from .catalog import Target
 from .compare import CompareResult, Comparison, comparison_row
 from .config import Config, load_config
@@ -61,6 +62,7 @@ class Router(AttemptsMixin, BlockingMixin):
         self.rng = rng or random.Random()
         self.started_at = wall_clock()  # epoch seconds; what this router has seen since (health checks)
         self.breaker = CircuitBreaker(config.limits.cooldown_failures, config.limits.cooldown_s, clock)
+        self.slots = self._capacity()
         self.prices = PriceBook(config.price_overrides, config.providers)
         self.prices.warm()
         self.cache = ResponseCache(self.store, config.cache_ttl_s, wall_clock)
@@ -82,6 +84,18 @@ class Router(AttemptsMixin, BlockingMixin):
         if config.demo and not config.demo_forced and ollama_reachable(config):
             config = replace(config, demo=False)  # a running Ollama is a real free tier: no simulation
         return cls(config, **kwargs)
+
+    def _capacity(self) -> dict[str, Slots]:
+        """Each provider's slots: its engine's own (shared by the process), else [providers.X] max_concurrency
+        (this router's); a provider without either has no limit of ours."""
+        slots: dict[str, Slots] = {}
+        for name, provider in self.providers.items():
+            spec = self.config.providers.get(name)
+            if provider.slots is not None:
+                slots[name] = provider.slots
+            elif spec is not None and spec.max_concurrency:
+                slots[name] = Slots(spec.max_concurrency)
+        return slots
 
     # ---- availability and policy ---------------------------------------------------------
     def why_unavailable(self, name: str) -> str | None:
@@ -291,8 +305,9 @@ class Router(AttemptsMixin, BlockingMixin):
             return hit
         self._classify_and_plan(req)
         assert req.plan is not None
-        for target in req.plan.candidates:
-            result = await self._attempt(req, target)
+        candidates = req.plan.candidates
+        for i, target in enumerate(candidates):
+            result = await self._attempt(req, target, last=i == len(candidates) - 1)
             if result is not None:
                 completion = self._price(req, target, result, (self.clock() - req.started) * 1000, result.ttft_ms)
                 await self._record(req, completion)
@@ -328,22 +343,26 @@ class Router(AttemptsMixin, BlockingMixin):
             return
         self._classify_and_plan(req)
         assert req.plan is not None
-        for target in req.plan.candidates:
-            opened = await self._open_stream(req, target)
+        candidates = req.plan.candidates
+        for i, target in enumerate(candidates):
+            opened = await self._open_stream(req, target, last=i == len(candidates) - 1)
             if opened is None:
                 if self._remaining(req) <= 0:
                     break
                 continue
             stream, first = opened
-            if on_route is not None:
-                on_route(target, req.verdict)
+            closed = False
             ttft = (self.clock() - req.started) * 1000
             start = time.perf_counter()
             try:
+                if on_route is not None:
+                    on_route(target, req.verdict)
                 yield first
                 while True:
                     item = await self._next_chunk(req, target, stream)
                     if isinstance(item, ProviderResult):
+                        closed = True  # the engine is done: its slot is free before the caller reads the answer
+                        await self._close_stream(target, stream)
                         self.breaker.record_success(target.provider)
                         req.attempts.append(Attempt(target.provider, target.model, "ok",
                                                     latency_ms=item.latency_ms))
@@ -359,7 +378,8 @@ class Router(AttemptsMixin, BlockingMixin):
                 raise ProviderError(f"The answer from {target.provider} was cut off: {exc}", provider=target.provider,
                                     status=exc.status, kind="stream_cut") from None
             finally:
-                await stream.aclose()
+                if not closed:
+                    await self._close_stream(target, stream)
         error = self._no_provider(req)
         await self._record(req, None, str(error))
         raise error

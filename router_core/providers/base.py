@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from ..capacity import Slots
 from ..errors import ProviderError, register_secret
 from ..types import Health, Message, ProviderResult, Usage
 from .parsing import int_field, sse_events, system_and_turns  # noqa: F401  (still importable from here)
@@ -77,6 +78,9 @@ class Provider:
     demo: ClassVar[DemoSim | None] = None  # what demo mode answers in its place; None: never simulated
     uses_model_file: ClassVar[bool] = False  # answers from a model file on this disk (its path is shown)
     simulated: bool = False  # True when a demo transport answers instead of the vendor
+    # A kind that knows its own capacity names the option that sets it; its adapter then has `slots`.
+    capacity_option: ClassVar[str | None] = None
+    slots: Slots | None = None  # requests it serves at once, shared by every adapter of the same engine
 
     def __init__(
         self,

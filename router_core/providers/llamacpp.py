@@ -49,6 +49,7 @@ class LlamaCppProvider(OpenAICompatibleProvider):
     local = True
     uses_model_file = True
     demo = None  # the real model answers, in demo mode too
+    capacity_option = "options.parallel"  # the engine's parallel slots are its capacity
 
     def __init__(self, *, name: str | None = None, base_url: str | None = None, api_key: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None,
@@ -69,6 +70,7 @@ class LlamaCppProvider(OpenAICompatibleProvider):
         self.default_max_tokens = int(default_max_tokens)
         self.engine = Engine.get(self.model_path, ctx_size=self.ctx_size, threads=self.threads,
                                  parallel=self.parallel)
+        self.slots = self.engine.slots
         self._engine_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = \
             weakref.WeakKeyDictionary()
         self._clients_lock = threading.Lock()
