@@ -33,6 +33,7 @@ class Request:
     source: str = DEFAULT_SOURCE  # where the request came from (router_core.sources.SOURCES)
     policy: Policy | None = None  # route under this policy instead of the router's active one
     agent_version: int | None = None  # the version of `agent` applied (router_core.agent_use)
+    leading: bool = False  # computing for identical requests in flight too (router.Router._coalesced)
 
 
 def interaction_record(req: Request, c: Completion | None, error: str | None,

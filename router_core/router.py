@@ -1,4 +1,5 @@
-"""The request pipeline: validate -> cache -> classify -> candidates -> attempts -> price -> record.
+"""The request pipeline: validate -> cache (or an identical request in flight) -> classify -> candidates ->
+attempts -> price -> record.
 
 Only this module knows the order. Each step takes what the previous one produced and adds to it.
 Helpers: `request` (the request and its log row), `attempts` (step 5: retries, streams, the final error),
@@ -24,10 +25,11 @@ from .attempts import AttemptsMixin
 from .blocking import BlockingMixin, LoopThread, close_providers
 from .cache import ResponseCache
 from .capacity import Slots
+from .coalesce import Flights, follow
 from .catalog import Target
 from .compare import CompareResult, Comparison, comparison_row
 from .config import Config, load_config
-from .errors import InvalidRequest, ProviderError, RouterError, redact
+from .errors import InvalidRequest, NoProviderAvailable, ProviderError, RouterError, redact
 from .health import check_providers
 from .policy import Plan, Policy, Skip
 from .pricing import PriceBook
@@ -63,6 +65,7 @@ class Router(AttemptsMixin, BlockingMixin):
         self.started_at = wall_clock()  # epoch seconds; what this router has seen since (health checks)
         self.breaker = CircuitBreaker(config.limits.cooldown_failures, config.limits.cooldown_s, clock)
         self.slots = self._capacity()
+        self.flights: Flights[Completion | NoProviderAvailable] = Flights()  # identical requests being computed
         self.prices = PriceBook(config.price_overrides, config.providers)
         self.prices.warm()
         self.cache = ResponseCache(self.store, config.cache_ttl_s, wall_clock)
@@ -214,6 +217,37 @@ class Router(AttemptsMixin, BlockingMixin):
                           reasons=(f"served from cache (hit {hit.hits})",), score=0.0,
                           simulated=bool(provider and provider.simulated))
 
+    async def _coalesced(self, req: Request) -> Completion | None:
+        """Step 2b: identical requests in flight (same cache key, cache on) are computed once. The first one leads
+        (`req.leading`; `_land` hands its outcome over); the others wait for it and get its answer as a cache hit,
+        or its NoProviderAvailable as their own (each logs its own row). When the leader gave up (cancelled, its
+        stream cut off) a follower computes its own answer. None: this request computes."""
+        if not req.use_cache:
+            return None
+        flight = self.flights.join(req.cache_key)
+        if flight is None:
+            req.leading = True
+            return None
+        outcome = await follow(flight)
+        if isinstance(outcome, NoProviderAvailable):
+            req.verdict = complexity.classify(req.messages)
+            error = NoProviderAvailable(str(outcome), outcome.attempts)
+            await self._record(req, None, str(error))
+            raise error
+        if outcome is None:
+            return None
+        latency = (self.clock() - req.started) * 1000
+        return Completion(outcome.text, outcome.provider, outcome.model, Complexity.CACHED, outcome.usage, 0.0,
+                          outcome.baseline_cost_usd, latency, latency, cached=True,
+                          reasons=("answered together with an identical request in flight (coalesced)",),
+                          score=0.0, simulated=outcome.simulated)
+
+    def _land(self, req: Request, outcome: Completion | NoProviderAvailable | None) -> None:
+        """A leader's outcome to the requests that waited for it (once; None: it gave up, they compute)."""
+        if req.leading:
+            req.leading = False
+            self.flights.finish(req.cache_key, outcome)
+
     def _classify_and_plan(self, req: Request) -> None:
         """Steps 3-4: judge the request, then list the candidates (a forced target bypasses the choice)."""
         self.refresh_policy()
@@ -299,25 +333,31 @@ class Router(AttemptsMixin, BlockingMixin):
                              max_tokens=max_tokens, temperature=temperature, history=history,
                              session_id=session_id)
         req.source, req.policy = source, policy or req.policy
-        hit = self._cached(req)
+        hit = self._cached(req) or await self._coalesced(req)
         if hit is not None:
             await self._record(req, hit)
             return hit
-        self._classify_and_plan(req)
-        assert req.plan is not None
-        candidates = req.plan.candidates
-        for i, target in enumerate(candidates):
-            result = await self._attempt(req, target, last=i == len(candidates) - 1)
-            if result is not None:
-                completion = self._price(req, target, result, (self.clock() - req.started) * 1000, result.ttft_ms)
-                await self._record(req, completion)
-                self.shadow.maybe_start(req, completion)  # in the background, after the answer is logged
-                return completion
-            if self._remaining(req) <= 0:
-                break
-        error = self._no_provider(req)
-        await self._record(req, None, str(error))
-        raise error
+        try:
+            self._classify_and_plan(req)
+            assert req.plan is not None
+            candidates = req.plan.candidates
+            for i, target in enumerate(candidates):
+                result = await self._attempt(req, target, last=i == len(candidates) - 1)
+                if result is not None:
+                    completion = self._price(req, target, result, (self.clock() - req.started) * 1000,
+                                             result.ttft_ms)
+                    await self._record(req, completion)
+                    self._land(req, completion)
+                    self.shadow.maybe_start(req, completion)  # in the background, after the answer is logged
+                    return completion
+                if self._remaining(req) <= 0:
+                    break
+            error = self._no_provider(req)
+            await self._record(req, None, str(error))
+            self._land(req, error)
+            raise error
+        finally:
+            self._land(req, None)  # cancelled or broken on the way: the followers compute their own
 
     async def astream(self, messages: Sequence[Message] | str, provider: str | None = None,
                       model: str | None = None, agent: str | None = None, org: str | None = None,
@@ -327,7 +367,8 @@ class Router(AttemptsMixin, BlockingMixin):
                       on_route: Callable[[Target, Verdict | None], None] | None = None,
                       ) -> AsyncIterator[str | Completion]:
         """Yield text deltas then the final Completion. Falls over only before the first chunk;
-        a failure after it raises ProviderError (kind "stream_cut") and nothing is cached.
+        a failure after it raises ProviderError (kind "stream_cut") and nothing is cached. A stream that finds an
+        identical request in flight waits for it and yields its whole answer at once, like a cache hit.
         `source` tags the log row (one of router_core.sources.SOURCES, `api` by default); `on_route(target,
         verdict)` is called once the answering target is known, before its first delta."""
         check_source(source)
@@ -335,54 +376,59 @@ class Router(AttemptsMixin, BlockingMixin):
                              max_tokens=max_tokens, temperature=temperature, history=history,
                              session_id=session_id)
         req.source = source
-        hit = self._cached(req)
+        hit = self._cached(req) or await self._coalesced(req)
         if hit is not None:
             await self._record(req, hit)
             yield hit.text
             yield hit
             return
-        self._classify_and_plan(req)
-        assert req.plan is not None
-        candidates = req.plan.candidates
-        for i, target in enumerate(candidates):
-            opened = await self._open_stream(req, target, last=i == len(candidates) - 1)
-            if opened is None:
-                if self._remaining(req) <= 0:
-                    break
-                continue
-            stream, first = opened
-            closed = False
-            ttft = (self.clock() - req.started) * 1000
-            start = time.perf_counter()
-            try:
-                if on_route is not None:
-                    on_route(target, req.verdict)
-                yield first
-                while True:
-                    item = await self._next_chunk(req, target, stream)
-                    if isinstance(item, ProviderResult):
-                        closed = True  # the engine is done: its slot is free before the caller reads the answer
+        try:
+            self._classify_and_plan(req)
+            assert req.plan is not None
+            candidates = req.plan.candidates
+            for i, target in enumerate(candidates):
+                opened = await self._open_stream(req, target, last=i == len(candidates) - 1)
+                if opened is None:
+                    if self._remaining(req) <= 0:
+                        break
+                    continue
+                stream, first = opened
+                closed = False
+                ttft = (self.clock() - req.started) * 1000
+                start = time.perf_counter()
+                try:
+                    if on_route is not None:
+                        on_route(target, req.verdict)
+                    yield first
+                    while True:
+                        item = await self._next_chunk(req, target, stream)
+                        if isinstance(item, ProviderResult):
+                            closed = True  # the engine is done: its slot is free before the caller reads the answer
+                            await self._close_stream(target, stream)
+                            self.breaker.record_success(target.provider)
+                            req.attempts.append(Attempt(target.provider, target.model, "ok",
+                                                        latency_ms=item.latency_ms))
+                            completion = self._price(req, target, item, (self.clock() - req.started) * 1000, ttft)
+                            await self._record(req, completion)
+                            self._land(req, completion)
+                            self.shadow.maybe_start(req, completion)  # the caller may stop at the Completion
+                            yield completion
+                            return
+                        yield item
+                except ProviderError as exc:
+                    self._record_failure(req, target, exc, start)
+                    await self._record(req, None, str(exc))
+                    raise ProviderError(f"The answer from {target.provider} was cut off: {exc}",
+                                        provider=target.provider, status=exc.status, kind="stream_cut") from None
+                finally:
+                    if not closed:
                         await self._close_stream(target, stream)
-                        self.breaker.record_success(target.provider)
-                        req.attempts.append(Attempt(target.provider, target.model, "ok",
-                                                    latency_ms=item.latency_ms))
-                        completion = self._price(req, target, item, (self.clock() - req.started) * 1000, ttft)
-                        await self._record(req, completion)
-                        self.shadow.maybe_start(req, completion)  # the caller may stop at the Completion
-                        yield completion
-                        return
-                    yield item
-            except ProviderError as exc:
-                self._record_failure(req, target, exc, start)
-                await self._record(req, None, str(exc))
-                raise ProviderError(f"The answer from {target.provider} was cut off: {exc}", provider=target.provider,
-                                    status=exc.status, kind="stream_cut") from None
-            finally:
-                if not closed:
-                    await self._close_stream(target, stream)
-        error = self._no_provider(req)
-        await self._record(req, None, str(error))
-        raise error
+            error = self._no_provider(req)
+            await self._record(req, None, str(error))
+            self._land(req, error)
+            raise error
+        finally:
+            self._land(req, None)  # cut off, cancelled or closed early: the followers compute their own
 
     async def acompare(self, messages: Sequence[Message] | str, targets: Sequence[Target | str], *,
                        max_tokens: int | None = None, temperature: float | None = None,
