@@ -40,7 +40,7 @@ from .request import Request, interaction_record
 from .resilience import CircuitBreaker
 from .sources import COMPARE, DEFAULT_SOURCE, check_source
 from .store import InteractionRecord, Store
-from .types import Attempt, Completion, Complexity, Health, Message, ProviderResult, Verdict
+from .types import Attempt, Completion, Complexity, Health, Message, ProviderResult, Verdict, estimated_usage
 from .validation import validate_request
 
 log = logging.getLogger("router_core")
@@ -274,12 +274,13 @@ class Router(AttemptsMixin, BlockingMixin):
             skipped=[(s.target.provider, s.target.model, s.reason) for s in plan.skipped],
             candidates=[str(t) for t in plan.candidates])
 
-    async def _record(self, req: Request, completion: Completion | None, error: str | None = None) -> None:
+    async def _record(self, req: Request, completion: Completion | None, error: str | None = None,
+                      status: str | None = None) -> None:
         """Step 7: cache the answer and log the interaction (one trip to a worker thread).
 
         A logging failure is reported on the completion, not raised: the answer still reaches the user.
         """
-        record = interaction_record(req, completion, error, (self.clock() - req.started) * 1000)
+        record = interaction_record(req, completion, error, (self.clock() - req.started) * 1000, status)
         cache = completion is not None and not completion.cached and req.use_cache and error is None
         try:
             interaction_id = await asyncio.to_thread(self._write, req.cache_key if cache else None, completion, record)
@@ -306,6 +307,15 @@ class Router(AttemptsMixin, BlockingMixin):
         interaction_id = self.store.log_interaction(record)
         self.flush_unlogged()
         return interaction_id
+
+    async def _record_partial(self, req: Request, target: Target, text: str, ttft: float, status: str,
+                              error: str) -> None:
+        """Log a stream stopped mid-answer as it was seen: the partial text, its (estimated) tokens and what they
+        cost, marked `status` ("cut" by the provider, "cancelled" by the caller). No saving is claimed for it."""
+        result = ProviderResult(text, target.model, estimated_usage(req.messages, text))
+        partial = self._price(req, target, result, (self.clock() - req.started) * 1000, ttft)
+        partial.baseline_cost_usd = None
+        await self._record(req, partial, error, status)
 
     def flush_unlogged(self) -> int:
         """Write the interactions whose logging failed earlier, oldest first; returns how many are left."""
@@ -367,7 +377,9 @@ class Router(AttemptsMixin, BlockingMixin):
                       on_route: Callable[[Target, Verdict | None], None] | None = None,
                       ) -> AsyncIterator[str | Completion]:
         """Yield text deltas then the final Completion. Falls over only before the first chunk;
-        a failure after it raises ProviderError (kind "stream_cut") and nothing is cached. A stream that finds an
+        a failure after it raises ProviderError (kind "stream_cut") and nothing is cached. Stopped mid-answer (cut
+        by the provider, or closed by the caller), the row keeps what was sent: status "cut" or "cancelled", the
+        partial text, its estimated tokens and their cost. A stream that finds an
         identical request in flight waits for it and yields its whole answer at once, like a cache hit.
         `source` tags the log row (one of router_core.sources.SOURCES, `api` by default); `on_route(target,
         verdict)` is called once the answering target is known, before its first delta."""
@@ -394,6 +406,7 @@ class Router(AttemptsMixin, BlockingMixin):
                     continue
                 stream, first = opened
                 closed = False
+                sent = [first]  # what the caller was given, logged if the stream stops mid-answer
                 ttft = (self.clock() - req.started) * 1000
                 start = time.perf_counter()
                 try:
@@ -414,12 +427,22 @@ class Router(AttemptsMixin, BlockingMixin):
                             self.shadow.maybe_start(req, completion)  # the caller may stop at the Completion
                             yield completion
                             return
+                        sent.append(item)
                         yield item
                 except ProviderError as exc:
                     self._record_failure(req, target, exc, start)
-                    await self._record(req, None, str(exc))
+                    closed = True
+                    await self._close_stream(target, stream)
+                    await self._record_partial(req, target, "".join(sent), ttft, "cut", str(exc))
                     raise ProviderError(f"The answer from {target.provider} was cut off: {exc}",
                                         provider=target.provider, status=exc.status, kind="stream_cut") from None
+                except (GeneratorExit, asyncio.CancelledError):
+                    if not closed:  # the caller stopped reading mid-answer (a closed page, a client gone)
+                        closed = True
+                        await self._close_stream(target, stream)
+                        await self._record_partial(req, target, "".join(sent), ttft, "cancelled",
+                                                   "the caller stopped reading mid-answer")
+                    raise
                 finally:
                     if not closed:
                         await self._close_stream(target, stream)
