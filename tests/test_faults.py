@@ -174,7 +174,7 @@ def test_a_slow_stream_ends_with_an_explicit_error_at_the_deadline(tmp_path, che
         run(consume())
     assert time.monotonic() - start < 2.0
     row = logged_rows(tmp_path)[0]
-    assert row["status"] == "error"
+    assert row["status"] == "cut" and row["response"].startswith("word word ")  # what the user saw, marked cut
     db = sqlite3.connect(tmp_path / "router.db")
     assert db.execute("SELECT COUNT(*) FROM response_cache").fetchone()[0] == 0
     db.close()
