@@ -16,6 +16,7 @@ from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 from .capacity import Slots
 from .catalog import Target
+from .context import estimate_tokens, fit
 from .config import Config
 from .display import grouped_reasons
 from .errors import NoProviderAvailable, ProviderError
@@ -23,7 +24,7 @@ from .policy import Plan
 from .providers import Provider
 from .request import Request
 from .resilience import CircuitBreaker, retry_delay
-from .types import Attempt, ProviderResult
+from .types import Attempt, Message, ProviderResult
 
 T = TypeVar("T")
 OpenedStream = tuple[AsyncIterator[str | ProviderResult], str]
@@ -112,13 +113,38 @@ class AttemptsMixin:
             if slots is not None:
                 slots.release()
 
+    def _fit(self, req: Request, target: Target) -> list[Message] | None:
+        """The conversation `target` is sent: within its context window less the answer's room (the request's
+        max_tokens, else the provider's reserve but at most a quarter of the window), older turns left out first
+        (said in `req.notes`). None, with a "skipped" attempt, when even the system prompt and the last turn do
+        not fit."""
+        provider = self.providers[target.provider]
+        spec = self.config.providers.get(target.provider)
+        window = (spec.context_tokens(target.model) if spec else None) or provider.context_tokens
+        if window is None:
+            return req.messages
+        room = req.max_tokens or min(provider.answer_reserve, window // 4)
+        fitted = fit(req.messages, window - room)
+        if fitted is None:
+            req.attempts.append(Attempt(target.provider, target.model, "skipped",
+                                        f"the conversation (about {estimate_tokens(req.messages):,} tokens) does not "
+                                        f"fit its context of {window:,} tokens with {room:,} left for the answer"))
+            return None
+        if fitted.dropped:
+            req.notes[target] = (f"history trimmed for {target}: the {fitted.dropped} oldest turn"
+                                 f"{'s' * (fitted.dropped > 1)} left out to fit its context of {window:,} tokens")
+        return fitted.messages
+
     async def _attempt(self, req: Request, target: Target, last: bool) -> ProviderResult | None:
         """One candidate, whole answer at once (`last`: no other candidate remains after it)."""
         provider = self.providers[target.provider]
+        messages = self._fit(req, target)
+        if messages is None:
+            return None
 
         async def call(timeout: float) -> ProviderResult:
             async with asyncio.timeout(timeout):  # cheaper than wait_for: no extra task per attempt
-                result = await provider.complete(req.messages, model=target.model, max_tokens=req.max_tokens,
+                result = await provider.complete(messages, model=target.model, max_tokens=req.max_tokens,
                                                  temperature=req.temperature)
             self.breaker.record_success(target.provider)
             req.attempts.append(Attempt(target.provider, target.model, "ok", latency_ms=result.latency_ms))
@@ -135,9 +161,12 @@ class AttemptsMixin:
         """One candidate, streamed: started and held until its first text delta (retried like `_attempt`). It
         keeps its provider slot: the caller gives it back with `_close_stream` when the stream ends."""
         provider = self.providers[target.provider]
+        messages = self._fit(req, target)
+        if messages is None:
+            return None
 
         async def call(timeout: float) -> OpenedStream:
-            stream = provider.stream(req.messages, model=target.model, max_tokens=req.max_tokens,
+            stream = provider.stream(messages, model=target.model, max_tokens=req.max_tokens,
                                      temperature=req.temperature)
             try:
                 first = await asyncio.wait_for(anext(stream), timeout)
@@ -184,8 +213,8 @@ class AttemptsMixin:
                              if a.outcome != "ok")
             tried = "; ".join(f"{target}{f' ({n} attempts)' if n > 1 else ''}: {error}"
                               for (target, error), n in counts.items())
-            busy = any(a.outcome == "skipped" for a in req.attempts)
-            message = f"Every provider {'failed or was busy' if busy else 'failed'}. {tried}"
+            passed_over = any(a.outcome == "skipped" for a in req.attempts)  # busy, or the conversation too long
+            message = f"Every provider {'failed or was passed over' if passed_over else 'failed'}. {tried}"
         skipped = [Attempt(s.target.provider, s.target.model, "skipped", s.reason) for s in plan.skipped]
         return NoProviderAvailable(message, skipped + req.attempts)
 

@@ -218,8 +218,12 @@ def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: Checker)
     for model_id, spec in models_table.items():
         mwhere = f"{where}.models.\"{model_id}\""
         aliases: tuple[str, ...] = ()
+        context_tokens = None
         if isinstance(spec, dict):
-            check.known_keys(spec, ("aliases",), mwhere)
+            check.known_keys(spec, ("aliases", "context_tokens"), mwhere)
+            if "context_tokens" in spec:
+                context_tokens = int(check.number(spec, "context_tokens", mwhere, 8192, integer=True,
+                                                  strictly_positive=True))
             raw_aliases = spec.get("aliases", [])
             if isinstance(raw_aliases, str):
                 raw_aliases = [raw_aliases]
@@ -228,13 +232,14 @@ def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: Checker)
                 raw_aliases = []
             aliases = tuple(raw_aliases)
         else:
-            check.add(mwhere, "expected a table, e.g. \"model-id\" = { aliases = [\"short-name\"] } or {}")
+            check.add(mwhere, "expected a table, e.g. \"model-id\" = { aliases = [\"short-name\"], context_tokens = 8192 }"
+                              " or {}")
         for n in (model_id, *aliases):
             if n in seen_names and seen_names[n] != model_id:
                 check.add(mwhere, f"name {n!r} is already used by model {seen_names[n]!r}; names must be unique "
                                   "within a provider")
             seen_names.setdefault(n, model_id)
-        models.append(ModelSpec(model_id, aliases))
+        models.append(ModelSpec(model_id, aliases, context_tokens))
 
     options = check.table(data.get("options"), f"{where}.options")
     return ProviderSpec(

@@ -34,6 +34,7 @@ class Request:
     policy: Policy | None = None  # route under this policy instead of the router's active one
     agent_version: int | None = None  # the version of `agent` applied (router_core.agent_use)
     leading: bool = False  # computing for identical requests in flight too (router.Router._coalesced)
+    notes: dict[Target, str] = field(default_factory=dict)  # per target: what was trimmed to fit its context
 
 
 def interaction_record(req: Request, c: Completion | None, error: str | None,

@@ -269,7 +269,8 @@ class Router(AttemptsMixin, BlockingMixin):
             complexity=verdict.level, usage=result.usage,
             cost_usd=self.prices.cost(target.provider, target.model, result.usage),
             baseline_cost_usd=self.prices.cost(baseline.provider, baseline.model, result.usage),
-            latency_ms=latency_ms, ttft_ms=ttft_ms, attempts=list(req.attempts), reasons=verdict.reasons,
+            latency_ms=latency_ms, ttft_ms=ttft_ms, attempts=list(req.attempts),
+            reasons=(*verdict.reasons, req.notes[target]) if target in req.notes else verdict.reasons,
             score=verdict.score, simulated=self.providers[target.provider].simulated,
             skipped=[(s.target.provider, s.target.model, s.reason) for s in plan.skipped],
             candidates=[str(t) for t in plan.candidates])

@@ -127,7 +127,7 @@ def test_every_candidate_busy_says_so_once(tmp_path, cheap, premium):
     premium.reply(500, json={"type": "error", "error": {"type": "api_error", "message": "down"}})
     with pytest.raises(NoProviderAvailable) as info:
         run(cheap_taken())
-    assert "failed or was busy" in str(info.value) and "busy" in str(info.value)
+    assert "failed or was passed over" in str(info.value) and "cheap:gpt-6-luna: busy" in str(info.value)
     assert not posts(cheap) and slots.in_use == 0
 
 
