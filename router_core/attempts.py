@@ -16,8 +16,8 @@ from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 from .capacity import Slots
 from .catalog import Target
-from .context import estimate_tokens, fit
 from .config import Config
+from .context import estimate_tokens, fit
 from .display import grouped_reasons
 from .errors import NoProviderAvailable, ProviderError
 from .policy import Plan
@@ -50,9 +50,9 @@ class AttemptsMixin:
         backoff (or the server's Retry-After) while the deadline allows; None when the candidate gives up.
 
         Each call takes one of the provider's slots (router_core.capacity) and gives it back when it ends, or,
-        with `hold`, only on failure (an opened stream keeps its slot until `_close_stream`). While another candidate
-        remains (`last` false), a busy provider is waited for at most `queue_wait_s` and then passed over (an
-        attempt "skipped", which trips no breaker), and a timeout is not retried on the same provider."""
+        with `hold`, only on failure (an opened stream keeps its slot until `_close_stream`). While another
+        candidate remains (`last` false), a busy provider is waited for at most `queue_wait_s` and then passed
+        over (an attempt "skipped", which trips no breaker), and a timeout is not retried on the same provider."""
         limits = self.config.limits
         slots = self.slots.get(target.provider)
         for retry in range(limits.max_retries + 1):

@@ -232,8 +232,8 @@ def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: Checker)
                 raw_aliases = []
             aliases = tuple(raw_aliases)
         else:
-            check.add(mwhere, "expected a table, e.g. \"model-id\" = { aliases = [\"short-name\"], context_tokens = 8192 }"
-                              " or {}")
+            check.add(mwhere, "expected a table, e.g. \"model-id\" = { aliases = [\"short-name\"], "
+                              "context_tokens = 8192 } or {}")
         for n in (model_id, *aliases):
             if n in seen_names and seen_names[n] != model_id:
                 check.add(mwhere, f"name {n!r} is already used by model {seen_names[n]!r}; names must be unique "

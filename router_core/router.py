@@ -25,8 +25,8 @@ from .attempts import AttemptsMixin
 from .blocking import BlockingMixin, LoopThread, close_providers
 from .cache import ResponseCache
 from .capacity import Slots
-from .coalesce import Flights, follow
 from .catalog import Target
+from .coalesce import Flights, follow
 from .compare import CompareResult, Comparison, comparison_row
 from .config import Config, load_config
 from .errors import InvalidRequest, NoProviderAvailable, ProviderError, RouterError, redact
