@@ -33,6 +33,9 @@ def estimate_tokens(messages: Sequence[Message]) -> int:
 def fit(messages: Sequence[Message], budget_tokens: int) -> Fitted | None:
     """The system messages and the most recent turns whose estimate fits `budget_tokens`; None when even the
     system messages and the last turn do not. The kept history never starts with an assistant turn."""
+    whole = estimate_tokens(messages)
+    if whole <= budget_tokens:  # the usual case: nothing to leave out
+        return Fitted(list(messages), 0, whole)
     system = [m for m in messages if m.role == "system"]
     turns = [m for m in messages if m.role != "system"]
     used = estimate_tokens(system)
@@ -43,11 +46,9 @@ def fit(messages: Sequence[Message], budget_tokens: int) -> Fitted | None:
             break
         used += cost
         start -= 1
-    if start == len(turns) and turns:
-        return None  # the last turn alone does not fit
+    if start == len(turns):
+        return None  # the last turn (or, with no turns, the system prompt) alone does not fit
     while start < len(turns) - 1 and turns[start].role == "assistant":
         used -= estimate_tokens(turns[start:start + 1])
         start += 1
-    if start == 0:
-        return Fitted(list(messages), 0, used)
     return Fitted([*system, *turns[start:]], start, used)
