@@ -37,7 +37,9 @@ def _filters(ws: Workspace) -> dict[str, Any]:
     period = r1[0].selectbox("Period", list(PERIODS), index=2, key="lg_period")
     search = r1[1].text_input("Search prompts and answers", key="lg_search", placeholder="any words, case-insensitive",
                               max_chars=200)
-    status = r1[2].selectbox("Status", [ANY, "ok", "error"], key="lg_status")
+    status = r1[2].selectbox("Status", [ANY, "ok", "error", "cut", "cancelled"], key="lg_status",
+                             help="cut: the provider stopped mid-answer; cancelled: the caller stopped reading. "
+                                  "Both keep the text that was sent.")
     cached = r1[3].selectbox("Cached", [ANY, "cached", "not cached"], key="lg_cached")
     r2 = st.columns([1.1, 1.1, 2.0, 0.9])
     tiers = r2[0].multiselect("Tier", [t.value for t in [*Complexity.tiers(), Complexity.CACHED]], key="lg_tiers",

@@ -36,6 +36,7 @@ class Target:
 class ModelSpec:
     id: str
     aliases: tuple[str, ...] = ()
+    context_tokens: int | None = None  # its context window; None: the provider kind's usual one
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class ProviderSpec:
     base_url_env: str | None = None
     # From the kind's facts (config fills it in); a keyless kind whose TOML names a key_env needs that key too.
     needs_key: bool = True
+    max_concurrency: int | None = None  # requests served at once (None: no limit of ours); see router_core.capacity
 
     @property
     def configured(self) -> bool:
@@ -83,6 +85,10 @@ class ProviderSpec:
     @property
     def model_ids(self) -> tuple[str, ...]:
         return tuple(m.id for m in self.models)
+
+    def context_tokens(self, model_id: str) -> int | None:
+        """The configured context window of `model_id` (None: not set; the adapter's own applies)."""
+        return next((m.context_tokens for m in self.models if m.id == model_id), None)
 
     def has_model(self, name: str) -> bool:
         return self._lookup(name) is not None

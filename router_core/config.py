@@ -51,6 +51,7 @@ class Limits:
     retry_after_cap_s: float = 20.0
     cooldown_failures: int = 3
     cooldown_s: float = 30.0
+    queue_wait_s: float = 1.5  # longest wait for a busy provider's slot while another candidate remains
 
 
 DEFAULT_JUDGE = "openai:gpt-6-astra"  # not the default baseline, not in the default routing table
@@ -131,7 +132,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
 
 
-_PROVIDER_KEYS = ("kind", "key_env", "base_url", "base_url_env", "timeout_s", "models", "options")
+_PROVIDER_KEYS = ("kind", "key_env", "base_url", "base_url_env", "timeout_s", "max_concurrency", "models", "options")
 
 
 def _resolve_option_paths(options: dict[str, Any]) -> dict[str, Any]:
@@ -199,6 +200,14 @@ def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: Checker)
                                                "\"http://localhost:8000/v1\"")
 
     timeout = check.number(data, "timeout_s", where, 60.0, strictly_positive=True)
+    max_concurrency = None
+    if "max_concurrency" in data:
+        if facts.capacity_option:
+            check.add(f"{where}.max_concurrency", f"a {kind} provider serves as many requests at once as its "
+                                                  f"engine has slots; set {facts.capacity_option} instead")
+        else:
+            max_concurrency = int(check.number(data, "max_concurrency", where, 1, integer=True,
+                                               strictly_positive=True))
 
     models: list[ModelSpec] = []
     raw_models = data.get("models", {})
@@ -209,8 +218,12 @@ def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: Checker)
     for model_id, spec in models_table.items():
         mwhere = f"{where}.models.\"{model_id}\""
         aliases: tuple[str, ...] = ()
+        context_tokens = None
         if isinstance(spec, dict):
-            check.known_keys(spec, ("aliases",), mwhere)
+            check.known_keys(spec, ("aliases", "context_tokens"), mwhere)
+            if "context_tokens" in spec:
+                context_tokens = int(check.number(spec, "context_tokens", mwhere, 8192, integer=True,
+                                                  strictly_positive=True))
             raw_aliases = spec.get("aliases", [])
             if isinstance(raw_aliases, str):
                 raw_aliases = [raw_aliases]
@@ -219,19 +232,21 @@ def _parse_provider(name: str, raw: Any, env: Mapping[str, str], check: Checker)
                 raw_aliases = []
             aliases = tuple(raw_aliases)
         else:
-            check.add(mwhere, "expected a table, e.g. \"model-id\" = { aliases = [\"short-name\"] } or {}")
+            check.add(mwhere, "expected a table, e.g. \"model-id\" = { aliases = [\"short-name\"], "
+                              "context_tokens = 8192 } or {}")
         for n in (model_id, *aliases):
             if n in seen_names and seen_names[n] != model_id:
                 check.add(mwhere, f"name {n!r} is already used by model {seen_names[n]!r}; names must be unique "
                                   "within a provider")
             seen_names.setdefault(n, model_id)
-        models.append(ModelSpec(model_id, aliases))
+        models.append(ModelSpec(model_id, aliases, context_tokens))
 
     options = check.table(data.get("options"), f"{where}.options")
     return ProviderSpec(
         name=name, kind=kind, base_url=base_url, key_env=key_names[0] if key_names else None, api_key=api_key,
         models=tuple(models), timeout_s=timeout, options=_resolve_option_paths(options),
         key_env_alternatives=key_names[1:], base_url_env=url_env, needs_key=needs_key,
+        max_concurrency=max_concurrency,
     )
 
 
@@ -345,7 +360,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     for f in fields(Limits):
         default = getattr(defaults, f.name)
         integer = isinstance(default, int)
-        positive = f.name not in ("max_retries", "backoff_base_s", "cooldown_s")
+        positive = f.name not in ("max_retries", "backoff_base_s", "cooldown_s", "queue_wait_s")
         limit_values[f.name] = check.number(limits_table, f.name, "limits", default, integer=integer,
                                             strictly_positive=positive)
     limits = Limits(**limit_values)

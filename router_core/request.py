@@ -33,13 +33,17 @@ class Request:
     source: str = DEFAULT_SOURCE  # where the request came from (router_core.sources.SOURCES)
     policy: Policy | None = None  # route under this policy instead of the router's active one
     agent_version: int | None = None  # the version of `agent` applied (router_core.agent_use)
+    leading: bool = False  # computing for identical requests in flight too (router.Router._coalesced)
+    notes: dict[Target, str] = field(default_factory=dict)  # per target: what was trimmed to fit its context
 
 
 def interaction_record(req: Request, c: Completion | None, error: str | None,
-                       elapsed_ms: float) -> InteractionRecord:
+                       elapsed_ms: float, status: str | None = None) -> InteractionRecord:
     """The log row of a finished request: its answer (or error), tier, cost and every attempt.
 
-    `elapsed_ms` is the request's latency so far, used when there is no completion to take it from.
+    `elapsed_ms` is the request's latency so far, used when there is no completion to take it from. `status`
+    defaults to "ok" or "error"; a stream stopped mid-answer is "cut" (by the provider) or "cancelled" (by its
+    caller), with the partial answer as `c`.
     """
     verdict = req.verdict or Verdict(Complexity.CACHED if c and c.cached else Complexity.MEDIUM, 0.0)
     usage = c.usage if c else Usage()
@@ -54,6 +58,6 @@ def interaction_record(req: Request, c: Completion | None, error: str | None,
         cost_usd=c.cost_usd if c else 0.0, baseline_cost_usd=c.baseline_cost_usd if c else None,
         latency_ms=c.latency_ms if c else elapsed_ms,
         ttft_ms=c.ttft_ms if c else None, cached=bool(c and c.cached),
-        status="ok" if c and not error else "error", error=error,
+        status=status or ("ok" if c and not error else "error"), error=error,
         attempts=[a.__dict__ for a in req.attempts], simulated=bool(c and c.simulated),
         source=req.source, agent_version=req.agent_version)

@@ -1,4 +1,5 @@
-"""The request pipeline: validate -> cache -> classify -> candidates -> attempts -> price -> record.
+"""The request pipeline: validate -> cache (or an identical request in flight) -> classify -> candidates ->
+attempts -> price -> record.
 
 Only this module knows the order. Each step takes what the previous one produced and adds to it.
 Helpers: `request` (the request and its log row), `attempts` (step 5: retries, streams, the final error),
@@ -23,10 +24,12 @@ from .agent_use import agent_use
 from .attempts import AttemptsMixin
 from .blocking import BlockingMixin, LoopThread, close_providers
 from .cache import ResponseCache
+from .capacity import Slots
 from .catalog import Target
+from .coalesce import Flights, follow
 from .compare import CompareResult, Comparison, comparison_row
 from .config import Config, load_config
-from .errors import InvalidRequest, ProviderError, RouterError, redact
+from .errors import InvalidRequest, NoProviderAvailable, ProviderError, RouterError, redact
 from .health import check_providers
 from .policy import Plan, Policy, Skip
 from .pricing import PriceBook
@@ -37,7 +40,8 @@ from .request import Request, interaction_record
 from .resilience import CircuitBreaker
 from .sources import COMPARE, DEFAULT_SOURCE, check_source
 from .store import InteractionRecord, Store
-from .types import Attempt, Completion, Complexity, Health, Message, ProviderResult, Verdict, last_user_text
+from .types import (Attempt, Completion, Complexity, Health, Message, ProviderResult, Verdict, estimated_usage,
+                    last_user_text)
 from .validation import validate_request
 
 log = logging.getLogger("router_core")
@@ -61,6 +65,8 @@ class Router(AttemptsMixin, BlockingMixin):
         self.rng = rng or random.Random()
         self.started_at = wall_clock()  # epoch seconds; what this router has seen since (health checks)
         self.breaker = CircuitBreaker(config.limits.cooldown_failures, config.limits.cooldown_s, clock)
+        self.slots = self._capacity()
+        self.flights: Flights[Completion | NoProviderAvailable] = Flights()  # identical requests being computed
         self.prices = PriceBook(config.price_overrides, config.providers)
         self.prices.warm()
         self.cache = ResponseCache(self.store, config.cache_ttl_s, wall_clock)
@@ -83,6 +89,18 @@ class Router(AttemptsMixin, BlockingMixin):
         if config.demo and not config.demo_forced and ollama_reachable(config):
             config = replace(config, demo=False)  # a running Ollama is a real free tier: no simulation
         return cls(config, **kwargs)
+
+    def _capacity(self) -> dict[str, Slots]:
+        """Each provider's slots: its engine's own (shared by the process), else [providers.X] max_concurrency
+        (this router's); a provider without either has no limit of ours."""
+        slots: dict[str, Slots] = {}
+        for name, provider in self.providers.items():
+            spec = self.config.providers.get(name)
+            if provider.slots is not None:
+                slots[name] = provider.slots
+            elif spec is not None and spec.max_concurrency:
+                slots[name] = Slots(spec.max_concurrency)
+        return slots
 
     # ---- availability and policy ---------------------------------------------------------
     def why_unavailable(self, name: str) -> str | None:
@@ -236,6 +254,37 @@ class Router(AttemptsMixin, BlockingMixin):
                           reasons=(f"served from cache (hit {hit.hits})",), score=0.0,
                           simulated=bool(provider and provider.simulated))
 
+    async def _coalesced(self, req: Request) -> Completion | None:
+        """Step 2b: identical requests in flight (same cache key, cache on) are computed once. The first one leads
+        (`req.leading`; `_land` hands its outcome over); the others wait for it and get its answer as a cache hit,
+        or its NoProviderAvailable as their own (each logs its own row). When the leader gave up (cancelled, its
+        stream cut off) a follower computes its own answer. None: this request computes."""
+        if not req.use_cache:
+            return None
+        flight = self.flights.join(req.cache_key)
+        if flight is None:
+            req.leading = True
+            return None
+        outcome = await follow(flight)
+        if isinstance(outcome, NoProviderAvailable):
+            req.verdict = complexity.classify(req.messages)
+            error = NoProviderAvailable(str(outcome), outcome.attempts)
+            await self._record(req, None, str(error))
+            raise error
+        if outcome is None:
+            return None
+        latency = (self.clock() - req.started) * 1000
+        return Completion(outcome.text, outcome.provider, outcome.model, Complexity.CACHED, outcome.usage, 0.0,
+                          outcome.baseline_cost_usd, latency, latency, cached=True,
+                          reasons=("answered together with an identical request in flight (coalesced)",),
+                          score=0.0, simulated=outcome.simulated)
+
+    def _land(self, req: Request, outcome: Completion | NoProviderAvailable | None) -> None:
+        """A leader's outcome to the requests that waited for it (once; None: it gave up, they compute)."""
+        if req.leading:
+            req.leading = False
+            self.flights.finish(req.cache_key, outcome)
+
     def _classify_and_plan(self, req: Request) -> None:
         """Steps 3-4: judge the request, then list the candidates (a forced target bypasses the choice)."""
         self.refresh_policy()
@@ -259,17 +308,19 @@ class Router(AttemptsMixin, BlockingMixin):
             complexity=verdict.level, usage=result.usage,
             cost_usd=self.prices.cost(target.provider, target.model, result.usage),
             baseline_cost_usd=self.prices.cost(baseline.provider, baseline.model, result.usage),
-            latency_ms=latency_ms, ttft_ms=ttft_ms, attempts=list(req.attempts), reasons=verdict.reasons,
+            latency_ms=latency_ms, ttft_ms=ttft_ms, attempts=list(req.attempts),
+            reasons=(*verdict.reasons, req.notes[target]) if target in req.notes else verdict.reasons,
             score=verdict.score, simulated=self.providers[target.provider].simulated,
             skipped=[(s.target.provider, s.target.model, s.reason) for s in plan.skipped],
             candidates=[str(t) for t in plan.candidates])
 
-    async def _record(self, req: Request, completion: Completion | None, error: str | None = None) -> None:
+    async def _record(self, req: Request, completion: Completion | None, error: str | None = None,
+                      status: str | None = None) -> None:
         """Step 7: cache the answer and log the interaction (one trip to a worker thread).
 
         A logging failure is reported on the completion, not raised: the answer still reaches the user.
         """
-        record = interaction_record(req, completion, error, (self.clock() - req.started) * 1000)
+        record = interaction_record(req, completion, error, (self.clock() - req.started) * 1000, status)
         cache = completion is not None and not completion.cached and req.use_cache and error is None
         try:
             interaction_id = await asyncio.to_thread(self._write, req.cache_key if cache else None, completion, record)
@@ -296,6 +347,15 @@ class Router(AttemptsMixin, BlockingMixin):
         interaction_id = self.store.log_interaction(record)
         self.flush_unlogged()
         return interaction_id
+
+    async def _record_partial(self, req: Request, target: Target, text: str, ttft: float, status: str,
+                              error: str) -> None:
+        """Log a stream stopped mid-answer as it was seen: the partial text, its (estimated) tokens and what they
+        cost, marked `status` ("cut" by the provider, "cancelled" by the caller). No saving is claimed for it."""
+        result = ProviderResult(text, target.model, estimated_usage(req.messages, text))
+        partial = self._price(req, target, result, (self.clock() - req.started) * 1000, ttft)
+        partial.baseline_cost_usd = None
+        await self._record(req, partial, error, status)
 
     def flush_unlogged(self) -> int:
         """Write the interactions whose logging failed earlier, oldest first; returns how many are left."""
@@ -325,24 +385,31 @@ class Router(AttemptsMixin, BlockingMixin):
                              max_tokens=max_tokens, temperature=temperature, history=history,
                              session_id=session_id, variables=variables)
         req.source, req.policy = source, policy or req.policy
-        hit = self._cached(req)
+        hit = self._cached(req) or await self._coalesced(req)
         if hit is not None:
             await self._record(req, hit)
             return hit
-        self._classify_and_plan(req)
-        assert req.plan is not None
-        for target in req.plan.candidates:
-            result = await self._attempt(req, target)
-            if result is not None:
-                completion = self._price(req, target, result, (self.clock() - req.started) * 1000, result.ttft_ms)
-                await self._record(req, completion)
-                self.shadow.maybe_start(req, completion)  # in the background, after the answer is logged
-                return completion
-            if self._remaining(req) <= 0:
-                break
-        error = self._no_provider(req)
-        await self._record(req, None, str(error))
-        raise error
+        try:
+            self._classify_and_plan(req)
+            assert req.plan is not None
+            candidates = req.plan.candidates
+            for i, target in enumerate(candidates):
+                result = await self._attempt(req, target, last=i == len(candidates) - 1)
+                if result is not None:
+                    completion = self._price(req, target, result, (self.clock() - req.started) * 1000,
+                                             result.ttft_ms)
+                    await self._record(req, completion)
+                    self._land(req, completion)
+                    self.shadow.maybe_start(req, completion)  # in the background, after the answer is logged
+                    return completion
+                if self._remaining(req) <= 0:
+                    break
+            error = self._no_provider(req)
+            await self._record(req, None, str(error))
+            self._land(req, error)
+            raise error
+        finally:
+            self._land(req, None)  # cancelled or broken on the way: the followers compute their own
 
     async def astream(self, messages: Sequence[Message] | str, provider: str | None = None,
                       model: str | None = None, agent: str | None = None, org: str | None = None,
@@ -352,7 +419,10 @@ class Router(AttemptsMixin, BlockingMixin):
                       on_route: Callable[[Target, Verdict | None], None] | None = None,
                       variables: Mapping[str, str] | None = None) -> AsyncIterator[str | Completion]:
         """Yield text deltas then the final Completion. Falls over only before the first chunk;
-        a failure after it raises ProviderError (kind "stream_cut") and nothing is cached.
+        a failure after it raises ProviderError (kind "stream_cut") and nothing is cached. Stopped mid-answer (cut
+        by the provider, or closed by the caller), the row keeps what was sent: status "cut" or "cancelled", the
+        partial text, its estimated tokens and their cost. A stream that finds an
+        identical request in flight waits for it and yields its whole answer at once, like a cache hit.
         `source` tags the log row (one of router_core.sources.SOURCES, `api` by default); `on_route(target,
         verdict)` is called once the answering target is known, before its first delta; `variables` as in
         acomplete."""
@@ -361,49 +431,70 @@ class Router(AttemptsMixin, BlockingMixin):
                              max_tokens=max_tokens, temperature=temperature, history=history,
                              session_id=session_id, variables=variables)
         req.source = source
-        hit = self._cached(req)
+        hit = self._cached(req) or await self._coalesced(req)
         if hit is not None:
             await self._record(req, hit)
             yield hit.text
             yield hit
             return
-        self._classify_and_plan(req)
-        assert req.plan is not None
-        for target in req.plan.candidates:
-            opened = await self._open_stream(req, target)
-            if opened is None:
-                if self._remaining(req) <= 0:
-                    break
-                continue
-            stream, first = opened
-            if on_route is not None:
-                on_route(target, req.verdict)
-            ttft = (self.clock() - req.started) * 1000
-            start = time.perf_counter()
-            try:
-                yield first
-                while True:
-                    item = await self._next_chunk(req, target, stream)
-                    if isinstance(item, ProviderResult):
-                        self.breaker.record_success(target.provider)
-                        req.attempts.append(Attempt(target.provider, target.model, "ok",
-                                                    latency_ms=item.latency_ms))
-                        completion = self._price(req, target, item, (self.clock() - req.started) * 1000, ttft)
-                        await self._record(req, completion)
-                        self.shadow.maybe_start(req, completion)  # the caller may stop at the Completion
-                        yield completion
-                        return
-                    yield item
-            except ProviderError as exc:
-                self._record_failure(req, target, exc, start)
-                await self._record(req, None, str(exc))
-                raise ProviderError(f"The answer from {target.provider} was cut off: {exc}", provider=target.provider,
-                                    status=exc.status, kind="stream_cut") from None
-            finally:
-                await stream.aclose()
-        error = self._no_provider(req)
-        await self._record(req, None, str(error))
-        raise error
+        try:
+            self._classify_and_plan(req)
+            assert req.plan is not None
+            candidates = req.plan.candidates
+            for i, target in enumerate(candidates):
+                opened = await self._open_stream(req, target, last=i == len(candidates) - 1)
+                if opened is None:
+                    if self._remaining(req) <= 0:
+                        break
+                    continue
+                stream, first = opened
+                closed = False
+                sent = [first]  # what the caller was given, logged if the stream stops mid-answer
+                ttft = (self.clock() - req.started) * 1000
+                start = time.perf_counter()
+                try:
+                    if on_route is not None:
+                        on_route(target, req.verdict)
+                    yield first
+                    while True:
+                        item = await self._next_chunk(req, target, stream)
+                        if isinstance(item, ProviderResult):
+                            closed = True  # the engine is done: its slot is free before the caller reads the answer
+                            await self._close_stream(target, stream)
+                            self.breaker.record_success(target.provider)
+                            req.attempts.append(Attempt(target.provider, target.model, "ok",
+                                                        latency_ms=item.latency_ms))
+                            completion = self._price(req, target, item, (self.clock() - req.started) * 1000, ttft)
+                            await self._record(req, completion)
+                            self._land(req, completion)
+                            self.shadow.maybe_start(req, completion)  # the caller may stop at the Completion
+                            yield completion
+                            return
+                        sent.append(item)
+                        yield item
+                except ProviderError as exc:
+                    self._record_failure(req, target, exc, start)
+                    closed = True
+                    await self._close_stream(target, stream)
+                    await self._record_partial(req, target, "".join(sent), ttft, "cut", str(exc))
+                    raise ProviderError(f"The answer from {target.provider} was cut off: {exc}",
+                                        provider=target.provider, status=exc.status, kind="stream_cut") from None
+                except (GeneratorExit, asyncio.CancelledError):
+                    if not closed:  # the caller stopped reading mid-answer (a closed page, a client gone)
+                        closed = True
+                        await self._close_stream(target, stream)
+                        await self._record_partial(req, target, "".join(sent), ttft, "cancelled",
+                                                   "the caller stopped reading mid-answer")
+                    raise
+                finally:
+                    if not closed:
+                        await self._close_stream(target, stream)
+            error = self._no_provider(req)
+            await self._record(req, None, str(error))
+            self._land(req, error)
+            raise error
+        finally:
+            self._land(req, None)  # cut off, cancelled or closed early: the followers compute their own
 
     async def acompare(self, messages: Sequence[Message] | str, targets: Sequence[Target | str], *,
                        max_tokens: int | None = None, temperature: float | None = None,

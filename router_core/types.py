@@ -73,6 +73,11 @@ class _TokenCounts:
         return self.usage.output_tokens
 
 
+def estimated_usage(messages: Sequence[Message], text: str) -> Usage:
+    """A rough count (4 characters a token) for an answer that stopped before the vendor reported its usage."""
+    return Usage(input_tokens=sum(len(m.content) for m in messages) // 4, output_tokens=max(1, len(text) // 4))
+
+
 @dataclass(frozen=True)
 class ProviderResult(_TokenCounts):
     """What one provider call returned."""

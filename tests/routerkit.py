@@ -101,15 +101,19 @@ last_resort = "premium:claude-sonnet-5-5"
 
 def make_router(tmp_path: Path, cheap_url: str, premium_url: str, *, deadline: float = 30,
                 attempt_timeout: float = 10, max_retries: int = 2, time: FakeTime | None = None,
-                wall: FakeTime | None = None, **kwargs: Any) -> Router:
+                wall: FakeTime | None = None, limits: str = "", cheap_extra: str = "", **kwargs: Any) -> Router:
     """A router over two fake vendors: `cheap` (OpenAI-compatible) first, `premium` (Anthropic) after.
 
     `time` fakes the clock and the backoff sleeps; pass `sleep=` alone to skip real backoff waits but keep
-    real time (for hangs and deadlines).
+    real time (for hangs and deadlines). `limits` and `cheap_extra` are TOML lines added to [limits] and to
+    [providers.cheap] (e.g. "queue_wait_s = 0.2", "max_concurrency = 1").
     """
     path = tmp_path / "router.toml"
-    path.write_text(CONFIG.format(cheap=cheap_url, premium=premium_url, deadline=deadline,
-                                  attempt_timeout=attempt_timeout, max_retries=max_retries))
+    text = CONFIG.format(cheap=cheap_url, premium=premium_url, deadline=deadline,
+                         attempt_timeout=attempt_timeout, max_retries=max_retries)
+    text = text.replace("[limits]\n", f"[limits]\n{limits}\n").replace(
+        "[providers.cheap]\n", f"[providers.cheap]\n{cheap_extra}\n")
+    path.write_text(text)
     env = {"TEST_PREMIUM_KEY": PREMIUM_KEY, "DATABASE_URL": f"sqlite:///{tmp_path / 'router.db'}",
            "ROUTER_DOTENV": ""}
     config = load_config(path, env)

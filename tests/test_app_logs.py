@@ -186,3 +186,23 @@ def test_empty_log_says_what_to_do_next(app, app_env):
     assert not at.dataframe
     text = " ".join(i.value for i in at.info)
     assert "Playground" in text and "python -m router_core demo-routing" in text
+
+
+def test_a_cut_stream_shows_what_was_sent_and_is_found_by_its_status(app, app_env):
+    seed(app_env, 5)
+    partial = "Order 1234 ships to"
+    app_env.store.log_interaction(InteractionRecord(
+        org="acme", agent=None, session_id=None, prompt="Where is order 1234?",
+        messages_json=json.dumps([{"role": "user", "content": "Where is order 1234?"}]), response=partial,
+        complexity="SIMPLE", score=0.3, reasons=["short question"], provider="groq", model="llama-3.1-8b-instant",
+        input_tokens=5, output_tokens=4, cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.000001,
+        baseline_cost_usd=None, latency_ms=700.0, ttft_ms=200.0, cached=False, status="cut",
+        error="The answer from groq was cut off: the stream ended early", attempts=[]))
+    at = open_page(app, PAGE)
+    at.selectbox(key="lg_status").set_value("cut").run()
+    only = table(at)
+    assert only["prompt"].tolist() == ["Where is order 1234?"] and only["status"].tolist() == ["cut"]
+    select_row(at, 0)
+    text = page_text(at)
+    assert "✂️ cut off" in text and partial in text and "was cut off" in text
+    assert "No answer was returned" not in text

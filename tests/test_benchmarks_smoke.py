@@ -23,7 +23,7 @@ from router_core.model_files import pull_model
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 TIMEOUT_S = 150
-ALONE = ("local_model.py",)  # CPU-bound: measured on an otherwise idle machine
+ALONE = ("local_model.py", "concurrency.py")  # CPU-bound (the local model): measured on an otherwise idle machine
 
 pytestmark = pytest.mark.slow  # each benchmark runs for up to a minute
 
@@ -44,6 +44,8 @@ EXPECTED: dict[str, tuple[list[str], list[str]]] = {
         "Logs page · Last 7 days", "database bytes per interaction", "router RSS after      0 requests",
         "router RSS after  2,000 requests", "RSS growth", " PASS"]),
     "local_model.py": (["--quick"], ["adapter", "in-process", "TTFT", "decode tok/s"]),
+    "concurrency.py": (["--quick"], ["different chit-chat requests at once", "round 1: p50", "provider mix",
+                                     "spilled over", "all rounds: p50"]),
     "shadow.py": (["--quick"], ["upstream 20 ms, rate 0 (A/A noise): p50 on/off =",
                                "upstream 20 ms, rate 0.05: p50 on/off =", "instant upstream, rate 1: p50 on/off =",
                                "shadow verdicts stored: 0 (", "shadow verdicts stored: 110"]),
@@ -90,6 +92,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory):
         run.result()
     for name in ALONE:
         started[name] = start(name)
+        started[name].result()  # one after the other
     yield started
     for run in started.values():
         if run.process.poll() is None:

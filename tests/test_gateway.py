@@ -266,6 +266,7 @@ def test_client_disconnect_cancels_the_upstream_and_logs_cancelled(gw):
     [row] = logged(gw)
     assert (row["status"], row["source"], row["provider"], row["org"]) == ("cancelled", "gateway", "cheap", "acme")
     assert 0 < row["output_tokens"] < 9 and row["cost_usd"] > 0
+    assert row["response"] and CHEAP_TEXT.startswith(row["response"]) and row["response"] != CHEAP_TEXT
     assert time.monotonic() - started < 9 * 0.3, "the upstream stream was not left running"
     spent, held = settled(gw, info.id)
     assert held == pytest.approx(0) and spent == pytest.approx(row["cost_usd"])

@@ -297,7 +297,10 @@ def test_stream_cut_after_the_first_chunk_is_an_error_and_not_cached(router, che
     with pytest.raises(ProviderError, match="cut off"):
         run(collect())
     assert not premium.requests, "no fall-over once text reached the user"
-    assert logged_rows(tmp_path)[0]["status"] == "error"
+    [row] = logged_rows(tmp_path)  # what the user saw is what is logged, marked cut
+    assert (row["status"], row["response"], row["provider"]) == ("cut", "Half an ans", "cheap")
+    assert row["output_tokens"] == len("Half an ans") // 4 and row["input_tokens"] > 0
+    assert "cut off" in row["error"] or "ended" in row["error"]
     cheap.reply(json=openai_ok("full answer"))
     assert not run(router.acomplete(MEDIUM)).cached
 

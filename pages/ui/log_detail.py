@@ -51,11 +51,15 @@ def _show_text(text: str, as_markdown: bool) -> None:
         st.text(text)
 
 
+# A stream stopped mid-answer keeps what was sent: cut by the provider, or cancelled by the caller.
+STATUS_BADGES = {"ok": ":green-badge[ok]", "cut": ":orange-badge[✂️ cut off]", "cancelled": ":gray-badge[cancelled]"}
+
+
 def _header(row: dict[str, Any]) -> None:
     ts = row.get("ts")
     when = ts.strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(ts, datetime) else str(ts)
     badges = [tier_badge(row.get("complexity") or "?")]
-    badges.append(":green-badge[ok]" if row.get("status") == "ok" else ":red-badge[error]")
+    badges.append(STATUS_BADGES.get(row.get("status") or "", ":red-badge[error]"))
     if row.get("cached"):
         badges.append(":violet-badge[⚡ cached]")
     if row.get("simulated"):
@@ -96,7 +100,9 @@ def _conversation(row: dict[str, Any]) -> None:
             _show_text(row["response"], as_markdown)
     else:
         st.caption("No answer was returned.")
-    if row.get("error"):
+    if row.get("error") and row.get("status") == "cancelled":  # the caller's choice, not a failure
+        st.info(md_escape(row["error"]), icon="⏹️")
+    elif row.get("error"):
         st.error(md_escape(row["error"]), icon="❌")
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.sql.expression import TableClause
 from ..sources import MEASURING, REAL_TRAFFIC_FILTER, SOURCES, SourceFilter
 from ..store.tables import IX_LOG_COMPLEXITY_TS, IX_LOG_LATENCY, IX_LOG_PROVIDER_MODEL_TS, IX_LOG_TS, LOG_TABLE, T_LOG
 from ..types import Complexity
-from .sql import (MONEY, add_savings, count_if, engine_of, frame, in_window, log_table, money_columns, numeric,
+from .sql import (MONEY, add_savings, count_if, engine_of, failed, frame, in_window, log_table, money_columns, numeric,
                   rank_offset, ratio, sqlite_grouped)
 
 
@@ -38,7 +38,7 @@ def kpis(engine_or_store: Any, *, since: datetime, until: datetime, org: str | N
     stmt = sa.select(
         sa.func.count().label("requests"),
         count_if(ok).label("ok"),
-        count_if(c.status == "error").label("errors"),
+        count_if(failed(t)).label("errors"),
         count_if(c.cached == sa.true()).label("cache_hits"),
         *money_columns(t),
         sa.func.sum(c.input_tokens).label("input_tokens"),
@@ -100,7 +100,7 @@ def requests_by_tier(engine_or_store: Any, *, since: datetime, until: datetime, 
 
     def columns(t: TableClause) -> list[sa.ColumnElement]:
         return [sa.func.count().label("requests"), count_if(t.c.cached == sa.true()).label("cache_hits"),
-                count_if(t.c.status == "error").label("errors"), *money_columns(t)]
+                count_if(failed(t)).label("errors"), *money_columns(t)]
 
     if engine.dialect.name == "sqlite":
         df = sqlite_grouped(engine, IX_LOG_COMPLEXITY_TS, ["complexity"], columns,
@@ -131,7 +131,7 @@ def requests_by_provider_model(engine_or_store: Any, *, since: datetime, until: 
     def columns(t: TableClause) -> list[sa.ColumnElement]:
         c = t.c
         return [sa.func.count().label("requests"), count_if(c.cached == sa.true()).label("cache_hits"),
-                count_if(c.status == "error").label("errors"), sa.func.sum(c.input_tokens).label("input_tokens"),
+                count_if(failed(t)).label("errors"), sa.func.sum(c.input_tokens).label("input_tokens"),
                 sa.func.sum(c.output_tokens).label("output_tokens"), *money_columns(t),
                 sa.func.avg(c.latency_ms).label("avg_latency_ms")]
 
@@ -159,7 +159,7 @@ def spend_by_source(engine_or_store: Any, *, since: datetime, until: datetime, o
     requests, errors, spend_usd, baseline_usd. Only sources with requests in range; `sources` narrows them."""
     engine = engine_of(engine_or_store)
     c = T_LOG.c
-    stmt = (sa.select(c.source, sa.func.count().label("requests"), count_if(c.status == "error").label("errors"),
+    stmt = (sa.select(c.source, sa.func.count().label("requests"), count_if(failed(T_LOG)).label("errors"),
                       *money_columns(T_LOG)[:2])
             .where(*in_window(T_LOG, since, until, org, agent, sources, agent_version)).group_by(c.source))
     df = numeric(frame(engine, stmt), ints=["requests", "errors"], floats=["spend_usd", "baseline_usd"])

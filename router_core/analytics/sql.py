@@ -80,6 +80,14 @@ def count_if(cond: sa.ColumnElement) -> sa.ColumnElement:
     return sa.func.sum(sa.case((cond, 1), else_=0))
 
 
+FAILED_STATUSES = ("error", "cut")  # requests that count as errors: none answered, or a stream cut mid-answer
+
+
+def failed(t: TableClause) -> sa.ColumnElement:
+    """Rows of failed requests (a stream the caller stopped, "cancelled", is not the router's failure)."""
+    return t.c.status.in_(FAILED_STATUSES)
+
+
 def money_columns(t: TableClause) -> list[sa.ColumnElement]:
     """The MONEY sums. Per priced non-cached call, a route cheaper than the baseline saves baseline - cost
     (saved_cheaper_usd) and one dearer spends cost - baseline on an upgrade (upgrades_usd); a cache hit saves

@@ -26,8 +26,7 @@ from starlette.exceptions import HTTPException
 from ..catalog import Target
 from ..errors import InvalidRequest, NoProviderAvailable, ProviderError, redact
 from ..router import Router
-from ..store import InteractionRecord
-from ..types import Completion, Usage, Verdict, last_user_text
+from ..types import Completion, Usage, Verdict, estimated_usage
 from . import admission
 from ..store.keys import KeyStore, Reservation, TeamKey
 from .metrics import CONTENT_TYPE, GatewayMetrics
@@ -184,11 +183,11 @@ class Gateway:
                        "x-switchboard-saved-usd": "pending", "x-switchboard-cached": "false"}
             model = target.model
         writer = ChunkWriter(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), model, include_usage)
-        state = _StreamState([first], route, sum(len(m.content) for m in messages) // 4)
+        state = _StreamState([first], route, messages)
         chunks = self._chunks(call, agen, writer, state, cached)
 
         async def on_disconnect() -> None:
-            await self._cancelled(call, messages, state)
+            await self._cancelled(call, state)
 
         return EventStream(chunks, headers, on_disconnect)
 
@@ -219,32 +218,17 @@ class Gateway:
         target = state.target
         return 0.0 if target is None else self.router.prices.cost(target.provider, target.model, state.usage()) or 0.0
 
-    async def _cancelled(self, call: Call, messages: list, state: "_StreamState") -> None:
-        """The client went away mid-stream: the upstream call is closed by now; log the row as cancelled with
-        an estimate of what was paid so far, and settle the budget to it."""
+    async def _cancelled(self, call: Call, state: "_StreamState") -> None:
+        """The client went away mid-stream: the upstream call is closed and the router has logged the row as
+        cancelled (the text sent, its estimated tokens and their cost); settle the budget to the same estimate."""
         if state.done:  # the answer was complete: only its settlement may be left
             await self.settle(call, state.cost_usd)
             return
         state.done = True
-        target, verdict, usage = state.target, state.route.get("verdict"), state.usage()
-        cost = self._paid_so_far(state)
-        text = "".join(state.text)
-        record = InteractionRecord(
-            org=call.org, agent=call.kwargs["agent"], session_id=call.kwargs["session_id"],
-            prompt=last_user_text(messages),
-            messages_json=json.dumps([{"role": m.role, "content": m.content} for m in messages]), response=text,
-            complexity=verdict.level.value if verdict else "", score=verdict.score if verdict else 0.0,
-            reasons=list(verdict.reasons) if verdict else [], provider=target.provider if target else None,
-            model=target.model if target else None, input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens, cached_input_tokens=0, reasoning_tokens=0, cost_usd=cost,
-            baseline_cost_usd=None, latency_ms=(time.perf_counter() - call.started) * 1000, ttft_ms=None,
-            cached=False, status="cancelled", error="the client closed the connection mid-stream", source=SOURCE)
-        try:
-            await asyncio.to_thread(self.router.store.log_interaction, record)
-        except Exception as exc:  # noqa: BLE001
-            log.error("could not log a cancelled request: %s", redact(str(exc)))
-        await self.settle(call, cost)
-        self.metrics.failed("cancelled", call.org, record.provider or "", record.model or "", record.complexity)
+        target, verdict = state.target, state.route.get("verdict")
+        await self.settle(call, self._paid_so_far(state))
+        self.metrics.failed("cancelled", call.org, target.provider if target else "", target.model if target else "",
+                            verdict.level.value if verdict else "")
 
     def models(self) -> dict[str, Any]:
         data = [{"id": "auto", "object": "model", "created": 0, "owned_by": "switchboard"}]
@@ -261,7 +245,7 @@ class _StreamState:
 
     text: list[str]
     route: dict[str, Any]
-    prompt_tokens: int
+    messages: list
     done: bool = False
     cost_usd: float | None = None
 
@@ -273,8 +257,8 @@ class _StreamState:
         return self.route.get("target")
 
     def usage(self) -> Usage:
-        """An estimate (4 characters a token): a stream that stops early reports no usage."""
-        return Usage(input_tokens=self.prompt_tokens, output_tokens=max(1, len("".join(self.text)) // 4))
+        """An estimate, the router's own for its cancelled row: a stream that stops early reports no usage."""
+        return estimated_usage(self.messages, "".join(self.text))
 
 
 def create_app(router: Router, keys: KeyStore | None = None) -> FastAPI:

@@ -58,6 +58,7 @@ class AnthropicProvider(Provider):
     key_envs = ("ANTHROPIC_API_KEY",)
     base_url_env = "ANTHROPIC_BASE_URL"
     genai_prices_id = "anthropic"
+    default_context_tokens = 200_000
     demo = DemoSim(Wire.MESSAGES, 0.8, ("claude-haiku-5-5", "claude-sonnet-5-5", "claude-opus-5-5"))
     models_path = "/v1/models"
     models_query = {"limit": "1000"}

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from ..capacity import Slots
 from ..errors import ProviderError, register_secret
 from ..types import Health, Message, ProviderResult, Usage
 from .parsing import int_field, sse_events, system_and_turns  # noqa: F401  (still importable from here)
@@ -77,6 +78,13 @@ class Provider:
     demo: ClassVar[DemoSim | None] = None  # what demo mode answers in its place; None: never simulated
     uses_model_file: ClassVar[bool] = False  # answers from a model file on this disk (its path is shown)
     simulated: bool = False  # True when a demo transport answers instead of the vendor
+    # The usual context window of the kind's models in tokens (None: unknown); a model's `context_tokens` in the
+    # config wins. `answer_reserve`: tokens kept free for the answer when a request sets no max_tokens.
+    default_context_tokens: ClassVar[int | None] = None
+    answer_reserve: ClassVar[int] = 1024
+    # A kind that knows its own capacity names the option that sets it; its adapter then has `slots`.
+    capacity_option: ClassVar[str | None] = None
+    slots: Slots | None = None  # requests it serves at once, shared by every adapter of the same engine
 
     def __init__(
         self,
@@ -97,6 +105,11 @@ class Provider:
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
             weakref.WeakKeyDictionary())
         self.key_env: str | None = key_env or (self.key_envs[0] if self.key_envs else None)
+
+    @property
+    def context_tokens(self) -> int | None:
+        """This adapter's context window in tokens (the kind's usual one unless the adapter knows better)."""
+        return self.default_context_tokens
 
     def __repr__(self) -> str:  # never shows the key
         return f"{type(self).__name__}(name={self.name!r}, base_url={self.base_url!r})"

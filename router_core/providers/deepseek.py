@@ -14,5 +14,6 @@ class DeepSeekProvider(OpenAIProvider):
     key_envs = ("DEEPSEEK_API_KEY",)
     base_url_env = "DEEPSEEK_BASE_URL"
     genai_prices_id = "deepseek"
+    default_context_tokens = 128_000
     demo = DemoSim(Wire.CHAT_COMPLETIONS, 0.9, ("deepseek-v4-flash", "deepseek-v4-pro"))
     max_tokens_field = "max_tokens"  # DeepSeek documents max_tokens only

@@ -61,6 +61,7 @@ class GeminiProvider(Provider):
     key_envs = ("GEMINI_API_KEY", "GOOGLE_API_KEY")  # Google's SDK reads both, GEMINI_API_KEY first
     base_url_env = "GEMINI_BASE_URL"
     genai_prices_id = "google"
+    default_context_tokens = 1_000_000
     demo = DemoSim(Wire.GENERATE_CONTENT, 0.4, ("gemini-3.1-flash-lite", "gemini-3.8-flash", "gemini-4-argon"))
     models_path = "/v1beta/models"
     models_query = {"pageSize": "1000"}

@@ -14,6 +14,7 @@ class GroqProvider(OpenAIProvider):
     key_envs = ("GROQ_API_KEY",)
     base_url_env = "GROQ_BASE_URL"
     genai_prices_id = "groq"
+    default_context_tokens = 128_000
     demo = DemoSim(Wire.CHAT_COMPLETIONS_GROQ, 0.15, ("llama-3.1-8b-instant", "llama-3.3-70b-versatile",
                                                       "openai/gpt-oss-20b", "openai/gpt-oss-120b"))
     path_prefix = "/openai/v1"

@@ -37,7 +37,7 @@ from .llamacpp_engine import Engine, EngineError, model_file_problem, resolve_mo
 from .openai_compatible import OpenAICompatibleProvider
 
 DEFAULT_MODEL_ID = "smollm2-135m"
-DEFAULT_MAX_TOKENS = 512  # answer budget when the caller sets none (a 135M model rambles; keeps latency bounded)
+DEFAULT_MAX_TOKENS = 256  # answer budget when the caller sets none (a 135M model rambles; keeps latency bounded)
 
 
 class LlamaCppProvider(OpenAICompatibleProvider):
@@ -49,6 +49,7 @@ class LlamaCppProvider(OpenAICompatibleProvider):
     local = True
     uses_model_file = True
     demo = None  # the real model answers, in demo mode too
+    capacity_option = "options.parallel"  # the engine's parallel slots are its capacity
 
     def __init__(self, *, name: str | None = None, base_url: str | None = None, api_key: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None,
@@ -69,6 +70,7 @@ class LlamaCppProvider(OpenAICompatibleProvider):
         self.default_max_tokens = int(default_max_tokens)
         self.engine = Engine.get(self.model_path, ctx_size=self.ctx_size, threads=self.threads,
                                  parallel=self.parallel)
+        self.slots = self.engine.slots
         self._engine_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = \
             weakref.WeakKeyDictionary()
         self._clients_lock = threading.Lock()
@@ -90,6 +92,16 @@ class LlamaCppProvider(OpenAICompatibleProvider):
     def model_ids(self) -> tuple[str, ...]:
         """Ids this provider answers to: its model_id and the model file's stem."""
         return tuple(dict.fromkeys([self.model_id, self.model_path.stem]))
+
+    @property
+    def context_tokens(self) -> int:
+        """The engine's context per slot (ctx_size)."""
+        return self.ctx_size
+
+    @property
+    def answer_reserve(self) -> int:  # type: ignore[override]
+        """Its default answer budget: what a request without max_tokens is given."""
+        return self.default_max_tokens
 
     def _not_configured(self, message: str) -> ProviderError:
         return self.error(message, kind="not_configured")

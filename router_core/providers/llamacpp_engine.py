@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..capacity import Slots
 from ..errors import register_secret
 from ..model_files import MODEL_FILENAME, MODEL_SIZE, PULL_COMMAND, REPO_ROOT
 
@@ -80,6 +81,7 @@ class Engine:
         self.ctx_size = ctx_size
         self.threads = threads
         self.parallel = parallel
+        self.slots = Slots(parallel)  # requests the router lets in at once (llama.cpp would queue the rest)
         self.api_key = "sb-local-" + secrets.token_urlsafe(24)  # the engine's HTTP port answers only us
         register_secret(self.api_key)
         self.base_url: str | None = None

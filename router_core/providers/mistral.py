@@ -14,5 +14,6 @@ class MistralProvider(OpenAIProvider):
     key_envs = ("MISTRAL_API_KEY",)
     base_url_env = "MISTRAL_BASE_URL"
     genai_prices_id = "mistral"
+    default_context_tokens = 128_000
     demo = DemoSim(Wire.CHAT_COMPLETIONS, 0.5, ("mistral-small-latest", "mistral-medium-latest"))
     max_tokens_field = "max_tokens"  # Mistral's chat API takes max_tokens

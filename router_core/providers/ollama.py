@@ -32,6 +32,7 @@ class OllamaProvider(Provider):
     host_without_scheme = True  # OLLAMA_HOST is often "host:port"
     needs_key = False
     local = True
+    default_context_tokens = 4096  # Ollama's default num_ctx
     # Simulated in demo mode; a reachable daemon turns automatic demo mode off (providers.fleet).
     demo = DemoSim(Wire.OLLAMA_CHAT, 0.3, ("llama3.2", "qwen3:8b"))
     models_path = "/api/tags"

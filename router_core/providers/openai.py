@@ -46,6 +46,7 @@ class OpenAIProvider(Provider):
     key_envs = ("OPENAI_API_KEY",)
     base_url_env = "OPENAI_BASE_URL"
     genai_prices_id = "openai"
+    default_context_tokens = 128_000
     demo = DemoSim(Wire.CHAT_COMPLETIONS, 0.6, ("gpt-6-luna", "gpt-6.1-terra", "gpt-6.1-sol", "gpt-6-astra"))
     path_prefix: ClassVar[str] = ""  # Groq serves the same API under /openai/v1
     models_path = "/models"

@@ -18,5 +18,6 @@ class OpenAICompatibleProvider(OpenAIProvider):
     base_url_env = None
     needs_key = False
     genai_prices_id = None  # whatever it serves: priced by model id when genai-prices knows the id
+    default_context_tokens = None  # unknown: set context_tokens on its models in the config to trim for it
     demo = None
     max_tokens_field = "max_tokens"
