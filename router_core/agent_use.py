@@ -40,12 +40,20 @@ class AgentUse:
 
 
 def agent_use(store: Store, code: str, providers: Mapping, baseline: Target,
-              why_unavailable: Callable[[str], str | None], file_policy: Callable[[], Policy]) -> AgentUse:
-    """The current version of agent `code`; InvalidRequest when there is no such agent.
+              why_unavailable: Callable[[str], str | None], file_policy: Callable[[], Policy],
+              version_number: int | None = None) -> AgentUse:
+    """The current version of agent `code` (or its version `version_number`); InvalidRequest when there is no
+    such agent or version.
 
     A fixed target or policy that no longer fits the config is skipped with a warning (the request is then
     routed as usual), so editing the config never breaks an agent's traffic."""
-    version = store.get_agent_version(code)
+    version = store.get_agent_version(code, version_number)
+    if version is None and version_number is not None:
+        latest = store.get_agent_version(code)
+        if latest is None and store.get_agent(code) is None:
+            raise InvalidRequest(f"Unknown agent {code!r}.")
+        has = f"its versions are 1 to {latest.version}" if latest is not None else "it has no saved versions"
+        raise InvalidRequest(f"Agent {code!r} has no version {version_number}; {has}.")
     if version is None:
         found = store.get_agent(code)
         if found is None:

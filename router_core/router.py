@@ -191,18 +191,22 @@ class Router(AttemptsMixin, BlockingMixin):
     def _validate(self, messages: Sequence[Message] | str, *, provider: str | None, model: str | None,
                   agent: str | None, org: str | None, use_cache: bool, max_tokens: int | None,
                   temperature: float | None, history: Sequence[Message] | None,
-                  session_id: str | None, variables: Mapping[str, str] | None = None) -> Request:
-        """Step 1: refuse unusable input before anything is sent; apply the agent (its prompt's `{{name}}`
-        variables filled from `variables` when given) and history."""
+                  session_id: str | None, variables: Mapping[str, str] | None = None,
+                  agent_version: int | None = None, policy: Policy | None = None) -> Request:
+        """Step 1: refuse unusable input before anything is sent; apply the agent (its current version, or
+        `agent_version`; its prompt's `{{name}}` variables filled from `variables` when given) and history.
+        A caller's target or `policy` beats the agent's fixed route."""
         msgs = validate_request(messages, history, self.config.limits, max_tokens, temperature)
         forced = self._forced_target(provider, model)
+        if agent_version is not None and not agent:
+            raise InvalidRequest("agent_version needs the agent it belongs to (agent=...).")
         use = agent_use(self.store, agent, self.config.providers, self.config.baseline, self.why_unavailable,
-                        self._file_policy) if agent else None
+                        self._file_policy, agent_version) if agent else None
         if use is not None:  # its current version: prompt, then defaults where the caller gave none
             msgs = [Message("system", use.prompt(variables)), *msgs]
             max_tokens = use.max_tokens if max_tokens is None else max_tokens
             temperature = use.temperature if temperature is None else temperature
-            forced = forced or use.target
+            forced = forced or (use.target if policy is None else None)
         now = self.clock()
         return Request(msgs, forced, agent, org, session_id, use_cache, max_tokens, temperature,
                        started=now, deadline=now + self.config.limits.request_deadline_s,
@@ -374,16 +378,18 @@ class Router(AttemptsMixin, BlockingMixin):
                         use_cache: bool = True, max_tokens: int | None = None, temperature: float | None = None,
                         history: Sequence[Message] | None = None, session_id: str | None = None,
                         source: str = DEFAULT_SOURCE, policy: Policy | None = None,
-                        variables: Mapping[str, str] | None = None) -> Completion:
+                        variables: Mapping[str, str] | None = None, agent_version: int | None = None) -> Completion:
         """Route one chat request (the whole pipeline). Raises InvalidRequest or NoProviderAvailable.
 
         `source` (one of router_core.sources.SOURCES, `api` by default) tags the log row; `policy` routes this
         request alone under another policy (an evaluation of a saved policy), leaving the active one as it is;
-        `variables` fill the `{{name}}` placeholders of the agent's system prompt (router_core.prompt_vars)."""
+        `variables` fill the `{{name}}` placeholders of the agent's system prompt (router_core.prompt_vars);
+        `agent_version` uses that version of the agent instead of its current one (an experiment's variant)."""
         check_source(source)
         req = self._validate(messages, provider=provider, model=model, agent=agent, org=org, use_cache=use_cache,
                              max_tokens=max_tokens, temperature=temperature, history=history,
-                             session_id=session_id, variables=variables)
+                             session_id=session_id, variables=variables, agent_version=agent_version,
+                             policy=policy)
         req.source, req.policy = source, policy or req.policy
         hit = self._cached(req) or await self._coalesced(req)
         if hit is not None:
@@ -417,19 +423,20 @@ class Router(AttemptsMixin, BlockingMixin):
                       history: Sequence[Message] | None = None,
                       session_id: str | None = None, source: str = DEFAULT_SOURCE,
                       on_route: Callable[[Target, Verdict | None], None] | None = None,
-                      variables: Mapping[str, str] | None = None) -> AsyncIterator[str | Completion]:
+                      variables: Mapping[str, str] | None = None,
+                      agent_version: int | None = None) -> AsyncIterator[str | Completion]:
         """Yield text deltas then the final Completion. Falls over only before the first chunk;
         a failure after it raises ProviderError (kind "stream_cut") and nothing is cached. Stopped mid-answer (cut
         by the provider, or closed by the caller), the row keeps what was sent: status "cut" or "cancelled", the
         partial text, its estimated tokens and their cost. A stream that finds an
         identical request in flight waits for it and yields its whole answer at once, like a cache hit.
         `source` tags the log row (one of router_core.sources.SOURCES, `api` by default); `on_route(target,
-        verdict)` is called once the answering target is known, before its first delta; `variables` as in
-        acomplete."""
+        verdict)` is called once the answering target is known, before its first delta; `variables` and
+        `agent_version` as in acomplete."""
         check_source(source)
         req = self._validate(messages, provider=provider, model=model, agent=agent, org=org, use_cache=use_cache,
                              max_tokens=max_tokens, temperature=temperature, history=history,
-                             session_id=session_id, variables=variables)
+                             session_id=session_id, variables=variables, agent_version=agent_version)
         req.source = source
         hit = self._cached(req) or await self._coalesced(req)
         if hit is not None:

@@ -166,6 +166,32 @@ def test_an_agents_prompt_variables_are_filled_per_request_and_an_unfilled_one_s
     assert [(r["agent"], r["agent_version"]) for r in rows] == [("tone", 1), ("tone", 1)]
 
 
+def test_a_request_can_name_an_earlier_version_and_a_missing_one_sends_nothing(router, cheap, tmp_path):
+    ws = Workspace(router)
+    ws.create_agent("terse", "Terse", "One line.")
+    ws.edit_agent("terse", system_prompt="Two lines.", note="longer")
+    cheap.default(json=openai_ok())
+    run(router.acomplete("Hi", agent="terse", agent_version=1, provider="cheap", use_cache=False))
+    [sent] = [r.json for r in cheap.requests if r.method == "POST"]
+    assert sent["messages"][0] == {"role": "system", "content": "One line."}
+    assert [(r["agent"], r["agent_version"]) for r in logged_rows(tmp_path)] == [("terse", 1)]
+    with pytest.raises(InvalidRequest, match=r"'terse' has no version 7; its versions are 1 to 2"):
+        run(router.acomplete("Hi", agent="terse", agent_version=7, provider="cheap", use_cache=False))
+    with pytest.raises(InvalidRequest, match="needs the agent"):
+        run(router.acomplete("Hi", agent_version=1, provider="cheap", use_cache=False))
+    assert len([r for r in cheap.requests if r.method == "POST"]) == 1
+
+
+def test_a_callers_policy_beats_an_agents_fixed_target(router, cheap, premium):
+    ws = Workspace(router)
+    ws.create_agent("lux2", "Lux", "Be thorough.", target="premium:claude-sonnet-5-5")
+    ws.save_policy("all-cheap", {t: ["cheap:gpt-6-luna"] for t in ("TRIVIAL", "SIMPLE", "MEDIUM", "COMPLEX",
+                                                                   "EXPERT")}, activate=False)
+    cheap.default(json=openai_ok())
+    c = run(router.acomplete("Hi", agent="lux2", policy=ws.load_policy("all-cheap"), use_cache=False))
+    assert c.provider == "cheap" and not [r for r in premium.requests if r.method == "POST"]
+
+
 def test_an_agents_fixed_target_answers_unless_the_caller_names_one(router, cheap, premium, tmp_path):
     ws = Workspace(router)
     ws.create_agent("lux", "Lux", "Be thorough.", target="premium:claude-sonnet-5-5")

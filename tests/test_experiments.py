@@ -162,3 +162,19 @@ def test_no_column_is_recommended_when_nothing_passed(ws):
     cols = ws.experiment_columns(eid)
     assert all(c.n == 3 and c.mean_score == 0 for c in cols) and not any(c.recommended for c in cols)
     assert ws.experiment_summary(eid)["recommended"] is None
+
+
+def test_an_agent_version_variant_is_answered_and_logged_as_that_version(ws, tmp_path):
+    """Version 1 of an agent (terse) against its current version 2 (chatty, with a fixed route the columns
+    override): each column gets its version's prompt, and the log credits the agent and version."""
+    ws.create_agent("quiz", "Quiz", TERSE["system"], target="cheap:gpt-6-luna", note="first")
+    ws.edit_agent("quiz", system_prompt=CHATTY["system"], note="chattier")
+    variants = [{"name": "v1", "agent": "quiz", "version": 1, "template": "{{question}}"},
+                {"name": "v2", "agent": "quiz", "version": 2, "template": "{{question}}"}]
+    eid = create(ws, variants=variants, targets=["baseline"], scorers=[{"kind": "exact"}])
+    assert ws.run_experiment(eid) == "done"
+    assert scores(ws, eid, "exact") == {("v1", BASE): [1, 1, 1], ("v2", BASE): [0, 0, 0]}
+    assert {c["provider"] for c in ws.experiment_cells(eid)} == {"premium"}  # the column beat the fixed route
+    rows = logged_rows(tmp_path)
+    assert sorted((r["agent"], r["agent_version"]) for r in rows) == [("quiz", 1)] * 3 + [("quiz", 2)] * 3
+    assert {r["source"] for r in rows} == {"eval"}

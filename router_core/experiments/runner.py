@@ -23,6 +23,7 @@ from ..errors import RouterError
 from ..policy import Policy
 from ..quality.judge import Answer, Judge
 from ..quality.work import Progress, Spend, run_units
+from ..types import Message
 from . import scorers as sc
 from . import targets as tg
 from . import variants as vr
@@ -95,8 +96,14 @@ class ExperimentRunner:
             return self._cells[key]
         self.spend.check()
         forced = {} if target.target is None else {"provider": target.target.provider, "model": target.target.model}
+        values = self.inputs[index].vars
+        if variant.kind == "agent" and variant.agent:  # the router applies (and logs) that version's prompt
+            request: dict[str, Any] = {"messages": [Message("user", variant.user_text(values))],
+                                       "agent": variant.agent, "agent_version": variant.version, "variables": values}
+        else:
+            request = {"messages": variant.messages(values)}
         try:
-            c = await self.router.acomplete(variant.messages(self.inputs[index].vars), use_cache=False, source=SOURCE,
+            c = await self.router.acomplete(**request, use_cache=False, source=SOURCE,
                                             policy=self.policy if target.auto else None,
                                             temperature=variant.temperature, max_tokens=variant.max_tokens, **forced)
         except RouterError as exc:
