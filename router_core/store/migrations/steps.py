@@ -139,10 +139,12 @@ def fill_attempt_scope(conn: Connection) -> int:
 
 def mark_simulated_attempts(conn: Connection) -> int:
     """Mark simulated the attempts of a simulated interaction's own provider (v10 -> v11), one UPDATE ... FROM
-    per SCOPE_CHUNK attempt ids. Returns the number of rows updated."""
+    per SCOPE_CHUNK attempt ids (none when no interaction is simulated). Returns the number of rows updated."""
     a = sa.table(ATTEMPT_TABLE, sa.column("id"), sa.column("interaction_id"), sa.column("provider"),
                  sa.column("simulated", sa.Boolean))
     log = sa.table(LOG_TABLE, sa.column("id"), sa.column("provider"), sa.column("simulated", sa.Boolean))
+    if conn.execute(sa.select(log.c.id).where(log.c.simulated == sa.true()).limit(1)).first() is None:
+        return 0
     lo, hi = conn.execute(sa.select(sa.func.min(a.c.id), sa.func.max(a.c.id))).one()
     if lo is None:
         return 0
