@@ -154,3 +154,33 @@ def test_after_leaving_demo_mode_health_shows_no_simulated_check_or_traffic(app,
     assert not any("errors of" in c for c in texts(live.caption))  # the simulated request is not live traffic
     assert any("live mode" in c and "simulated" in c for c in texts(live.caption)), texts(live.caption)
     get_router().close()
+
+
+@pytest.mark.parametrize("walk", [False, True], ids=["sort", "index-walk"])
+def test_per_mode_provider_figures_read_only_covering_indexes(tmp_path, monkeypatch, walk):
+    """On SQLite the per-provider figures under the mode filter are answered from attempt_logs' covering indexes
+    (simulated ends each of them), never from the table rows, in both percentile paths and with org / agent."""
+    import sqlalchemy as sa
+
+    from router_core.analytics import providers
+
+    if walk:
+        monkeypatch.setattr(providers, "WALK_THRESHOLD", 0)
+    s = Store(f"sqlite:///{tmp_path / 'plan.db'}")
+    for i in range(4):
+        s.log_interaction(record("groq", simulated=bool(i % 2), attempts=[attempt("openai", "error", 5.0),
+                                                                          attempt("groq", "ok", 10.0 + i)]))
+    statements: list[tuple[str, object]] = []
+    sa.event.listen(s.engine, "before_cursor_execute",
+                    lambda conn, cursor, sql, params, context, many: statements.append((sql, params)))
+    for scope in ({}, {"org": "acme"}, {"agent": "coder"}):
+        for mode in (True, False):
+            A.error_rate_by_provider(s, simulated=mode, **scope, **WINDOW)
+            A.latency_by_provider(s, simulated=mode, **scope, **WINDOW)
+    queries = [(sql, params) for sql, params in statements if "attempt_logs" in sql and "simulated" in sql]
+    assert len(queries) >= 12
+    with s.engine.connect() as conn:
+        for sql, params in queries:
+            plan = " | ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+            assert "COVERING INDEX" in plan and "SCAN attempt_logs" not in plan.replace("USING COVERING", ""), plan
+    s.close()
