@@ -1,5 +1,6 @@
 """Health: per provider — configured, reachable, last check, cooldown, 24 h error rate and latency,
-models offered. "Check now" runs the no-token checks; the chart shows check latency and failures."""
+models offered, each from the checks and requests of the provider's current mode (simulated or real).
+"Check now" runs the no-token checks; the chart shows check latency and failures."""
 
 from __future__ import annotations
 
@@ -24,8 +25,14 @@ head, button = st.columns([4, 1], vertical_alignment="bottom")
 head.title("🩺 Health")
 check = button.button("🔄 Check now", type="primary", width="stretch",
                       help="Calls each provider's model-listing endpoint: no tokens are spent.")
+if ws.mode().demo:
+    scope = ("Each provider shows the checks and requests of its current mode: a 🧪 simulated one its simulated "
+             "checks and requests, any other its real ones.")
+else:
+    scope = ("In live mode only real checks and requests are shown: what was recorded while a provider was "
+             "simulated (demo mode) is left out.")
 st.caption("Reachability comes from no-token checks (each provider's model list); error rates and latency "
-           "come from the last 24 h of real requests.")
+           f"come from the last 24 h of requests. {scope}")
 
 if check:
     try:
@@ -41,7 +48,7 @@ problems: list[str] = []
 try:
     history = ws.health_history(since)
 except Exception as exc:  # noqa: BLE001
-    history = pd.DataFrame(columns=["ts", "provider", "reachable", "latency_ms", "detail"])
+    history = pd.DataFrame(columns=["ts", "provider", "reachable", "latency_ms", "detail", "simulated"])
     problems.append(f"check history: {redact(str(exc))}")
 try:
     latency, errors = ws.provider_traffic(since=since, until=now)

@@ -325,6 +325,8 @@ class Router(AttemptsMixin, BlockingMixin):
         A logging failure is reported on the completion, not raised: the answer still reaches the user.
         """
         record = interaction_record(req, completion, error, (self.clock() - req.started) * 1000, status)
+        record.simulated_providers = tuple({a.provider for a in req.attempts
+                                            if getattr(self.providers.get(a.provider), "simulated", False)})
         cache = completion is not None and not completion.cached and req.use_cache and error is None
         try:
             interaction_id = await asyncio.to_thread(self._write, req.cache_key if cache else None, completion, record)

@@ -258,7 +258,7 @@ def test_health_history(store):
     store.record_health("groq", False, None, "HTTP 503", ts=T0)
     store.record_health("openai", True, 120.0, "ok", ts=T0 + timedelta(minutes=1))
     df = store.health_history(T0 - timedelta(hours=1))
-    assert list(df.columns) == ["ts", "provider", "reachable", "latency_ms", "detail"]
+    assert list(df.columns) == ["ts", "provider", "reachable", "latency_ms", "detail", "simulated"]
     assert list(df["provider"]) == ["groq", "openai"] and list(df["reachable"]) == [False, True]
     assert pd.isna(df["latency_ms"].iloc[0]) and df["ts"].iloc[0] == pd.Timestamp(T0)
     assert len(store.health_history(T0 - timedelta(days=1), provider="groq")) == 2
@@ -483,7 +483,7 @@ def test_migration_from_v3_copies_org_and_agent_in_chunks(db_url, monkeypatch):
     finally:
         sa.event.remove(sa.engine.Engine, "before_cursor_execute", count_updates)
     try:
-        assert s.schema_version() == SCHEMA_VERSION == 10
+        assert s.schema_version() == SCHEMA_VERSION == 11
         assert len(updates) == 4  # 14 attempts, 4 ids per UPDATE ... FROM
         assert attempts_of(s) == before  # nothing else changed
         with s.engine.connect() as conn:

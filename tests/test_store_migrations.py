@@ -137,17 +137,18 @@ def test_a_released_database_migrates_keeping_every_row(legacy, tmp_path):
 
 
 def check_attempts(after: dict[str, dict[Any, dict[str, Any]]]) -> None:
-    """attempt_logs holds exactly each interaction's attempts, with its ts, org and agent."""
+    """attempt_logs holds exactly each interaction's attempts, with its ts, org and agent, simulated when the
+    interaction is and the attempt is its own provider's (v11's backfill)."""
     expected = []
     for iid, row in sorted(after["interaction_logs"].items()):
         for a in attempt_rows(loads_list(row["attempts"]), provider=row["provider"], model=row["model"],
                               status=row["status"], latency_ms=row["latency_ms"], cached=bool(row["cached"]),
-                              org=row["org"], agent=row["agent"]):
+                              org=row["org"], agent=row["agent"], simulated=bool(row["simulated"])):
             expected.append((iid, to_db_time(row["ts"]), a["provider"], a["model"], a["outcome"], a["status"],
-                             a["latency_ms"], a["retryable"], a["org"], a["agent"]))
+                             a["latency_ms"], a["retryable"], a["org"], a["agent"], a["simulated"]))
     got = [(a["interaction_id"], to_db_time(a["ts"]), a["provider"], a["model"], a["outcome"], a["status"],
-            a["latency_ms"], None if a["retryable"] is None else bool(a["retryable"]), a["org"], a["agent"])
-           for _, a in sorted(after["attempt_logs"].items())]
+            a["latency_ms"], None if a["retryable"] is None else bool(a["retryable"]), a["org"], a["agent"],
+            bool(a["simulated"])) for _, a in sorted(after["attempt_logs"].items())]
     assert got == expected and got
 
 
@@ -232,8 +233,8 @@ def test_head_revision_is_the_newest_script():
     config.set_main_option("script_location", str(MIGRATIONS))
     script = ScriptDirectory.from_config(config)
     assert script.get_heads() == [HEAD_REVISION]
-    assert [r.revision for r in script.walk_revisions()] == ["0009", "0008", "0007", "0006", "0005", "0004", "0003",
-                                                            "0002", "0001"]
+    assert [r.revision for r in script.walk_revisions()] == ["0010", "0009", "0008", "0007", "0006", "0005", "0004",
+                                                            "0003", "0002", "0001"]
 
 
 def test_a_read_only_current_database_opens_without_writing(tmp_path):
@@ -338,7 +339,7 @@ def test_a_v7_database_gets_agent_versions_keeping_its_agents_and_log(db_url, tm
     assert "agent_versions" not in before and "archived" not in before["agent_catalog"]["lawyer"]
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 10
+        assert migrated.schema_version() == SCHEMA_VERSION == 11
         after = snapshot(db_url)
         for table in ("agent_catalog", "interaction_logs"):
             assert set(after[table]) == set(before[table])
@@ -379,7 +380,7 @@ def test_a_v8_database_gets_the_experiment_tables_keeping_its_rows(db_url, tmp_p
     assert not {"experiments", "experiment_cells"} & set(before)
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 10
+        assert migrated.schema_version() == SCHEMA_VERSION == 11
         with migrated.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [HEAD_REVISION]
         after = snapshot(db_url)
@@ -420,7 +421,7 @@ def test_a_v9_database_gets_the_outcome_tables_keeping_its_log(db_url, tmp_path)
     assert "outcomes" not in before and "learned_routers" not in before
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 10
+        assert migrated.schema_version() == SCHEMA_VERSION == 11
         after = snapshot(db_url)
         assert after["interaction_logs"] == before["interaction_logs"] and iid in after["interaction_logs"]
         assert after["outcomes"] == {} and after["learned_routers"] == {}
@@ -430,5 +431,65 @@ def test_a_v9_database_gets_the_outcome_tables_keeping_its_log(db_url, tmp_path)
         for fresh_url in fresh_database(migrated.dialect, tmp_path):
             Store(fresh_url).close()
             assert shape(db_url) == shape(fresh_url)
+    finally:
+        migrated.close()
+
+
+def test_a_v10_database_gets_simulated_checks_and_attempts_backfilled(db_url, tmp_path):
+    """v10 (revision 0009) had no health_checks.simulated or attempt_logs.simulated, and per-provider attempt
+    indexes without it: build it from the current schema by removing exactly those, then open it. The attempt
+    of a simulated interaction's own provider is marked simulated; the one that failed before it, every real
+    one and every older check stay real; rows kept; the same shape as a fresh database; live figures work."""
+    from router_core.store.tables import T_ATTEMPT
+
+    s = Store(db_url)
+    sim = s.log_interaction(InteractionRecord(
+        org="acme", agent=None, session_id=None, prompt="a demo row", messages_json="[]", response="ok",
+        complexity="SIMPLE", score=0.1, reasons=[], provider="groq", model="llama", input_tokens=1, output_tokens=1,
+        cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.0, baseline_cost_usd=0.001, latency_ms=5.0,
+        ttft_ms=None, cached=False, status="ok", error=None, simulated=True,
+        attempts=[{"provider": "openai", "model": "gpt", "outcome": "error", "latency_ms": 3.0},
+                  {"provider": "groq", "model": "llama", "outcome": "ok", "latency_ms": 2.0}]))
+    real = s.log_interaction(InteractionRecord(
+        org="acme", agent=None, session_id=None, prompt="a live row", messages_json="[]", response="ok",
+        complexity="SIMPLE", score=0.1, reasons=[], provider="groq", model="llama", input_tokens=1, output_tokens=1,
+        cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.0, baseline_cost_usd=0.001, latency_ms=5.0,
+        ttft_ms=None, cached=False, status="ok", error=None, attempts=[]))
+    s.record_health("groq", True, 4.0, "3 models", simulated=True)
+    changed = [ix for ix in T_ATTEMPT.indexes if "simulated" in [c.name for c in ix.columns]]
+    assert changed, "the per-provider attempt indexes carry simulated"
+    with s.engine.begin() as conn:
+        names = {ix["name"] for ix in sa.inspect(conn).get_indexes("attempt_logs")}
+        for ix in changed:
+            if ix.name in names:  # this database's (SQLite and PostgreSQL have different ones)
+                old = [c.name for c in ix.columns if c.name != "simulated"]
+                conn.exec_driver_sql(f"DROP INDEX {ix.name}")
+                conn.exec_driver_sql(f"CREATE INDEX {ix.name} ON attempt_logs ({', '.join(old)})")
+        conn.exec_driver_sql("ALTER TABLE attempt_logs DROP COLUMN simulated")
+        conn.exec_driver_sql("ALTER TABLE health_checks DROP COLUMN simulated")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0009'")
+        conn.exec_driver_sql("UPDATE schema_meta SET value = '10' WHERE key = 'schema_version'")
+    s.close()
+    before = snapshot(db_url)
+    assert "simulated" not in next(iter(before["attempt_logs"].values()))
+    migrated = Store(db_url)
+    try:
+        assert migrated.schema_version() == SCHEMA_VERSION == 11
+        with migrated.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["0010"]
+        after = snapshot(db_url)
+        for table, rows in before.items():
+            if table != "schema_meta":
+                assert {k: {c: r[c] for c in rows[k]} for k, r in after[table].items()} == rows, f"{table} changed"
+        marked = {(a["interaction_id"], a["provider"]): bool(a["simulated"]) for a in after["attempt_logs"].values()}
+        assert marked == {(sim, "openai"): False, (sim, "groq"): True, (real, "groq"): False}
+        assert [bool(h["simulated"]) for h in after["health_checks"].values()] == [False]  # older checks: real
+        live = A.error_rate_by_provider(migrated, since=EVERYWHERE[0], until=EVERYWHERE[1], simulated=False)
+        assert dict(zip(live["provider"], live["attempts"])) == {"openai": 1, "groq": 1}
+        for fresh_url in fresh_database(migrated.dialect, tmp_path):
+            Store(fresh_url).close()
+            assert shape(db_url) == shape(fresh_url)
+        migrated.record_health("groq", True, 4.0, "3 models", simulated=True)  # the new columns take writes
+        assert list(migrated.health_history(EVERYWHERE[0], simulated=True)["provider"]) == ["groq"]
     finally:
         migrated.close()

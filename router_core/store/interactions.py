@@ -34,7 +34,7 @@ class InteractionRepository:
     _serial: Any
 
     ATTEMPT_COLUMNS = ("interaction_id", "ts", "provider", "model", "outcome", "status", "latency_ms", "retryable",
-                       "org", "agent")
+                       "org", "agent", "simulated")
 
     def _prepare_interactions(self) -> None:
         """The statements log_interaction reuses on every call."""
@@ -63,14 +63,15 @@ class InteractionRepository:
         ts = self._attempt_ts(ts)
         conn.exec_driver_sql(self._attempt_insert, [
             (interaction_id, ts, a["provider"], a["model"], a["outcome"], a["status"], a["latency_ms"], a["retryable"],
-             a["org"], a["agent"]) for a in attempts])
+             a["org"], a["agent"], a["simulated"]) for a in attempts])
 
     def log_interaction(self, rec: InteractionRecord) -> int:
         """Insert the interaction row and its attempt_logs rows (one INSERT, one executemany, one transaction);
         returns the interaction's id. Retries briefly when SQLite is busy."""
         row = rec.to_row()
         attempts = attempt_rows(rec.attempts, provider=row["provider"], model=row["model"], status=row["status"],
-                                latency_ms=row["latency_ms"], cached=row["cached"], org=row["org"], agent=row["agent"])
+                                latency_ms=row["latency_ms"], cached=row["cached"], org=row["org"], agent=row["agent"],
+                                simulated=row["simulated"], simulated_providers=rec.simulated_providers)
         last: BaseException | None = None
         for attempt in range(self.log_retries + 1):
             try:

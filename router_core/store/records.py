@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, is_dataclass
 from datetime import datetime
 from typing import Any
@@ -29,8 +29,9 @@ def _latency(value: Any) -> float:
 
 
 def attempt_rows(attempts: Sequence[Any] | None, *, provider: str | None, model: str | None, status: str | None,
-                 latency_ms: Any, cached: Any, org: str | None = None,
-                 agent: str | None = None) -> list[dict[str, Any]]:
+                 latency_ms: Any, cached: Any, org: str | None = None, agent: str | None = None,
+                 simulated: Any = False,
+                 simulated_providers: Collection[str] | None = None) -> list[dict[str, Any]]:
     """The attempt_logs rows of one interaction (without interaction_id and ts), from its attempt trail and
     its own provider, model, status ("ok" / "error"), latency_ms, cached flag, org and agent (copied to
     every row):
@@ -38,10 +39,15 @@ def attempt_rows(attempts: Sequence[Any] | None, *, provider: str | None, model:
     * a cache hit tried no provider: no rows, whatever its trail says;
     * each "ok" / "error" attempt is a row; "skipped" candidates (and malformed entries) are not attempts;
     * an interaction that names a provider but has no trail (written by something other than the router, or
-      before trails existed) counts as one attempt of that provider, with its own status and latency.
+      before trails existed) counts as one attempt of that provider, with its own status and latency;
+    * a row is `simulated` when its provider is in `simulated_providers` (the router names the simulated
+      vendors it had); without that list, when it is the interaction's own provider and the interaction is
+      `simulated` (all that a row written elsewhere tells).
     """
     if cached:
         return []
+    if simulated_providers is None:
+        simulated_providers = {str(provider)} if simulated and provider else set()
     rows: list[dict[str, Any]] = []
     for attempt in attempts or ():
         if is_dataclass(attempt) and not isinstance(attempt, type):
@@ -56,11 +62,13 @@ def attempt_rows(attempts: Sequence[Any] | None, *, provider: str | None, model:
         what = attempt.get("model")
         rows.append({"provider": str(who), "model": None if what is None else str(what), "outcome": outcome,
                      "status": _int_or_none(attempt.get("status")), "latency_ms": _latency(attempt.get("latency_ms")),
-                     "retryable": None if retryable is None else bool(retryable), "org": org, "agent": agent})
+                     "retryable": None if retryable is None else bool(retryable), "org": org, "agent": agent,
+                     "simulated": str(who) in simulated_providers})
     if not rows and provider:
         rows.append({"provider": str(provider), "model": None if model is None else str(model),
                      "outcome": "ok" if (status or "ok") == "ok" else "error", "status": None,
-                     "latency_ms": _latency(latency_ms), "retryable": None, "org": org, "agent": agent})
+                     "latency_ms": _latency(latency_ms), "retryable": None, "org": org, "agent": agent,
+                     "simulated": str(provider) in simulated_providers})
     return rows
 
 
@@ -95,6 +103,8 @@ class InteractionRecord:
     ts: datetime | None = None  # default now (UTC)
     source: str | None = None  # playground, gateway, cli, ...
     agent_version: int | None = None  # the version of `agent` used (None: no agent)
+    # the providers that were simulated vendors when tried (their attempt rows are marked); None: see attempt_rows
+    simulated_providers: tuple[str, ...] | None = None
 
     def to_row(self) -> dict[str, Any]:
         messages = self.messages_json if isinstance(self.messages_json, str) else dumps(self.messages_json)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 10  # written to schema_meta, so releases from before Alembic refuse a newer database
+SCHEMA_VERSION = 11  # written to schema_meta, so releases from before Alembic refuse a newer database
 
 LOG_TABLE = "interaction_logs"
 ATTEMPT_TABLE = "attempt_logs"
@@ -78,6 +78,11 @@ def _text(nullable: bool = True, default: str | None = None) -> Any:
     if default is not None:
         kw["default"] = default
     return Field(**kw)
+
+
+def _false() -> Any:
+    """A NOT NULL flag, false unless set, also for INSERTs that do not name it (a column added by a migration)."""
+    return Field(default=False, nullable=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 def _index(name: str, *columns: str, sqlite: bool | None = None) -> sa.Index:
@@ -160,26 +165,29 @@ class AttemptLog(StoreModel, table=True):
     copied from the interaction (since v4), so org / agent filters read attempt_logs alone, no join.
     No foreign key: rows are only ever inserted with their interaction, and the check would cost every write.
 
+    `simulated` (since v11): the provider was a simulated vendor when it was tried (demo mode), so Health shows
+    live figures without demo traffic; it ends every per-provider index, so that filter is checked inside them.
+
     Indexes (covering: the aggregates never read the table rows), as few as the queries need, to keep
     `Store.log_interaction` cheap:
       everywhere     (interaction_id, ...)  an interaction's attempts
       SQLite         (provider, ts, ...)    per provider, one range seek per window: no GROUP BY sort
-                     (provider, outcome, latency_ms, ts)  nearest-rank percentiles by an index walk
-                     (org, provider, outcome, latency_ms, ts, agent)  the same for one org (and agent):
-                                            GROUP BY provider in index order, percentiles by a walk
-                     (agent, provider, outcome, latency_ms, ts)       the same for one agent
-      other          (ts, provider, outcome, latency_ms, org, agent)  the window's range, org / agent
-                                            filtered inside the index, aggregated by the planner
+                     (provider, outcome, latency_ms, ts, simulated)  nearest-rank percentiles by an index walk
+                     (org, provider, outcome, latency_ms, ts, agent, simulated)  the same for one org (and
+                                            agent): GROUP BY provider in index order, percentiles by a walk
+                     (agent, provider, outcome, latency_ms, ts, simulated)       the same for one agent
+      other          (ts, provider, outcome, latency_ms, org, agent, simulated)  the window's range, org /
+                                            agent filtered inside the index, aggregated by the planner
     """
 
     __tablename__ = ATTEMPT_TABLE
     __table_args__ = (
         _index(IX_ATT_INTERACTION, "interaction_id", "provider", "outcome", "latency_ms"),
-        _index(IX_ATT_PROVIDER_TS, "provider", "ts", "outcome", "latency_ms", sqlite=True),
-        _index(IX_ATT_PROVIDER_LATENCY, "provider", "outcome", "latency_ms", "ts", sqlite=True),
-        _index(IX_ATT_ORG, "org", "provider", "outcome", "latency_ms", "ts", "agent", sqlite=True),
-        _index(IX_ATT_AGENT, "agent", "provider", "outcome", "latency_ms", "ts", sqlite=True),
-        _index(IX_ATT_TS_PROVIDER, "ts", "provider", "outcome", "latency_ms", "org", "agent",
+        _index(IX_ATT_PROVIDER_TS, "provider", "ts", "outcome", "latency_ms", "simulated", sqlite=True),
+        _index(IX_ATT_PROVIDER_LATENCY, "provider", "outcome", "latency_ms", "ts", "simulated", sqlite=True),
+        _index(IX_ATT_ORG, "org", "provider", "outcome", "latency_ms", "ts", "agent", "simulated", sqlite=True),
+        _index(IX_ATT_AGENT, "agent", "provider", "outcome", "latency_ms", "ts", "simulated", sqlite=True),
+        _index(IX_ATT_TS_PROVIDER, "ts", "provider", "outcome", "latency_ms", "org", "agent", "simulated",
                sqlite=False),
     )
 
@@ -194,6 +202,7 @@ class AttemptLog(StoreModel, table=True):
     retryable: bool | None = None
     org: str | None = None
     agent: str | None = None
+    simulated: bool = _false()  # a simulated vendor was tried (since v11; older rows: see revision 0010)
 
 
 class ResponseCacheEntry(StoreModel, table=True):
@@ -269,6 +278,7 @@ class HealthCheck(StoreModel, table=True):
     reachable: bool = Field(nullable=False)
     latency_ms: float | None = None
     detail: str = _text(nullable=False, default="")
+    simulated: bool = _false()  # the check asked a simulated vendor (since v11; older rows count as real)
 
 
 class Comparison(StoreModel, table=True):

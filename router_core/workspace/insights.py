@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ..catalog import parse_target
 from ..policy import Policy
@@ -165,12 +165,16 @@ class InsightOps:
         return analytics.distinct_orgs_agents(self.router.store)
 
     def provider_traffic(self, *, since: datetime, until: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(latency p50/p95, error rate) per provider from real traffic, both indexed by provider."""
+        """(latency p50/p95, error rate) per provider, both indexed by provider, each provider counting only the
+        attempts of its current mode: a simulated one's simulated attempts, any other's real ones."""
         from .. import analytics
 
-        store = self.router.store
-        return (analytics.latency_by_provider(store, since=since, until=until).set_index("provider"),
-                analytics.error_rate_by_provider(store, since=since, until=until).set_index("provider"))
+        simulated = self.simulated_providers()  # type: ignore[attr-defined]  (SystemOps)
+        window = dict(since=since, until=until)
+        return (_in_current_mode(analytics.latency_by_provider, self.router.store, simulated, window,
+                                 {"provider": True}),
+                _in_current_mode(analytics.error_rate_by_provider, self.router.store, simulated, window,
+                                 {"error_rate": False, "provider": True}))
 
     def savings_report(self, data: report.SavingsData, *, include_sample: bool = False, all_time: bool = False,
                        tier_colors: Mapping[str, str] | None = None) -> str:
@@ -194,6 +198,22 @@ class InsightOps:
         return report.build_html(data, policy_name=policy.name, policy=policy.to_dict(),
                                  baseline=str(policy.baseline), tier_colors=tier_colors,
                                  demo=self.router.config.demo)
+
+
+def _in_current_mode(figures: Callable[..., pd.DataFrame], store: Any, simulated: frozenset[str],
+                     window: dict[str, datetime], order: dict[str, bool]) -> pd.DataFrame:
+    """`figures` per provider, indexed by provider: the real attempts of the providers not in `simulated`, the
+    simulated attempts of those in it (a second query only when some provider is simulated), sorted by `order`
+    ({column: ascending}, the function's own order)."""
+    import pandas as pd
+
+    frame = figures(store, simulated=False, **window)
+    frame = frame[~frame["provider"].isin(simulated)]
+    if simulated:
+        demo = figures(store, simulated=True, **window)
+        frame = pd.concat([frame, demo[demo["provider"].isin(simulated)]])
+        frame = frame.sort_values(list(order), ascending=list(order.values()), kind="stable")
+    return frame.set_index("provider")
 
 
 __all__ = ["CandidateCost", "PromptEstimate", "InsightOps"]

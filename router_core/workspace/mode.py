@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from ..display import grouped_reasons
-from ..errors import redact
 from ..providers import provider_class
 from ..types import Complexity
 
@@ -51,7 +50,7 @@ class ModeOps:
 
     def tier_gaps(self) -> dict[str, str]:
         """Tier -> why none of its candidates (last resort included) can answer now: not configured, cooling
-        down, or unreachable at this router's latest health check. Tiers that can be served are absent."""
+        down, or unreachable at this router's latest health check (of the provider's current mode). Tiers that can be served are absent."""
         router = self.router
         unreachable = self._unreachable_since_start()
         gaps: dict[str, str] = {}
@@ -66,6 +65,7 @@ class ModeOps:
     def _unreachable_since_start(self) -> dict[str, str]:
         """Provider -> "unreachable: detail" when this router's latest check of it failed."""
         since = datetime.fromtimestamp(self.router.started_at, timezone.utc)
-        history = self.router.store.health_history(since)  # oldest first: the last row per provider wins
+        # oldest first: the last row per provider wins; each provider's checks of its current mode, redacted
+        history = self.health_history(since)  # type: ignore[attr-defined]  (SystemOps)
         latest = {row.provider: row for row in history.itertuples(index=False)}
-        return {name: f"unreachable ({redact(str(row.detail))})" for name, row in latest.items() if not row.reachable}
+        return {name: f"unreachable ({row.detail})" for name, row in latest.items() if not row.reachable}

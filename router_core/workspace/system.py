@@ -111,10 +111,18 @@ class SystemOps:
         """No-token checks of every provider (stored as history)."""
         return self.router.check_health()
 
+    def simulated_providers(self) -> frozenset[str]:
+        """The providers a simulated vendor answers for now (demo mode); empty in live mode."""
+        return frozenset(name for name, adapter in self.router.providers.items() if getattr(adapter, "simulated", False))
+
     def health_history(self, since: datetime, provider: str | None = None) -> pd.DataFrame:
-        """Checks since `since`, oldest first: ts, provider, reachable, latency_ms, detail (redacted)."""
+        """Checks since `since`, oldest first: ts, provider, reachable, latency_ms, detail (redacted), simulated.
+        Each provider's checks of its current mode only: a simulated one's simulated checks, any other's real
+        ones (so live mode shows nothing simulated, and demo checks never read as live reachability)."""
         history = self.router.store.health_history(since, provider)
         if not history.empty:
+            current = history["provider"].isin(self.simulated_providers())
+            history = history[history["simulated"] == current].reset_index(drop=True)
             history["detail"] = history["detail"].map(lambda d: redact(str(d)))
         return history
 

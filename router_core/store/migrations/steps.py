@@ -15,7 +15,7 @@ from ..records import attempt_rows
 from ..tables import ATTEMPT_TABLE, LOG_TABLE, METADATA, T_META, index_applies
 
 BACKFILL_CHUNK = 5000  # interactions read per step when attempt_logs is rebuilt from the trails (v2 -> v3)
-SCOPE_CHUNK = 50_000  # attempt ids per UPDATE when org / agent are copied onto attempts (v3 -> v4)
+SCOPE_CHUNK = 50_000  # attempt ids per UPDATE when org / agent (v3 -> v4) or simulated (v10 -> v11) are set
 LEGACY_CACHE_TTL = timedelta(days=1)  # v1 cache rows had no expiry: they live this long after created_at
 
 
@@ -111,7 +111,7 @@ def backfill_attempts(conn: Connection) -> int:
             cached = cached not in (None, 0, False, "0", "false", "f", "")
             for a in attempt_rows(loads_list(attempts), provider=provider, model=model, status=status,
                                   latency_ms=latency_ms, cached=cached):
-                del a["org"], a["agent"]  # v3's attempt_logs has no such columns (v4 copies them)
+                del a["org"], a["agent"], a["simulated"]  # not in v3's attempt_logs (v4 / v11 add them)
                 a["interaction_id"], a["ts"] = iid, ts
                 batch.append(a)
         if batch:
@@ -131,6 +131,26 @@ def fill_attempt_scope(conn: Connection) -> int:
     stmt = (a.update().values(org=log.c.org, agent=log.c.agent)
             .where(a.c.interaction_id == log.c.id, a.c.id >= sa.bindparam("lo"), a.c.id < sa.bindparam("hi"),
                    sa.or_(log.c.org.is_not(None), log.c.agent.is_not(None))))
+    updated = 0
+    for start in range(int(lo), int(hi) + 1, SCOPE_CHUNK):
+        updated += conn.execute(stmt, {"lo": start, "hi": start + SCOPE_CHUNK}).rowcount or 0
+    return updated
+
+
+def mark_simulated_attempts(conn: Connection) -> int:
+    """Mark simulated the attempts of a simulated interaction's own provider (v10 -> v11), one UPDATE ... FROM
+    per SCOPE_CHUNK attempt ids (none when no interaction is simulated). Returns the number of rows updated."""
+    a = sa.table(ATTEMPT_TABLE, sa.column("id"), sa.column("interaction_id"), sa.column("provider"),
+                 sa.column("simulated", sa.Boolean))
+    log = sa.table(LOG_TABLE, sa.column("id"), sa.column("provider"), sa.column("simulated", sa.Boolean))
+    if conn.execute(sa.select(log.c.id).where(log.c.simulated == sa.true()).limit(1)).first() is None:
+        return 0
+    lo, hi = conn.execute(sa.select(sa.func.min(a.c.id), sa.func.max(a.c.id))).one()
+    if lo is None:
+        return 0
+    stmt = (a.update().values(simulated=sa.true())
+            .where(a.c.interaction_id == log.c.id, a.c.provider == log.c.provider, log.c.simulated == sa.true(),
+                   a.c.id >= sa.bindparam("lo"), a.c.id < sa.bindparam("hi")))
     updated = 0
     for start in range(int(lo), int(hi) + 1, SCOPE_CHUNK):
         updated += conn.execute(stmt, {"lo": start, "hi": start + SCOPE_CHUNK}).rowcount or 0
