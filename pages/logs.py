@@ -16,6 +16,7 @@ import streamlit as st
 from pages.shared import demo_banner, duration, error_text, missing, money, shorten, signed_money, workspace_or_stop
 from pages.ui.log_detail import render_request, saved
 from router_core import Complexity
+from router_core.statuses import STATUSES
 from router_core.workspace import Workspace
 
 PERIODS = {"Last hour": timedelta(hours=1), "Last 24 hours": timedelta(days=1), "Last 7 days": timedelta(days=7),
@@ -37,9 +38,10 @@ def _filters(ws: Workspace) -> dict[str, Any]:
     period = r1[0].selectbox("Period", list(PERIODS), index=2, key="lg_period")
     search = r1[1].text_input("Search prompts and answers", key="lg_search", placeholder="any words, case-insensitive",
                               max_chars=200)
-    status = r1[2].selectbox("Status", [ANY, "ok", "error", "cut", "cancelled"], key="lg_status",
-                             help="cut: the provider stopped mid-answer; cancelled: the caller stopped reading. "
-                                  "Both keep the text that was sent.")
+    status = r1[2].selectbox("Status", [ANY, *STATUSES], key="lg_status",
+                             help="cut: the provider stopped mid-answer; cancelled: the caller stopped reading "
+                                  "(both keep the text that was sent). invalid, unauthorized, rate_limited, "
+                                  "budget_exceeded: refused by the gateway before routing, at no cost.")
     cached = r1[3].selectbox("Cached", [ANY, "cached", "not cached"], key="lg_cached")
     r2 = st.columns([1.1, 1.1, 2.0, 0.9])
     tiers = r2[0].multiselect("Tier", [t.value for t in [*Complexity.tiers(), Complexity.CACHED]], key="lg_tiers",

@@ -169,9 +169,12 @@ def kpi_tiles(k: Mapping[str, Any], baseline: str | None = None) -> list[Tile]:
     spend_help = "What the routed calls actually cost (cache hits cost nothing)."
     if unpriced:
         spend_help += f" {unpriced:,} call(s) went to an unpriced model and are not included."
+    answered = int(k.get("ok") or 0)
+    other = requests - answered - errors  # router_core.statuses: cancelled streams and refused requests
+    other_text = (f", {other:,} cancelled by the caller or refused by the gateway (rate limit, budget, bad request "
+                  "or key; no cost, no saving)") if other > 0 else ""
     return [
-        Tile("requests", "Requests", f"{requests:,}",
-             f"{int(k.get('ok') or 0):,} answered, {errors:,} failed."),
+        Tile("requests", "Requests", f"{requests:,}", f"{answered:,} answered, {errors:,} failed{other_text}."),
         Tile("spend", "Actual spend", money(k.get("spend_usd") or 0.0), spend_help),
         Tile("baseline", "Baseline spend", money(k.get("baseline_usd") or 0.0),
              f"What the same usage would have cost{base}."),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .catalog import Target
 from .policy import Plan, Policy
-from .sources import DEFAULT_SOURCE
+from .sources import DEFAULT_SOURCE, check_source
+from .statuses import REFUSED
 from .store import InteractionRecord
 from .types import Attempt, Completion, Complexity, Message, Usage, Verdict, last_user_text
 
@@ -61,3 +63,17 @@ def interaction_record(req: Request, c: Completion | None, error: str | None,
         status=status or ("ok" if c and not error else "error"), error=error,
         attempts=[a.__dict__ for a in req.attempts], simulated=bool(c and c.simulated),
         source=req.source, agent_version=req.agent_version)
+
+
+def refusal_record(messages: Sequence[Message], *, status: str, error: str, org: str | None, agent: str | None,
+                   session_id: str | None, source: str, latency_ms: float) -> InteractionRecord:
+    """The log row of a request refused before routing (router_core.statuses.REFUSED): what it asked (when it
+    could be read), why it was refused, no tier, no answer, cost $0 and no baseline (so no saving)."""
+    if status not in REFUSED:
+        raise ValueError(f"not a refusal status: {status!r} (one of {', '.join(REFUSED)})")
+    return InteractionRecord(
+        org=org, agent=agent, session_id=session_id, prompt=last_user_text(messages),
+        messages_json=json.dumps([{"role": m.role, "content": m.content} for m in messages]), response=None,
+        complexity="", score=0.0, reasons=[], provider=None, model=None, input_tokens=0, output_tokens=0,
+        cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.0, baseline_cost_usd=None, latency_ms=latency_ms,
+        ttft_ms=None, cached=False, status=status, error=error, source=check_source(source))

@@ -36,7 +36,7 @@ from .pricing import PriceBook
 from .quality.shadow import ShadowChecker
 from .providers import Provider
 from .providers.fleet import DEMO_SIMULATED_KINDS, build_providers, ollama_reachable  # noqa: F401  (re-exported)
-from .request import Request, interaction_record
+from .request import Request, interaction_record, refusal_record
 from .resilience import CircuitBreaker
 from .sources import COMPARE, DEFAULT_SOURCE, check_source
 from .store import InteractionRecord, Store
@@ -328,18 +328,31 @@ class Router(AttemptsMixin, BlockingMixin):
         record.simulated_providers = tuple({a.provider for a in req.attempts
                                             if getattr(self.providers.get(a.provider), "simulated", False)})
         cache = completion is not None and not completion.cached and req.use_cache and error is None
+        interaction_id, message = await self._persist(req.cache_key if cache else None, completion, record)
+        if completion is not None:
+            completion.interaction_id, completion.log_error = interaction_id, message
+
+    async def _persist(self, cache_key: str | None, completion: Completion | None,
+                       record: InteractionRecord) -> tuple[int | None, str | None]:
+        """Write the row in a worker thread: (its id, None), or (None, why) with the row kept in memory."""
         try:
-            interaction_id = await asyncio.to_thread(self._write, req.cache_key if cache else None, completion, record)
+            return await asyncio.to_thread(self._write, cache_key, completion, record), None
         except Exception as exc:
             self._unlogged.append(record)
             message = (f"The answer was not logged yet: {redact(str(exc))}. It is kept in memory and written "
                        f"when the database accepts writes again ({len(self._unlogged)} waiting).")
             log.error(message)
-            if completion is not None:
-                completion.log_error = message
-            return
-        if completion is not None:
-            completion.interaction_id = interaction_id
+            return None, message
+
+    async def alog_refusal(self, messages: Sequence[Message], *, status: str, error: str, org: str | None = None,
+                           agent: str | None = None, session_id: str | None = None, source: str = DEFAULT_SOURCE,
+                           latency_ms: float = 0.0) -> int | None:
+        """Log a request refused before routing (a front end's rate limit, budget, bad input or key; `status`
+        one of router_core.statuses.REFUSED) as its own row: no tier, no answer, $0. Returns the row's id (None
+        when the database refused the write: the row is kept and written later, like any other)."""
+        record = refusal_record(messages, status=status, error=redact(error), org=org, agent=agent,
+                                session_id=session_id, source=source, latency_ms=latency_ms)
+        return (await self._persist(None, None, record))[0]
 
     def _write(self, cache_key: str | None, completion: Completion | None, record: InteractionRecord) -> int:
         """Blocking writes of step 7: the cache entry (its failure is only logged), then the log row."""

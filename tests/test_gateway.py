@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import httpx
@@ -53,6 +54,21 @@ def settled(gw, key_id: int, window: str = "daily") -> tuple[float, float]:
 
 def logged(gw) -> list[dict]:
     return rows(gw.router.store, "SELECT * FROM interaction_logs ORDER BY id")
+
+
+def logged_at_least(gw, n: int) -> list[dict]:
+    """The rows once there are `n` (a refusal is logged just after its answer has gone)."""
+    deadline = time.monotonic() + 5
+    while len(found := logged(gw)) < n and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return found
+
+
+def refused_row(row: dict, status: str, org: str | None, prompt: str) -> None:
+    """A refusal's row: source gateway, its status and org, what it asked, no tier, no provider, $0, no saving."""
+    assert (row["source"], row["status"], row["org"], row["prompt"]) == ("gateway", status, org, prompt)
+    assert (row["complexity"], row["provider"], row["response"], row["cost_usd"], row["baseline_cost_usd"]) == \
+        ("", None, None, 0.0, None)
 
 
 def test_answer_usage_headers_and_log_row(gw):
@@ -149,7 +165,9 @@ def test_unsupported_parameters_are_a_400_naming_them(gw, extra, param):
     with pytest.raises(openai.BadRequestError) as err:
         client(gw).chat.completions.create(model="auto", messages=ask("Hi"), extra_body=extra)
     assert err.value.param == param and param in err.value.message
-    assert not gw.cheap.requests and not logged(gw)
+    [row] = logged_at_least(gw, 1)
+    refused_row(row, "invalid", None, "Hi")
+    assert param in row["error"] and row["error"].startswith("400 invalid_request_error") and not gw.cheap.requests
 
 
 def test_image_parts_and_tool_turns_are_refused(gw):
@@ -173,6 +191,10 @@ def test_bad_input_is_a_400_in_openai_shape(gw):
         assert set(r.json()["error"]) == {"message", "type", "code", "param"}
     r = httpx.post(gw.url + "/v1/chat/completions", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 400 and r.json()["error"]["type"] == "invalid_request_error"
+    found = logged_at_least(gw, 5)  # the blank message is refused by the router's own validation
+    assert len(found) == 5 and {(r["status"], r["source"], r["cost_usd"]) for r in found} == {("invalid", "gateway", 0)}
+    assert "temperature" in found[2]["error"] and found[2]["prompt"] == ""  # a body that fails validation: unread
+    assert found[3]["messages_json"] == '[{"role": "user", "content": "   "}]' and "not valid JSON" in found[4]["error"]
 
 
 def test_keys_authenticate_and_attribute(gw):
@@ -184,9 +206,15 @@ def test_keys_authenticate_and_attribute(gw):
     r = httpx.post(gw.url + "/v1/chat/completions", json={"model": "auto", "messages": ask("Hi")})
     assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_api_key"
     assert client(gw, key).chat.completions.create(model="auto", messages=ask("Hi")).choices[0].message.content
-    [row] = logged(gw)
-    assert (row["org"], row["agent"], row["source"]) == ("acme", "support", "gateway")
-    assert key not in str(row) and gw.keys.list_keys()[0][0].last_used_at is not None
+    *bad, row = logged_at_least(gw, 3)  # the two refused chat requests (not the /v1/models one), then the answer
+    assert (row["org"], row["agent"], row["source"], row["status"]) == ("acme", "support", "gateway", "ok")
+    for r in bad:  # nobody authenticated: no org, and nothing of the body
+        refused_row(r, "unauthorized", None, "")
+        assert r["messages_json"] == "[]" and r["agent"] is None
+    assert [r["error"].split(":")[0] for r in bad] == ["401 authentication_error"] * 2
+    assert "Incorrect API key" in bad[0]["error"] and "Missing API key" in bad[1]["error"]
+    assert not any("sb-wrong" in str(r) or key in str(r) for r in logged(gw))
+    assert gw.keys.list_keys()[0][0].last_used_at is not None
 
 
 def test_revoked_key_is_refused(gw):
@@ -209,7 +237,10 @@ def test_spent_budget_is_a_rate_limit_error_naming_the_budget(gw):
         c.chat.completions.create(model="premium:sonnet", messages=ask("Hi"))
     assert err.value.type == "budget_exceeded" and err.value.code == "daily_budget_exceeded"
     assert "daily budget" in err.value.message and int(err.value.response.headers["retry-after"]) > 0
-    assert len(gw.premium.requests) == 0 and len(logged(gw)) == 1
+    ok, refused = logged_at_least(gw, 2)
+    assert ok["status"] == "ok" and ok["org"] == "acme" and len(gw.premium.requests) == 0
+    refused_row(refused, "budget_exceeded", "acme", "Hi")
+    assert "daily budget" in refused["error"] and key not in str(refused)
     assert gw.keys.spend(info.id)["daily"] == (spent, held)
 
 
@@ -234,6 +265,44 @@ def test_requests_per_minute(gw):
     with pytest.raises(openai.RateLimitError) as err:
         c.chat.completions.create(model="auto", messages=ask("three"))
     assert err.value.code == "rate_limit_exceeded" and int(err.value.response.headers["retry-after"]) >= 1
+    *answered, refused = logged_at_least(gw, 3)
+    assert [r["status"] for r in answered] == ["ok", "ok"]
+    refused_row(refused, "rate_limited", "acme", "three")
+    text = httpx.get(gw.url + "/metrics").text
+    assert 'switchboard_refused_total{org="acme",reason="rate_limited"} 1.0' in text
+
+
+def test_a_flood_of_bad_keys_is_counted_but_only_a_few_rows_logged(gw):
+    gw.keys.create("acme")
+    c = client(gw, "sb-guess")
+    for i in range(25):
+        with pytest.raises(openai.AuthenticationError):
+            c.chat.completions.create(model="auto", messages=ask(f"guess {i}"))
+    found = logged_at_least(gw, 10)
+    time.sleep(0.3)  # nothing more arrives
+    assert len(logged(gw)) == len(found) == 10 and {r["status"] for r in found} == {"unauthorized"}
+    assert 'switchboard_refused_total{org="",reason="unauthorized"} 25.0' in httpx.get(gw.url + "/metrics").text
+
+
+def test_refused_requests_are_in_logs_but_add_nothing_to_savings(gw):
+    from router_core import analytics
+    from router_core.workspace import Workspace
+
+    key, _ = gw.keys.create("acme", rpm=1)
+    c = client(gw, key)
+    c.chat.completions.create(model="auto", messages=ask("Hi"), max_tokens=50)
+    for _ in range(3):
+        with pytest.raises(openai.RateLimitError):
+            c.chat.completions.create(model="auto", messages=ask("Hello again"))
+    logged_at_least(gw, 4)
+    now = datetime.now(timezone.utc)
+    k = analytics.kpis(gw.router.store, since=now - timedelta(hours=1), until=now + timedelta(minutes=1))
+    assert (k["requests"], k["ok"], k["errors"], k["cache_hits"]) == (4, 1, 0, 0)
+    assert k["spend_usd"] == pytest.approx(21 / 1e6) and k["baseline_usd"] == pytest.approx(144 / 1e6)
+    from router_core.report import kpi_tiles
+    assert kpi_tiles(k)[0].help.startswith("1 answered, 0 failed, 3 cancelled by the caller or refused by the gateway")
+    page = Workspace(gw.router).log_page(status="rate_limited")
+    assert page.total == 3 and set(page.rows["org"]) == {"acme"}
 
 
 def test_no_provider_is_a_503_and_logged(gw):

@@ -61,8 +61,10 @@ def test_budget_holds_across_two_gateway_processes(backend, tmp_path, cheap, pre
         spent, held = keys.spend(info.id)["daily"]
         assert spent <= BUDGET_USD and held == pytest.approx(0, abs=1e-12)
         logged = rows(router.store, "SELECT prompt, source, org, agent, cost_usd, status FROM interaction_logs")
-        assert sorted(r["prompt"] for r in logged) == sorted(answered), "every admitted request logged exactly once"
-        assert {(r["source"], r["org"], r["agent"], r["status"]) for r in logged} == {("gateway", "acme", None, "ok")}
+        assert sorted(r["prompt"] for r in logged) == sorted(p for _, _, p in results), "every request logged once"
+        assert sorted(r["prompt"] for r in logged if r["status"] == "ok") == sorted(answered)
+        assert {(r["source"], r["org"], r["agent"], r["status"]) for r in logged} == \
+            {("gateway", "acme", None, "ok"), ("gateway", "acme", None, "budget_exceeded")}
         assert sum(r["cost_usd"] for r in logged) == pytest.approx(spent)
         assert len(cheap.requests) == len(answered)
     finally:

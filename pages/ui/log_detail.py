@@ -13,6 +13,7 @@ import streamlit as st
 from pages.ui.text import code, md_escape, missing, safe_markdown, signed_money
 from pages.ui.widgets import tier_badge
 from router_core.display import duration, money
+from router_core.statuses import REFUSED
 
 
 def saved(baseline: Any, cost: Any, cached: Any) -> float | None:
@@ -52,7 +53,9 @@ def _show_text(text: str, as_markdown: bool) -> None:
 
 
 # A stream stopped mid-answer keeps what was sent: cut by the provider, or cancelled by the caller.
-STATUS_BADGES = {"ok": ":green-badge[ok]", "cut": ":orange-badge[✂️ cut off]", "cancelled": ":gray-badge[cancelled]"}
+# A request the gateway refused before routing (router_core.statuses.REFUSED) reached no provider and cost nothing.
+STATUS_BADGES = {"ok": ":green-badge[ok]", "cut": ":orange-badge[✂️ cut off]", "cancelled": ":gray-badge[cancelled]",
+                 **{status: f":gray-badge[🚫 refused: {status.replace('_', ' ')}]" for status in REFUSED}}
 
 
 def _header(row: dict[str, Any]) -> None:
@@ -100,7 +103,7 @@ def _conversation(row: dict[str, Any]) -> None:
             _show_text(row["response"], as_markdown)
     else:
         st.caption("No answer was returned.")
-    if row.get("error") and row.get("status") == "cancelled":  # the caller's choice, not a failure
+    if row.get("error") and row.get("status") in ("cancelled", *REFUSED):  # the caller's doing, not a failure
         st.info(md_escape(row["error"]), icon="⏹️")
     elif row.get("error"):
         st.error(md_escape(row["error"]), icon="❌")

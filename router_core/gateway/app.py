@@ -30,12 +30,14 @@ from ..types import Completion, Usage, Verdict, estimated_usage
 from . import admission
 from ..store.keys import KeyStore, Reservation, TeamKey
 from .metrics import CONTENT_TYPE, GatewayMetrics
+from .refusals import Refused, RefusalLog, refusal_status
 from .schemas import (ChatCompletion, ChatCompletionRequest, ErrorResponse, GatewayError, ModelList, max_tokens,
                       to_messages, unsupported)
 from .streaming import ChunkWriter, EventStream, sse
 
 log = logging.getLogger("router_core.gateway")
 SOURCE = "gateway"
+CHAT_PATH = "/v1/chat/completions"
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse} for status in (400, 401, 404, 429, 500, 503, 504)}
 
@@ -46,9 +48,9 @@ def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None,
                     background=background)
 
 
-def error_response(exc: GatewayError) -> Response:
+def error_response(exc: GatewayError, background: BackgroundTask | None = None) -> Response:
     headers = {"retry-after": str(max(1, round(exc.retry_after_s)))} if exc.retry_after_s is not None else None
-    return _json(exc.body(), exc.status, headers)
+    return _json(exc.body(), exc.status, headers, background)
 
 
 def _usd(value: float | None) -> str:
@@ -92,12 +94,16 @@ class Gateway:
         self.router = router
         self.keys = keys
         self.metrics = GatewayMetrics()
+        self.refusals = RefusalLog(router)
 
-    async def admit(self, key: TeamKey | None, body: ChatCompletionRequest) -> tuple[Call, list]:
+    async def admit(self, key: TeamKey | None, body: ChatCompletionRequest, seen: Refused) -> tuple[Call, list]:
+        """Refuse what cannot be honoured, then take a rate token and reserve the budget; `seen` learns the
+        request's messages as soon as they are read (for the log row of a refusal)."""
+        messages = seen.messages = to_messages(body)
+        seen.session_id = body.user
         problem = unsupported(body)
         if problem is not None:
             raise problem
-        messages = to_messages(body)
         forced = admission.resolve_model(self.router, body.model)
         limit = max_tokens(body)
         reservation = None
@@ -128,10 +134,11 @@ class Gateway:
                 log.error("could not settle a budget reservation: %s", redact(str(exc)))
 
     def failure(self, exc: Exception, call: Call) -> GatewayError:
-        """The router's refusal as an OpenAI-shaped error (and counted)."""
+        """The router's refusal as an OpenAI-shaped error (and counted; a bad request is counted and logged as a
+        refusal by the error handler)."""
         if isinstance(exc, InvalidRequest):
-            status, err = "invalid", GatewayError(400, str(exc))
-        elif isinstance(exc, NoProviderAvailable):
+            return GatewayError(400, str(exc))
+        if isinstance(exc, NoProviderAvailable):
             deadline = self.router.config.limits.request_deadline_s
             if time.perf_counter() - call.started >= deadline:
                 status, err = "timeout", GatewayError(504, str(exc), "timeout", code="deadline_exceeded")
@@ -277,19 +284,35 @@ def create_app(router: Router, keys: KeyStore | None = None) -> FastAPI:
                   description="OpenAI-compatible chat completions, routed to the cheapest capable model.")
     app.state.gateway = gateway
 
+    def refused(request: Request, exc: GatewayError) -> Response:
+        """The error answer; a refused chat request is counted and logged after the answer has gone."""
+        status = refusal_status(exc)
+        if status is None or request.url.path != CHAT_PATH:
+            return error_response(exc)
+        seen = getattr(request.state, "refused", None)
+        if seen is None:  # refused before the key was looked at (a body that is not JSON)
+            seen = Refused(None, False, [], None, time.perf_counter())
+            try:
+                seen.key = admission.authenticate(gateway.keys, request.headers.get("authorization"))
+                seen.attributed = True
+            except GatewayError:
+                pass
+        gateway.metrics.refusal(status, seen.key.org if seen.key else None)
+        if not gateway.refusals.wanted(seen):
+            return error_response(exc)
+        return error_response(exc, BackgroundTask(gateway.refusals.log, seen, status, exc))
+
     @app.exception_handler(GatewayError)
-    async def _gateway_error(_: Request, exc: GatewayError) -> Response:
-        if exc.status == 429:
-            gateway.metrics.refusal(exc.type, None)
-        return error_response(exc)
+    async def _gateway_error(request: Request, exc: GatewayError) -> Response:
+        return refused(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> Response:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
         loc = [str(p) for p in first.get("loc", ()) if p != "body"]
-        param = ".".join(loc) or None
+        param = None if first.get("type") == "json_invalid" else ".".join(loc) or None
         message = f"{param}: {first.get('msg', 'invalid')}" if param else "The request body is not valid JSON."
-        return error_response(GatewayError(400, message, param=param))
+        return refused(request, GatewayError(400, message, param=param))
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> Response:
@@ -303,11 +326,15 @@ def create_app(router: Router, keys: KeyStore | None = None) -> FastAPI:
 
     async def caller(request: Request) -> TeamKey | None:
         """The request's key (a dependency, so a bad key is a 401 before the body is even looked at)."""
-        return admission.authenticate(gateway.keys, request.headers.get("authorization"))
+        seen = request.state.refused = Refused(None, False, [], None, time.perf_counter())
+        seen.key = admission.authenticate(gateway.keys, request.headers.get("authorization"))
+        seen.attributed = True
+        return seen.key
 
-    @app.post("/v1/chat/completions", responses={200: {"model": ChatCompletion}, **ERROR_RESPONSES})
-    async def chat_completions(body: ChatCompletionRequest, key: TeamKey | None = Depends(caller)) -> Response:
-        call, messages = await gateway.admit(key, body)
+    @app.post(CHAT_PATH, responses={200: {"model": ChatCompletion}, **ERROR_RESPONSES})
+    async def chat_completions(request: Request, body: ChatCompletionRequest,
+                               key: TeamKey | None = Depends(caller)) -> Response:
+        call, messages = await gateway.admit(key, body, request.state.refused)
         if body.stream:
             include = bool(body.stream_options and body.stream_options.include_usage)
             return await gateway.stream(call, messages, include)

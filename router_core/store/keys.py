@@ -98,6 +98,22 @@ def seconds_to_reset(period: str, now: float) -> float:
     return max(1.0, end - now)
 
 
+class _Prepared:
+    """A statement compiled once into the driver's own SQL (no expression building, cache-key generation or
+    type processing per call: admission runs it on every request). Its parameters are plain floats, ints and
+    strings, named by bindparam; positional drivers get them in the compiled order."""
+
+    def __init__(self, engine: Engine, stmt: sa.Executable) -> None:
+        compiled = stmt.compile(dialect=engine.dialect)
+        self.sql = str(compiled)
+        self.order = compiled.positiontup if compiled.positional else None
+
+    def run(self, conn: Connection, **params: object) -> int:
+        """Execute with `params`; returns the number of rows it changed."""
+        args = tuple(params[name] for name in self.order) if self.order is not None else params
+        return conn.exec_driver_sql(self.sql, args).rowcount  # type: ignore[arg-type]
+
+
 def _row_key(row: sa.Row) -> TeamKey:
     return TeamKey(row.id, row.prefix, row.org, row.agent, row.daily_budget_usd, row.monthly_budget_usd, row.rpm,
                    row.on_budget, row.created_at, row.last_used_at, row.revoked_at)
@@ -115,6 +131,29 @@ class KeyStore:
         self._any_key: tuple[float, bool] = (-LOOKUP_TTL_S, False)
         self._last_touch: dict[int, float] = {}
         self._lock = threading.Lock()
+        self._known_windows: set[tuple[int, str]] = set()  # windows this process has seen exist (never deleted)
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """The statements every admitted request runs, compiled once for this engine's dialect."""
+        b, w = T_BUCKETS.c, T_WINDOWS.c
+        now, rate, cap, key_id = (sa.bindparam(n, type_=t) for n, t in
+                                  (("now", sa.Float), ("rate", sa.Float), ("cap", sa.Float), ("key_id", sa.Integer)))
+        zero, one = sa.literal_column("0.0"), sa.literal_column("1.0")  # constants in the SQL, not parameters
+        elapsed = sa.case((b.updated_at < now, now - b.updated_at), else_=zero)
+        self._level = sa.case((b.tokens + elapsed * rate > cap, cap), else_=b.tokens + elapsed * rate)
+        latest = sa.func.greatest if self.dialect == "postgresql" else sa.func.max
+        self._take = _Prepared(self.engine, T_BUCKETS.update().where(b.key_id == key_id, self._level >= one)
+                               .values(tokens=self._level - one, updated_at=latest(b.updated_at, now)))
+        amount, budget, period = sa.bindparam("amount", type_=sa.Float), sa.bindparam("budget", type_=sa.Float), \
+            sa.bindparam("period", type_=sa.String)
+        self._hold = _Prepared(self.engine, T_WINDOWS.update().where(
+            w.key_id == key_id, w.period == period, w.spent_usd + w.reserved_usd + amount <= budget)
+            .values(reserved_usd=w.reserved_usd + amount))
+        left = w.reserved_usd - amount
+        self._settle = _Prepared(self.engine, T_WINDOWS.update().where(w.key_id == key_id, w.period == period).values(
+            reserved_usd=sa.case((left > zero, left), else_=zero),
+            spent_usd=w.spent_usd + sa.bindparam("actual", type_=sa.Float)))
 
     def _write(self) -> AbstractContextManager[Connection]:
         """A write transaction that takes the write lock first on SQLite (BEGIN IMMEDIATE)."""
@@ -211,20 +250,30 @@ class KeyStore:
         keeps its rate token (it was a request); one refused for its rate takes nothing."""
         now = self.clock()
         windows = self._windows(key, now)
+        created: list[str] = []
         with self._write() as conn:
-            if key.rpm:
-                wait = self._take_token(conn, key, now)
-                if wait is not None:
-                    return Refusal("rate", wait, float(key.rpm))
-            if not windows or not amounts:
-                return None
-            self._ensure_windows(conn, key.id, [p for p, _ in windows])
-            refusal: Refusal | None = None
-            for option, amount in enumerate(amounts):
-                refusal = self._reserve(conn, key.id, windows, amount, now)
-                if refusal is None:
-                    return Reservation(key.id, tuple(p for p, _ in windows), amount, option)
-            return refusal
+            result = self._admit(conn, key, amounts, windows, now, created)
+        self._known_windows.update((key.id, p) for p in created)  # only once the transaction has committed
+        return result
+
+    def _admit(self, conn: Connection, key: TeamKey, amounts: tuple[float, ...], windows: list[tuple[str, float]],
+               now: float, created: list[str]) -> Reservation | Refusal | None:
+        if key.rpm:
+            wait = self._take_token(conn, key, now)
+            if wait is not None:
+                return Refusal("rate", wait, float(key.rpm))
+        if not windows or not amounts:
+            return None
+        missing = [p for p, _ in windows if (key.id, p) not in self._known_windows]
+        if missing:
+            self._ensure_windows(conn, key.id, missing)
+            created += missing
+        refusal: Refusal | None = None
+        for option, amount in enumerate(amounts):
+            refusal = self._reserve(conn, key.id, windows, amount, now)
+            if refusal is None:
+                return Reservation(key.id, tuple(p for p, _ in windows), amount, option)
+        return refusal
 
     @staticmethod
     def _windows(key: TeamKey, now: float) -> list[tuple[str, float]]:
@@ -242,10 +291,7 @@ class KeyStore:
         w = T_WINDOWS.c
         held: list[str] = []
         for period, budget in windows:
-            ok = conn.execute(T_WINDOWS.update().where(
-                w.key_id == key_id, w.period == period, w.spent_usd + w.reserved_usd + amount <= budget)
-                .values(reserved_usd=w.reserved_usd + amount)).rowcount
-            if not ok:
+            if not self._hold.run(conn, key_id=key_id, period=period, amount=amount, budget=budget):
                 if held:
                     conn.execute(T_WINDOWS.update().where(w.key_id == key_id, w.period.in_(held))
                                  .values(reserved_usd=w.reserved_usd - amount))
@@ -258,32 +304,25 @@ class KeyStore:
         """One token from the key's bucket (capacity rpm, refilled rpm/60 per second); None when taken,
         otherwise the seconds until one is available."""
         assert key.rpm
-        rate = key.rpm / 60.0
-        b = T_BUCKETS.c
-        elapsed = sa.case((b.updated_at < now, now - b.updated_at), else_=0.0)
-        level = sa.case((b.tokens + elapsed * rate > key.rpm, float(key.rpm)), else_=b.tokens + elapsed * rate)
-        latest = sa.func.greatest if self.dialect == "postgresql" else sa.func.max
-        take = (T_BUCKETS.update().where(b.key_id == key.id, level >= 1.0)
-                .values(tokens=level - 1.0, updated_at=latest(b.updated_at, now)))
-        if conn.execute(take).rowcount:
+        params = dict(key_id=key.id, now=now, rate=key.rpm / 60.0, cap=float(key.rpm))
+        if self._take.run(conn, **params):
             return None
-        row = conn.execute(sa.select(level).where(b.key_id == key.id)).first()
+        level = sa.select(self._level).where(T_BUCKETS.c.key_id == key.id)
+        row = conn.execute(level, params).first()
         if row is None:  # the key's first request: a full bucket (another instance may have made it first)
             conn.execute(self._insert(T_BUCKETS).on_conflict_do_nothing(),
                          {"key_id": key.id, "tokens": float(key.rpm), "updated_at": now})
-            if conn.execute(take).rowcount:
+            if self._take.run(conn, **params):
                 return None
-            row = conn.execute(sa.select(level).where(b.key_id == key.id)).one()
-        return max(0.05, (1.0 - float(row[0])) / rate)
+            row = conn.execute(level, params).one()
+        return max(0.05, (1.0 - float(row[0])) / params["rate"])
 
     def settle(self, reservation: Reservation, actual_usd: float) -> None:
         """Replace the held amount by what the request really cost (0 for a cache hit or a failure)."""
-        w = T_WINDOWS.c
-        left = w.reserved_usd - reservation.amount
         with self._write() as conn:
-            conn.execute(T_WINDOWS.update().where(w.key_id == reservation.key_id, w.period.in_(reservation.periods))
-                         .values(reserved_usd=sa.case((left > 0, left), else_=0.0),
-                                 spent_usd=w.spent_usd + max(0.0, actual_usd)))
+            for period in reservation.periods:
+                self._settle.run(conn, key_id=reservation.key_id, period=period, amount=reservation.amount,
+                                 actual=max(0.0, actual_usd))
 
     def spend(self, key_id: int) -> dict[str, tuple[float, float]]:
         """(spent, reserved) in the key's current day and month windows."""
