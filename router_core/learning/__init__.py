@@ -2,6 +2,7 @@
 
     features    hashed word n-grams + length/structure + the plain classifier's score
     model       `LearnedRouter`: a logistic regression over those features (plain linear, JSON-storable)
+    topics      a request's topic: its agent, or the nearest cluster of similar prompts (k-means at training)
     crossval    repeated k-fold APGR on RouteLLM's public outcomes, and the learning curve
     collect     `collect_outcomes(store)`: judge verdicts, thumbs, votes and checks -> labelled outcomes
     training    `train(outcomes)`: the team's learned router, cross-validated, as a portable JSON artifact
