@@ -72,3 +72,28 @@ def test_a_version_1_artifact_without_topic_weights_still_loads_and_scores_as_be
     new, before = Artifact.from_dict(data), Artifact.from_dict(old)
     for o in outcomes[:20]:
         assert before.predict(o["prompt"], agent=o["agent"]) == pytest.approx(new.predict(o["prompt"], agent=o["agent"]))
+
+
+def _stored(rows: list[dict]) -> list[dict]:
+    return [{k: v for k, v in o.items() if k != "topic"} for o in rows]
+
+
+def test_learn_reports_the_figures_with_and_without_the_agent(tmp_path, capsys):
+    """The agent is request metadata: `learn --json` reports the held-out APGR with it and without it."""
+    from router_core.__main__ import main
+    from router_core.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'router.db'}")
+    store.add_outcomes(_stored(two_topic_outcomes(agents=True)))  # B is told apart by its agent only
+    assert main(["learn", "--json"]) == 0
+    out = capsys.readouterr().out
+    figures = json.loads(out.strip().splitlines()[-1])
+    assert figures["meta_used"] is True
+    assert figures["learned_apgr"] > figures["learned_apgr_no_meta"] + 0.02, figures
+    assert figures["learned_sd_no_meta"] is not None and "Without the agent as a feature" in out
+    store.close()
+
+
+def test_without_agents_the_figures_without_metadata_are_the_same():
+    cv = train(two_topic_outcomes(agents=False, big=300, small=60))["cv"]
+    assert cv["meta_used"] is False and cv["learned_apgr_no_meta"] == cv["learned_apgr"]

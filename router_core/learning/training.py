@@ -14,7 +14,8 @@ drowned. On a scripted 900 + 100 split with opposite rules, the small topic's he
 0.875 (tests/test_learned_topics.py). The learned probability is blended
 with the plain classifier's (calibrated on the same outcomes) by n / (n + BLEND_HALF): with little history the
 classifier leads. Cross-validation (k folds that never share a prompt) scores both on held-out outcomes by
-APGR, and keeps each outcome's held-out probability for the threshold picker.
+APGR (the learned one also without the request metadata, the agent, when outcomes carry it), and keeps each
+outcome's held-out probability for the threshold picker.
 """
 
 from __future__ import annotations
@@ -230,12 +231,15 @@ def train(outcomes: Sequence[Mapping[str, Any]], *, sources: Sequence[str] = (),
         raise TooFewOutcomes(f"the {len(rows)} outcomes have not one {kind}: both kinds are needed to learn from")
     fitted = fit(rows, np.arange(len(rows)), seed)
     cv = cross_validate(rows, folds, seed)
+    meta_used = any(rows.agents)  # without: the same figures (topics come from the text alone either way)
+    bare = cross_validate(rows.without_agents(), folds, seed) if meta_used else cv
     by_source: dict[str, int] = {}
     for o in outcomes:
         by_source[str(o["source"])] = by_source.get(str(o["source"]), 0) + 1
     artifact = {
         **export(fitted), "n": len(rows), "org": org, "sources": list(sources), "by_source": by_source,
-        "cv": {**{k: v for k, v in cv.items() if k != "held_out"},
+        "cv": {**{k: v for k, v in cv.items() if k != "held_out"}, "meta_used": meta_used,
+               "learned_apgr_no_meta": bare["learned_apgr"], "learned_sd_no_meta": bare["learned_sd"],
                "held_out": {"p": _round(cv["held_out"]), "classifier": _round(rows.structure[:, 0]),
                             "weak": rows.weak.tolist(), "strong": rows.strong.tolist(),
                             "cost_usd": _round(rows.cost, 8), "baseline_cost_usd": _round(rows.baseline_cost, 8)}},
