@@ -180,7 +180,7 @@ class Artifact:
 
     def check_features(self) -> None:
         """The structure features must be the ones this code computes (else: train again)."""
-        from .features import STRUCTURE_NAMES
+        from .structure import STRUCTURE_NAMES
 
         expected = (*STRUCTURE_NAMES, TOPIC_FEATURE)
         if self.structure_names != expected:
@@ -222,7 +222,7 @@ class Artifact:
         by how much history there was. `score`: the classifier's score (tier rank + score within the tier)
         when the caller has it already."""
         if structure is None:
-            from .features import structure_features as structure
+            from .structure import structure_features as structure
         vector = self.hashing.vector(prompt)
         topic = self.topic(vector, agent)
         row = [*structure(prompt, score), self.topic_rate(topic)]

@@ -8,7 +8,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from .features import Featurizer, structure_features
+from .features import Featurizer
+from .structure import structure_features
 
 
 def strong_wins(weak: float, strong: float) -> bool:

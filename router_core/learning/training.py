@@ -3,7 +3,7 @@
     artifact = train(store.outcomes(), sources=("judge_shadow", ...))   # TooFewOutcomes below MIN_OUTCOMES
 
 The target is "the strong model wins" (the baseline was good where the answer was not). Features: hashed word
-n-grams, length and structure, the plain classifier's score (learning.features), and the request's topic
+n-grams, length and structure, the plain classifier's score (learning.structure), and the request's topic
 strong-win rate shrunk toward the overall rate by TOPIC_PRIOR pseudo-outcomes. A topic is the agent, or for
 requests without one a cluster of similar prompts (learning.topics). So that one large kind of traffic cannot
 swamp a small one, every topic with at least MIN_TOPIC outcomes also gets its own copy of the n-gram features
@@ -34,7 +34,7 @@ from sklearn.model_selection import GroupKFold
 from ..errors import RouterError
 from ..routing_eval import curve_from_order
 from .artifact import FORMAT, FORMAT_VERSION, TOPIC_FEATURE, Artifact
-from .features import STRUCTURE_NAMES, structure_features
+from .structure import STRUCTURE_NAMES, structure_features
 from .limits import MIN_OUTCOMES
 from .model import LearnedRouter
 from .topics import Topics
