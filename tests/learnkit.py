@@ -13,8 +13,8 @@ from typing import Any
 TOPICS = ["the history of Rome", "a poem about autumn", "sorting a list in Python", "the capital of Peru",
           "a recipe for bread", "how tides work", "the rules of chess", "a cover letter", "tax on savings",
           "a birthday message"]
-OTHER_TOPICS = ["prime numbers", "the area of a circle", "long division", "compound interest", "a quadratic equation",
-                "the angles of a triangle", "fractions and decimals", "a probability puzzle"]
+OTHER_TOPICS = ["prime numbers", "the area of a circle", "long division", "compound interest",
+                "a quadratic equation", "the angles of a triangle", "fractions and decimals", "a probability puzzle"]
 CHEAP, PREMIUM = "cheap:gpt-6-luna", "premium:claude-sonnet-5-5"
 
 
@@ -43,7 +43,8 @@ def two_topic_outcomes(*, agents: bool = True, big: int = 900, small: int = 100,
     sits in the same place in both (and does not move the plain classifier), so a model adding up word weights
     must side with one topic. With `agents` the topics are the agents "support" and "maths" and are worded alike;
     without, no agent is given and B asks about other things in other words ("Quick question on prime numbers"), as
-    real kinds of traffic do, so clustering similar prompts can find the topics. Each row's "topic" ("A" or "B") is for the test to score by."""
+    real kinds of traffic do, so clustering similar prompts can find the topics. Each row's "topic" ("A" or "B")
+    is for the test to score by (drop it before storing)."""
     rng = random.Random(seed)
     rows = []
     for i in range(big + small):

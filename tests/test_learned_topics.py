@@ -71,7 +71,8 @@ def test_a_version_1_artifact_without_topic_weights_still_loads_and_scores_as_be
                                                    if k in ("field", "rates", "overall", "prior")}}
     new, before = Artifact.from_dict(data), Artifact.from_dict(old)
     for o in outcomes[:20]:
-        assert before.predict(o["prompt"], agent=o["agent"]) == pytest.approx(new.predict(o["prompt"], agent=o["agent"]))
+        expected = new.predict(o["prompt"], agent=o["agent"])
+        assert before.predict(o["prompt"], agent=o["agent"]) == pytest.approx(expected)
 
 
 def _stored(rows: list[dict]) -> list[dict]:

@@ -5,9 +5,10 @@ training saw (index -> weight), the structure features' names, scaling and weigh
 (the agent, or for requests without one the nearest cluster centroid of the hashed n-grams): their strong-win
 rates and, for each topic with enough outcomes, its own word weights added to the shared ones; the plain
 classifier's calibration and the blend weight between the two, plus the cross-validation results. Version 1
-artifacts (no per-topic words or clusters) still load. Scoring is a murmur3 hash per n-gram and a sparse dot product: no
-scikit-learn or numpy call per request. It reproduces scikit-learn's HashingVectorizer (word n-grams, default
-token pattern, lowercase, l2 norm) exactly, so a stored router predicts what the trained one did.
+artifacts (no per-topic words or clusters) still load. Scoring is a murmur3 hash per n-gram and a sparse dot
+product: no scikit-learn or numpy call per request. It reproduces scikit-learn's HashingVectorizer (word
+n-grams, default token pattern, lowercase, l2 norm) exactly, so a stored router predicts what the trained one
+did.
 
     artifact = Artifact.from_json(text)         # ArtifactError when corrupt or made for other features
     p = artifact.predict("Solve the integral of x^2", agent="maths", score=None)
@@ -141,8 +142,9 @@ class Artifact:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ArtifactError("the stored learned router is not a Switchboard learned-router artifact")
         if data.get("format_version") not in READABLE_VERSIONS:
+            readable = ", ".join(map(str, READABLE_VERSIONS))
             raise ArtifactError(f"the stored learned router has format version {data.get('format_version')!r}; "
-                                f"this Switchboard reads version {FORMAT_VERSION}: train it again")
+                                f"this Switchboard reads versions {readable}: train it again")
         try:
             h, s, w = data["hashing"], data["structure"], data["weights"]
             if h.get("analyzer", "word") != "word" or h.get("token_pattern", TOKEN_PATTERN) != TOKEN_PATTERN or \
@@ -162,8 +164,8 @@ class Artifact:
             found = topics.get("clusters") or {"index": [], "value": [], "prefix": ""}
             clusters = tuple((c, sum(x * x for x in c.values()))
                              for c in (_sparse(i, v) for i, v in zip(found["index"], found["value"], strict=True)))
-            if any(not 0 <= i < hashing.n_features for part in (words, *topic_words.values(), *(c for c, _ in clusters))
-                   for i in part):
+            parts = (words, *topic_words.values(), *(c for c, _ in clusters))
+            if any(not 0 <= i < hashing.n_features for part in parts for i in part):
                 raise ArtifactError("the stored learned router has word weights outside its hashing space")
             artifact = cls(data, hashing, words, names, mean, scale, sw, float(w["intercept"]),
                            {str(k): float(v) for k, v in topics["rates"].items()}, float(topics["overall"]),

@@ -5,9 +5,10 @@ __main__).
 
 Prints the outcomes per source and the held-out APGR of the learned router beside the plain classifier's; with
 --json the last stdout line is one object: version, n, org, by_source, learned_apgr, learned_sd,
-classifier_apgr, classifier_sd, folds, and the learned router's figures without the request metadata (the agent):
-meta_used, learned_apgr_no_meta, learned_sd_no_meta (the same figures when no outcome names an agent). Too few outcomes (or only one kind): a clear message, exit 2, nothing
-stored. Training never changes routing: save a learned policy from the Routing page (it is saved inactive).
+classifier_apgr, classifier_sd, folds, and the learned router's figures without the request metadata (the
+agent): meta_used, learned_apgr_no_meta, learned_sd_no_meta (the same figures when no outcome names an agent).
+Too few outcomes (or only one kind): a clear message, exit 2, nothing stored. Training never changes routing:
+save a learned policy from the Routing page (it is saved inactive).
 """
 
 from __future__ import annotations
