@@ -80,3 +80,22 @@ def test_the_what_if_replay_of_a_saved_learned_policy_shows_its_projected_qualit
     quality = [m for m in at.metric if m.label == "Projected quality (held-out outcomes)"]
     assert len(quality) == 1 and quality[0].value.endswith("of the baseline's")
     assert "held-out outcomes" in texts(at)
+
+
+def test_the_tab_shows_the_apgr_without_the_agent_when_outcomes_name_agents(app, app_env):
+    rows = scripted_outcomes(240, weakness="limerick")
+    for i, row in enumerate(rows):
+        row["agent"] = "maths" if i % 3 else "support"
+    app_env.store.add_outcomes(rows)
+    at = open_page(app, PAGE)
+    button(at, "Train").click().run()
+    no_tab_error(at)
+    assert "Without the request's agent as a feature" in texts(at)
+
+
+def test_without_agents_no_second_figure_is_shown(app, app_env):
+    app_env.store.add_outcomes(scripted_outcomes(240, weakness="limerick"))
+    at = open_page(app, PAGE)
+    button(at, "Train").click().run()
+    no_tab_error(at)
+    assert "Without the request's agent" not in texts(at)

@@ -1,7 +1,9 @@
 """A router learned from per-prompt outcomes: does the strong model win where the weak one fails?
 
-    features    hashed word n-grams + length/structure + the plain classifier's score
+    structure   length/structure + the plain classifier's score (plain Python: the request path uses it)
+    features    hashed word n-grams beside those rows, for training (scikit-learn)
     model       `LearnedRouter`: a logistic regression over those features (plain linear, JSON-storable)
+    topics      a request's topic: its agent, or the nearest cluster of similar prompts (k-means at training)
     crossval    repeated k-fold APGR on RouteLLM's public outcomes, and the learning curve
     collect     `collect_outcomes(store)`: judge verdicts, thumbs, votes and checks -> labelled outcomes
     training    `train(outcomes)`: the team's learned router, cross-validated, as a portable JSON artifact
@@ -15,8 +17,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-_LAZY = {"Featurizer": "features", "STRUCTURE_NAMES": "features", "classifier_score": "features",
-         "structure_features": "features", "LearnedRouter": "model", "strong_wins": "model"}
+_LAZY = {"Featurizer": "features", "STRUCTURE_NAMES": "structure", "classifier_score": "structure",
+         "structure_features": "structure", "LearnedRouter": "model", "strong_wins": "model"}
 
 
 def __getattr__(name: str) -> Any:

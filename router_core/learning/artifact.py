@@ -1,11 +1,14 @@
 """A stored learned router, scored with plain Python: P(the strong model wins) for one request.
 
 The artifact is JSON (never a pickle): the n-gram hashing parameters, the weights of the hashed words that
-training saw (index -> weight), the structure features' names, scaling and weights, the intercept, the
-per-topic (agent) strong-win rates, the plain classifier's calibration and the blend weight between the two,
-plus the cross-validation results. Scoring is a murmur3 hash per n-gram and a sparse dot product: no
-scikit-learn or numpy call per request. It reproduces scikit-learn's HashingVectorizer (word n-grams, default
-token pattern, lowercase, l2 norm) exactly, so a stored router predicts what the trained one did.
+training saw (index -> weight), the structure features' names, scaling and weights, the intercept, the topics
+(the agent, or for requests without one the nearest cluster centroid of the hashed n-grams): their strong-win
+rates and, for each topic with enough outcomes, its own word weights added to the shared ones; the plain
+classifier's calibration and the blend weight between the two, plus the cross-validation results. Version 1
+artifacts (no per-topic words or clusters) still load. Scoring is a murmur3 hash per n-gram and a sparse dot
+product: no scikit-learn or numpy call per request. It reproduces scikit-learn's HashingVectorizer (word
+n-grams, default token pattern, lowercase, l2 norm) exactly, so a stored router predicts what the trained one
+did.
 
     artifact = Artifact.from_json(text)         # ArtifactError when corrupt or made for other features
     p = artifact.predict("Solve the integral of x^2", agent="maths", score=None)
@@ -24,7 +27,8 @@ from typing import Any, Callable, Mapping
 from ..errors import RouterError
 
 FORMAT = "switchboard.learned-router"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1: no per-topic word weights, no clusters
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's default, the only one the scorer reproduces
 TOPIC_FEATURE = "topic_rate"
 _MASK = 0xFFFFFFFF
@@ -95,6 +99,10 @@ class Hashing:
         return vec
 
 
+def _sparse(index: Any, value: Any) -> dict[int, float]:
+    return {int(i): float(v) for i, v in zip(index, value, strict=True)}
+
+
 def sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
@@ -113,6 +121,9 @@ class Artifact:
     intercept: float
     topic_rates: Mapping[str, float]
     overall_rate: float
+    topic_words: Mapping[str, Mapping[int, float]]
+    clusters: tuple[tuple[Mapping[int, float], float], ...]  # (sparse centroid, its squared norm)
+    cluster_prefix: str
     classifier_slope: float
     classifier_intercept: float
     blend: float
@@ -130,9 +141,10 @@ class Artifact:
         """Check and load an artifact; ArtifactError saying what is wrong otherwise."""
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ArtifactError("the stored learned router is not a Switchboard learned-router artifact")
-        if data.get("format_version") != FORMAT_VERSION:
+        if data.get("format_version") not in READABLE_VERSIONS:
+            readable = ", ".join(map(str, READABLE_VERSIONS))
             raise ArtifactError(f"the stored learned router has format version {data.get('format_version')!r}; "
-                                f"this Switchboard reads version {FORMAT_VERSION}: train it again")
+                                f"this Switchboard reads versions {readable}: train it again")
         try:
             h, s, w = data["hashing"], data["structure"], data["weights"]
             if h.get("analyzer", "word") != "word" or h.get("token_pattern", TOKEN_PATTERN) != TOKEN_PATTERN or \
@@ -140,17 +152,24 @@ class Artifact:
                 raise ArtifactError("the stored learned router hashes words in a way this scorer does not reproduce")
             hashing = Hashing(int(h["n_features"]), (int(h["ngram_range"][0]), int(h["ngram_range"][1])),
                               bool(h["alternate_sign"]), h.get("norm"))
-            words = {int(i): float(v) for i, v in zip(w["word_index"], w["word_weight"], strict=True)}
+            words = _sparse(w["word_index"], w["word_weight"])
             names = tuple(str(n) for n in s["names"])
             mean, scale = tuple(float(x) for x in s["mean"]), tuple(float(x) for x in s["scale"])
             sw = tuple(float(x) for x in w["structure"])
             if not len(names) == len(mean) == len(scale) == len(sw) or any(v == 0 for v in scale):
                 raise ArtifactError("the stored learned router's structure features do not line up")
-            if any(not 0 <= i < hashing.n_features for i in words):
-                raise ArtifactError("the stored learned router has word weights outside its hashing space")
             topics = data["topics"]
+            topic_words = {str(t): _sparse(v["word_index"], v["word_weight"])
+                           for t, v in (topics.get("words") or {}).items()}
+            found = topics.get("clusters") or {"index": [], "value": [], "prefix": ""}
+            clusters = tuple((c, sum(x * x for x in c.values()))
+                             for c in (_sparse(i, v) for i, v in zip(found["index"], found["value"], strict=True)))
+            parts = (words, *topic_words.values(), *(c for c, _ in clusters))
+            if any(not 0 <= i < hashing.n_features for part in parts for i in part):
+                raise ArtifactError("the stored learned router has word weights outside its hashing space")
             artifact = cls(data, hashing, words, names, mean, scale, sw, float(w["intercept"]),
                            {str(k): float(v) for k, v in topics["rates"].items()}, float(topics["overall"]),
+                           topic_words, clusters, str(found["prefix"]),
                            float(data["classifier"]["slope"]), float(data["classifier"]["intercept"]),
                            float(data["blend"]["weight"]))
         except ArtifactError:
@@ -163,7 +182,7 @@ class Artifact:
 
     def check_features(self) -> None:
         """The structure features must be the ones this code computes (else: train again)."""
-        from .features import STRUCTURE_NAMES
+        from .structure import STRUCTURE_NAMES
 
         expected = (*STRUCTURE_NAMES, TOPIC_FEATURE)
         if self.structure_names != expected:
@@ -174,12 +193,24 @@ class Artifact:
     def version(self) -> int | None:
         return self.data.get("version")
 
-    def topic_rate(self, agent: str | None) -> float:
-        return self.topic_rates.get(agent or "", self.overall_rate)
+    def topic_rate(self, topic: str | None) -> float:
+        return self.topic_rates.get(topic or "", self.overall_rate)
 
-    def learned(self, prompt: str, structure: list[float]) -> float:
-        """The learned model alone: P(strong wins) from the n-grams and the structure row."""
-        z = self.intercept + sum(self.words.get(i, 0.0) * v for i, v in self.hashing.vector(prompt).items())
+    def topic(self, vector: Mapping[int, float], agent: str | None) -> str:
+        """The request's topic: its agent, else the nearest cluster of the n-gram `vector`, else "" (one topic).
+        Nearest: argmax over j of 2 x.c_j - |c_j|^2 (training's rule)."""
+        if agent or not self.clusters:
+            return agent or ""
+        closeness = [2 * sum(c.get(i, 0.0) * v for i, v in vector.items()) - norm for c, norm in self.clusters]
+        return f"{self.cluster_prefix}{closeness.index(max(closeness))}"
+
+    def learned(self, prompt: str, structure: list[float], topic: str = "",
+                vector: Mapping[int, float] | None = None) -> float:
+        """The learned model alone: P(strong wins) from the n-grams (shared weights plus the topic's own) and the
+        structure row."""
+        vector = self.hashing.vector(prompt) if vector is None else vector
+        own = self.topic_words.get(topic, {})
+        z = self.intercept + sum((self.words.get(i, 0.0) + own.get(i, 0.0)) * v for i, v in vector.items())
         z += sum(w * (x - m) / s for w, x, m, s in zip(self.structure_weights, structure, self.mean, self.scale))
         return sigmoid(z)
 
@@ -193,6 +224,8 @@ class Artifact:
         by how much history there was. `score`: the classifier's score (tier rank + score within the tier)
         when the caller has it already."""
         if structure is None:
-            from .features import structure_features as structure
-        row = [*structure(prompt, score), self.topic_rate(agent)]
-        return self.blend * self.learned(prompt, row) + (1 - self.blend) * self.classifier(row[0])
+            from .structure import structure_features as structure
+        vector = self.hashing.vector(prompt)
+        topic = self.topic(vector, agent)
+        row = [*structure(prompt, score), self.topic_rate(topic)]
+        return self.blend * self.learned(prompt, row, topic, vector) + (1 - self.blend) * self.classifier(row[0])

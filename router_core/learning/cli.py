@@ -5,8 +5,10 @@ __main__).
 
 Prints the outcomes per source and the held-out APGR of the learned router beside the plain classifier's; with
 --json the last stdout line is one object: version, n, org, by_source, learned_apgr, learned_sd,
-classifier_apgr, classifier_sd, folds. Too few outcomes (or only one kind): a clear message, exit 2, nothing
-stored. Training never changes routing: save a learned policy from the Routing page (it is saved inactive).
+classifier_apgr, classifier_sd, folds, and the learned router's figures without the request metadata (the
+agent): meta_used, learned_apgr_no_meta, learned_sd_no_meta (the same figures when no outcome names an agent).
+Too few outcomes (or only one kind): a clear message, exit 2, nothing stored. Training never changes routing:
+save a learned policy from the Routing page (it is saved inactive).
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ def cmd_learn(args: argparse.Namespace) -> int:
     print(f"Held-out APGR ({summary['folds']}-fold, no prompt in two folds): learned "
           f"{_apgr(summary['learned_apgr'], summary['learned_sd'])}, plain classifier "
           f"{_apgr(summary['classifier_apgr'], summary['classifier_sd'])} (random order: 0.5)")
+    if summary["meta_used"]:
+        print(f"Without the agent as a feature (topics from the text alone): learned "
+              f"{_apgr(summary['learned_apgr_no_meta'], summary['learned_sd_no_meta'])}")
     if info.n < MIN_POLICY_OUTCOMES:
         print(f"Below {MIN_POLICY_OUTCOMES} outcomes no learned policy can be saved from it: collect more.")
     else:

@@ -1,35 +1,14 @@
-"""Features of a prompt for the learned router: hashed word n-grams, length and structure, the classifier's score."""
+"""Features of prompts for training the learned router: hashed word n-grams beside the structure rows
+(learning.structure: length, structure and the classifier's score, plain Python for the request path)."""
 
 from __future__ import annotations
 
-import math
-import re
 from typing import Sequence
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import StandardScaler
-
-from ..complexity import classify
-
-STRUCTURE_NAMES = ("classifier", "log_chars", "log_words", "lines", "numbers", "mean_word_len", "questions")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-
-
-def classifier_score(prompt: str) -> float:
-    """The plain classifier's difficulty as one number: tier rank, then the score within it."""
-    v = classify(prompt)
-    return v.level.rank + v.score
-
-
-def structure_features(prompt: str, score: float | None = None) -> list[float]:
-    """Length and structure of `prompt`, led by the classifier's score (computed unless given)."""
-    words = prompt.split()
-    mean_len = sum(len(w) for w in words) / len(words) if words else 0.0
-    return [classifier_score(prompt) if score is None else score, math.log1p(len(prompt)),
-            math.log1p(len(words)), float(prompt.count("\n")), float(len(_NUMBER.findall(prompt))),
-            mean_len, float(prompt.count("?"))]
 
 
 class Featurizer:

@@ -47,7 +47,10 @@ class LearnedInfo:
         return {"version": self.version, "n": self.n, "org": self.org, "by_source": self.by_source,
                 "learned_apgr": _r(self.cv.get("learned_apgr")), "learned_sd": _r(self.cv.get("learned_sd")),
                 "classifier_apgr": _r(self.cv.get("classifier_apgr")),
-                "classifier_sd": _r(self.cv.get("classifier_sd")), "folds": self.cv.get("folds")}
+                "classifier_sd": _r(self.cv.get("classifier_sd")), "folds": self.cv.get("folds"),
+                "meta_used": bool(self.cv.get("meta_used")),
+                "learned_apgr_no_meta": _r(self.cv.get("learned_apgr_no_meta", self.cv.get("learned_apgr"))),
+                "learned_sd_no_meta": _r(self.cv.get("learned_sd_no_meta", self.cv.get("learned_sd")))}
 
 
 def learned_note(policy: Policy, quality: "ThresholdProjection | None") -> str:

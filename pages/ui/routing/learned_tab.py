@@ -135,6 +135,11 @@ def learned_tab(ws: Workspace) -> None:
         value = cv.get(f"{key}_apgr")
         col.metric(label, "–" if value is None else f"{value:.3f}",
                    help=f"± {cv.get(f'{key}_sd') or 0:.3f} over {cv.get('scored_folds', 0)} folds; random order 0.5")
+    if cv.get("meta_used"):
+        bare = cv.get("learned_apgr_no_meta")
+        st.caption("Without the request's agent as a feature (topics from the prompt text alone), the learned "
+                   f"router's held-out APGR is {'–' if bare is None else f'{bare:.3f}'} "
+                   f"(± {cv.get('learned_sd_no_meta') or 0:.3f}).")
     curves = ws.learned_curves(version)
     cost_known = ws.learned_threshold(version).cost_known
     st.plotly_chart(_curve(curves, cost_known), key="lr_chart")
