@@ -19,6 +19,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
+from ..complexity import classify
 from ..routing_eval import BENCHMARKS, DEFAULT_DATA, LOADERS, TITLES, Item, curve_from_order
 from .features import Featurizer
 from .model import LearnedRouter, strong_wins, structure_matrix
@@ -58,6 +59,7 @@ class Outcomes:
         self.wins = np.array([strong_wins(it.weak, it.strong) for it in items])
         self.subjects = [it.meta for it in items]
         self.structure = structure_matrix(self.prompts)
+        self.difficulty = np.array([classify(p).difficulty for p in self.prompts], dtype=float)
         self.words = Featurizer().words(self.prompts)  # stateless hashing: no peek at test folds
 
     def __len__(self) -> int:
@@ -83,7 +85,7 @@ def cross_validate(name: str, data: Outcomes, groups: Sequence[str], folds: int 
     """Held-out APGR of classifier and learned router over repeated k-fold by `groups`."""
     classifier, learned, train_n, test_n = [], [], [], []
     for train, test in splits(groups, folds, repeats, seed):
-        classifier.append(data.apgr(test, data.structure[test, 0]))
+        classifier.append(data.apgr(test, data.difficulty[test]))  # the plain classifier's own order
         learned.append(data.apgr(test, data.fit_predict(train, test)))
         train_n.append(len(train))
         test_n.append(len(test))
