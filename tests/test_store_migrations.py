@@ -232,7 +232,7 @@ def test_head_revision_is_the_newest_script():
     config.set_main_option("script_location", str(MIGRATIONS))
     script = ScriptDirectory.from_config(config)
     assert script.get_heads() == [HEAD_REVISION]
-    assert [r.revision for r in script.walk_revisions()] == ["0009", "0008", "0007", "0006", "0005", "0004", "0003",
+    assert [r.revision for r in script.walk_revisions()] == ["0011", "0009", "0008", "0007", "0006", "0005", "0004", "0003",
                                                             "0002", "0001"]
 
 
@@ -338,7 +338,7 @@ def test_a_v7_database_gets_agent_versions_keeping_its_agents_and_log(db_url, tm
     assert "agent_versions" not in before and "archived" not in before["agent_catalog"]["lawyer"]
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 10
+        assert migrated.schema_version() == SCHEMA_VERSION == 12
         after = snapshot(db_url)
         for table in ("agent_catalog", "interaction_logs"):
             assert set(after[table]) == set(before[table])
@@ -379,7 +379,7 @@ def test_a_v8_database_gets_the_experiment_tables_keeping_its_rows(db_url, tmp_p
     assert not {"experiments", "experiment_cells"} & set(before)
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 10
+        assert migrated.schema_version() == SCHEMA_VERSION == 12
         with migrated.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [HEAD_REVISION]
         after = snapshot(db_url)
@@ -420,7 +420,7 @@ def test_a_v9_database_gets_the_outcome_tables_keeping_its_log(db_url, tmp_path)
     assert "outcomes" not in before and "learned_routers" not in before
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 10
+        assert migrated.schema_version() == SCHEMA_VERSION == 12
         after = snapshot(db_url)
         assert after["interaction_logs"] == before["interaction_logs"] and iid in after["interaction_logs"]
         assert after["outcomes"] == {} and after["learned_routers"] == {}

@@ -1,0 +1,32 @@
+"""v10 -> v12: interaction_summary, the request log added up per UTC day and group (what the Savings figures read
+at a million rows), filled from interaction_logs in one INSERT ... SELECT. v11 is revision 0010, written in
+parallel; the two are chained when merged.
+
+Revision ID: 0011
+Revises: 0009
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+from router_core.store import summary
+from router_core.store.migrations import steps
+from router_core.store.tables import T_SUMMARY
+
+revision = "0011"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    conn = op.get_bind()
+    T_SUMMARY.create(conn, checkfirst=True)
+    summary.rebuild(conn)
+    steps.set_schema_version(conn, 12)
+
+
+def downgrade() -> None:
+    raise NotImplementedError("Switchboard only migrates forward; restore a backup to go back")
