@@ -52,6 +52,7 @@ IX_LOG_TS = "ix_interaction_logs_ts"
 IX_LOG_COMPLEXITY_TS = "ix_interaction_logs_complexity_ts"
 IX_LOG_PROVIDER_MODEL_TS = "ix_interaction_logs_provider_model_ts"
 IX_LOG_LATENCY = "ix_interaction_logs_latency"
+IX_LOG_FEEDBACK = "ix_interaction_logs_feedback"
 # attempt_logs (see AttemptLog for which exist on which database)
 IX_ATT_INTERACTION = "ix_attempt_logs_interaction"
 IX_ATT_PROVIDER_TS = "ix_attempt_logs_provider_ts"
@@ -119,9 +120,15 @@ class InteractionLog(StoreModel, table=True):
                  *[c for c in ANALYTICS_COLUMNS if c != "complexity"]),
         sa.Index(IX_LOG_PROVIDER_MODEL_TS, "provider", "model", "ts",
                  *[c for c in ANALYTICS_COLUMNS if c not in ("provider", "model")]),
-        # Nearest-rank percentiles: walk latencies in order instead of sorting them. (Per provider they come
-        # from attempt_logs since v3, whose migration drops v2's ix_interaction_logs_provider_latency.)
-        sa.Index(IX_LOG_LATENCY, "status", "latency_ms", "ts", "org", "agent"),
+        # Nearest-rank percentiles: walk latencies in order instead of sorting them, every filter inside the index
+        # (since v12: source and agent_version too, else each step of the walk read its wide row). (Per provider
+        # they come from attempt_logs since v3, whose migration drops v2's ix_interaction_logs_provider_latency.)
+        sa.Index(IX_LOG_LATENCY, "status", "latency_ms", "ts", "org", "agent", "source", "agent_version"),
+        # Thumbs (analytics.feedback): only the few rows with feedback, covering (since v12). A query uses it when
+        # it says `feedback != 0` with a literal 0.
+        sa.Index(IX_LOG_FEEDBACK, "ts", "feedback", "complexity", "provider", "model", "simulated", "org", "agent",
+                 "source", "agent_version", sqlite_where=sa.text("feedback != 0"),
+                 postgresql_where=sa.text("feedback != 0")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

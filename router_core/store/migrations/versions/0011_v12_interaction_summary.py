@@ -1,6 +1,7 @@
 """v10 -> v12: interaction_summary, the request log added up per UTC day and group (what the Savings figures read
-at a million rows), filled from interaction_logs in one INSERT ... SELECT. v11 is revision 0010, written in
-parallel; the two are chained when merged.
+at a million rows), filled from interaction_logs in one INSERT ... SELECT; the latency index covers source and
+agent_version, and a partial index holds the rows with thumbs. v11 is revision 0010, written in parallel; the two
+are chained when merged.
 
 Revision ID: 0011
 Revises: 0009
@@ -25,6 +26,7 @@ def upgrade() -> None:
     conn = op.get_bind()
     T_SUMMARY.create(conn, checkfirst=True)
     summary.rebuild(conn)
+    steps.reconcile_indexes(conn)  # rebuilds ix_interaction_logs_latency, creates ix_interaction_logs_feedback
     steps.set_schema_version(conn, 12)
 
 
