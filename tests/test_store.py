@@ -483,7 +483,7 @@ def test_migration_from_v3_copies_org_and_agent_in_chunks(db_url, monkeypatch):
     finally:
         sa.event.remove(sa.engine.Engine, "before_cursor_execute", count_updates)
     try:
-        assert s.schema_version() == SCHEMA_VERSION == 10
+        assert s.schema_version() == SCHEMA_VERSION == 12
         assert len(updates) == 4  # 14 attempts, 4 ids per UPDATE ... FROM
         assert attempts_of(s) == before  # nothing else changed
         with s.engine.connect() as conn:
