@@ -44,11 +44,11 @@ def _sql_group_key(c: Any) -> ColumnElement:
     for name in GROUP_COLUMNS:
         col = c[name]
         if name in ("cached", "simulated"):
-            text: ColumnElement = sa.case((col == sa.true(), sa.literal("1")), else_=sa.literal("0"))
+            text: ColumnElement = sa.case((col == sa.true(), sa.literal_column("'1'")), else_=sa.literal_column("'0'"))
         else:
             text = sa.cast(col, sa.Text)
         spelled = sa.cast(sa.func.length(text), sa.Text).concat(":").concat(text)
-        parts.append(sa.func.coalesce(spelled, sa.literal("-")) if T_LOG.c[name].nullable else spelled)
+        parts.append(sa.func.coalesce(spelled, sa.literal_column("'-'")) if T_LOG.c[name].nullable else spelled)
     key = parts[0]
     for part in parts[1:]:
         key = key.concat("|").concat(part)
@@ -107,7 +107,8 @@ def rebuild(conn: Connection) -> int:
     if conn.dialect.name == "sqlite":  # ts is 'YYYY-MM-DD HH:MM:SS.ffffff' UTC text
         day: ColumnElement = sa.func.substr(c.ts, 1, 10).concat(" 00:00:00.000000")
     else:
-        day = sa.func.timezone("UTC", sa.func.date_trunc("day", sa.func.timezone("UTC", c.ts)))
+        utc = sa.literal_column("'UTC'")  # literals: GROUP BY repeats the expression, and must match it exactly
+        day = sa.func.timezone(utc, sa.func.date_trunc(sa.literal_column("'day'"), sa.func.timezone(utc, c.ts)))
     cached, not_cached = c.cached == sa.true(), c.cached == sa.false()
     priced = sa.and_(not_cached, c.cost_usd.is_not(None), c.baseline_cost_usd.is_not(None))
     base = sa.func.coalesce(c.baseline_cost_usd, 0.0)
