@@ -9,7 +9,9 @@
    data/router.toml's routing table, prices from the price book, baseline costs on the configured
    baseline, per-provider latencies, cache hits, errors and fallbacks, several orgs and agents, prompts,
    conversations and answers as long as their token counts) into a SQLite file whose schema is created
-   by router_core.store.Store; rows go in with sqlite3 executemany, in big transactions, oldest first.
+   by router_core.store.Store; rows go in with sqlite3 executemany, in big transactions, oldest first, and
+   interaction_summary (which Store.log_interaction keeps up to date) is then filled from them in one
+   INSERT ... SELECT, as the v12 migration does.
 2. Time every query the dashboards run (router_core.analytics over 90 days and the last 7 days, each
    with and without an org filter; Store.list_interactions first / deep page / search; the CSV export
    of one day) and one full AppTest render of the Savings and Logs pages against that database.
@@ -49,6 +51,7 @@ from overhead import CONFIG as BENCH_CONFIG, free_port  # noqa: E402  (one insta
 
 QUERY_TARGET_S = 1.0
 PAGE_TARGET_S = 3.0
+SAVINGS_90D_TARGET_S = 1.5   # issue 15: the Savings page for 90 days at 1,000,000 interactions, cold
 RSS_GROWTH_TARGET_MB = 10.0  # from the first sample after warm-up to the last one
 DAYS = 90
 CHUNK = 25_000               # rows built and inserted per executemany
@@ -504,8 +507,24 @@ def generate(path: Path, rows: int, seed: int = 7) -> float:
             con.execute("COMMIT")
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         con.close()
+    fill_summary(path)
     spot_check_prices(path, plan)
     return time.perf_counter() - t0
+
+
+def fill_summary(path: Path) -> None:
+    """interaction_summary from the bulk-loaded rows (they bypassed Store.log_interaction, which keeps it)."""
+    from router_core.store import Store
+    from router_core.store import summary
+
+    store = Store(f"sqlite:///{path}")
+    try:
+        t0 = time.perf_counter()
+        with store.engine.begin() as conn:
+            n = summary.rebuild(conn)
+        print(f"  interaction_summary: {n:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
+    finally:
+        store.close()
 
 
 def spot_check_prices(path: Path, plan: Plan, n: int = 300) -> None:
@@ -679,7 +698,7 @@ def render_pages(db_url: str) -> None:
             run("Savings page · Last 30 days (default)", lambda: at.switch_page("pages/savings.py").run(),
                 needs("metric", "KPI tiles"))
             run("Savings page · Last 90 days", lambda: at.selectbox(key="sv_period").set_value("Last 90 days").run(),
-                needs("metric", "KPI tiles"))
+                needs("metric", "KPI tiles"), target=SAVINGS_90D_TARGET_S)
             run("Logs page · Last 7 days (default)", lambda: at.switch_page("pages/logs.py").run(),
                 needs("dataframe", "table"))
             run("Logs page · All time", lambda: at.selectbox(key="lg_period").set_value("All time").run(),

@@ -88,7 +88,7 @@ def test_a_v4_database_gets_the_source_column_keeping_its_rows(tmp_path):
             conn.exec_driver_sql(f"DROP TABLE {table}")  # v4 had no gateway and was written before Alembic
     store.close()
     reopened = Store(url)
-    assert reopened.schema_version() == SCHEMA_VERSION == 11
+    assert reopened.schema_version() == SCHEMA_VERSION == 12
     with reopened.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT prompt, source FROM interaction_logs")).all() == [("old row", None)]
         assert conn.execute(sa.text("SELECT count(*) FROM gateway_keys")).scalar() == 0

@@ -483,7 +483,7 @@ def test_migration_from_v3_copies_org_and_agent_in_chunks(db_url, monkeypatch):
     finally:
         sa.event.remove(sa.engine.Engine, "before_cursor_execute", count_updates)
     try:
-        assert s.schema_version() == SCHEMA_VERSION == 11
+        assert s.schema_version() == SCHEMA_VERSION == 12
         assert len(updates) == 4  # 14 attempts, 4 ids per UPDATE ... FROM
         assert attempts_of(s) == before  # nothing else changed
         with s.engine.connect() as conn:
@@ -495,10 +495,10 @@ def test_migration_from_v3_copies_org_and_agent_in_chunks(db_url, monkeypatch):
                                                   (None, None)}
         indexes = {ix["name"] for ix in sa.inspect(s.engine).get_indexes("attempt_logs")}
         assert {ix.name for ix in T_ATTEMPT.indexes if ix.info["sqlite"] in (None, s.dialect == "sqlite")} == indexes
-        if s.dialect != "sqlite":  # rebuilt with org / agent
+        if s.dialect != "sqlite":  # rebuilt with org / agent (and simulated, v11)
             cols = next(ix["column_names"] for ix in sa.inspect(s.engine).get_indexes("attempt_logs")
                         if ix["name"] == "ix_attempt_logs_ts_provider")
-            assert cols == ["ts", "provider", "outcome", "latency_ms", "org", "agent"]
+            assert cols == ["ts", "provider", "outcome", "latency_ms", "org", "agent", "simulated"]
         window = dict(since=T0, until=T0 + timedelta(hours=1))
         err = A.error_rate_by_provider(s, **window, org="acme")  # rows 0, 2, 4
         assert dict(zip(err["provider"], zip(err["attempts"], err["errors"]))) == {"A": (3, 3), "B": (3, 0)}

@@ -233,8 +233,8 @@ def test_head_revision_is_the_newest_script():
     config.set_main_option("script_location", str(MIGRATIONS))
     script = ScriptDirectory.from_config(config)
     assert script.get_heads() == [HEAD_REVISION]
-    assert [r.revision for r in script.walk_revisions()] == ["0010", "0009", "0008", "0007", "0006", "0005", "0004",
-                                                            "0003", "0002", "0001"]
+    assert [r.revision for r in script.walk_revisions()] == ["0011", "0010", "0009", "0008", "0007", "0006", "0005",
+                                                            "0004", "0003", "0002", "0001"]
 
 
 def test_a_read_only_current_database_opens_without_writing(tmp_path):
@@ -331,6 +331,8 @@ def test_a_v7_database_gets_agent_versions_keeping_its_agents_and_log(db_url, tm
     with s.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE agent_versions")
         conn.exec_driver_sql("ALTER TABLE agent_catalog DROP COLUMN archived")
+        for index in ("ix_interaction_logs_latency", "ix_interaction_logs_feedback"):  # v12's cover agent_version
+            conn.exec_driver_sql(f"DROP INDEX {index}")
         conn.exec_driver_sql("ALTER TABLE interaction_logs DROP COLUMN agent_version")
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0006'")
         conn.exec_driver_sql("UPDATE schema_meta SET value = '7' WHERE key = 'schema_version'")
@@ -339,7 +341,7 @@ def test_a_v7_database_gets_agent_versions_keeping_its_agents_and_log(db_url, tm
     assert "agent_versions" not in before and "archived" not in before["agent_catalog"]["lawyer"]
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 11
+        assert migrated.schema_version() == SCHEMA_VERSION == 12
         after = snapshot(db_url)
         for table in ("agent_catalog", "interaction_logs"):
             assert set(after[table]) == set(before[table])
@@ -371,7 +373,7 @@ def test_a_v8_database_gets_the_experiment_tables_keeping_its_rows(db_url, tmp_p
         cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.0, baseline_cost_usd=0.001, latency_ms=5.0,
         ttft_ms=None, cached=False, status="ok", error=None, attempts=[], source="api", agent_version=2))
     with s.engine.begin() as conn:
-        for table in ("experiment_cells", "experiments", "outcomes", "learned_routers"):
+        for table in ("experiment_cells", "experiments", "outcomes", "learned_routers", "interaction_summary"):
             conn.exec_driver_sql(f"DROP TABLE {table}")
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
         conn.exec_driver_sql("UPDATE schema_meta SET value = '8' WHERE key = 'schema_version'")
@@ -380,7 +382,7 @@ def test_a_v8_database_gets_the_experiment_tables_keeping_its_rows(db_url, tmp_p
     assert not {"experiments", "experiment_cells"} & set(before)
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 11
+        assert migrated.schema_version() == SCHEMA_VERSION == 12
         with migrated.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [HEAD_REVISION]
         after = snapshot(db_url)
@@ -421,7 +423,7 @@ def test_a_v9_database_gets_the_outcome_tables_keeping_its_log(db_url, tmp_path)
     assert "outcomes" not in before and "learned_routers" not in before
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 11
+        assert migrated.schema_version() == SCHEMA_VERSION == 12
         after = snapshot(db_url)
         assert after["interaction_logs"] == before["interaction_logs"] and iid in after["interaction_logs"]
         assert after["outcomes"] == {} and after["learned_routers"] == {}
@@ -467,6 +469,11 @@ def test_a_v10_database_gets_simulated_checks_and_attempts_backfilled(db_url, tm
                 conn.exec_driver_sql(f"CREATE INDEX {ix.name} ON attempt_logs ({', '.join(old)})")
         conn.exec_driver_sql("ALTER TABLE attempt_logs DROP COLUMN simulated")
         conn.exec_driver_sql("ALTER TABLE health_checks DROP COLUMN simulated")
+        conn.exec_driver_sql("DROP TABLE interaction_summary")
+        conn.exec_driver_sql("DROP INDEX ix_interaction_logs_feedback")
+        conn.exec_driver_sql("DROP INDEX ix_interaction_logs_latency")
+        conn.exec_driver_sql("CREATE INDEX ix_interaction_logs_latency ON interaction_logs "
+                             "(status, latency_ms, ts, org, agent)")
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0009'")
         conn.exec_driver_sql("UPDATE schema_meta SET value = '10' WHERE key = 'schema_version'")
     s.close()
@@ -474,9 +481,9 @@ def test_a_v10_database_gets_simulated_checks_and_attempts_backfilled(db_url, tm
     assert "simulated" not in next(iter(before["attempt_logs"].values()))
     migrated = Store(db_url)
     try:
-        assert migrated.schema_version() == SCHEMA_VERSION == 11
+        assert migrated.schema_version() == SCHEMA_VERSION == 12
         with migrated.engine.connect() as conn:
-            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["0010"]
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [HEAD_REVISION]
         after = snapshot(db_url)
         for table, rows in before.items():
             if table != "schema_meta":
@@ -491,5 +498,59 @@ def test_a_v10_database_gets_simulated_checks_and_attempts_backfilled(db_url, tm
             assert shape(db_url) == shape(fresh_url)
         migrated.record_health("groq", True, 4.0, "3 models", simulated=True)  # the new columns take writes
         assert list(migrated.health_history(EVERYWHERE[0], simulated=True)["provider"]) == ["groq"]
+    finally:
+        migrated.close()
+
+
+def test_a_v11_database_gets_its_log_summed_up_per_day(db_url, tmp_path):
+    """v11 (revision 0010) had no interaction_summary and narrower latency / no feedback indexes: build it from the
+    current schema, then open it: the summary holds the whole log (the Savings figures from it equal the raw log's),
+    the indexes are v12's, the log is untouched and new requests keep adding to the summary."""
+    from datetime import datetime, timedelta, timezone
+
+    from router_core import analytics
+
+    day = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    s = Store(db_url)
+    for i, (org, cost, cached, status) in enumerate([("acme", 0.25, False, "ok"), (None, None, False, "ok"),
+                                                     ("acme", 0.0, True, "ok"), ("globex", 0.5, False, "error")]):
+        s.log_interaction(InteractionRecord(
+            org=org, agent=None, session_id=None, prompt=f"a v10 row {i}", messages_json="[]", response="ok",
+            complexity="SIMPLE", score=0.1, reasons=[], provider="groq", model="llama", input_tokens=10 + i,
+            output_tokens=1, cached_input_tokens=0, reasoning_tokens=0, cost_usd=cost, baseline_cost_usd=0.5,
+            latency_ms=5.0 * i, ttft_ms=None, cached=cached, status=status, error=None, attempts=[], source="api",
+            ts=day + timedelta(hours=i * 10)))
+    with s.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE interaction_summary")
+        conn.exec_driver_sql("DROP INDEX ix_interaction_logs_feedback")
+        conn.exec_driver_sql("DROP INDEX ix_interaction_logs_latency")
+        conn.exec_driver_sql("CREATE INDEX ix_interaction_logs_latency ON interaction_logs "
+                             "(status, latency_ms, ts, org, agent)")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0010'")
+        conn.exec_driver_sql("UPDATE schema_meta SET value = '11' WHERE key = 'schema_version'")
+    s.close()
+    before = snapshot(db_url)
+    assert "interaction_summary" not in before
+    migrated = Store(db_url)
+    try:
+        assert migrated.schema_version() == SCHEMA_VERSION == 12
+        after = snapshot(db_url)
+        assert after["interaction_logs"] == before["interaction_logs"]
+        assert len(after["interaction_summary"]) == 4  # the rows differ in org, cost, cached or status
+        window = dict(since=day, until=day + timedelta(days=2), sources=None)
+        assert analytics.kpis(migrated, **window) == analytics.kpis(migrated, **window, summary=False)
+        assert analytics.kpis(migrated, **window)["requests"] == 4
+        migrated.log_interaction(InteractionRecord(
+            org="acme", agent=None, session_id=None, prompt="a v12 row", messages_json="[]", response="ok",
+            complexity="SIMPLE", score=0.1, reasons=[], provider="groq", model="llama", input_tokens=1,
+            output_tokens=1, cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.25, baseline_cost_usd=0.5,
+            latency_ms=1.0, ttft_ms=None, cached=False, status="ok", error=None, attempts=[], source="api",
+            ts=day + timedelta(hours=1)))
+        k = analytics.kpis(migrated, **window)
+        assert k["requests"] == 5 and k["spend_usd"] == 1.0 and k == analytics.kpis(migrated, **window,
+                                                                                           summary=False)
+        for fresh_url in fresh_database(migrated.dialect, tmp_path):
+            Store(fresh_url).close()
+            assert shape(db_url) == shape(fresh_url)
     finally:
         migrated.close()

@@ -20,6 +20,9 @@ queries itself (hash aggregates, percentile_disc).
   savings.py     kpis, requests_by_tier, requests_by_provider_model, spend_by_source, measuring_costs,
                  distinct_orgs_agents
   timeseries.py  spend_over_time, cache_hit_rate_over_time, traffic_span
+  summary.py     the same figures for windows of whole UTC days, from interaction_summary (the log added up per
+                 day and group by Store.log_interaction): what the Savings page reads; `summary=False` reads the
+                 raw rows instead (tests prove the two equal)
   providers.py   error_rate_by_provider, latency_by_provider (provider attempts, from attempt_logs)
   feedback.py    thumbs, compare_votes, feedback (both per tier and target, simulated answers apart)
   leaderboard.py leaderboard: Bradley-Terry ratings from Compare votes (bradley_terry.py) beside thumbs and

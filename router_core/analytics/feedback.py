@@ -21,8 +21,8 @@ import sqlalchemy as sa
 
 from ..sources import REAL_TRAFFIC_FILTER, SourceFilter
 from ..store.codec import to_db_time
-from ..store.tables import T_CMP, T_CMP_RES, T_LOG
-from .sql import count_if, engine_of, frame, in_window, numeric
+from ..store.tables import IX_LOG_FEEDBACK, T_CMP, T_CMP_RES, T_LOG
+from .sql import count_if, engine_of, frame, in_window, log_table, numeric
 
 KEYS = ["tier", "target", "simulated"]
 THUMB_COLUMNS = ["thumbs_up", "thumbs_down"]
@@ -34,12 +34,15 @@ UNKNOWN_TIER = "?"
 def thumbs(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
            agent: str | None = None, agent_version: int | None = None,
            sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
-    """Per tier, target and simulated: thumbs up and down on the logged requests of the window."""
+    """Per tier, target and simulated: thumbs up and down on the logged requests of the window (read from the
+    partial index of the rows with feedback: the literal 0 lets the planner use it)."""
     engine = engine_of(engine_or_store)
-    c = T_LOG.c
+    t = log_table(engine, IX_LOG_FEEDBACK)
+    c = t.c
     stmt = (sa.select(c.complexity.label("tier"), c.provider, c.model, c.simulated,
                       count_if(c.feedback > 0).label("thumbs_up"), count_if(c.feedback < 0).label("thumbs_down"))
-            .where(*in_window(T_LOG, since, until, org, agent, sources, agent_version), c.feedback != 0)
+            .where(*in_window(t, since, until, org, agent, sources, agent_version),
+                   c.feedback != sa.literal_column("0"))
             .group_by(c.complexity, c.provider, c.model, c.simulated))
     df = frame(engine, stmt)
     df["target"] = pd.Series([f"{p or '(none)'}:{m or '(none)'}" for p, m in zip(df["provider"], df["model"])],

@@ -3,7 +3,10 @@ spend_by_source, and the orgs / agents the filter widgets offer. Each reads a co
 (see store.tables).
 
 `sources` picks which traffic counts: real traffic (router_core.sources.REAL_TRAFFIC_FILTER, rows logged
-before sources existed included) by default, None for every row."""
+before sources existed included) by default, None for every row.
+
+A window of whole UTC days is added up from interaction_summary (analytics/summary.py) unless `summary=False`,
+which reads the raw rows (the same numbers: tests/test_summary.py); percentiles always read the raw rows."""
 
 from __future__ import annotations
 
@@ -17,13 +20,14 @@ from sqlalchemy.sql.expression import TableClause
 from ..sources import MEASURING, REAL_TRAFFIC_FILTER, SOURCES, SourceFilter
 from ..store.tables import IX_LOG_COMPLEXITY_TS, IX_LOG_LATENCY, IX_LOG_PROVIDER_MODEL_TS, IX_LOG_TS, LOG_TABLE, T_LOG
 from ..types import Complexity
+from . import summary as S
 from .sql import (MONEY, add_savings, count_if, engine_of, failed, frame, in_window, log_table, money_columns, numeric,
                   rank_offset, ratio, sqlite_grouped)
 
 
 def kpis(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
          agent: str | None = None, agent_version: int | None = None,
-         sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> dict:
+         sources: SourceFilter | None = REAL_TRAFFIC_FILTER, summary: bool = True) -> dict:
     """Headline numbers: requests, ok, errors, error_rate, spend_usd, baseline_usd, saved_usd (net), saved_pct
     (net, of the baseline), saved_by_cache_usd, saved_cheaper_usd (on routes cheaper than the baseline),
     upgrades_usd (spent above the baseline on dearer routes), saved_by_routing_usd (cheaper - upgrades),
@@ -31,23 +35,9 @@ def kpis(engine_or_store: Any, *, since: datetime, until: datetime, org: str | N
     input_tokens, output_tokens, unpriced_requests (successful non-cached calls whose cost or baseline is
     unknown). saved_usd = saved_by_cache_usd + saved_cheaper_usd - upgrades_usd."""
     engine = engine_of(engine_or_store)
-    t = log_table(engine, IX_LOG_TS)
-    c = t.c
-    where = in_window(t, since, until, org, agent, sources, agent_version)
-    ok = c.status == "ok"
-    stmt = sa.select(
-        sa.func.count().label("requests"),
-        count_if(ok).label("ok"),
-        count_if(failed(t)).label("errors"),
-        count_if(c.cached == sa.true()).label("cache_hits"),
-        *money_columns(t),
-        sa.func.sum(c.input_tokens).label("input_tokens"),
-        sa.func.sum(c.output_tokens).label("output_tokens"),
-        count_if(sa.and_(ok, c.cached == sa.false(),
-                          sa.or_(c.cost_usd.is_(None), c.baseline_cost_usd.is_(None)))).label("unpriced_requests"),
-    ).where(*where)
+    window = dict(since=since, until=until, org=org, agent=agent, sources=sources, agent_version=agent_version)
+    row = S.kpis_row(engine, window) if summary and S.covers(since, until) else _kpis_row(engine, window)
     with engine.connect() as conn:
-        row = conn.execute(stmt).mappings().one()
         n_ok = int(row["ok"] or 0)
         p50 = None
         if n_ok and engine.dialect.name == "postgresql":
@@ -91,9 +81,29 @@ def kpis(engine_or_store: Any, *, since: datetime, until: datetime, org: str | N
     }
 
 
+def _kpis_row(engine: Any, window: dict[str, Any]) -> dict[str, Any]:
+    """kpis' aggregate row from the raw rows (a scan of the covering ts index)."""
+    t = log_table(engine, IX_LOG_TS)
+    c = t.c
+    ok = c.status == "ok"
+    stmt = sa.select(
+        sa.func.count().label("requests"),
+        count_if(ok).label("ok"),
+        count_if(failed(t)).label("errors"),
+        count_if(c.cached == sa.true()).label("cache_hits"),
+        *money_columns(t),
+        sa.func.sum(c.input_tokens).label("input_tokens"),
+        sa.func.sum(c.output_tokens).label("output_tokens"),
+        count_if(sa.and_(ok, c.cached == sa.false(),
+                          sa.or_(c.cost_usd.is_(None), c.baseline_cost_usd.is_(None)))).label("unpriced_requests"),
+    ).where(*in_window(t, **window))
+    with engine.connect() as conn:
+        return dict(conn.execute(stmt).mappings().one())
+
+
 def requests_by_tier(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
                      agent: str | None = None, agent_version: int | None = None,
-                     sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
+                     sources: SourceFilter | None = REAL_TRAFFIC_FILTER, summary: bool = True) -> pd.DataFrame:
     """Per complexity tier (easiest first, CACHED and unknown labels last): complexity, requests, share,
     cache_hits, errors, spend_usd, baseline_usd, saved_cheaper_usd, upgrades_usd, saved_usd (net)."""
     engine = engine_of(engine_or_store)
@@ -102,7 +112,10 @@ def requests_by_tier(engine_or_store: Any, *, since: datetime, until: datetime, 
         return [sa.func.count().label("requests"), count_if(t.c.cached == sa.true()).label("cache_hits"),
                 count_if(failed(t)).label("errors"), *money_columns(t)]
 
-    if engine.dialect.name == "sqlite":
+    window = dict(since=since, until=until, org=org, agent=agent, sources=sources, agent_version=agent_version)
+    if summary and S.covers(since, until):
+        df = S.grouped(engine, ["complexity"], [*S.counts(), *S.money()], window)
+    elif engine.dialect.name == "sqlite":
         df = sqlite_grouped(engine, IX_LOG_COMPLEXITY_TS, ["complexity"], columns,
                              lambda t: in_window(t, since, until, org, agent, sources, agent_version))
     else:
@@ -122,7 +135,8 @@ def requests_by_tier(engine_or_store: Any, *, since: datetime, until: datetime, 
 
 def requests_by_provider_model(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
                                agent: str | None = None, agent_version: int | None = None,
-                               sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
+                               sources: SourceFilter | None = REAL_TRAFFIC_FILTER,
+                               summary: bool = True) -> pd.DataFrame:
     """Per (provider, model), most requests first: requests, cache_hits, errors, input_tokens,
     output_tokens, spend_usd, baseline_usd, saved_cheaper_usd, upgrades_usd, saved_usd (net), avg_latency_ms.
     Requests that reached no provider show provider and model "(none)"."""
@@ -135,7 +149,12 @@ def requests_by_provider_model(engine_or_store: Any, *, since: datetime, until: 
                 sa.func.sum(c.output_tokens).label("output_tokens"), *money_columns(t),
                 sa.func.avg(c.latency_ms).label("avg_latency_ms")]
 
-    if engine.dialect.name == "sqlite":
+    window = dict(since=since, until=until, org=org, agent=agent, sources=sources, agent_version=agent_version)
+    if summary and S.covers(since, until):
+        df = S.grouped(engine, ["provider", "model"], [*S.counts(), *S.tokens(), *S.money(),
+                                                       S.total("latency_ms")], window)
+        df["avg_latency_ms"] = pd.to_numeric(df.pop("latency_ms")) / pd.to_numeric(df["requests"])
+    elif engine.dialect.name == "sqlite":
         df = sqlite_grouped(engine, IX_LOG_PROVIDER_MODEL_TS, ["provider", "model"], columns,
                              lambda t: in_window(t, since, until, org, agent, sources, agent_version))
     else:
@@ -154,15 +173,22 @@ def requests_by_provider_model(engine_or_store: Any, *, since: datetime, until: 
 
 def spend_by_source(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
                     agent: str | None = None, sources: SourceFilter | None = None,
-                    agent_version: int | None = None) -> pd.DataFrame:
+                    agent_version: int | None = None, summary: bool = True) -> pd.DataFrame:
     """Per source (None: logged before sources existed), in router_core.sources.SOURCES order: source,
     requests, errors, spend_usd, baseline_usd. Only sources with requests in range; `sources` narrows them."""
     engine = engine_of(engine_or_store)
-    c = T_LOG.c
-    stmt = (sa.select(c.source, sa.func.count().label("requests"), count_if(failed(T_LOG)).label("errors"),
-                      *money_columns(T_LOG)[:2])
-            .where(*in_window(T_LOG, since, until, org, agent, sources, agent_version)).group_by(c.source))
-    df = numeric(frame(engine, stmt), ints=["requests", "errors"], floats=["spend_usd", "baseline_usd"])
+    if summary and S.covers(since, until):
+        df = S.grouped(engine, ["source"], [S.total("requests"), S.counts()[2],
+                                            *S.money()[:2]],
+                       dict(since=since, until=until, org=org, agent=agent, sources=sources,
+                            agent_version=agent_version))
+    else:
+        c = T_LOG.c
+        stmt = (sa.select(c.source, sa.func.count().label("requests"), count_if(failed(T_LOG)).label("errors"),
+                          *money_columns(T_LOG)[:2])
+                .where(*in_window(T_LOG, since, until, org, agent, sources, agent_version)).group_by(c.source))
+        df = frame(engine, stmt)
+    df = numeric(df, ints=["requests", "errors"], floats=["spend_usd", "baseline_usd"])
     order = {s: i for i, s in enumerate(SOURCES)}
     df["_order"] = df["source"].map(lambda v: order.get(v, len(order)))
     df["source"] = df["source"].astype(object).where(df["source"].notna(), None)
@@ -171,10 +197,11 @@ def spend_by_source(engine_or_store: Any, *, since: datetime, until: datetime, o
 
 
 def measuring_costs(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
-                    agent: str | None = None) -> pd.DataFrame:
+                    agent: str | None = None, summary: bool = True) -> pd.DataFrame:
     """What measuring cost: one row per MEASURING source (compare, eval, shadow), zeros included, from
     `spend_by_source`."""
-    df = spend_by_source(engine_or_store, since=since, until=until, org=org, agent=agent, sources=MEASURING)
+    df = spend_by_source(engine_or_store, since=since, until=until, org=org, agent=agent, sources=MEASURING,
+                         summary=summary)
     present = df.set_index("source")
     rows = [[s, *(present.loc[s].tolist() if s in present.index else [0, 0, 0.0, 0.0])] for s in MEASURING]
     out = pd.DataFrame.from_records(rows, columns=["source", "requests", "errors", "spend_usd", "baseline_usd"])

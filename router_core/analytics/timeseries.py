@@ -1,8 +1,9 @@
 """Money and cache hits per UTC hour or day (only buckets with traffic): spend_over_time, cache_hit_rate_over_time.
 Like the headline numbers they count real traffic unless `sources` says otherwise (see analytics.savings).
 
-SQLite: one correlated range scan of the covering ts index per bucket (no GROUP BY sort); PostgreSQL:
-date_trunc(ts AT TIME ZONE 'UTC') and GROUP BY.
+Daily buckets of a window of whole UTC days come from interaction_summary (analytics/summary.py) unless
+`summary=False`. The raw rows: on SQLite one correlated range scan of the covering ts index per bucket (no GROUP BY
+sort); on PostgreSQL date_trunc(ts AT TIME ZONE 'UTC') and GROUP BY.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine
 from ..sources import REAL_TRAFFIC_FILTER, SourceFilter
 from ..store.codec import SQLITE_TIME_FORMAT, to_db_time
 from ..store.tables import IX_LOG_TS, LOG_TABLE, T_LOG
+from . import summary as S
 from .sql import MONEY, add_savings, check_bucket, count_if, engine_of, frame, in_window, money_columns, numeric
 
 _SQLITE_BUCKET = {"hour": "%Y-%m-%d %H:00:00", "day": "%Y-%m-%d 00:00:00"}
@@ -95,9 +97,13 @@ def _pg_time_series(engine: Engine, *, since, until, org, agent, agent_version, 
     return frame(engine, stmt)
 
 
+def _summary_window(window: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in window.items() if k != "bucket"}
+
+
 def spend_over_time(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
                     agent: str | None = None, agent_version: int | None = None, bucket: str = "day",
-                    sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
+                    sources: SourceFilter | None = REAL_TRAFFIC_FILTER, summary: bool = True) -> pd.DataFrame:
     """Per UTC bucket with traffic: bucket, requests, spend_usd, baseline_usd, saved_usd (net),
     saved_by_cache_usd, saved_cheaper_usd, upgrades_usd, saved_by_routing_usd, and running totals
     cum_spend_usd, cum_baseline_usd, cum_saved_usd."""
@@ -105,7 +111,9 @@ def spend_over_time(engine_or_store: Any, *, since: datetime, until: datetime, o
     engine = engine_of(engine_or_store)
     window = dict(since=since, until=until, org=org, agent=agent, agent_version=agent_version, sources=sources,
                   bucket=bucket)
-    if engine.dialect.name == "sqlite":
+    if summary and bucket == "day" and S.covers(since, until):
+        df = S.by_day(engine, [S.total("requests"), *S.money()], _summary_window(window))
+    elif engine.dialect.name == "sqlite":
         df = _sqlite_time_series(engine, measures=[("requests", "count(*)", "int"), *_SQLITE_MONEY], **window)
     else:
         df = _pg_time_series(engine, columns=[sa.func.count().label("requests"), *money_columns(T_LOG)], **window)
@@ -120,13 +128,16 @@ def spend_over_time(engine_or_store: Any, *, since: datetime, until: datetime, o
 
 def cache_hit_rate_over_time(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
                              agent: str | None = None, agent_version: int | None = None, bucket: str = "day",
-                             sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> pd.DataFrame:
+                             sources: SourceFilter | None = REAL_TRAFFIC_FILTER,
+                             summary: bool = True) -> pd.DataFrame:
     """Per UTC bucket with traffic: bucket, requests, cache_hits, hit_rate (0..1)."""
     check_bucket(bucket)
     engine = engine_of(engine_or_store)
     window = dict(since=since, until=until, org=org, agent=agent, agent_version=agent_version, sources=sources,
                   bucket=bucket)
-    if engine.dialect.name == "sqlite":
+    if summary and bucket == "day" and S.covers(since, until):
+        df = S.by_day(engine, S.counts()[:2], _summary_window(window))
+    elif engine.dialect.name == "sqlite":
         df = _sqlite_time_series(engine, measures=[("requests", "count(*)", "int"),
                                                    ("cache_hits", "sum(CASE WHEN cached = 1 THEN 1 ELSE 0 END)",
                                                     "int")], **window)
@@ -142,9 +153,14 @@ def cache_hit_rate_over_time(engine_or_store: Any, *, since: datetime, until: da
 
 def traffic_span(engine_or_store: Any, *, since: datetime, until: datetime, org: str | None = None,
                  agent: str | None = None, agent_version: int | None = None,
-                 sources: SourceFilter | None = REAL_TRAFFIC_FILTER) -> tuple[datetime, datetime] | None:
+                 sources: SourceFilter | None = REAL_TRAFFIC_FILTER,
+                 summary: bool = True) -> tuple[datetime, datetime] | None:
     """The first and last request time in the window (None without traffic): charts bucket by the data's span."""
     engine = engine_of(engine_or_store)
+    if summary and S.covers(since, until):
+        first, last = S.span(engine, dict(since=since, until=until, org=org, agent=agent, sources=sources,
+                                          agent_version=agent_version))
+        return None if first is None else (to_db_time(first), to_db_time(last))
     with engine.connect() as conn:
         first, last = conn.execute(sa.select(sa.func.min(T_LOG.c.ts), sa.func.max(T_LOG.c.ts))
                                    .where(*in_window(T_LOG, since, until, org, agent, sources, agent_version))).one()

@@ -18,6 +18,7 @@ from .codec import enum_str, frame, from_db_time, loads_list, source_in, to_db_t
 from .engine import is_busy, without_password
 from .errors import StoreError
 from .records import InteractionRecord, attempt_rows
+from .summary import summary_row, upsert_statement
 from .tables import LOG_COLUMNS, T_ATTEMPT, T_LOG
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class InteractionRepository:
         """The statements log_interaction reuses on every call."""
         self._log_insert = T_LOG.insert()
         self._attempt_insert, self._attempt_ts = self._attempt_statement()
+        self._summary_upsert = upsert_statement(self.engine.dialect.name)
 
     def _attempt_statement(self) -> tuple[Any, Any]:
         """The attempt_logs INSERT for log_interaction in the driver's own SQL (no statement compile or
@@ -66,9 +68,11 @@ class InteractionRepository:
              a["org"], a["agent"], a["simulated"]) for a in attempts])
 
     def log_interaction(self, rec: InteractionRecord) -> int:
-        """Insert the interaction row and its attempt_logs rows (one INSERT, one executemany, one transaction);
-        returns the interaction's id. Retries briefly when SQLite is busy."""
+        """Insert the interaction row, its attempt_logs rows and its share of interaction_summary (one INSERT,
+        one executemany, one upsert, one transaction); returns the interaction's id. Retries briefly when SQLite
+        is busy."""
         row = rec.to_row()
+        summary = summary_row(row)
         attempts = attempt_rows(rec.attempts, provider=row["provider"], model=row["model"], status=row["status"],
                                 latency_ms=row["latency_ms"], cached=row["cached"], org=row["org"], agent=row["agent"],
                                 simulated=row["simulated"], simulated_providers=rec.simulated_providers)
@@ -79,6 +83,7 @@ class InteractionRepository:
                     iid = int(conn.execute(self._log_insert, row).inserted_primary_key[0])
                     if attempts:
                         self._insert_attempts(conn, iid, row["ts"], attempts)
+                    conn.execute(self._summary_upsert, summary)
                     return iid
             except (OperationalError, DBAPIError) as exc:
                 last = exc

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 11  # written to schema_meta, so releases from before Alembic refuse a newer database
+SCHEMA_VERSION = 12  # written to schema_meta, so releases from before Alembic refuse a newer database
 
 LOG_TABLE = "interaction_logs"
 ATTEMPT_TABLE = "attempt_logs"
@@ -40,6 +40,8 @@ EXPERIMENT_CELL_TABLE = "experiment_cells"
 # labelled outcomes and the learned routers trained on them (since v10; queries in outcomes.py)
 OUTCOME_TABLE = "outcomes"
 LEARNED_TABLE = "learned_routers"
+# the request log added up per UTC day (since v12; written with each interaction, queries in analytics/summary.py)
+SUMMARY_TABLE = "interaction_summary"
 
 # interaction_logs: the request log's filters (each ends in ts) and the dashboards' covering indexes
 IX_LOG_ORG_TS = "ix_interaction_logs_org_ts"
@@ -50,6 +52,7 @@ IX_LOG_TS = "ix_interaction_logs_ts"
 IX_LOG_COMPLEXITY_TS = "ix_interaction_logs_complexity_ts"
 IX_LOG_PROVIDER_MODEL_TS = "ix_interaction_logs_provider_model_ts"
 IX_LOG_LATENCY = "ix_interaction_logs_latency"
+IX_LOG_FEEDBACK = "ix_interaction_logs_feedback"
 # attempt_logs (see AttemptLog for which exist on which database)
 IX_ATT_INTERACTION = "ix_attempt_logs_interaction"
 IX_ATT_PROVIDER_TS = "ix_attempt_logs_provider_ts"
@@ -67,6 +70,8 @@ UQ_EXPERIMENT_CELL = "uq_experiment_cells_cell"
 # outcomes / learned_routers
 UQ_OUTCOME_LINK = "uq_outcomes_link"
 IX_OUTCOME_SOURCE_TS = "ix_outcomes_source_ts"
+# interaction_summary
+UQ_SUMMARY_GROUP = "uq_interaction_summary_group"
 
 
 class StoreModel(SQLModel, registry=registry()):
@@ -120,9 +125,15 @@ class InteractionLog(StoreModel, table=True):
                  *[c for c in ANALYTICS_COLUMNS if c != "complexity"]),
         sa.Index(IX_LOG_PROVIDER_MODEL_TS, "provider", "model", "ts",
                  *[c for c in ANALYTICS_COLUMNS if c not in ("provider", "model")]),
-        # Nearest-rank percentiles: walk latencies in order instead of sorting them. (Per provider they come
-        # from attempt_logs since v3, whose migration drops v2's ix_interaction_logs_provider_latency.)
-        sa.Index(IX_LOG_LATENCY, "status", "latency_ms", "ts", "org", "agent"),
+        # Nearest-rank percentiles: walk latencies in order instead of sorting them, every filter inside the index
+        # (since v12: source and agent_version too, else each step of the walk read its wide row). (Per provider
+        # they come from attempt_logs since v3, whose migration drops v2's ix_interaction_logs_provider_latency.)
+        sa.Index(IX_LOG_LATENCY, "status", "latency_ms", "ts", "org", "agent", "source", "agent_version"),
+        # Thumbs (analytics.feedback): only the few rows with feedback, covering (since v12). A query uses it when
+        # it says `feedback != 0` with a literal 0.
+        sa.Index(IX_LOG_FEEDBACK, "ts", "feedback", "complexity", "provider", "model", "simulated", "org", "agent",
+                 "source", "agent_version", sqlite_where=sa.text("feedback != 0"),
+                 postgresql_where=sa.text("feedback != 0")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -523,6 +534,46 @@ class LearnedRouterRow(StoreModel, table=True):
     artifact_json: str = _text(nullable=False, default="{}")
 
 
+class InteractionSummary(StoreModel, table=True):
+    """The request log added up per UTC day and group: what the Savings figures read instead of the raw rows.
+
+    One row per (day, org, agent, agent_version, source, provider, model, complexity, cached, status, simulated);
+    `group_key` spells those ten values out (NULL and "" apart: see store/summary.py), so one unique index finds
+    a day's row whatever its NULLs. Written in log_interaction's transaction (an upsert adding the request's
+    share); the money columns are each request's share as analytics/sql.money_columns defines it, so a sum of
+    them is the sum over the rows. `unpriced`: successful non-cached requests without cost or baseline.
+    `latency_ms`: the sum of the rows' latencies; first_ts / last_ts: the group's earliest and latest request."""
+
+    __tablename__ = SUMMARY_TABLE
+    __table_args__ = (sa.UniqueConstraint("day", "group_key", name=UQ_SUMMARY_GROUP),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: datetime = Field(nullable=False)  # 00:00 UTC of the requests' day
+    group_key: str = _text(nullable=False)
+    org: str | None = None
+    agent: str | None = None
+    agent_version: int | None = None
+    source: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    complexity: str = Field(nullable=False)
+    cached: bool = Field(nullable=False)
+    status: str = Field(nullable=False)
+    simulated: bool = Field(nullable=False)
+    requests: int = Field(default=0, nullable=False)
+    input_tokens: int = Field(default=0, nullable=False)
+    output_tokens: int = Field(default=0, nullable=False)
+    spend_usd: float = Field(default=0.0, nullable=False)
+    baseline_usd: float = Field(default=0.0, nullable=False)
+    saved_by_cache_usd: float = Field(default=0.0, nullable=False)
+    saved_cheaper_usd: float = Field(default=0.0, nullable=False)
+    upgrades_usd: float = Field(default=0.0, nullable=False)
+    unpriced: int = Field(default=0, nullable=False)
+    latency_ms: float = Field(default=0.0, nullable=False)
+    first_ts: datetime = Field(nullable=False)
+    last_ts: datetime = Field(nullable=False)
+
+
 class SchemaMeta(StoreModel, table=True):
     __tablename__ = META_TABLE
 
@@ -551,6 +602,7 @@ EXPERIMENT_TABLES = (T_EXPERIMENT, T_EXPERIMENT_CELL)  # created by revision 000
 T_OUTCOME: sa.Table = Outcome.__table__  # type: ignore[assignment]
 T_LEARNED: sa.Table = LearnedRouterRow.__table__  # type: ignore[assignment]
 LEARNING_TABLES = (T_OUTCOME, T_LEARNED)  # created by revision 0009 (v10)
+T_SUMMARY: sa.Table = InteractionSummary.__table__  # type: ignore[assignment]  (created by revision 0011, v12)
 
 # The gateway's tables (plain SQLAlchemy Core: only keys.py reads them). Times are epoch seconds (float).
 T_KEYS = sa.Table(  # one row per team key: only a SHA-256 hash of the key, its display prefix and its settings
