@@ -10,16 +10,12 @@ Values are text (numbers are kept as written); an empty cell is an empty string.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..errors import RouterError
-from ..prompt_files import ACCEPTED_EXTENSIONS, MAX_PROMPT_CHARS, PromptFileError, decode_text, display_name
+from ..prompt_files import MAX_PROMPT_CHARS, PromptFileError, display_name, read_rows
 
 EXPECTED = "expected"
 MAX_INPUTS = 5_000
@@ -85,50 +81,12 @@ def _input(row: Mapping[str, Any], where: str) -> Input:
     return Input(variables, expected)
 
 
-def _csv_rows(text: str, name: str) -> Iterable[tuple[str, dict[str, Any]]]:
-    csv.field_size_limit(max(csv.field_size_limit(), 4 * MAX_PROMPT_CHARS))
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader, None)
-        if header is None or not any(h.strip() for h in header):
-            raise DatasetError(f"{name} is empty: expected a header row naming the variables (one column per "
-                               "{{variable}}, optionally 'expected'), then one input per row.")
-        for number, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) > len(header):
-                raise DatasetError(f"{name} row {number} has {len(values)} values for {len(header)} columns.")
-            yield f"{name} row {number}", dict(zip(header, values))
-    except csv.Error as exc:
-        raise DatasetError(f"{name} is not valid CSV near line {reader.line_num}: {exc}.") from None
-
-
-def _jsonl_rows(text: str, name: str) -> Iterable[tuple[str, dict[str, Any]]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"{name} line {number} is not valid JSON ({exc.msg} at column {exc.colno}); each "
-                               "line must be one object like {\"question\": \"...\", \"expected\": \"...\"}.") from None
-        if not isinstance(obj, dict):
-            raise DatasetError(f"{name} line {number} is a JSON {type(obj).__name__}, not an object.")
-        yield f"{name} line {number}", obj
-
-
 def load_file(content: bytes | str, filename: str | None, limit: int | None = None) -> Dataset:
     """A dataset from an uploaded .csv / .jsonl / .ndjson file (see the module docstring)."""
-    name = display_name(filename)
-    suffix = Path(name).suffix.lower()
-    if suffix not in ACCEPTED_EXTENSIONS:
-        found = f"a {suffix} file" if suffix else "a file without an extension"
-        raise DatasetError(f"{name} is {found}; upload a .csv file with a column per {{{{variable}}}} or a .jsonl "
-                           "file with one object per line.")
-    text = decode_text(content, name, DatasetError)
-    rows = _csv_rows(text, name) if suffix == ".csv" else _jsonl_rows(text, name)
+    rows = read_rows(content, filename, error=DatasetError, required=None,
+                     wanted="a column per {{variable}} (and optionally 'expected')")
     inputs = [_input(row, where) for where, row in rows]
-    return _limited(f"upload {name}", inputs, limit)
+    return _limited(f"upload {display_name(filename)}", inputs, limit)
 
 
 def from_logs(rows: Iterable[Mapping[str, Any]], description: str, limit: int | None = None) -> Dataset:
