@@ -85,6 +85,7 @@ class ResponseCache:
         if self._returning:
             self._hit = self._hit.returning(*self._cols)
         self._select = sa.select(*self._cols).where(c.key == sa.bindparam("k"))
+        self._peek = self._select.where(c.expires_at > sa.bindparam("now", type_=c.expires_at.type))
         self._upsert = self._build_upsert()
         self._front: dict[str, _Pending] = {}
         self._front_lock = threading.Lock()
@@ -149,6 +150,21 @@ class ResponseCache:
         return CachedAnswer(text=text or "", provider=provider or "", model=model or "",
                             usage=Usage(input_tokens=int(tin or 0), output_tokens=int(tout or 0)),
                             cost_usd=cost, baseline_cost_usd=baseline, hits=int(hits or 0))
+
+    def peek(self, key: str) -> CachedAnswer | None:
+        """The live entry for `key` (a pending one from memory), or None, without writing: the caller counts the hit
+        with `bump_step` in the hit's own log transaction (`hits` already includes this one)."""
+        pending = self._pending(key)
+        if pending is not None:
+            return pending
+        with self.engine.connect() as conn:
+            row = conn.execute(self._peek, {"k": key, "now": self._now()}).first()
+        if row is None:
+            return None
+        text, provider, model, tin, tout, cost, baseline, hits = row
+        return CachedAnswer(text=text or "", provider=provider or "", model=model or "",
+                            usage=Usage(input_tokens=int(tin or 0), output_tokens=int(tout or 0)),
+                            cost_usd=cost, baseline_cost_usd=baseline, hits=int(hits or 0) + 1)
 
     def _pending(self, key: str) -> CachedAnswer | None:
         """The live front entry for `key` with its hit counted, or None."""
@@ -217,8 +233,8 @@ class ResponseCache:
         return lambda conn: self._write(conn, key, values), settle
 
     def bump_step(self, key: str) -> Callable[[Connection], None]:
-        """The hit count of an answer served from the front, to run in the writer's transaction after the entry's
-        own write (the writer keeps the order): the same UPDATE as a hit on a committed entry."""
+        """The hit count of an answer found by `peek` (or served from the front by `get`), to run in the writer's
+        transaction (after a pending entry's own write: the writer keeps the order): the UPDATE a `get` hit runs."""
         def bump(conn: Connection) -> None:
             conn.execute(self._hit, {"k": key, "now": self._now()})
 

@@ -250,13 +250,13 @@ class Router(AttemptsMixin, BlockingMixin):
         if not req.use_cache:
             return None
         try:
-            hit = self.cache.get(req.cache_key)
+            hit = self.cache.peek(req.cache_key)  # a read: the hit is counted by the background writer
         except Exception as exc:
             log.warning("cache lookup failed: %s", redact(str(exc)))
             return None
         if hit is None:
             return None
-        req.front_hit = hit.pending
+        req.cache_hit = True
         latency = (self.clock() - req.started) * 1000
         provider = self.providers.get(hit.provider)
         return Completion(hit.text, hit.provider, hit.model, Complexity.CACHED, hit.usage, 0.0,
@@ -342,7 +342,7 @@ class Router(AttemptsMixin, BlockingMixin):
                                              cost_usd=completion.cost_usd,
                                              baseline_cost_usd=completion.baseline_cost_usd, prompt_preview=record.prompt)
             steps.append(write)
-        if req.front_hit:  # served from the cache's in-memory front: count the hit after the entry's own write
+        if req.cache_hit:  # counted with the row (after a pending entry's own write: the writer keeps the order)
             steps.append(self.cache.bump_step(req.cache_key))
         interaction_id, message = await self._persist(record, steps, settle)
         if completion is not None:

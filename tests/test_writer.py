@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 from conftest import run
 from pg import db_url, store  # noqa: F401  (fixtures)
@@ -148,3 +149,15 @@ def test_a_staged_entry_hits_before_its_commit_and_its_hits_are_counted(tmp_path
     assert again is not None and not again.pending and again.hits == 2
     assert cache.stats()["saved_usd"] == 0.02
     store.close()
+
+
+def test_cache_hits_through_the_router_are_counted_by_the_writer(tmp_path, vendor):
+    vendor.default(json=openai_ok("fine"))
+    router = make_router(tmp_path, vendor.url, vendor.url)
+    first = router.complete("What is the capital of France?")
+    hits = [router.complete("What is the capital of France?") for _ in range(3)]
+    stats = router.cache.stats()
+    router.close()
+    assert not first.cached and all(h.cached for h in hits)
+    assert [h.reasons[0] for h in hits] == [f"served from cache (hit {n})" for n in (1, 2, 3)]
+    assert stats["hits"] == 3 and stats["saved_usd"] == pytest.approx(3 * first.baseline_cost_usd)
