@@ -161,3 +161,13 @@ def test_cache_hits_through_the_router_are_counted_by_the_writer(tmp_path, vendo
     assert not first.cached and all(h.cached for h in hits)
     assert [h.reasons[0] for h in hits] == [f"served from cache (hit {n})" for n in (1, 2, 3)]
     assert stats["hits"] == 3 and stats["saved_usd"] == pytest.approx(3 * first.baseline_cost_usd)
+
+
+def test_a_full_queue_makes_callers_wait_and_drops_nothing(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'full.db'}")
+    writer = BatchWriter(store, max_rows=5, queue_rows=3)
+    jobs = [writer.submit(rec) for rec in varied_records(60, seed=8)]  # blocks while 3 wait, never drops
+    assert [j.done.result(timeout=30) is not None for j in jobs] == [True] * 60
+    writer.close()
+    assert len(logged_rows(store)) == 60 and writer.batches >= 12
+    store.close()

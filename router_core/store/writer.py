@@ -1,8 +1,8 @@
 """The background writer: log rows, their attempt rows and cache entries committed in batches by one thread.
 
 Callers hand a job over (`submit`) and get a Future of the row's id; the writer thread takes every job waiting,
-up to `max_rows` (it never waits for more: rows pile up while the previous batch commits), and commits them in ONE transaction
-(`Store.log_batch`). The queue is bounded: when it is full the caller waits (backpressure), nothing is dropped.
+up to `max_rows` (it never waits for more: rows pile up while the previous batch commits), and commits them in
+ONE transaction (`Store.log_batch`). The queue is bounded: when it is full the caller waits (backpressure), nothing is dropped.
 A batch the database refuses fails each of its futures with the StoreError (the caller keeps the row and writes
 it later, see Router._persist); a batch failing for another reason is retried row by row, so one bad row
 cannot sink the others. `close()` writes everything queued and stops the thread (it restarts on the next job);
@@ -64,15 +64,16 @@ class BatchWriter:
         """Queue a job; its `done` Future resolves to the row's id (None without a record) once committed.
         With `block=False` a full queue raises queue.Full (an async caller then waits in a worker thread)."""
         job = Job(record, tuple(steps))
-        self._ensure_thread()
-        self.jobs.put(job, block=block)
-        return job
-
-    def _ensure_thread(self) -> None:
-        with self._lock:
+        if not self._lock.acquire(blocking=block):  # another caller is waiting for room: so would this one
+            raise queue.Full
+        try:  # under the lock: never behind the stop mark of a `close` running now
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._serve, name="router-writer", daemon=True)
                 self._thread.start()
+            self.jobs.put(job, block=block)
+        finally:
+            self._lock.release()
+        return job
 
     def close(self) -> None:
         """Write every job queued so far, then stop the thread (a later job starts it again)."""
@@ -112,7 +113,7 @@ class BatchWriter:
             ids = self.store.log_batch([j.record for j in with_rows], steps)  # type: ignore[misc]
         except StoreError as exc:
             for job in batch:
-                job.done.set_exception(exc)
+                _fail(job, exc)
             return
         except Exception as exc:  # noqa: BLE001 - a bad row: write the batch row by row
             log.warning("a batch of %d log rows failed, writing them one by one: %s", len(batch), exc)
@@ -122,16 +123,27 @@ class BatchWriter:
         self.batches += 1
         by_job = dict(zip(map(id, with_rows), ids))
         for job in batch:
-            job.done.set_result(by_job.get(id(job)))
+            _resolve(job, by_job.get(id(job)))
 
     def _write_one(self, job: Job) -> None:
         try:
             ids = self.store.log_batch([job.record] if job.record is not None else [], job.steps)
         except Exception as exc:  # noqa: BLE001 - reported to the caller, who keeps the row
-            job.done.set_exception(exc)
+            _fail(job, exc)
             return
         self.batches += 1
-        job.done.set_result(ids[0] if ids else None)
+        _resolve(job, ids[0] if ids else None)
+
+
+def _resolve(job: Job, interaction_id: int | None) -> None:
+    """The job's outcome to its caller (a caller who gave up cancelled nothing: the row is written anyway)."""
+    if not job.done.cancelled():
+        job.done.set_result(interaction_id)
+
+
+def _fail(job: Job, exc: BaseException) -> None:
+    if not job.done.cancelled():
+        job.done.set_exception(exc)
 
 
 _RUNNING: weakref.WeakSet[BatchWriter] = weakref.WeakSet()
