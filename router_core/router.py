@@ -435,8 +435,8 @@ class Router(AttemptsMixin, BlockingMixin):
                 if result is not None:
                     completion = self._price(req, target, result, (self.clock() - req.started) * 1000,
                                              result.ttft_ms)
-                    await self._record(req, completion)
-                    self._land(req, completion)
+                    self._land(req, completion)  # the followers need not wait for this row's commit
+                    await self._record(req, completion)  # later repeats hit the cache's in-memory front meanwhile
                     self.shadow.maybe_start(req, completion)  # in the background, after the answer is logged
                     return completion
                 if self._remaining(req) <= 0:
@@ -503,8 +503,8 @@ class Router(AttemptsMixin, BlockingMixin):
                             req.attempts.append(Attempt(target.provider, target.model, "ok",
                                                         latency_ms=item.latency_ms))
                             completion = self._price(req, target, item, (self.clock() - req.started) * 1000, ttft)
+                            self._land(req, completion)  # as in acomplete: followers go on at once
                             await self._record(req, completion)
-                            self._land(req, completion)
                             self.shadow.maybe_start(req, completion)  # the caller may stop at the Completion
                             yield completion
                             return

@@ -171,3 +171,31 @@ def test_a_full_queue_makes_callers_wait_and_drops_nothing(tmp_path):
     writer.close()
     assert len(logged_rows(store)) == 60 and writer.batches >= 12
     store.close()
+
+
+def test_a_repeat_while_the_answer_waits_for_its_commit_hits_the_cache(tmp_path, vendor):
+    vendor.default(json=openai_ok("fine"))
+    url = f"sqlite:///{tmp_path / 'router.db'}"
+    router = make_router(tmp_path, vendor.url, vendor.url, store=Store(url, busy_timeout_ms=5000))
+    prompt = "What is the capital of France?"
+
+    async def scenario():
+        holder = sqlite3.connect(tmp_path / "router.db", timeout=0.1)
+        holder.execute("BEGIN EXCLUSIVE")  # the writer cannot commit the first answer yet
+        first = asyncio.create_task(router.acomplete(prompt))
+        while not (vendor.requests and len(router.flights) == 0):
+            await asyncio.sleep(0.01)  # answered, handed over to the writer, no longer in flight
+        repeat = asyncio.create_task(router.acomplete(prompt))
+        await asyncio.sleep(0.2)
+        assert not first.done() and not repeat.done(), "both rows wait for the database"
+        holder.rollback()
+        holder.close()
+        return await first, await repeat
+
+    first, repeat = run(scenario())
+    stats = router.cache.stats()
+    router.close()
+    assert not first.cached and repeat.cached and repeat.text == "fine"
+    assert repeat.reasons == ("served from cache (hit 1)",)
+    assert len(vendor.requests) == 1 and first.log_error is None and repeat.log_error is None
+    assert stats["hits"] == 1 and stats["entries"] == 1
