@@ -11,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from .store.tables import T_CACHE
@@ -49,11 +51,21 @@ class CachedAnswer:
     cost_usd: float | None
     baseline_cost_usd: float | None
     hits: int
+    pending: bool = False  # served from the in-memory front: its hit is counted by `bump_step` (with the hit's row)
+
+
+@dataclass
+class _Pending:
+    """An entry handed to the background writer and not committed yet."""
+
+    answer: CachedAnswer
+    expires: float  # epoch seconds
 
 
 class ResponseCache:
     """`get` / `put` over the store's `response_cache` table; safe to share between threads and app
-    instances (every operation is one statement)."""
+    instances (every operation is one statement). `stage` hands an entry to the background writer and keeps it
+    in an in-memory front until committed, so a repeat arriving before the commit still hits."""
 
     def __init__(self, store: Store, ttl_s: float, clock: Callable[[], float] = time.time) -> None:
         self.store = store
@@ -73,7 +85,10 @@ class ResponseCache:
         if self._returning:
             self._hit = self._hit.returning(*self._cols)
         self._select = sa.select(*self._cols).where(c.key == sa.bindparam("k"))
+        self._peek = self._select.where(c.expires_at > sa.bindparam("now", type_=c.expires_at.type))
         self._upsert = self._build_upsert()
+        self._front: dict[str, _Pending] = {}
+        self._front_lock = threading.Lock()
 
     def _build_upsert(self) -> Any:
         """One prepared insert-or-refresh statement (SQLite and PostgreSQL), or None for other dialects.
@@ -116,7 +131,11 @@ class ResponseCache:
 
     def get(self, key: str) -> CachedAnswer | None:
         """The live entry for `key`, or None (missing or expired). A hit bumps hit_count, last_hit_at
-        and saved_usd (+= the baseline cost of the call it saves) in the same single UPDATE."""
+        and saved_usd (+= the baseline cost of the call it saves) in the same single UPDATE. An entry still
+        waiting for the writer is served from memory (`pending`: the caller counts the hit with `bump_step`)."""
+        pending = self._pending(key)
+        if pending is not None:
+            return pending
         params = {"k": key, "now": self._now()}
         with self.engine.begin() as conn:
             if self._returning:
@@ -132,21 +151,59 @@ class ResponseCache:
                             usage=Usage(input_tokens=int(tin or 0), output_tokens=int(tout or 0)),
                             cost_usd=cost, baseline_cost_usd=baseline, hits=int(hits or 0))
 
-    def put(self, key: str, *, text: str, provider: str, model: str, usage: Usage, cost_usd: float | None,
-            baseline_cost_usd: float | None, prompt_preview: str | None = None) -> None:
-        """Insert or refresh an entry (expires_at = now + ttl). Refreshing keeps the entry's hit count
-        and saved total."""
-        now = self._now()
-        expires = datetime.fromtimestamp(self.clock() + self.ttl_s, timezone.utc)
-        values: dict[str, Any] = {
+    def peek(self, key: str) -> CachedAnswer | None:
+        """The live entry for `key` (a pending one from memory), or None, without writing: the caller counts the hit
+        with `bump_step` in the hit's own log transaction (`hits` already includes this one)."""
+        pending = self._pending(key)
+        if pending is not None:
+            return pending
+        with self.engine.connect() as conn:
+            row = conn.execute(self._peek, {"k": key, "now": self._now()}).first()
+        if row is None:
+            return None
+        text, provider, model, tin, tout, cost, baseline, hits = row
+        return CachedAnswer(text=text or "", provider=provider or "", model=model or "",
+                            usage=Usage(input_tokens=int(tin or 0), output_tokens=int(tout or 0)),
+                            cost_usd=cost, baseline_cost_usd=baseline, hits=int(hits or 0) + 1)
+
+    def _pending(self, key: str) -> CachedAnswer | None:
+        """The live front entry for `key` with its hit counted, or None."""
+        with self._front_lock:
+            entry = self._front.get(key)
+            if entry is None or entry.expires <= self.clock():
+                return None
+            entry.answer = replace(entry.answer, hits=entry.answer.hits + 1)
+            return replace(entry.answer, pending=True)
+
+    def _values(self, *, text: str, provider: str, model: str, usage: Usage, cost_usd: float | None,
+                baseline_cost_usd: float | None, prompt_preview: str | None) -> dict[str, Any]:
+        """The refreshed columns of an entry (expires_at = now + ttl)."""
+        now = self.clock()
+        return {
             "prompt_preview": (prompt_preview or "")[:PREVIEW_CHARS] or None, "response": text,
             "provider": provider, "model": model, "input_tokens": int(usage.input_tokens or 0),
             "output_tokens": int(usage.output_tokens or 0), "cost_usd": cost_usd,
-            "baseline_cost_usd": baseline_cost_usd, "created_at": now, "expires_at": expires,
+            "baseline_cost_usd": baseline_cost_usd, "created_at": datetime.fromtimestamp(now, timezone.utc),
+            "expires_at": datetime.fromtimestamp(now + self.ttl_s, timezone.utc),
         }
+
+    def _write(self, conn: Connection, key: str, values: dict[str, Any]) -> None:
+        """Insert or refresh inside the caller's transaction (the prepared upsert; other dialects: update, then
+        insert when no row was there)."""
+        if self._upsert is not None:
+            conn.execute(self._upsert, {"key": key, **values})
+        elif not conn.execute(T_CACHE.update().where(T_CACHE.c.key == key).values(**values)).rowcount:
+            conn.execute(T_CACHE.insert().values(key=key, hit_count=0, saved_usd=0.0, **values))
+
+    def put(self, key: str, *, text: str, provider: str, model: str, usage: Usage, cost_usd: float | None,
+            baseline_cost_usd: float | None, prompt_preview: str | None = None) -> None:
+        """Insert or refresh an entry (expires_at = now + ttl) now, in its own transaction. Refreshing keeps the
+        entry's hit count and saved total."""
+        values = self._values(text=text, provider=provider, model=model, usage=usage, cost_usd=cost_usd,
+                              baseline_cost_usd=baseline_cost_usd, prompt_preview=prompt_preview)
         if self._upsert is not None:
             with self.engine.begin() as conn:
-                conn.execute(self._upsert, {"key": key, **values})
+                self._write(conn, key, values)
             return
         try:  # other dialects: insert, or update when the key is already there
             with self.engine.begin() as conn:
@@ -154,6 +211,34 @@ class ResponseCache:
         except IntegrityError:
             with self.engine.begin() as conn:
                 conn.execute(T_CACHE.update().where(T_CACHE.c.key == key).values(**values))
+
+    def stage(self, key: str, *, text: str, provider: str, model: str, usage: Usage, cost_usd: float | None,
+              baseline_cost_usd: float | None,
+              prompt_preview: str | None = None) -> tuple[Callable[[Connection], None], Callable[[], None]]:
+        """Like `put`, for the background writer: the entry is served from memory at once; returns the write to
+        run in the writer's transaction and `settle`, to call once that transaction ended (committed or not),
+        which drops the entry from memory."""
+        values = self._values(text=text, provider=provider, model=model, usage=usage, cost_usd=cost_usd,
+                              baseline_cost_usd=baseline_cost_usd, prompt_preview=prompt_preview)
+        entry = _Pending(CachedAnswer(text, provider, model, usage, cost_usd, baseline_cost_usd, 0),
+                         self.clock() + self.ttl_s)
+        with self._front_lock:
+            self._front[key] = entry
+
+        def settle() -> None:
+            with self._front_lock:
+                if self._front.get(key) is entry:
+                    del self._front[key]
+
+        return lambda conn: self._write(conn, key, values), settle
+
+    def bump_step(self, key: str) -> Callable[[Connection], None]:
+        """The hit count of an answer found by `peek` (or served from the front by `get`), to run in the writer's
+        transaction (after a pending entry's own write: the writer keeps the order): the UPDATE a `get` hit runs."""
+        def bump(conn: Connection) -> None:
+            conn.execute(self._hit, {"k": key, "now": self._now()})
+
+        return bump
 
     # ------------------------------------------------------------------------------------ maintenance
 

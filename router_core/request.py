@@ -35,6 +35,7 @@ class Request:
     source: str = DEFAULT_SOURCE  # where the request came from (router_core.sources.SOURCES)
     policy: Policy | None = None  # route under this policy instead of the router's active one
     agent_version: int | None = None  # the version of `agent` applied (router_core.agent_use)
+    cache_hit: bool = False  # answered from the cache: its hit is counted in the row's transaction
     leading: bool = False  # computing for identical requests in flight too (router.Router._coalesced)
     notes: dict[Target, str] = field(default_factory=dict)  # per target: what was trimmed to fit its context
 

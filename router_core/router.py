@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import random
 import threading
 import time
@@ -18,6 +19,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 from types import TracebackType
 from typing import Any, Callable, Coroutine
+
+from sqlalchemy.engine import Connection
 
 from . import complexity
 from .agent_use import agent_use
@@ -40,6 +43,7 @@ from .request import Request, interaction_record, refusal_record
 from .resilience import CircuitBreaker
 from .sources import COMPARE, DEFAULT_SOURCE, check_source
 from .store import InteractionRecord, Store
+from .store.writer import BatchWriter
 from .types import (Attempt, Completion, Complexity, Health, Message, ProviderResult, Verdict, estimated_usage,
                     last_user_text)
 from .validation import validate_request
@@ -70,6 +74,7 @@ class Router(AttemptsMixin, BlockingMixin):
         self.prices = PriceBook(config.price_overrides, config.providers)
         self.prices.warm()
         self.cache = ResponseCache(self.store, config.cache_ttl_s, wall_clock)
+        self.writer = BatchWriter(self.store)  # log rows and cache entries, committed in batches by one thread
         self.policy = self._file_policy()
         self._policy_version: str | None = None
         self._policy_checked = -POLICY_REFRESH_S
@@ -245,12 +250,13 @@ class Router(AttemptsMixin, BlockingMixin):
         if not req.use_cache:
             return None
         try:
-            hit = self.cache.get(req.cache_key)
+            hit = self.cache.peek(req.cache_key)  # a read: the hit is counted by the background writer
         except Exception as exc:
             log.warning("cache lookup failed: %s", redact(str(exc)))
             return None
         if hit is None:
             return None
+        req.cache_hit = True
         latency = (self.clock() - req.started) * 1000
         provider = self.providers.get(hit.provider)
         return Completion(hit.text, hit.provider, hit.model, Complexity.CACHED, hit.usage, 0.0,
@@ -320,29 +326,52 @@ class Router(AttemptsMixin, BlockingMixin):
 
     async def _record(self, req: Request, completion: Completion | None, error: str | None = None,
                       status: str | None = None) -> None:
-        """Step 7: cache the answer and log the interaction (one trip to a worker thread).
+        """Step 7: cache the answer and log the interaction (one job for the background writer, committed with
+        the rows of the other requests of the moment in one transaction).
 
         A logging failure is reported on the completion, not raised: the answer still reaches the user.
         """
         record = interaction_record(req, completion, error, (self.clock() - req.started) * 1000, status)
         record.simulated_providers = tuple({a.provider for a in req.attempts
                                             if getattr(self.providers.get(a.provider), "simulated", False)})
-        cache = completion is not None and not completion.cached and req.use_cache and error is None
-        interaction_id, message = await self._persist(req.cache_key if cache else None, completion, record)
+        steps: list[Callable[[Connection], None]] = []
+        settle = None
+        if completion is not None and not completion.cached and req.use_cache and error is None:
+            write, settle = self.cache.stage(req.cache_key, text=completion.text, provider=completion.provider,
+                                             model=completion.model, usage=completion.usage,
+                                             cost_usd=completion.cost_usd,
+                                             baseline_cost_usd=completion.baseline_cost_usd, prompt_preview=record.prompt)
+            steps.append(write)
+        if req.cache_hit:  # counted with the row (after a pending entry's own write: the writer keeps the order)
+            steps.append(self.cache.bump_step(req.cache_key))
+        interaction_id, message = await self._persist(record, steps, settle)
         if completion is not None:
             completion.interaction_id, completion.log_error = interaction_id, message
 
-    async def _persist(self, cache_key: str | None, completion: Completion | None,
-                       record: InteractionRecord) -> tuple[int | None, str | None]:
-        """Write the row in a worker thread: (its id, None), or (None, why) with the row kept in memory."""
+    async def _persist(self, record: InteractionRecord, steps: Sequence[Callable[[Connection], None]] = (),
+                       settle: Callable[[], None] | None = None) -> tuple[int | None, str | None]:
+        """Hand the row (and the writes before it) to the background writer and wait for its commit: (its id,
+        None), or (None, why) with the row kept in memory. `settle` runs once the transaction ended."""
+        job = None
         try:
-            return await asyncio.to_thread(self._write, cache_key, completion, record), None
+            try:
+                job = self.writer.submit(record, steps, block=False)
+            except queue.Full:  # backpressure: wait for room without blocking the event loop
+                job = await asyncio.to_thread(self.writer.submit, record, steps)
+            if settle is not None:
+                job.done.add_done_callback(lambda _: settle())
+            interaction_id = await asyncio.shield(asyncio.wrap_future(job.done))
         except Exception as exc:
+            if settle is not None and job is None:  # never queued: nothing will settle it
+                settle()
             self._unlogged.append(record)
             message = (f"The answer was not logged yet: {redact(str(exc))}. It is kept in memory and written "
                        f"when the database accepts writes again ({len(self._unlogged)} waiting).")
             log.error(message)
             return None, message
+        if self._unlogged:
+            await asyncio.to_thread(self.flush_unlogged)
+        return interaction_id, None
 
     async def alog_refusal(self, messages: Sequence[Message], *, status: str, error: str, org: str | None = None,
                            agent: str | None = None, session_id: str | None = None, source: str = DEFAULT_SOURCE,
@@ -352,20 +381,7 @@ class Router(AttemptsMixin, BlockingMixin):
         when the database refused the write: the row is kept and written later, like any other)."""
         record = refusal_record(messages, status=status, error=redact(error), org=org, agent=agent,
                                 session_id=session_id, source=source, latency_ms=latency_ms)
-        return (await self._persist(None, None, record))[0]
-
-    def _write(self, cache_key: str | None, completion: Completion | None, record: InteractionRecord) -> int:
-        """Blocking writes of step 7: the cache entry (its failure is only logged), then the log row."""
-        if cache_key and completion is not None:
-            try:
-                self.cache.put(cache_key, text=completion.text, provider=completion.provider, model=completion.model,
-                               usage=completion.usage, cost_usd=completion.cost_usd,
-                               baseline_cost_usd=completion.baseline_cost_usd, prompt_preview=record.prompt)
-            except Exception as exc:
-                log.warning("cache write failed: %s", redact(str(exc)))
-        interaction_id = self.store.log_interaction(record)
-        self.flush_unlogged()
-        return interaction_id
+        return (await self._persist(record))[0]
 
     async def _record_partial(self, req: Request, target: Target, text: str, ttft: float, status: str,
                               error: str) -> None:
@@ -419,8 +435,8 @@ class Router(AttemptsMixin, BlockingMixin):
                 if result is not None:
                     completion = self._price(req, target, result, (self.clock() - req.started) * 1000,
                                              result.ttft_ms)
-                    await self._record(req, completion)
-                    self._land(req, completion)
+                    self._land(req, completion)  # the followers need not wait for this row's commit
+                    await self._record(req, completion)  # later repeats hit the cache's in-memory front meanwhile
                     self.shadow.maybe_start(req, completion)  # in the background, after the answer is logged
                     return completion
                 if self._remaining(req) <= 0:
@@ -487,8 +503,8 @@ class Router(AttemptsMixin, BlockingMixin):
                             req.attempts.append(Attempt(target.provider, target.model, "ok",
                                                         latency_ms=item.latency_ms))
                             completion = self._price(req, target, item, (self.clock() - req.started) * 1000, ttft)
+                            self._land(req, completion)  # as in acomplete: followers go on at once
                             await self._record(req, completion)
-                            self._land(req, completion)
                             self.shadow.maybe_start(req, completion)  # the caller may stop at the Completion
                             yield completion
                             return
@@ -563,10 +579,11 @@ class Router(AttemptsMixin, BlockingMixin):
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def aclose(self) -> None:
-        """Write the log rows still waiting, then close every pooled client: this event loop's and those of
+        """Write the log rows still waiting (the background writer's queue, then those the database refused), then close every pooled client: this event loop's and those of
         the loop thread behind the blocking methods. Pending shadow checks get a bounded wait first, then are
         cancelled. The router stays usable (clients reopen on demand)."""
         await self.shadow.drain()
+        await asyncio.to_thread(self.writer.close)
         if await asyncio.to_thread(self.flush_unlogged):
             log.error("%d interactions could not be logged before closing", len(self._unlogged))
         await close_providers(list(self.providers.values()))

@@ -6,9 +6,9 @@ import csv
 import io
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -23,6 +23,8 @@ from .tables import LOG_COLUMNS, T_ATTEMPT, T_LOG
 
 if TYPE_CHECKING:
     import pandas as pd
+
+T = TypeVar("T")
 
 
 class InteractionRepository:
@@ -40,6 +42,10 @@ class InteractionRepository:
     def _prepare_interactions(self) -> None:
         """The statements log_interaction reuses on every call."""
         self._log_insert = T_LOG.insert()
+        dialect = self.engine.dialect
+        sortable = getattr(dialect, "insert_executemany_returning_sort_by_parameter_order", False)
+        self._batch_insert = (T_LOG.insert().returning(T_LOG.c.id, sort_by_parameter_order=True)
+                              if sortable else None)
         self._attempt_insert, self._attempt_ts = self._attempt_statement()
         self._summary_upsert = upsert_statement(self.engine.dialect.name)
 
@@ -59,32 +65,34 @@ class InteractionRepository:
     def _insert_attempts(self, conn: Connection, interaction_id: int, ts: datetime,
                          attempts: list[dict[str, Any]]) -> None:
         """One executemany of the interaction's attempts (they all carry its id and ts)."""
-        if self._attempt_ts is None:
-            conn.execute(self._attempt_insert, [dict(a, interaction_id=interaction_id, ts=ts) for a in attempts])
-            return
-        ts = self._attempt_ts(ts)
-        conn.exec_driver_sql(self._attempt_insert, [
-            (interaction_id, ts, a["provider"], a["model"], a["outcome"], a["status"], a["latency_ms"], a["retryable"],
-             a["org"], a["agent"], a["simulated"]) for a in attempts])
+        self._insert_attempt_rows(conn, [(interaction_id, ts, a) for a in attempts])
 
-    def log_interaction(self, rec: InteractionRecord) -> int:
-        """Insert the interaction row, its attempt_logs rows and its share of interaction_summary (one INSERT,
-        one executemany, one upsert, one transaction); returns the interaction's id. Retries briefly when SQLite
-        is busy."""
+    def _insert_attempt_rows(self, conn: Connection, attempts: list[tuple[int, datetime, dict[str, Any]]]) -> None:
+        """One executemany of (interaction id, its ts, attempt row) triples."""
+        if self._attempt_ts is None:
+            conn.execute(self._attempt_insert, [dict(a, interaction_id=iid, ts=ts) for iid, ts, a in attempts])
+            return
+        process = self._attempt_ts
+        conn.exec_driver_sql(self._attempt_insert, [
+            (iid, process(ts), a["provider"], a["model"], a["outcome"], a["status"], a["latency_ms"], a["retryable"],
+             a["org"], a["agent"], a["simulated"]) for iid, ts, a in attempts])
+
+    def _log_parts(self, rec: InteractionRecord) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+        """The interaction's row, its interaction_summary share and its attempt rows."""
         row = rec.to_row()
-        summary = summary_row(row)
         attempts = attempt_rows(rec.attempts, provider=row["provider"], model=row["model"], status=row["status"],
                                 latency_ms=row["latency_ms"], cached=row["cached"], org=row["org"], agent=row["agent"],
                                 simulated=row["simulated"], simulated_providers=rec.simulated_providers)
+        return row, summary_row(row), attempts
+
+    def _retrying(self, write: Callable[[Connection], T], what: str) -> T:
+        """`write` in one transaction, retried briefly when SQLite is busy or the connection dropped; a
+        StoreError (without the password) when it still fails."""
         last: BaseException | None = None
         for attempt in range(self.log_retries + 1):
             try:
                 with self._serial, self.engine.begin() as conn:
-                    iid = int(conn.execute(self._log_insert, row).inserted_primary_key[0])
-                    if attempts:
-                        self._insert_attempts(conn, iid, row["ts"], attempts)
-                    conn.execute(self._summary_upsert, summary)
-                    return iid
+                    return write(conn)
             except (OperationalError, DBAPIError) as exc:
                 last = exc
                 if not is_busy(exc) and not getattr(exc, "connection_invalidated", False):
@@ -92,7 +100,48 @@ class InteractionRepository:
                 if attempt < self.log_retries:
                     time.sleep(min(0.02 * (2 ** attempt), 0.25) * (0.5 + random.random()))
         reason = str(getattr(last, "orig", last)).strip().splitlines()[0] if last else "unknown error"
-        raise StoreError(without_password(self.engine, f"could not log the interaction to {self.safe_url}: {reason}"))
+        raise StoreError(without_password(self.engine, f"could not {what} to {self.safe_url}: {reason}"))
+
+    def log_interaction(self, rec: InteractionRecord) -> int:
+        """Insert the interaction row, its attempt_logs rows and its share of interaction_summary (one INSERT,
+        one executemany, one upsert, one transaction); returns the interaction's id. Retries briefly when SQLite
+        is busy."""
+        row, summary, attempts = self._log_parts(rec)
+
+        def write(conn: Connection) -> int:
+            iid = int(conn.execute(self._log_insert, row).inserted_primary_key[0])
+            if attempts:
+                self._insert_attempts(conn, iid, row["ts"], attempts)
+            conn.execute(self._summary_upsert, summary)
+            return iid
+
+        return self._retrying(write, "log the interaction")
+
+    def log_batch(self, records: Sequence[InteractionRecord],
+                  before: Sequence[Callable[[Connection], None]] = ()) -> list[int]:
+        """Many interactions in ONE transaction: `before` (other writes of the batch, e.g. cache entries, in
+        order), then every row (one INSERT .. RETURNING id executemany where the dialect sorts the ids by
+        parameter order, else one INSERT each), every attempt row (one executemany) and every summary share
+        (one upsert executemany). Returns the ids in the order of `records`; retries like log_interaction."""
+        parts = [self._log_parts(rec) for rec in records]
+        rows = [p[0] for p in parts]
+
+        def write(conn: Connection) -> list[int]:
+            for step in before:
+                step(conn)
+            if not rows:
+                return []
+            if self._batch_insert is not None and len(rows) > 1:
+                ids = [int(i) for i in conn.execute(self._batch_insert, rows).scalars()]
+            else:
+                ids = [int(conn.execute(self._log_insert, row).inserted_primary_key[0]) for row in rows]
+            attempts = [(iid, row["ts"], a) for iid, (row, _, rows_a) in zip(ids, parts) for a in rows_a]
+            if attempts:
+                self._insert_attempt_rows(conn, attempts)
+            conn.execute(self._summary_upsert, [p[1] for p in parts])
+            return ids
+
+        return self._retrying(write, f"log {len(rows)} interactions")
 
     def set_feedback(self, interaction_id: int, value: int) -> None:
         """Thumbs up (+1), down (-1) or cleared (0)."""

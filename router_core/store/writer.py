@@ -1,0 +1,159 @@
+"""The background writer: log rows, their attempt rows and cache entries committed in batches by one thread.
+
+Callers hand a job over (`submit`) and get a Future of the row's id; the writer thread takes every job waiting,
+up to `max_rows` (it never waits for more: rows pile up while the previous batch commits), and commits them in
+ONE transaction (`Store.log_batch`). The queue is bounded: when it is full the caller waits (backpressure), nothing is dropped.
+A batch the database refuses fails each of its futures with the StoreError (the caller keeps the row and writes
+it later, see Router._persist); a batch failing for another reason is retried row by row, so one bad row
+cannot sink the others. `close()` writes everything queued and stops the thread (it restarts on the next job);
+every writer still running is flushed at interpreter exit.
+
+At-most-lost window on a hard kill: the jobs queued or in the batch being written (at most `queue_rows` +
+`max_rows`). None of them was acknowledged: a caller's Future resolves only after its row is committed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import queue
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Connection
+
+from .errors import StoreError
+
+if TYPE_CHECKING:
+    from .facade import Store
+    from .records import InteractionRecord
+
+log = logging.getLogger("router_core")
+MAX_ROWS = 200  # rows per transaction
+QUEUE_ROWS = 2_000  # jobs waiting at most; beyond that the caller waits
+
+Step = Callable[[Connection], None]
+
+
+@dataclass
+class Job:
+    """One interaction row (or none) and the writes that go before it in its transaction (a cache entry)."""
+
+    record: InteractionRecord | None
+    steps: Sequence[Step] = ()
+    done: Future[int | None] = field(default_factory=Future)
+
+
+class BatchWriter:
+    """One daemon thread writing `Job`s in batches (see the module docstring)."""
+
+    def __init__(self, store: Store, *, max_rows: int = MAX_ROWS, queue_rows: int = QUEUE_ROWS) -> None:
+        self.store = store
+        self.max_rows = int(max_rows)
+        self.jobs: queue.Queue[Job | None] = queue.Queue(maxsize=int(queue_rows))
+        self.batches = 0  # transactions committed (for tests and benchmarks)
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        _RUNNING.add(self)
+
+    def submit(self, record: InteractionRecord | None, steps: Sequence[Step] = (), *, block: bool = True) -> Job:
+        """Queue a job; its `done` Future resolves to the row's id (None without a record) once committed.
+        With `block=False` a full queue raises queue.Full (an async caller then waits in a worker thread)."""
+        job = Job(record, tuple(steps))
+        if not self._lock.acquire(blocking=block):  # another caller is waiting for room: so would this one
+            raise queue.Full
+        try:  # under the lock: never behind the stop mark of a `close` running now
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name="router-writer", daemon=True)
+                self._thread.start()
+            self.jobs.put(job, block=block)
+        finally:
+            self._lock.release()
+        return job
+
+    def close(self) -> None:
+        """Write every job queued so far, then stop the thread (a later job starts it again)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+            if thread is None or not thread.is_alive():
+                return
+            self.jobs.put(None)
+        thread.join()
+
+    def _serve(self) -> None:
+        """Take the first job waiting plus every job queued behind it (up to max_rows; no waiting for more:
+        under load the queue fills while the previous batch commits), write them, repeat."""
+        while True:
+            first = self.jobs.get()
+            if first is None:
+                return
+            batch, stop = [first], False
+            while len(batch) < self.max_rows:
+                try:
+                    job = self.jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    stop = True
+                    break
+                batch.append(job)
+            self._write(batch)
+            if stop:
+                return
+
+    def _write(self, batch: list[Job]) -> None:
+        """One transaction for the batch; its futures resolve to the ids (or fail with the StoreError)."""
+        with_rows = [j for j in batch if j.record is not None]
+        steps = [s for j in batch for s in j.steps]
+        try:
+            ids = self.store.log_batch([j.record for j in with_rows], steps)  # type: ignore[misc]
+        except StoreError as exc:
+            for job in batch:
+                _fail(job, exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - a bad row: write the batch row by row
+            log.warning("a batch of %d log rows failed, writing them one by one: %s", len(batch), exc)
+            for job in batch:
+                self._write_one(job)
+            return
+        self.batches += 1
+        by_job = dict(zip(map(id, with_rows), ids))
+        for job in batch:
+            _resolve(job, by_job.get(id(job)))
+
+    def _write_one(self, job: Job) -> None:
+        try:
+            ids = self.store.log_batch([job.record] if job.record is not None else [], job.steps)
+        except Exception as exc:  # noqa: BLE001 - reported to the caller, who keeps the row
+            _fail(job, exc)
+            return
+        self.batches += 1
+        _resolve(job, ids[0] if ids else None)
+
+
+def _resolve(job: Job, interaction_id: int | None) -> None:
+    """The job's outcome to its caller (a caller who gave up cancelled nothing: the row is written anyway)."""
+    if not job.done.cancelled():
+        job.done.set_result(interaction_id)
+
+
+def _fail(job: Job, exc: BaseException) -> None:
+    if not job.done.cancelled():
+        job.done.set_exception(exc)
+
+
+_RUNNING: weakref.WeakSet[BatchWriter] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_all() -> None:
+    """At interpreter exit: write what every live writer still has queued."""
+    for writer in list(_RUNNING):
+        try:
+            writer.close()
+        except Exception as exc:  # noqa: BLE001 - exiting anyway; say what happened
+            log.error("log rows not written at exit: %s", exc)

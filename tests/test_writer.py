@@ -1,0 +1,201 @@
+"""The background writer: many rows per transaction, every row exactly once with its own id, the summary exact,
+everything written on a clean shutdown and at interpreter exit, and a cache entry served before its commit."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from conftest import run
+from pg import db_url, store  # noqa: F401  (fixtures)
+from routerkit import make_router, openai_ok
+from test_summary import WINDOWS, figures, summary_rows, varied_records
+
+from router_core.cache import ResponseCache
+from router_core.store import Store
+from router_core.store import summary as store_summary
+from router_core.store.tables import T_LOG
+from router_core.store.writer import BatchWriter, Job
+from router_core.types import Usage
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def logged_rows(store) -> dict[int, tuple]:
+    with store.engine.connect() as conn:
+        return {r[0]: tuple(r[1:]) for r in conn.execute(sa.select(T_LOG.c.id, T_LOG.c.latency_ms, T_LOG.c.ts))}
+
+
+def test_batched_rows_get_their_own_ids_and_an_exact_summary(store):
+    records = varied_records(1500)
+    for i, rec in enumerate(records):
+        rec.latency_ms = float(i)  # each row tells which record it came from
+    writer = BatchWriter(store, max_rows=200)
+    jobs = [writer.submit(rec) for rec in records]
+    ids = [job.done.result(timeout=60) for job in jobs]
+    writer.close()
+    assert 8 <= writer.batches < 1500, "one transaction carries many rows (at most 200 each)"
+    rows = logged_rows(store)
+    assert len(rows) == 1500 and len(set(ids)) == 1500
+    assert [rows[i][0] for i in ids] == [float(i) for i in range(1500)], "each caller got its own row's id"
+    for window in WINDOWS[:3]:
+        fast, raw = figures(store, True, window, {}), figures(store, False, window, {})
+        for name in fast:
+            if isinstance(raw[name], pd.DataFrame):
+                pd.testing.assert_frame_equal(fast[name], raw[name], check_exact=True, obj=name)
+            else:
+                assert fast[name] == raw[name], name
+    written = summary_rows(store)
+    with store.engine.begin() as conn:
+        store_summary.rebuild(conn)
+    pd.testing.assert_frame_equal(summary_rows(store), written, check_exact=True)
+
+
+def test_close_writes_everything_queued(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'w.db'}")
+    writer = BatchWriter(store)
+    jobs = [writer.submit(rec) for rec in varied_records(300, seed=3)]
+    writer.close()
+    assert all(job.done.done() for job in jobs)
+    assert len(logged_rows(store)) == 300
+    writer.submit(varied_records(1, seed=4)[0]).done.result(timeout=10)  # a later job starts it again
+    writer.close()
+    assert len(logged_rows(store)) == 301
+    store.close()
+
+
+def test_interpreter_exit_writes_what_is_queued(tmp_path):
+    url = f"sqlite:///{tmp_path / 'exit.db'}"
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT / 'tests')!r})
+        from test_summary import varied_records
+        from router_core.store import Store
+        from router_core.store.writer import BatchWriter, Job
+        writer = BatchWriter(Store({url!r}))
+        for rec in varied_records(400, seed=5):
+            writer.submit(rec)
+        print(writer.jobs.qsize() > 0)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    db = sqlite3.connect(tmp_path / "exit.db")
+    try:
+        assert db.execute("SELECT COUNT(*) FROM interaction_logs").fetchone()[0] == 400
+    finally:
+        db.close()
+
+
+def test_a_bad_row_does_not_sink_its_batch(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'bad.db'}")
+    writer = BatchWriter(store)
+    good = varied_records(3, seed=6)
+
+    def broken(conn) -> None:
+        raise ValueError("not a row")
+
+    jobs = [Job(good[0]), Job(good[1], [broken]), Job(good[2])]
+    writer._write(jobs)  # one batch, as the thread would take it
+    assert jobs[0].done.result(timeout=10) is not None and jobs[2].done.result(timeout=10) is not None
+    assert "not a row" in str(jobs[1].done.exception(timeout=10))
+    assert len(logged_rows(store)) == 2
+    store.close()
+
+
+def test_concurrent_requests_share_transactions_and_are_logged_once(tmp_path, vendor):
+    vendor.default(json=openai_ok("fine"))
+    router = make_router(tmp_path, vendor.url, vendor.url)
+
+    async def many():
+        return await asyncio.gather(*(router.acomplete(f"Request {i}: what is {i} plus one?", use_cache=False)
+                                      for i in range(200)))
+
+    results = run(many())
+    batches = router.writer.batches
+    router.close()
+    assert 1 <= batches < 200
+    db = sqlite3.connect(tmp_path / "router.db")
+    try:
+        by_id = dict(db.execute("SELECT id, prompt FROM interaction_logs").fetchall())
+    finally:
+        db.close()
+    assert len(by_id) == 200
+    assert all(by_id[c.interaction_id].startswith(f"Request {i}:") for i, c in enumerate(results))
+
+
+def test_a_staged_entry_hits_before_its_commit_and_its_hits_are_counted(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'cache.db'}")
+    cache = ResponseCache(store, ttl_s=3600)
+    writer = BatchWriter(store)
+    write, settle = cache.stage("k", text="answer", provider="groq", model="llama", usage=Usage(3, 4),
+                                cost_usd=0.001, baseline_cost_usd=0.01)
+    hit = cache.get("k")  # nothing committed yet
+    assert hit is not None and hit.pending and hit.text == "answer" and hit.hits == 1
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM response_cache").scalar() == 0
+    entry = writer.submit(None, [write])
+    entry.done.add_done_callback(lambda _: settle())
+    bump = writer.submit(None, [cache.bump_step("k")])  # the hit's count goes with the hit's own row
+    bump.done.result(timeout=10)
+    writer.close()
+    again = cache.get("k")
+    assert again is not None and not again.pending and again.hits == 2
+    assert cache.stats()["saved_usd"] == 0.02
+    store.close()
+
+
+def test_cache_hits_through_the_router_are_counted_by_the_writer(tmp_path, vendor):
+    vendor.default(json=openai_ok("fine"))
+    router = make_router(tmp_path, vendor.url, vendor.url)
+    first = router.complete("What is the capital of France?")
+    hits = [router.complete("What is the capital of France?") for _ in range(3)]
+    stats = router.cache.stats()
+    router.close()
+    assert not first.cached and all(h.cached for h in hits)
+    assert [h.reasons[0] for h in hits] == [f"served from cache (hit {n})" for n in (1, 2, 3)]
+    assert stats["hits"] == 3 and stats["saved_usd"] == pytest.approx(3 * first.baseline_cost_usd)
+
+
+def test_a_full_queue_makes_callers_wait_and_drops_nothing(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'full.db'}")
+    writer = BatchWriter(store, max_rows=5, queue_rows=3)
+    jobs = [writer.submit(rec) for rec in varied_records(60, seed=8)]  # blocks while 3 wait, never drops
+    assert [j.done.result(timeout=30) is not None for j in jobs] == [True] * 60
+    writer.close()
+    assert len(logged_rows(store)) == 60 and writer.batches >= 12
+    store.close()
+
+
+def test_a_repeat_while_the_answer_waits_for_its_commit_hits_the_cache(tmp_path, vendor):
+    vendor.default(json=openai_ok("fine"))
+    url = f"sqlite:///{tmp_path / 'router.db'}"
+    router = make_router(tmp_path, vendor.url, vendor.url, store=Store(url, busy_timeout_ms=5000))
+    prompt = "What is the capital of France?"
+
+    async def scenario():
+        holder = sqlite3.connect(tmp_path / "router.db", timeout=0.1)
+        holder.execute("BEGIN EXCLUSIVE")  # the writer cannot commit the first answer yet
+        first = asyncio.create_task(router.acomplete(prompt))
+        while not (vendor.requests and len(router.flights) == 0):
+            await asyncio.sleep(0.01)  # answered, handed over to the writer, no longer in flight
+        repeat = asyncio.create_task(router.acomplete(prompt))
+        await asyncio.sleep(0.2)
+        assert not first.done() and not repeat.done(), "both rows wait for the database"
+        holder.rollback()
+        holder.close()
+        return await first, await repeat
+
+    first, repeat = run(scenario())
+    stats = router.cache.stats()
+    router.close()
+    assert not first.cached and repeat.cached and repeat.text == "fine"
+    assert repeat.reasons == ("served from cache (hit 1)",)
+    assert len(vendor.requests) == 1 and first.log_error is None and repeat.log_error is None
+    assert stats["hits"] == 1 and stats["entries"] == 1
