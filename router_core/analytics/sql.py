@@ -64,7 +64,13 @@ def in_window(t: TableClause, since: datetime, until: datetime, org: str | None,
     """WHERE for [since, until), org, agent, the agent's version and (unless None) the sources (None in it: rows
     without one)."""
     c = t.c
-    where = [c.ts >= to_db_time(since), c.ts < to_db_time(until)]
+    return [c.ts >= to_db_time(since), c.ts < to_db_time(until), *scope(c, org, agent, sources, agent_version)]
+
+
+def scope(c: Any, org: str | None, agent: str | None, sources: SourceFilter | None = None,
+          agent_version: int | None = None) -> list[sa.ColumnElement]:
+    """The org, agent, agent version and source conditions on columns `c` (the log's, or the summary's)."""
+    where = []
     if org is not None:
         where.append(c.org == org)
     if agent is not None:

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..sources import SourceFilter
-from ..store.codec import source_in, to_db_time
+from ..store.codec import to_db_time
 from ..store.summary import day_of
 from ..store.tables import T_SUMMARY
-from .sql import FAILED_STATUSES, MONEY, frame
+from .sql import FAILED_STATUSES, MONEY, frame, scope
 
 C = T_SUMMARY.c
 
@@ -34,16 +34,7 @@ def covers(since: datetime, until: datetime) -> bool:
 def where(since: datetime, until: datetime, org: str | None, agent: str | None, sources: SourceFilter | None,
           agent_version: int | None) -> list[sa.ColumnElement]:
     """analytics.sql.in_window for summary rows (a day-aligned window)."""
-    out = [C.day >= to_db_time(since), C.day < to_db_time(until)]
-    if org is not None:
-        out.append(C.org == org)
-    if agent is not None:
-        out.append(C.agent == agent)
-    if agent_version is not None:
-        out.append(C.agent_version == agent_version)
-    if sources is not None:
-        out.append(source_in(C.source, sources))
-    return out
+    return [C.day >= to_db_time(since), C.day < to_db_time(until), *scope(C, org, agent, sources, agent_version)]
 
 
 def total(name: str) -> sa.ColumnElement:
