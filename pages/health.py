@@ -120,11 +120,13 @@ if history.empty:
     st.caption("No checks yet — each **Check now** adds one point per provider.")
 else:
     fig = go.Figure()
+    any_ok = bool(history["reachable"].any())
     for i, (name, rows) in enumerate(history.groupby("provider", sort=True)):
         color = PALETTE[i % len(PALETTE)]
         ok = rows[rows["reachable"]]
-        fig.add_trace(go.Scatter(x=ok["ts"], y=ok["latency_ms"], mode="lines+markers", name=name,
-                                 line=dict(color=color), hovertemplate="%{y:.0f} ms<extra>" + name + "</extra>"))
+        if not ok.empty:
+            fig.add_trace(go.Scatter(x=ok["ts"], y=ok["latency_ms"], mode="lines+markers", name=name,
+                                     line=dict(color=color), hovertemplate="%{y:.0f} ms<extra>" + name + "</extra>"))
         failed = rows[~rows["reachable"]]
         if not failed.empty:
             fig.add_trace(go.Scatter(x=failed["ts"], y=[0] * len(failed), mode="markers", name=f"{name} failed",
@@ -132,9 +134,13 @@ else:
                                      text=[shorten(redact(str(d)), 120) for d in failed["detail"]],
                                      hovertemplate="failed: %{text}<extra>" + name + "</extra>"))
     fig.update_traces(cliponaxis=False)  # a failure's ✕ sits on the axis line: draw it whole
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), yaxis_title="check latency (ms)",
-                      yaxis=dict(rangemode="tozero"), xaxis=dict(range=padded_time_range(history["ts"],
-                                                                                         minimum=timedelta(minutes=5))),
-                      legend=dict(orientation="h", y=-0.2), hovermode="closest")
+    fig.update_layout(height=340 if any_ok else 180, margin=dict(l=10, r=10, t=10, b=10),
+                      yaxis=dict(rangemode="tozero", visible=any_ok, title="check latency (ms)" if any_ok else None),
+                      xaxis=dict(range=padded_time_range(history["ts"], minimum=timedelta(minutes=5))),
+                      legend=dict(orientation="h", y=-0.2 if any_ok else -0.6), hovermode="closest")
     st.plotly_chart(fig, key="health_chart", config={"displayModeBar": False})
-    st.caption("Lines: check latency of reachable providers. Red ✕ on the axis: a failed check.")
+    if any_ok:
+        st.caption("Lines: check latency of reachable providers. Red ✕ on the axis: a failed check.")
+    else:
+        st.caption("No check succeeded in the last 24 h: each red ✕ is a failed check (hover for the reason). "
+                   "The cards above say what each provider needs.")

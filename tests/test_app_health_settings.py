@@ -57,6 +57,22 @@ def test_a_short_check_history_fills_the_chart_and_no_point_is_clipped(app, app_
     assert all(trace.get("cliponaxis") is False for trace in spec["data"])
 
 
+def test_a_history_of_failed_checks_only_says_so_instead_of_an_empty_latency_grid(app, app_env, monkeypatch):
+    import json
+
+    monkeypatch.setenv("ROUTER_DEMO", "0")  # live: nothing configured answers (no keys, no model file)
+    open_page(app, "pages/health.py")
+    next(b for b in app.button if "Check now" in b.label).click().run()
+    assert_no_exception(app)
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    assert all("failed" in trace["name"] for trace in spec["data"])  # only ✕ markers
+    assert spec["layout"]["yaxis"].get("visible") is False  # no empty 0-1 latency grid
+    assert any("No check succeeded" in c for c in texts(app.caption))
+    from pages.shared import get_router
+
+    get_router().close()  # live checks opened real (aiohttp) clients: close them with the test, not at GC
+
+
 def test_health_shows_24h_traffic_per_provider(app, app_env):
     app.run()
     app.chat_input[0].set_value("Write a detailed analysis comparing React and Vue.js for enterprise applications").run()
