@@ -62,6 +62,16 @@ class _Pending:
     expires: float  # epoch seconds
 
 
+
+def _answer(row: Sequence[Any], uncounted_hits: int = 0) -> CachedAnswer:
+    """A cache row (response, provider, model, tokens in/out, cost, baseline, hit_count) as a CachedAnswer;
+    `uncounted_hits` are hits not in hit_count yet (a `peek`'s own)."""
+    text, provider, model, tin, tout, cost, baseline, hits = row
+    return CachedAnswer(text=text or "", provider=provider or "", model=model or "",
+                        usage=Usage(input_tokens=int(tin or 0), output_tokens=int(tout or 0)),
+                        cost_usd=cost, baseline_cost_usd=baseline, hits=int(hits or 0) + uncounted_hits)
+
+
 class ResponseCache:
     """`get` / `put` over the store's `response_cache` table; safe to share between threads and app
     instances (every operation is one statement). `stage` hands an entry to the background writer and keeps it
@@ -144,12 +154,7 @@ class ResponseCache:
                 row = None
                 if conn.execute(self._hit, params).rowcount:
                     row = conn.execute(self._select, {"k": key}).first()
-        if row is None:
-            return None
-        text, provider, model, tin, tout, cost, baseline, hits = row
-        return CachedAnswer(text=text or "", provider=provider or "", model=model or "",
-                            usage=Usage(input_tokens=int(tin or 0), output_tokens=int(tout or 0)),
-                            cost_usd=cost, baseline_cost_usd=baseline, hits=int(hits or 0))
+        return None if row is None else _answer(row)
 
     def peek(self, key: str) -> CachedAnswer | None:
         """The live entry for `key` (a pending one from memory), or None, without writing: the caller counts the hit
@@ -159,12 +164,7 @@ class ResponseCache:
             return pending
         with self.engine.connect() as conn:
             row = conn.execute(self._peek, {"k": key, "now": self._now()}).first()
-        if row is None:
-            return None
-        text, provider, model, tin, tout, cost, baseline, hits = row
-        return CachedAnswer(text=text or "", provider=provider or "", model=model or "",
-                            usage=Usage(input_tokens=int(tin or 0), output_tokens=int(tout or 0)),
-                            cost_usd=cost, baseline_cost_usd=baseline, hits=int(hits or 0) + 1)
+        return None if row is None else _answer(row, uncounted_hits=1)
 
     def _pending(self, key: str) -> CachedAnswer | None:
         """The live front entry for `key` with its hit counted, or None."""
