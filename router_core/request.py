@@ -40,6 +40,11 @@ class Request:
     notes: dict[Target, str] = field(default_factory=dict)  # per target: what was trimmed to fit its context
 
 
+def messages_json(messages: Sequence[Message]) -> str:
+    """The conversation as the log row keeps it: a JSON list of {role, content}."""
+    return json.dumps([{"role": m.role, "content": m.content} for m in messages])
+
+
 def interaction_record(req: Request, c: Completion | None, error: str | None,
                        elapsed_ms: float, status: str | None = None) -> InteractionRecord:
     """The log row of a finished request: its answer (or error), tier, cost and every attempt.
@@ -52,7 +57,7 @@ def interaction_record(req: Request, c: Completion | None, error: str | None,
     usage = c.usage if c else Usage()
     return InteractionRecord(
         org=req.org, agent=req.agent, session_id=req.session_id, prompt=last_user_text(req.messages),
-        messages_json=json.dumps([{"role": m.role, "content": m.content} for m in req.messages]),
+        messages_json=messages_json(req.messages),
         response=c.text if c else None, complexity=(c.complexity if c else verdict.level).value,
         score=c.score if c else verdict.score, reasons=list(c.reasons if c else verdict.reasons),
         provider=c.provider if c else None, model=c.model if c else None,
@@ -74,7 +79,7 @@ def refusal_record(messages: Sequence[Message], *, status: str, error: str, org:
         raise ValueError(f"not a refusal status: {status!r} (one of {', '.join(REFUSED)})")
     return InteractionRecord(
         org=org, agent=agent, session_id=session_id, prompt=last_user_text(messages),
-        messages_json=json.dumps([{"role": m.role, "content": m.content} for m in messages]), response=None,
+        messages_json=messages_json(messages), response=None,
         complexity="", score=0.0, reasons=[], provider=None, model=None, input_tokens=0, output_tokens=0,
         cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.0, baseline_cost_usd=None, latency_ms=latency_ms,
         ttft_ms=None, cached=False, status=status, error=error, source=check_source(source))
