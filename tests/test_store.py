@@ -123,10 +123,10 @@ def test_attempts_are_logged_with_their_interaction(store):
 
 
 def test_interaction_and_attempts_are_one_transaction(store, monkeypatch):
-    def broken(conn, interaction_id, ts, attempts):  # noqa: ANN001 - the attempts' INSERT fails in the database
+    def broken(conn, attempts):  # noqa: ANN001 - the attempts' INSERT fails in the database
         conn.exec_driver_sql("INSERT INTO no_such_table (x) VALUES (1)")
 
-    monkeypatch.setattr(store, "_insert_attempts", broken)
+    monkeypatch.setattr(store, "_insert_attempt_rows", broken)
     with pytest.raises(StoreError, match="could not log the interaction"):
         store.log_interaction(rec(prompt="half written"))
     assert store.list_interactions()[1] == 0 and attempts_of(store) == []  # the interaction was rolled back

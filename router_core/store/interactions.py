@@ -62,11 +62,6 @@ class InteractionRepository:
         return (f"INSERT INTO {T_ATTEMPT.name} ({', '.join(self.ATTEMPT_COLUMNS)}) "
                 f"VALUES ({', '.join([mark] * len(self.ATTEMPT_COLUMNS))})"), process_ts
 
-    def _insert_attempts(self, conn: Connection, interaction_id: int, ts: datetime,
-                         attempts: list[dict[str, Any]]) -> None:
-        """One executemany of the interaction's attempts (they all carry its id and ts)."""
-        self._insert_attempt_rows(conn, [(interaction_id, ts, a) for a in attempts])
-
     def _insert_attempt_rows(self, conn: Connection, attempts: list[tuple[int, datetime, dict[str, Any]]]) -> None:
         """One executemany of (interaction id, its ts, attempt row) triples."""
         if self._attempt_ts is None:
@@ -106,16 +101,7 @@ class InteractionRepository:
         """Insert the interaction row, its attempt_logs rows and its share of interaction_summary (one INSERT,
         one executemany, one upsert, one transaction); returns the interaction's id. Retries briefly when SQLite
         is busy."""
-        row, summary, attempts = self._log_parts(rec)
-
-        def write(conn: Connection) -> int:
-            iid = int(conn.execute(self._log_insert, row).inserted_primary_key[0])
-            if attempts:
-                self._insert_attempts(conn, iid, row["ts"], attempts)
-            conn.execute(self._summary_upsert, summary)
-            return iid
-
-        return self._retrying(write, "log the interaction")
+        return self._log_records([rec], (), "log the interaction")[0]
 
     def log_batch(self, records: Sequence[InteractionRecord],
                   before: Sequence[Callable[[Connection], None]] = ()) -> list[int]:
@@ -123,6 +109,11 @@ class InteractionRepository:
         order), then every row (one INSERT .. RETURNING id executemany where the dialect sorts the ids by
         parameter order, else one INSERT each), every attempt row (one executemany) and every summary share
         (one upsert executemany). Returns the ids in the order of `records`; retries like log_interaction."""
+        return self._log_records(records, before, f"log {len(records)} interactions")
+
+    def _log_records(self, records: Sequence[InteractionRecord], before: Sequence[Callable[[Connection], None]],
+                     what: str) -> list[int]:
+        """log_batch's transaction (one record: log_interaction's); `what` names it in the error."""
         parts = [self._log_parts(rec) for rec in records]
         rows = [p[0] for p in parts]
 
@@ -141,7 +132,7 @@ class InteractionRepository:
             conn.execute(self._summary_upsert, [p[1] for p in parts])
             return ids
 
-        return self._retrying(write, f"log {len(rows)} interactions")
+        return self._retrying(write, what)
 
     def set_feedback(self, interaction_id: int, value: int) -> None:
         """Thumbs up (+1), down (-1) or cleared (0)."""
