@@ -257,12 +257,16 @@ class Router(AttemptsMixin, BlockingMixin):
         if hit is None:
             return None
         req.cache_hit = True
-        latency = (self.clock() - req.started) * 1000
         provider = self.providers.get(hit.provider)
-        return Completion(hit.text, hit.provider, hit.model, Complexity.CACHED, hit.usage, 0.0,
-                          hit.baseline_cost_usd, latency, latency, cached=True,
-                          reasons=(f"served from cache (hit {hit.hits})",), score=0.0,
-                          simulated=bool(provider and provider.simulated))
+        return self._served(req, hit, f"served from cache (hit {hit.hits})", bool(provider and provider.simulated))
+
+    def _served(self, req: Request, answer: Any, reason: str, simulated: bool) -> Completion:
+        """A request answered without calling anyone (a cache hit, or an identical request's answer): `answer`'s
+        text, target, usage and baseline cost, at cost 0."""
+        latency = (self.clock() - req.started) * 1000
+        return Completion(answer.text, answer.provider, answer.model, Complexity.CACHED, answer.usage, 0.0,
+                          answer.baseline_cost_usd, latency, latency, cached=True, reasons=(reason,), score=0.0,
+                          simulated=simulated)
 
     async def _coalesced(self, req: Request) -> Completion | None:
         """Step 2b: identical requests in flight (same cache key, cache on) are computed once. The first one leads
@@ -283,11 +287,8 @@ class Router(AttemptsMixin, BlockingMixin):
             raise error
         if outcome is None:
             return None
-        latency = (self.clock() - req.started) * 1000
-        return Completion(outcome.text, outcome.provider, outcome.model, Complexity.CACHED, outcome.usage, 0.0,
-                          outcome.baseline_cost_usd, latency, latency, cached=True,
-                          reasons=("answered together with an identical request in flight (coalesced)",),
-                          score=0.0, simulated=outcome.simulated)
+        return self._served(req, outcome, "answered together with an identical request in flight (coalesced)",
+                            outcome.simulated)
 
     def _land(self, req: Request, outcome: Completion | NoProviderAvailable | None) -> None:
         """A leader's outcome to the requests that waited for it (once; None: it gave up, they compute)."""
@@ -579,9 +580,10 @@ class Router(AttemptsMixin, BlockingMixin):
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def aclose(self) -> None:
-        """Write the log rows still waiting (the background writer's queue, then those the database refused), then close every pooled client: this event loop's and those of
-        the loop thread behind the blocking methods. Pending shadow checks get a bounded wait first, then are
-        cancelled. The router stays usable (clients reopen on demand)."""
+        """Write the log rows still waiting (the background writer's queue, then those the database refused), then
+        close every pooled client: this event loop's and those of the loop thread behind the blocking methods.
+        Pending shadow checks get a bounded wait first, then are cancelled. The router stays usable (clients
+        reopen on demand)."""
         await self.shadow.drain()
         await asyncio.to_thread(self.writer.close)
         if await asyncio.to_thread(self.flush_unlogged):

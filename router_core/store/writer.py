@@ -2,7 +2,8 @@
 
 Callers hand a job over (`submit`) and get a Future of the row's id; the writer thread takes every job waiting,
 up to `max_rows` (it never waits for more: rows pile up while the previous batch commits), and commits them in
-ONE transaction (`Store.log_batch`). The queue is bounded: when it is full the caller waits (backpressure), nothing is dropped.
+ONE transaction (`Store.log_batch`). The queue is bounded: when it is full the caller waits (backpressure),
+nothing is dropped.
 A batch the database refuses fails each of its futures with the StoreError (the caller keeps the row and writes
 it later, see Router._persist); a batch failing for another reason is retried row by row, so one bad row
 cannot sink the others. `close()` writes everything queued and stops the thread (it restarts on the next job);
