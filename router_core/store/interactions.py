@@ -15,10 +15,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .codec import enum_str, frame, from_db_time, loads_list, source_in, to_db_time
-from .engine import is_busy, without_password
+from .engine import is_busy, without_password, write_transaction
 from .errors import StoreError
+from .prepared import Prepared, next_ids
 from .records import InteractionRecord, attempt_rows
-from .summary import summary_row, upsert_statement
+from .summary import SUMMARY_COLUMNS, merge_summary_rows, summary_row, upsert_statement
 from .tables import LOG_COLUMNS, T_ATTEMPT, T_LOG
 
 if TYPE_CHECKING:
@@ -40,45 +41,15 @@ class InteractionRepository:
                        "org", "agent", "simulated")
 
     def _prepare_interactions(self) -> None:
-        """The statements log_interaction reuses on every call."""
-        self._log_insert = T_LOG.insert()
+        """The statements the writer runs for every batch, compiled once for this dialect."""
         dialect = self.engine.dialect
-        sortable = getattr(dialect, "insert_executemany_returning_sort_by_parameter_order", False)
-        self._batch_insert = (T_LOG.insert().returning(T_LOG.c.id, sort_by_parameter_order=True)
-                              if sortable else None)
-        self._attempt_insert, self._attempt_ts = self._attempt_statement()
-        self._summary_upsert = upsert_statement(self.engine.dialect.name)
+        self._log_insert = Prepared(T_LOG.insert(), dialect, LOG_COLUMNS)
+        self._attempt_insert = Prepared(T_ATTEMPT.insert(), dialect, self.ATTEMPT_COLUMNS)
+        self._summary_upsert = Prepared(upsert_statement(dialect.name), dialect, SUMMARY_COLUMNS)
 
-    def _attempt_statement(self) -> tuple[Any, Any]:
-        """The attempt_logs INSERT for log_interaction in the driver's own SQL (no statement compile or
-        per-column type processing per call: measurably cheaper on the hot path), and the ts bind processor
-        (the interaction row's, so both store identical values). Other parameter styles get the Core INSERT."""
-        dialect = self.engine.dialect
-        style = dialect.paramstyle
-        process_ts = T_ATTEMPT.c.ts.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
-        mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(style)
-        if mark is None:
-            return T_ATTEMPT.insert(), None
-        return (f"INSERT INTO {T_ATTEMPT.name} ({', '.join(self.ATTEMPT_COLUMNS)}) "
-                f"VALUES ({', '.join([mark] * len(self.ATTEMPT_COLUMNS))})"), process_ts
-
-    def _insert_attempt_rows(self, conn: Connection, attempts: list[tuple[int, datetime, dict[str, Any]]]) -> None:
-        """One executemany of (interaction id, its ts, attempt row) triples."""
-        if self._attempt_ts is None:
-            conn.execute(self._attempt_insert, [dict(a, interaction_id=iid, ts=ts) for iid, ts, a in attempts])
-            return
-        process = self._attempt_ts
-        conn.exec_driver_sql(self._attempt_insert, [
-            (iid, process(ts), a["provider"], a["model"], a["outcome"], a["status"], a["latency_ms"], a["retryable"],
-             a["org"], a["agent"], a["simulated"]) for iid, ts, a in attempts])
-
-    def _log_parts(self, rec: InteractionRecord) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
-        """The interaction's row, its interaction_summary share and its attempt rows."""
-        row = rec.to_row()
-        attempts = attempt_rows(rec.attempts, provider=row["provider"], model=row["model"], status=row["status"],
-                                latency_ms=row["latency_ms"], cached=row["cached"], org=row["org"], agent=row["agent"],
-                                simulated=row["simulated"], simulated_providers=rec.simulated_providers)
-        return row, summary_row(row), attempts
+    def _insert_attempt_rows(self, conn: Connection, attempts: list[dict[str, Any]]) -> None:
+        """One executemany of attempt rows (each with its interaction_id and ts)."""
+        self._attempt_insert.run(conn, attempts)
 
     def _retrying(self, write: Callable[[Connection], T], what: str) -> T:
         """`write` in one transaction, retried briefly when SQLite is busy or the connection dropped; a
@@ -86,7 +57,7 @@ class InteractionRepository:
         last: BaseException | None = None
         for attempt in range(self.log_retries + 1):
             try:
-                with self._serial, self.engine.begin() as conn:
+                with self._serial, write_transaction(self.engine) as conn:
                     return write(conn)
             except (OperationalError, DBAPIError) as exc:
                 last = exc
@@ -113,23 +84,31 @@ class InteractionRepository:
 
     def _log_records(self, records: Sequence[InteractionRecord], before: Sequence[Callable[[Connection], None]],
                      what: str) -> list[int]:
-        """log_batch's transaction (one record: log_interaction's); `what` names it in the error."""
-        parts = [self._log_parts(rec) for rec in records]
-        rows = [p[0] for p in parts]
+        """log_batch's transaction (one record: log_interaction's); `what` names it in the error. The rows get
+        their ids up front (`next_ids`), so every table is one executemany; the summary gets one upsert per
+        (day, group) of the batch."""
+        rows = [rec.to_row() for rec in records]
+        trails = [attempt_rows(rec.attempts, provider=row["provider"], model=row["model"], status=row["status"],
+                               latency_ms=row["latency_ms"], cached=row["cached"], org=row["org"],
+                               agent=row["agent"], simulated=row["simulated"],
+                               simulated_providers=rec.simulated_providers)
+                  for rec, row in zip(records, rows)]
+        shares = merge_summary_rows(summary_row(row) for row in rows)
 
         def write(conn: Connection) -> list[int]:
             for step in before:
                 step(conn)
             if not rows:
                 return []
-            if self._batch_insert is not None and len(rows) > 1:
-                ids = [int(i) for i in conn.execute(self._batch_insert, rows).scalars()]
-            else:
-                ids = [int(conn.execute(self._log_insert, row).inserted_primary_key[0]) for row in rows]
-            attempts = [(iid, row["ts"], a) for iid, (row, _, rows_a) in zip(ids, parts) for a in rows_a]
+            ids = next_ids(conn, T_LOG, len(rows))
+            for iid, row in zip(ids, rows):
+                row["id"] = iid
+            self._log_insert.run(conn, rows)
+            attempts = [dict(a, interaction_id=row["id"], ts=row["ts"]) for row, trail in zip(rows, trails)
+                        for a in trail]
             if attempts:
                 self._insert_attempt_rows(conn, attempts)
-            conn.execute(self._summary_upsert, [p[1] for p in parts])
+            self._summary_upsert.run(conn, shares)
             return ids
 
         return self._retrying(write, what)

@@ -8,6 +8,7 @@ the sum over the log rows it stands for (analytics/summary.py reads it; tests/te
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -81,6 +82,25 @@ def summary_row(row: dict[str, Any]) -> dict[str, Any]:
     """The summary row one logged request adds (its day, group and measures)."""
     return {"day": day_of(row["ts"]), "group_key": group_key(row), **{name: row[name] for name in GROUP_COLUMNS},
             **shares(row), "first_ts": row["ts"], "last_ts": row["ts"]}
+
+
+SUMMARY_COLUMNS = ("day", "group_key", *GROUP_COLUMNS, *MEASURES, "first_ts", "last_ts")  # what summary_row gives
+
+
+def merge_summary_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Summary rows of the same day and group added up into one (what the upsert would make of them one by one)."""
+    merged: dict[tuple[datetime, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["day"], row["group_key"])
+        into = merged.get(key)
+        if into is None:
+            merged[key] = dict(row)
+            continue
+        for name in MEASURES:
+            into[name] += row[name]
+        into["first_ts"] = min(into["first_ts"], row["first_ts"])
+        into["last_ts"] = max(into["last_ts"], row["last_ts"])
+    return list(merged.values())
 
 
 def upsert_statement(dialect: str) -> sa.Executable:

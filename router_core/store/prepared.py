@@ -1,0 +1,75 @@
+"""Statements compiled once for the engine's dialect and run with the driver's own executemany.
+
+The background writer commits every log row through these: no statement compile, no ORM object and no per-row
+trip through SQLAlchemy's parameter machinery (only the column types that need converting, like times on
+SQLite, are converted). That is most of what a logged row cost the process before (see benchmarks/overhead.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Dialect, Engine
+
+
+class Prepared:
+    """`statement` (an INSERT, an upsert or a SELECT) in the driver's SQL and parameter style; an INSERT binds
+    `columns` (the others take their defaults)."""
+
+    def __init__(self, statement: sa.Executable, dialect: Dialect, columns: Sequence[str] | None = None) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=None if columns is None else list(columns))
+        self.sql = compiled.string
+        self._positional = compiled.positiontup is not None
+        self._order = tuple(compiled.positiontup) if self._positional else tuple(compiled.binds)
+        # literals the statement binds itself (`hit_count + 1`); the caller gives every other value
+        self._own = {name: bind.value for name, bind in compiled.binds.items()
+                     if bind.value is not None and not bind.required}
+        self._convert: dict[str, Callable[[Any], Any]] = {}
+        for name in self._order:
+            process = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                self._convert[name] = process
+
+    def params(self, row: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        """One row's parameters for the driver (a tuple for positional styles, else a dict)."""
+        convert = self._convert
+        if self._own:
+            row = {**self._own, **row}
+        values = [convert[n](row[n]) if n in convert else row[n] for n in self._order]
+        return tuple(values) if self._positional else dict(zip(self._order, values))
+
+    def run(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
+        """One executemany of `rows` inside the caller's transaction."""
+        params = [self.params(row) for row in rows]
+        if params:
+            conn.exec_driver_sql(self.sql, params)  # type: ignore[arg-type]
+
+    def first(self, engine: Engine, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row a SELECT gives for `values`, straight from a pooled driver connection."""
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(self.sql, self.params(values))
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            raw.close()  # back to the pool, which ends any read transaction the driver opened
+        return None if row is None else tuple(row)
+
+
+def next_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
+    """`n` fresh ids for `table` (an integer `id` primary key), taken inside the caller's write transaction:
+    PostgreSQL draws them from the column's sequence; SQLite, whose write lock the transaction holds (BEGIN
+    IMMEDIATE), continues after the largest id. Rows inserted with them need no RETURNING."""
+    if n <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        rows = conn.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, {int(n)})")
+        return sorted(int(r[0]) for r in rows)
+    top = conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").scalar()
+    return list(range(int(top or 0) + 1, int(top or 0) + 1 + n))
