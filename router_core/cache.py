@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
+from .store.prepared import Prepared
 from .store.tables import T_CACHE
 from .types import Message, Usage
 
@@ -63,6 +63,18 @@ class _Pending:
 
 
 
+def _upsert_statement(dialect: str) -> sa.Executable:
+    """Insert an entry, or refresh it keeping its hit count and saved total (SQLite and PostgreSQL)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(T_CACHE).values({**{name: sa.bindparam(name) for name in (*_REFRESHED, "key")},
+                                   "hit_count": sa.literal_column("0"), "saved_usd": sa.literal_column("0.0")})
+    return stmt.on_conflict_do_update(index_elements=[T_CACHE.c.key],
+                                      set_={name: stmt.excluded[name] for name in _REFRESHED})
+
+
 def _answer(row: Sequence[Any], uncounted_hits: int = 0) -> CachedAnswer:
     """A cache row (response, provider, model, tokens in/out, cost, baseline, hit_count) as a CachedAnswer;
     `uncounted_hits` are hits not in hit_count yet (a `peek`'s own)."""
@@ -83,39 +95,18 @@ class ResponseCache:
         self.ttl_s = float(ttl_s)
         self.clock = clock
         c = T_CACHE.c
-        self._cols = (c.response, c.provider, c.model, c.input_tokens, c.output_tokens, c.cost_usd,
-                      c.baseline_cost_usd, c.hit_count)
-        self._returning = bool(getattr(self.engine.dialect, "update_returning", False))
-        self._hit = (
-            T_CACHE.update()
-            .where(c.key == sa.bindparam("k"), c.expires_at > sa.bindparam("now", type_=c.expires_at.type))
-            .values(hit_count=c.hit_count + 1, last_hit_at=sa.bindparam("now", type_=c.last_hit_at.type),
-                    saved_usd=c.saved_usd + sa.func.coalesce(c.baseline_cost_usd, 0.0))
-        )
-        if self._returning:
-            self._hit = self._hit.returning(*self._cols)
-        self._select = sa.select(*self._cols).where(c.key == sa.bindparam("k"))
-        self._peek = self._select.where(c.expires_at > sa.bindparam("now", type_=c.expires_at.type))
-        self._upsert = self._build_upsert()
+        cols = (c.response, c.provider, c.model, c.input_tokens, c.output_tokens, c.cost_usd, c.baseline_cost_usd,
+                c.hit_count)
+        live = sa.and_(c.key == sa.bindparam("k"), c.expires_at > sa.bindparam("now", type_=c.expires_at.type))
+        dialect = self.engine.dialect
+        # a hit: count it and add the baseline cost it saved, in one UPDATE .. RETURNING (SQLite and PostgreSQL)
+        self._hit = Prepared(T_CACHE.update().where(live).values(
+            hit_count=c.hit_count + 1, last_hit_at=sa.bindparam("now", type_=c.last_hit_at.type),
+            saved_usd=c.saved_usd + sa.func.coalesce(c.baseline_cost_usd, 0.0)).returning(*cols), dialect)
+        self._peek = Prepared(sa.select(*cols).where(live), dialect)
+        self._upsert = Prepared(_upsert_statement(dialect.name), dialect)
         self._front: dict[str, _Pending] = {}
         self._front_lock = threading.Lock()
-
-    def _build_upsert(self) -> Any:
-        """One prepared insert-or-refresh statement (SQLite and PostgreSQL), or None for other dialects.
-
-        Refreshing an existing key keeps its hit count and saved total.
-        """
-        dialect = self.engine.dialect.name
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        elif dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            return None
-        stmt = insert(T_CACHE).values({**{name: sa.bindparam(name) for name in (*_REFRESHED, "key")},
-                                       "hit_count": 0, "saved_usd": 0.0})
-        return stmt.on_conflict_do_update(index_elements=[T_CACHE.c.key],
-                                          set_={name: stmt.excluded[name] for name in _REFRESHED})
 
     # -------------------------------------------------------------------------------------------- key
 
@@ -146,14 +137,8 @@ class ResponseCache:
         pending = self._pending(key)
         if pending is not None:
             return pending
-        params = {"k": key, "now": self._now()}
         with self.engine.begin() as conn:
-            if self._returning:
-                row = conn.execute(self._hit, params).first()
-            else:  # dialects without UPDATE .. RETURNING: bump, then read
-                row = None
-                if conn.execute(self._hit, params).rowcount:
-                    row = conn.execute(self._select, {"k": key}).first()
+            row = conn.exec_driver_sql(self._hit.sql, self._hit.params({"k": key, "now": self._now()})).first()
         return None if row is None else _answer(row)
 
     def peek(self, key: str) -> CachedAnswer | None:
@@ -162,8 +147,7 @@ class ResponseCache:
         pending = self._pending(key)
         if pending is not None:
             return pending
-        with self.engine.connect() as conn:
-            row = conn.execute(self._peek, {"k": key, "now": self._now()}).first()
+        row = self._peek.first(self.engine, {"k": key, "now": self._now()})
         return None if row is None else _answer(row, uncounted_hits=1)
 
     def _pending(self, key: str) -> CachedAnswer | None:
@@ -188,12 +172,8 @@ class ResponseCache:
         }
 
     def _write(self, conn: Connection, key: str, values: dict[str, Any]) -> None:
-        """Insert or refresh inside the caller's transaction (the prepared upsert; other dialects: update, then
-        insert when no row was there)."""
-        if self._upsert is not None:
-            conn.execute(self._upsert, {"key": key, **values})
-        elif not conn.execute(T_CACHE.update().where(T_CACHE.c.key == key).values(**values)).rowcount:
-            conn.execute(T_CACHE.insert().values(key=key, hit_count=0, saved_usd=0.0, **values))
+        """Insert or refresh inside the caller's transaction (the prepared upsert)."""
+        conn.exec_driver_sql(self._upsert.sql, self._upsert.params({"key": key, **values}))
 
     def put(self, key: str, *, text: str, provider: str, model: str, usage: Usage, cost_usd: float | None,
             baseline_cost_usd: float | None, prompt_preview: str | None = None) -> None:
@@ -201,16 +181,8 @@ class ResponseCache:
         entry's hit count and saved total."""
         values = self._values(text=text, provider=provider, model=model, usage=usage, cost_usd=cost_usd,
                               baseline_cost_usd=baseline_cost_usd, prompt_preview=prompt_preview)
-        if self._upsert is not None:
-            with self.engine.begin() as conn:
-                self._write(conn, key, values)
-            return
-        try:  # other dialects: insert, or update when the key is already there
-            with self.engine.begin() as conn:
-                conn.execute(T_CACHE.insert().values(key=key, hit_count=0, saved_usd=0.0, **values))
-        except IntegrityError:
-            with self.engine.begin() as conn:
-                conn.execute(T_CACHE.update().where(T_CACHE.c.key == key).values(**values))
+        with self.engine.begin() as conn:
+            self._write(conn, key, values)
 
     def stage(self, key: str, *, text: str, provider: str, model: str, usage: Usage, cost_usd: float | None,
               baseline_cost_usd: float | None,
@@ -236,7 +208,7 @@ class ResponseCache:
         """The hit count of an answer found by `peek` (or served from the front by `get`), to run in the writer's
         transaction (after a pending entry's own write: the writer keeps the order): the UPDATE a `get` hit runs."""
         def bump(conn: Connection) -> None:
-            conn.execute(self._hit, {"k": key, "now": self._now()})
+            conn.exec_driver_sql(self._hit.sql, self._hit.params({"k": key, "now": self._now()})).close()
 
         return bump
 
