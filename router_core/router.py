@@ -16,7 +16,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import replace
+from functools import partial
 from types import TracebackType
 from typing import Any, Callable, Coroutine
 
@@ -43,9 +45,9 @@ from .request import Request, interaction_record, refusal_record
 from .resilience import CircuitBreaker
 from .sources import COMPARE, DEFAULT_SOURCE, check_source
 from .store import InteractionRecord, Store
-from .store.writer import BatchWriter
-from .types import (Attempt, Completion, Complexity, Health, Message, ProviderResult, Verdict, estimated_usage,
-                    last_user_text)
+from .store.writer import BatchWriter, unsynced
+from .types import (Attempt, Completion, Complexity, Health, LogReceipt, Message, ProviderResult, Verdict,
+                    estimated_usage, last_user_text)
 from .validation import validate_request
 
 log = logging.getLogger("router_core")
@@ -129,10 +131,11 @@ class Router(AttemptsMixin, BlockingMixin):
             return
         self._policy_checked = now
         try:
-            version = self.store.policy_version()
-            if version == self._policy_version:
-                return
-            active = self.store.active_policy()
+            with unsynced():
+                version = self.store.policy_version()
+                if version == self._policy_version:
+                    return
+                active = self.store.active_policy()
         except Exception as exc:  # the database is down: keep routing with what we have
             log.warning("could not read the active policy: %s", redact(str(exc)))
             return
@@ -177,7 +180,8 @@ class Router(AttemptsMixin, BlockingMixin):
         version = policy.learned.artifact
         if version not in self._learned:
             try:
-                row = self.store.learned_router(version)
+                with unsynced():
+                    row = self.store.learned_router(version)
                 if row is None:
                     raise ArtifactError(f"no stored learned router v{version}")
                 self._learned[version] = Artifact.from_json(row["artifact_json"])
@@ -205,8 +209,9 @@ class Router(AttemptsMixin, BlockingMixin):
         forced = self._forced_target(provider, model)
         if agent_version is not None and not agent:
             raise InvalidRequest("agent_version needs the agent it belongs to (agent=...).")
-        use = agent_use(self.store, agent, self.config.providers, self.config.baseline, self.why_unavailable,
-                        self._file_policy, agent_version) if agent else None
+        with unsynced():
+            use = agent_use(self.store, agent, self.config.providers, self.config.baseline, self.why_unavailable,
+                            self._file_policy, agent_version) if agent else None
         if use is not None:  # its current version: prompt, then defaults where the caller gave none
             msgs = [Message("system", use.prompt(variables)), *msgs]
             max_tokens = use.max_tokens if max_tokens is None else max_tokens
@@ -250,7 +255,8 @@ class Router(AttemptsMixin, BlockingMixin):
         if not req.use_cache:
             return None
         try:
-            hit = self.cache.peek(req.cache_key)  # a read: the hit is counted by the background writer
+            with unsynced():  # the entries still queued are in the cache's in-memory front
+                hit = self.cache.peek(req.cache_key)  # a read: the hit is counted by the background writer
         except Exception as exc:
             log.warning("cache lookup failed: %s", redact(str(exc)))
             return None
@@ -327,11 +333,10 @@ class Router(AttemptsMixin, BlockingMixin):
 
     async def _record(self, req: Request, completion: Completion | None, error: str | None = None,
                       status: str | None = None) -> None:
-        """Step 7: cache the answer and log the interaction (one job for the background writer, committed with
-        the rows of the other requests of the moment in one transaction).
-
-        A logging failure is reported on the completion, not raised: the answer still reaches the user.
-        """
+        """Step 7: cache the answer and log the interaction: one job for the background writer, committed with
+        the rows of the other requests of the moment in one transaction, after the answer is returned (the
+        completion's `log` receipt tells its id, or why the database refused it: the answer reaches the user
+        either way)."""
         record = interaction_record(req, completion, error, (self.clock() - req.started) * 1000, status)
         record.simulated_providers = tuple({a.provider for a in req.attempts
                                             if getattr(self.providers.get(a.provider), "simulated", False)})
@@ -345,44 +350,69 @@ class Router(AttemptsMixin, BlockingMixin):
             steps.append(write)
         if req.cache_hit:  # counted with the row (after a pending entry's own write: the writer keeps the order)
             steps.append(self.cache.bump_step(req.cache_key))
-        interaction_id, message = await self._persist(record, steps, settle)
+        receipt = await self._persist(record, steps, settle)
         if completion is not None:
-            completion.interaction_id, completion.log_error = interaction_id, message
+            completion.log = receipt
 
     async def _persist(self, record: InteractionRecord, steps: Sequence[Callable[[Connection], None]] = (),
-                       settle: Callable[[], None] | None = None) -> tuple[int | None, str | None]:
-        """Hand the row (and the writes before it) to the background writer and wait for its commit: (its id,
-        None), or (None, why) with the row kept in memory. `settle` runs once the transaction ended."""
-        job = None
-        try:
+                       settle: Callable[[], None] | None = None) -> LogReceipt:
+        """Hand the row (and the writes before it) to the background writer, without waiting for its commit.
+        Rows the database refused earlier go first, into the same batch. `settle` runs once the transaction
+        ended."""
+        waiting = self._take_unlogged()
+        receipt = LogReceipt()
+        for rec, rec_steps, rec_settle, rec_receipt in [*((w, (), None, None) for w in waiting),
+                                                          (record, steps, settle, receipt)]:
             try:
-                job = self.writer.submit(record, steps, block=False)
-            except queue.Full:  # backpressure: wait for room without blocking the event loop
-                job = await asyncio.to_thread(self.writer.submit, record, steps)
-            if settle is not None:
-                job.done.add_done_callback(lambda _: settle())
-            interaction_id = await asyncio.shield(asyncio.wrap_future(job.done))
-        except Exception as exc:
-            if settle is not None and job is None:  # never queued: nothing will settle it
-                settle()
+                try:
+                    job = self.writer.submit(rec, rec_steps, block=False)
+                except queue.Full:  # backpressure: wait for room without blocking the event loop
+                    job = await asyncio.to_thread(self.writer.submit, rec, rec_steps)
+            except Exception as exc:  # noqa: BLE001 - never queued: reported like a refused commit
+                self._logged(rec, rec_settle, rec_receipt, exc)
+                continue
+            job.done.add_done_callback(partial(self._job_done, rec, rec_settle, rec_receipt))
+        return receipt
+
+    def _take_unlogged(self) -> list[InteractionRecord]:
+        """The rows waiting in memory, oldest first (the writer thread may add more meanwhile)."""
+        taken: list[InteractionRecord] = []
+        for _ in range(len(self._unlogged)):
+            try:
+                taken.append(self._unlogged.popleft())
+            except IndexError:  # flush_unlogged took it
+                break
+        return taken
+
+    def _job_done(self, record: InteractionRecord, settle: Callable[[], None] | None, receipt: LogReceipt | None,
+                  done: Future[int | None]) -> None:
+        """The writer's outcome for one row (in the writer's thread)."""
+        exc = done.exception()
+        self._logged(record, settle, receipt, exc, None if exc else done.result())
+
+    def _logged(self, record: InteractionRecord, settle: Callable[[], None] | None, receipt: LogReceipt | None,
+                exc: BaseException | None, interaction_id: int | None = None) -> None:
+        """Settle the cache entry and tell the receipt; a refused row waits in memory for the next write."""
+        if settle is not None:
+            settle()
+        message = None
+        if exc is not None:
             self._unlogged.append(record)
             message = (f"The answer was not logged yet: {redact(str(exc))}. It is kept in memory and written "
                        f"when the database accepts writes again ({len(self._unlogged)} waiting).")
             log.error(message)
-            return None, message
-        if self._unlogged:
-            await asyncio.to_thread(self.flush_unlogged)
-        return interaction_id, None
+        if receipt is not None:
+            receipt.resolve(interaction_id, message)
 
     async def alog_refusal(self, messages: Sequence[Message], *, status: str, error: str, org: str | None = None,
                            agent: str | None = None, session_id: str | None = None, source: str = DEFAULT_SOURCE,
-                           latency_ms: float = 0.0) -> int | None:
+                           latency_ms: float = 0.0) -> LogReceipt:
         """Log a request refused before routing (a front end's rate limit, budget, bad input or key; `status`
-        one of router_core.statuses.REFUSED) as its own row: no tier, no answer, $0. Returns the row's id (None
-        when the database refused the write: the row is kept and written later, like any other)."""
+        one of router_core.statuses.REFUSED) as its own row: no tier, no answer, $0. The receipt tells the row's
+        id once committed (or why the database refused it: the row is kept and written later, like any other)."""
         record = refusal_record(messages, status=status, error=redact(error), org=org, agent=agent,
                                 session_id=session_id, source=source, latency_ms=latency_ms)
-        return (await self._persist(record))[0]
+        return await self._persist(record)
 
     async def _record_partial(self, req: Request, target: Target, text: str, ttft: float, status: str,
                               error: str) -> None:

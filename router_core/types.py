@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import Enum
+
+LOG_WAIT_S = 120.0  # how long reading an answer's log id waits for the writer at most
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,27 @@ class Attempt:
     retryable: bool | None = None
 
 
+class LogReceipt:
+    """Where the log row of one answer stands. The background writer commits it after the answer is returned;
+    `wait()` gives (its id, None) once committed, or (None, why) when the database refused the row (it then
+    waits in memory and is written later)."""
+
+    def __init__(self) -> None:
+        self._outcome: Future[tuple[int | None, str | None]] = Future()
+
+    def resolve(self, interaction_id: int | None, error: str | None) -> None:
+        self._outcome.set_result((interaction_id, error))
+
+    def wait(self, timeout: float = LOG_WAIT_S) -> tuple[int | None, str | None]:
+        return self._outcome.result(timeout)
+
+    async def wait_async(self) -> tuple[int | None, str | None]:
+        return await asyncio.wrap_future(self._outcome)
+
+    def __deepcopy__(self, _memo: dict) -> "LogReceipt":
+        return self  # a handle on one row: copies of a completion share it
+
+
 @dataclass
 class Completion(_TokenCounts):
     """The router's answer with everything the UI and the log need to explain it."""
@@ -145,8 +170,21 @@ class Completion(_TokenCounts):
     simulated: bool = False
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (provider, model, why)
     candidates: list[str] = field(default_factory=list)  # "provider:model" in the order they were to be tried
-    interaction_id: int | None = None
-    log_error: str | None = None
+    log: LogReceipt | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def interaction_id(self) -> int | None:
+        """The log row's id (waits for its commit; None when it was not logged, see `log_error`)."""
+        return self.log.wait()[0] if self.log is not None else None
+
+    @property
+    def log_error(self) -> str | None:
+        """Why the answer is not logged yet (waits for its commit; None when it was logged)."""
+        return self.log.wait()[1] if self.log is not None else None
+
+    async def logged(self) -> int | None:
+        """`interaction_id` without blocking the event loop."""
+        return (await self.log.wait_async())[0] if self.log is not None else None
 
     @property
     def saved_usd(self) -> float | None:

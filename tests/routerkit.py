@@ -15,6 +15,7 @@ from conftest import close_after_test
 
 from router_core.config import load_config
 from router_core.router import Router
+from router_core.store.writer import wait_for_writers
 
 PREMIUM_KEY = "sk-ant-test-SENTINEL-0123456789"
 
@@ -32,7 +33,9 @@ def anthropic_ok(text: str = "Premium answer", inp: int = 20, out: int = 10) -> 
 
 
 def logged_rows(tmp_path: Path) -> list[dict[str, Any]]:
-    """Every row of interaction_logs in the test's SQLite file (`tmp_path / "router.db"`), oldest first."""
+    """Every row of interaction_logs in the test's SQLite file (`tmp_path / "router.db"`), oldest first (once the
+    rows queued so far are committed)."""
+    assert wait_for_writers()
     db = sqlite3.connect(tmp_path / "router.db")
     db.row_factory = sqlite3.Row
     try:

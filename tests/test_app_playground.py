@@ -70,7 +70,7 @@ def test_answers_are_markdown_without_html(app, monkeypatch):
     def fake_stream(prompt, **kwargs):
         yield text
         yield Completion(text, "openai", "gpt-6-luna", Complexity.SIMPLE, Usage(3, 4), 0.0001, 0.001, 12.0, 5.0,
-                         simulated=True, interaction_id=None)
+                         simulated=True)
 
     monkeypatch.setattr(router, "stream", fake_stream)
     app.run()

@@ -65,7 +65,7 @@ def ask(router, text: str = HELLO, **kw) -> Completion:
 def public(c: Completion) -> dict:
     """The completion without what differs between any two calls (timings, the log row's id)."""
     data = dataclasses.asdict(c)
-    for key in ("latency_ms", "ttft_ms", "interaction_id"):
+    for key in ("latency_ms", "ttft_ms", "log"):
         data.pop(key)
     data["attempts"] = [{k: v for k, v in a.items() if k != "latency_ms"} for a in data["attempts"]]
     return data

@@ -118,8 +118,8 @@ def test_concurrent_requests_share_transactions_and_are_logged_once(tmp_path, ve
                                       for i in range(200)))
 
     results = run(many())
+    router.close()  # writes every row queued
     batches = router.writer.batches
-    router.close()
     assert 1 <= batches < 200
     db = sqlite3.connect(tmp_path / "router.db")
     try:
@@ -173,7 +173,7 @@ def test_a_full_queue_makes_callers_wait_and_drops_nothing(tmp_path):
     store.close()
 
 
-def test_a_repeat_while_the_answer_waits_for_its_commit_hits_the_cache(tmp_path, vendor):
+def test_answers_do_not_wait_for_their_commit_and_a_repeat_meanwhile_hits_the_cache(tmp_path, vendor):
     vendor.default(json=openai_ok("fine"))
     url = f"sqlite:///{tmp_path / 'router.db'}"
     router = make_router(tmp_path, vendor.url, vendor.url, store=Store(url, busy_timeout_ms=5000))
@@ -185,12 +185,12 @@ def test_a_repeat_while_the_answer_waits_for_its_commit_hits_the_cache(tmp_path,
         first = asyncio.create_task(router.acomplete(prompt))
         while not (vendor.requests and len(router.flights) == 0):
             await asyncio.sleep(0.01)  # answered, handed over to the writer, no longer in flight
-        repeat = asyncio.create_task(router.acomplete(prompt))
-        await asyncio.sleep(0.2)
-        assert not first.done() and not repeat.done(), "both rows wait for the database"
+        repeat = await asyncio.wait_for(router.acomplete(prompt), 5)  # answered while the database is held
+        await asyncio.wait_for(first, 5)
+        assert router.writer.wait_for_queued(timeout=0.2) is False, "both rows still wait for the database"
         holder.rollback()
         holder.close()
-        return await first, await repeat
+        return first.result(), repeat
 
     first, repeat = run(scenario())
     stats = router.cache.stats()

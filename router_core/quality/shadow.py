@@ -66,7 +66,7 @@ class ShadowChecker:
         """The baseline to ask when this answer may be shadowed, else None (see the module docstring)."""
         if req.source not in REAL_TRAFFIC or req.forced is not None or req.policy is not None:
             return None
-        if completion.cached or completion.interaction_id is None or completion.log_error:
+        if completion.cached:
             return None
         baseline = self.router.policy.baseline
         answered = Target(completion.provider, completion.model)
@@ -138,6 +138,10 @@ class ShadowChecker:
         """Ask the baseline, then the judge; store the verdict. False (and logged) when nothing was stored;
         True when stored or skipped on purpose (the budget)."""
         settings = self.router.config.quality
+        interaction_id = await completion.logged()
+        if interaction_id is None:  # the database refused the answer's row: no verdict to attach it to
+            log.warning("shadow check skipped: the answer is not logged (%s)", completion.log_error)
+            return False
         budget = settings.shadow_daily_budget_usd
         if budget is not None and await self.spent_today() >= budget:
             self.counts["skipped_budget"] += 1
@@ -156,7 +160,7 @@ class ShadowChecker:
                         redact(result.reason or result.outcome))
             return False
         await asyncio.to_thread(
-            router.store.save_verdict, SHADOW, result.outcome, interaction_id=completion.interaction_id,
+            router.store.save_verdict, SHADOW, result.outcome, interaction_id=interaction_id,
             contestant_target=str(routed.target), baseline_target=str(baseline), judge_target=str(settings.judge),
             tier=completion.complexity.value, baseline_cost_usd=base.cost_usd, org=req.org, agent=req.agent,
             **result.verdict_fields())

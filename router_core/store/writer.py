@@ -9,6 +9,11 @@ it later, see Router._persist); a batch failing for another reason is retried ro
 cannot sink the others. `close()` writes everything queued and stops the thread (it restarts on the next job);
 every writer still running is flushed at interpreter exit.
 
+Read-your-writes: callers do not wait for their row's commit, so a connection this process checks out from the
+engine waits (`wait_for_queued`, at most READ_WAIT_S) until the jobs queued before it are committed: what the
+process logged, its next read sees. The writer's own connections, and the request path's reads inside
+`unsynced()` (a cache lookup, the active policy, an agent, a key's admission), do not wait.
+
 At-most-lost window on a hard kill: the jobs queued or in the batch being written (at most `queue_rows` +
 `max_rows`). None of them was acknowledged: a caller's Future resolves only after its row is committed.
 """
@@ -19,12 +24,15 @@ import atexit
 import logging
 import queue
 import threading
+import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 from .errors import StoreError
@@ -36,6 +44,22 @@ if TYPE_CHECKING:
 log = logging.getLogger("router_core")
 MAX_ROWS = 200  # rows per transaction
 QUEUE_ROWS = 2_000  # jobs waiting at most; beyond that the caller waits
+LINGER_S = 0.02  # after the first job, how long the writer gathers more before it writes (unless a read waits)
+READ_WAIT_S = 10.0  # how long a read waits for the rows queued before it (then it reads what is committed)
+
+_unsynced = threading.local()
+_HURRY = object()  # queued by a reader waiting for the writer: write what is gathered now
+
+
+@contextmanager
+def unsynced() -> Iterator[None]:
+    """Database work in this block does not wait for the writer's queue (the request path's own reads)."""
+    before = getattr(_unsynced, "on", False)
+    _unsynced.on = True
+    try:
+        yield
+    finally:
+        _unsynced.on = before
 
 Step = Callable[[Connection], None]
 
@@ -52,13 +76,19 @@ class Job:
 class BatchWriter:
     """One daemon thread writing `Job`s in batches (see the module docstring)."""
 
-    def __init__(self, store: Store, *, max_rows: int = MAX_ROWS, queue_rows: int = QUEUE_ROWS) -> None:
+    def __init__(self, store: Store, *, max_rows: int = MAX_ROWS, queue_rows: int = QUEUE_ROWS,
+                 linger_s: float = LINGER_S) -> None:
         self.store = store
         self.max_rows = int(max_rows)
-        self.jobs: queue.Queue[Job | None] = queue.Queue(maxsize=int(queue_rows))
+        self.linger_s = float(linger_s)
+        self.jobs: queue.Queue[Job | object | None] = queue.Queue(maxsize=int(queue_rows))
         self.batches = 0  # transactions committed (for tests and benchmarks)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._queued = 0  # jobs ever queued ...
+        self._finished = 0  # ... and ever committed or failed (in queue order: batches are written in turn)
+        self._progress = threading.Condition()
+        event.listen(store.engine, "checkout", self._read_barrier)
         _RUNNING.add(self)
 
     def submit(self, record: InteractionRecord | None, steps: Sequence[Step] = (), *, block: bool = True) -> Job:
@@ -72,9 +102,28 @@ class BatchWriter:
                 self._thread = threading.Thread(target=self._serve, name="router-writer", daemon=True)
                 self._thread.start()
             self.jobs.put(job, block=block)
+            self._queued += 1
         finally:
             self._lock.release()
         return job
+
+    def wait_for_queued(self, timeout: float = READ_WAIT_S) -> bool:
+        """Wait until every job queued so far is committed (or failed); False when `timeout` ran out first."""
+        target = self._queued
+        if self._finished < target:
+            try:
+                self.jobs.put_nowait(_HURRY)  # stop gathering: someone is waiting
+            except queue.Full:
+                pass  # a full queue is written without gathering anyway
+        with self._progress:
+            return self._progress.wait_for(lambda: self._finished >= target, timeout)
+
+    def _read_barrier(self, _dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        """A connection checked out (see the module docstring): wait for the rows queued before it."""
+        if self._finished >= self._queued or getattr(_unsynced, "on", False):  # nothing to wait for, or hot path
+            return
+        if not self.wait_for_queued():
+            log.warning("reading before %d queued log rows were committed", self._queued - self._finished)
 
     def close(self) -> None:
         """Write every job queued so far, then stop the thread (a later job starts it again)."""
@@ -86,23 +135,35 @@ class BatchWriter:
         thread.join()
 
     def _serve(self) -> None:
-        """Take the first job waiting plus every job queued behind it (up to max_rows; no waiting for more:
-        under load the queue fills while the previous batch commits), write them, repeat."""
+        """Take the first job, gather what arrives behind it for up to `linger_s` (up to max_rows; a waiting reader
+        or `close` cuts the wait short), write them in one transaction, repeat."""
+        _unsynced.on = True  # the writer's own connections never wait for its queue
         while True:
             first = self.jobs.get()
             if first is None:
                 return
+            if first is _HURRY:
+                continue
             batch, stop = [first], False
+            deadline = time.monotonic() + self.linger_s
             while len(batch) < self.max_rows:
                 try:
-                    job = self.jobs.get_nowait()
+                    job = self.jobs.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
                     break
                 if job is None:
                     stop = True
                     break
-                batch.append(job)
-            self._write(batch)
+                if job is _HURRY:
+                    deadline = 0.0  # take what is queued, then write
+                    continue
+                batch.append(job)  # type: ignore[arg-type]
+            try:
+                self._write(batch)
+            finally:
+                with self._progress:
+                    self._finished += len(batch)
+                    self._progress.notify_all()
             if stop:
                 return
 
@@ -148,6 +209,12 @@ def _fail(job: Job, exc: BaseException) -> None:
 
 
 _RUNNING: weakref.WeakSet[BatchWriter] = weakref.WeakSet()
+
+
+def wait_for_writers(timeout: float = READ_WAIT_S) -> bool:
+    """Wait until every job this process's writers queued so far is committed (for a reader that does not check
+    out from a Store's engine: another connection to the same file, a script); False on timeout."""
+    return all([writer.wait_for_queued(timeout) for writer in list(_RUNNING)])
 
 
 @atexit.register
