@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import run
 from fakevendor import FakeVendor, sse
 from providerkit import ProviderKit, call, closed_url
 
@@ -351,3 +352,16 @@ def test_health_unreachable_and_rejected(vendor):
     vendor.reply(401, json={"error": {"message": "Incorrect API key provided", "code": "invalid_api_key"}})
     rejected = call(openai(vendor), "health")
     assert not rejected.reachable and "OPENAI_API_KEY" in rejected.detail and KEY not in rejected.detail
+
+
+def test_cookies_a_vendor_sets_are_never_sent_back(vendor):
+    vendor.default(json=ok(), headers={"set-cookie": "__cf_bm=edge-session; Path=/; HttpOnly"})
+    p = openai(vendor)
+
+    async def twice() -> None:
+        await p.complete(CHAT, model="gpt-4.1-mini")
+        await p.complete(CHAT, model="gpt-4.1-mini")
+        await p.aclose()
+
+    run(twice())
+    assert len(vendor.requests) == 2 and "cookie" not in vendor.requests[1].headers

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import asyncio
 import email.utils
+import http.cookiejar
 import json
 import re
 import time
@@ -63,6 +64,14 @@ def _aiohttp_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
     return AiohttpTransport(limits=limits)
 
 
+class _NoCookies(http.cookiejar.CookieJar):
+    """A cookie jar that keeps nothing: vendors' APIs need no cookies, and keeping the ones some edges set
+    would carry state from one call to the next (and parsing them costs every response time)."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+
 class Provider:
     """Base class of every adapter. See the module docstring for the hooks a subclass provides."""
 
@@ -98,6 +107,7 @@ class Provider:
     ) -> None:
         self.name = name or self.kind
         self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self._urls: dict[str, httpx.URL] = {}
         self._api_key = api_key or None
         register_secret(self._api_key)
         self.timeout = timeout
@@ -217,9 +227,17 @@ class Provider:
                 timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)),
                 limits=limits,
                 transport=self._transport or _aiohttp_transport(limits),
+                cookies=_NoCookies(),
             )
             self._clients[loop] = client
         return client
+
+    def _url(self, path: str) -> httpx.URL:
+        """The absolute URL of `path` under the base URL, parsed once (httpx would join and parse it per call)."""
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = httpx.URL(f"{self.base_url}/{path.lstrip('/')}")
+        return url
 
     async def aclose(self) -> None:
         """Close this loop's pooled client."""
@@ -293,7 +311,7 @@ class Provider:
         if self.needs_key and not self._api_key:
             raise self._missing_key_error()
         try:
-            async with self.client.stream(method, path, json=body, params=params,
+            async with self.client.stream(method, self._url(path), json=body, params=params,
                                           headers=self.auth_headers()) as response:
                 raw = await self._read_capped(response)
         except httpx.HTTPError as exc:
@@ -336,8 +354,8 @@ class Provider:
         parts: list[str] = []
         end: StreamEnd | None = None
         try:
-            async with self.client.stream("POST", request.path, json=request.body, params=request.params,
-                                          headers=self.auth_headers()) as response:
+            async with self.client.stream("POST", self._url(request.path), json=request.body,
+                                          params=request.params, headers=self.auth_headers()) as response:
                 if response.status_code >= 400:
                     raise self._http_error(response, await response.aread())
                 async for item in self.read_stream(response.aiter_lines(), model):
