@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 T = TypeVar("T")
+YIELD_EVERY = 8  # rows the writer prepares between giving the interpreter lock back
 
 
 class InteractionRepository:
@@ -87,12 +88,17 @@ class InteractionRepository:
         """log_batch's transaction (one record: log_interaction's); `what` names it in the error. The rows get
         their ids up front (`next_ids`), so every table is one executemany; the summary gets one upsert per
         (day, group) of the batch."""
-        rows = [rec.to_row() for rec in records]
-        trails = [attempt_rows(rec.attempts, provider=row["provider"], model=row["model"], status=row["status"],
-                               latency_ms=row["latency_ms"], cached=row["cached"], org=row["org"],
-                               agent=row["agent"], simulated=row["simulated"],
-                               simulated_providers=rec.simulated_providers)
-                  for rec, row in zip(records, rows)]
+        rows: list[dict[str, Any]] = []
+        trails: list[list[dict[str, Any]]] = []
+        for i, rec in enumerate(records):
+            if i % YIELD_EVERY == YIELD_EVERY - 1:
+                time.sleep(0)  # let the request path's thread run: a big batch never holds the GIL for long
+            row = rec.to_row()
+            rows.append(row)
+            trails.append(attempt_rows(rec.attempts, provider=row["provider"], model=row["model"],
+                                       status=row["status"], latency_ms=row["latency_ms"], cached=row["cached"],
+                                       org=row["org"], agent=row["agent"], simulated=row["simulated"],
+                                       simulated_providers=rec.simulated_providers))
         shares = merge_summary_rows(summary_row(row) for row in rows)
 
         def write(conn: Connection) -> list[int]:
