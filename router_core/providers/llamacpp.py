@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
 import time
-import weakref
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -32,7 +30,7 @@ import httpx
 from ..errors import ConfigError, ProviderError
 from ..model_files import DEFAULT_MODEL_PATH
 from ..types import Health, Message, ProviderResult
-from .base import DEFAULT_TIMEOUT, StreamEnd
+from .base import DEFAULT_TIMEOUT, LoopHttp, StreamEnd
 from .llamacpp_engine import Engine, EngineError, model_file_problem, resolve_model_path
 from .openai_compatible import OpenAICompatibleProvider
 
@@ -71,9 +69,6 @@ class LlamaCppProvider(OpenAICompatibleProvider):
         self.engine = Engine.get(self.model_path, ctx_size=self.ctx_size, threads=self.threads,
                                  parallel=self.parallel)
         self.slots = self.engine.slots
-        self._engine_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = \
-            weakref.WeakKeyDictionary()
-        self._clients_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, model_path={str(self.model_path)!r})"
@@ -120,32 +115,12 @@ class LlamaCppProvider(OpenAICompatibleProvider):
         if model and model not in self.model_ids:
             raise self.error(f"serves only {', '.join(self.model_ids)}; no model {model!r}.", kind="not_found")
 
-    # ---- HTTP to the engine: one client per event loop ----------------------------------------
-    @property
-    def client(self) -> httpx.AsyncClient:  # type: ignore[override]
-        loop = asyncio.get_running_loop()
-        with self._clients_lock:
-            client = self._engine_clients.get(loop)
-            if client is None or client.is_closed or str(client.base_url).rstrip("/") != self.base_url:
-                client = httpx.AsyncClient(
-                    base_url=self.base_url,
-                    timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)),
-                    limits=httpx.Limits(max_connections=32, max_keepalive_connections=4),
-                    transport=self._transport,
-                )
-                self._engine_clients[loop] = client
-            return client
-
-    async def aclose(self) -> None:
-        """Close this event loop's client (the engine itself is shared and stops at exit)."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        with self._clients_lock:
-            client = self._engine_clients.pop(loop, None)
-        if client is not None:
-            await client.aclose()
+    # ---- HTTP to the engine: one small pool per event loop -------------------------------------
+    def _new_http(self) -> LoopHttp:
+        limits = httpx.Limits(max_connections=32, max_keepalive_connections=4)
+        transport = self._transport or httpx.AsyncHTTPTransport(limits=limits)
+        return LoopHttp(httpx.AsyncClient(base_url=self.base_url, timeout=self._timeout(), limits=limits,
+                                          transport=transport), transport)
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.engine.api_key}"}
