@@ -94,25 +94,46 @@ def raw_client(url: str, transport: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=200), **kwargs)
 
 
-async def measure_raw(url: str, transport: str, n_seq: int, n_conc: int) -> tuple[list[float], float]:
+class Cpu:
+    """This process's CPU time (every thread, the log writer's too) per request of a phase, in ms."""
+
+    def __init__(self) -> None:
+        self.per_request: list[float] = []
+
+    async def phase(self, work, n: int, settle=None):  # noqa: ANN001
+        start = time.process_time()
+        result = await work
+        if settle is not None:
+            settle()  # the rows this phase queued are written: their CPU counts too
+        self.per_request.append((time.process_time() - start) * 1000 / n)
+        return result
+
+
+async def measure_raw(url: str, transport: str, n_seq: int, n_conc: int,
+                      cpu: Cpu | None = None) -> tuple[list[float], float]:
+    cpu = cpu or Cpu()
     async with raw_client(url, transport) as client:
         async def call(_: int) -> None:
             r = await client.post("/v1/chat/completions", json=BODY, headers={"Authorization": "Bearer x"})
             r.json()
 
         await sequential(call, 20)  # warm up
-        seq = await sequential(call, n_seq)
-        rps = await concurrent(call, n_conc, 50)
+        seq = await cpu.phase(sequential(call, n_seq), n_seq)
+        rps = await cpu.phase(concurrent(call, n_conc, 50), n_conc)
     return seq, rps
 
 
-async def measure_router(router: Router, n_seq: int, n_conc: int) -> tuple[list[float], float, list[float]]:
+async def measure_router(router: Router, n_seq: int, n_conc: int,
+                         cpu: Cpu | None = None) -> tuple[list[float], float, list[float]]:
+    cpu = cpu or Cpu()
+
     async def call(i: int) -> None:
         await router.acomplete([Message("user", f"Hello there, request {i} {time.perf_counter_ns()}")])
 
     await sequential(call, 20)
-    seq = await sequential(call, n_seq)
-    rps = await concurrent(call, n_conc, 50)
+    router.writer.wait_for_queued()
+    seq = await cpu.phase(sequential(call, n_seq), n_seq, router.writer.wait_for_queued)
+    rps = await cpu.phase(concurrent(call, n_conc, 50), n_conc, router.writer.wait_for_queued)
     await router.acomplete("The same question for the cache")
 
     async def hit(_: int) -> None:
@@ -172,9 +193,10 @@ def main() -> None:
             path.write_text(CONFIG.format(url=url))
             config = load_config(path, {"DATABASE_URL": f"sqlite:///{tmp}/bench.db", "ROUTER_DOTENV": ""})
             router = Router(config)
+            aio_cpu, router_cpu = Cpu(), Cpu()
             raw_seq, raw_rps = asyncio.run(measure_raw(url, "httpx", n_seq, n_conc))
-            aio_seq, aio_rps = asyncio.run(measure_raw(url, "aiohttp", n_seq, n_conc))
-            r_seq, r_rps, hits = asyncio.run(measure_router(router, n_seq, n_conc))
+            aio_seq, aio_rps = asyncio.run(measure_raw(url, "aiohttp", n_seq, n_conc, aio_cpu))
+            r_seq, r_rps, hits = asyncio.run(measure_router(router, n_seq, n_conc, router_cpu))
             router.close()
     finally:
         server.terminate()
@@ -191,6 +213,9 @@ def main() -> None:
     print(f"router vs plain httpx.AsyncClient (an earlier issue's baseline): added p50 "
           f"{pct(r_seq, .5) - pct(raw_seq, .5):+.2f} ms (≤ 1); throughput @50 {r_rps / raw_rps:.2f}x (≥ 0.70)")
     print(f"aiohttp transport / httpx default throughput @50: {aio_rps / raw_rps:.2f}")
+    (aio_s, aio_c), (r_s, r_c) = aio_cpu.per_request, router_cpu.per_request
+    print(f"client CPU per request (this process, all threads), sequential / concurrency 50: router {r_s:.2f} / "
+          f"{r_c:.2f} ms, the aiohttp-backed client alone {aio_s:.2f} / {aio_c:.2f} ms")
     print(f"cache hit end to end: p50 {pct(hits, .5):.2f} ms ({met(pct(hits, .5) <= 0.3)} ≤ 0.3), "
           f"p99 {pct(hits, .99):.2f} ms")
     print(f"import router_core: {import_time('import router_core'):.0f} ms (target ≤ 500 ms); "
