@@ -32,7 +32,8 @@ SECRET_ENV = tuple(VENDOR_ENV)  # every provider variable of the registry, plus 
 # benchmark file -> (arguments, labels its output must contain)
 EXPECTED: dict[str, tuple[list[str], list[str]]] = {
     "overhead.py": (["--quick"], [
-        "router.acomplete (all on)", "router vs raw httpx.AsyncClient", "router vs the same client with the aiohttp",
+        "router.acomplete (all on)", "router vs plain httpx.AsyncClient", "router vs the same client with the aiohttp",
+        "client CPU per request",
         "throughput @50", "cache hit end to end", "import router_core:", "classifier: median"]),
     "routing_quality.py": (["--quick"], [
         "Routing quality", "APGR", "MT-Bench", "GSM8K", "MMLU", "Dev set", "Classifier speed"]),

@@ -13,6 +13,7 @@ from pathlib import Path
 from conftest import run
 from fakevendor import Reply
 from routerkit import anthropic_ok, make_router, openai_ok
+from router_core.store.writer import wait_for_writers
 
 
 async def no_sleep(seconds: float) -> None:
@@ -39,6 +40,8 @@ def rss_mb() -> float:
 
 
 def rows(path: Path) -> list[tuple]:
+    """(prompt, status) of every log row, once this process's queued rows are committed."""
+    assert wait_for_writers()
     db = sqlite3.connect(path)
     try:
         return db.execute("SELECT prompt, status FROM interaction_logs").fetchall()

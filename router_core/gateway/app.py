@@ -29,6 +29,7 @@ from ..router import Router
 from ..types import Completion, Usage, Verdict, estimated_usage
 from . import admission
 from ..store.keys import KeyStore, Reservation, TeamKey
+from ..store.writer import unsynced
 from .metrics import CONTENT_TYPE, GatewayMetrics
 from .refusals import Refused, RefusalLog, refusal_status
 from .schemas import (ChatCompletion, ChatCompletionRequest, ErrorResponse, GatewayError, ModelList, max_tokens,
@@ -116,11 +117,13 @@ class Gateway:
 
     def _reserve(self, key: TeamKey, messages: list, forced: Target | None,
                  limit: int | None) -> tuple[Reservation | None, Target | None]:
-        """Blocking: the rate token and the budget hold in one transaction (a downgrade when the key allows)."""
-        amounts, downgrade = admission.plan_admission(self.router, key, messages, forced, limit) \
-            if key.budgeted else ((), None)
-        reservation = admission.admitted(self.keys.admit(key, amounts))
-        self.keys.touch(key)
+        """Blocking: the rate token and the budget hold in one transaction (a downgrade when the key allows). The
+        key store's tables are not the log's: no need to wait for the log rows queued before."""
+        with unsynced():
+            amounts, downgrade = admission.plan_admission(self.router, key, messages, forced, limit) \
+                if key.budgeted else ((), None)
+            reservation = admission.admitted(self.keys.admit(key, amounts))
+            self.keys.touch(key)
         if reservation is not None and reservation.option == 1:
             return reservation, downgrade
         return reservation, forced
@@ -129,9 +132,13 @@ class Gateway:
         if call.reservation is not None:
             reservation, call.reservation = call.reservation, None
             try:
-                await asyncio.to_thread(self.keys.settle, reservation, cost_usd or 0.0)
+                await asyncio.to_thread(self._settle, reservation, cost_usd or 0.0)
             except Exception as exc:  # noqa: BLE001 - the answer still goes out; the hold stays (safe side)
                 log.error("could not settle a budget reservation: %s", redact(str(exc)))
+
+    def _settle(self, reservation: Reservation, cost_usd: float) -> None:
+        with unsynced():
+            self.keys.settle(reservation, cost_usd)
 
     def failure(self, exc: Exception, call: Call) -> GatewayError:
         """The router's refusal as an OpenAI-shaped error (and counted; a bad request is counted and logged as a

@@ -25,6 +25,7 @@ from .outcomes import OutcomeRepository
 from .policies import PolicyRepository
 from .schema import ensure_schema, meta_version
 from .verdicts import VerdictRepository
+from .writer import synchronise_reads
 
 
 class Store(InteractionRepository, AgentRepository, PolicyRepository, HealthRepository, ComparisonRepository,
@@ -42,6 +43,7 @@ class Store(InteractionRepository, AgentRepository, PolicyRepository, HealthRepo
         self.log_retries = int(log_retries)
         self.engine: Engine = create_engine(self.database_url, busy_timeout_ms=self.busy_timeout_ms, echo=echo)
         self.dialect: str = self.engine.dialect.name
+        synchronise_reads(self.engine)  # this process's log rows still queued are committed before a read
         self._prepare_interactions()
         self._policy_lock = threading.Lock()
         # An in-memory SQLite database is one shared connection: writers take turns (files need no lock).

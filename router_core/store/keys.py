@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from .engine import write_transaction
+from .prepared import Prepared
 from .tables import T_BUCKETS, T_KEYS, T_WINDOWS
 
 KEY_PREFIX = "sb-"
@@ -98,22 +99,6 @@ def seconds_to_reset(period: str, now: float) -> float:
     return max(1.0, end - now)
 
 
-class _Prepared:
-    """A statement compiled once into the driver's own SQL (no expression building, cache-key generation or
-    type processing per call: admission runs it on every request). Its parameters are plain floats, ints and
-    strings, named by bindparam; positional drivers get them in the compiled order."""
-
-    def __init__(self, engine: Engine, stmt: sa.Executable) -> None:
-        compiled = stmt.compile(dialect=engine.dialect)
-        self.sql = str(compiled)
-        self.order = compiled.positiontup if compiled.positional else None
-
-    def run(self, conn: Connection, **params: object) -> int:
-        """Execute with `params`; returns the number of rows it changed."""
-        args = tuple(params[name] for name in self.order) if self.order is not None else params
-        return conn.exec_driver_sql(self.sql, args).rowcount  # type: ignore[arg-type]
-
-
 def _row_key(row: sa.Row) -> TeamKey:
     return TeamKey(row.id, row.prefix, row.org, row.agent, row.daily_budget_usd, row.monthly_budget_usd, row.rpm,
                    row.on_budget, row.created_at, row.last_used_at, row.revoked_at)
@@ -136,24 +121,24 @@ class KeyStore:
 
     def _prepare(self) -> None:
         """The statements every admitted request runs, compiled once for this engine's dialect."""
-        b, w = T_BUCKETS.c, T_WINDOWS.c
+        b, w, dialect = T_BUCKETS.c, T_WINDOWS.c, self.engine.dialect
         now, rate, cap, key_id = (sa.bindparam(n, type_=t) for n, t in
                                   (("now", sa.Float), ("rate", sa.Float), ("cap", sa.Float), ("key_id", sa.Integer)))
         zero, one = sa.literal_column("0.0"), sa.literal_column("1.0")  # constants in the SQL, not parameters
         elapsed = sa.case((b.updated_at < now, now - b.updated_at), else_=zero)
         self._level = sa.case((b.tokens + elapsed * rate > cap, cap), else_=b.tokens + elapsed * rate)
         latest = sa.func.greatest if self.dialect == "postgresql" else sa.func.max
-        self._take = _Prepared(self.engine, T_BUCKETS.update().where(b.key_id == key_id, self._level >= one)
-                               .values(tokens=self._level - one, updated_at=latest(b.updated_at, now)))
+        self._take = Prepared(T_BUCKETS.update().where(b.key_id == key_id, self._level >= one)
+                              .values(tokens=self._level - one, updated_at=latest(b.updated_at, now)), dialect)
         amount, budget, period = sa.bindparam("amount", type_=sa.Float), sa.bindparam("budget", type_=sa.Float), \
             sa.bindparam("period", type_=sa.String)
-        self._hold = _Prepared(self.engine, T_WINDOWS.update().where(
+        self._hold = Prepared(T_WINDOWS.update().where(
             w.key_id == key_id, w.period == period, w.spent_usd + w.reserved_usd + amount <= budget)
-            .values(reserved_usd=w.reserved_usd + amount))
+            .values(reserved_usd=w.reserved_usd + amount), dialect)
         left = w.reserved_usd - amount
-        self._settle = _Prepared(self.engine, T_WINDOWS.update().where(w.key_id == key_id, w.period == period).values(
+        self._settle = Prepared(T_WINDOWS.update().where(w.key_id == key_id, w.period == period).values(
             reserved_usd=sa.case((left > zero, left), else_=zero),
-            spent_usd=w.spent_usd + sa.bindparam("actual", type_=sa.Float)))
+            spent_usd=w.spent_usd + sa.bindparam("actual", type_=sa.Float)), dialect)
 
     def _write(self) -> AbstractContextManager[Connection]:
         """A write transaction that takes the write lock first on SQLite (BEGIN IMMEDIATE)."""
@@ -291,7 +276,7 @@ class KeyStore:
         w = T_WINDOWS.c
         held: list[str] = []
         for period, budget in windows:
-            if not self._hold.run(conn, key_id=key_id, period=period, amount=amount, budget=budget):
+            if not self._hold.execute(conn, dict(key_id=key_id, period=period, amount=amount, budget=budget)):
                 if held:
                     conn.execute(T_WINDOWS.update().where(w.key_id == key_id, w.period.in_(held))
                                  .values(reserved_usd=w.reserved_usd - amount))
@@ -305,14 +290,14 @@ class KeyStore:
         otherwise the seconds until one is available."""
         assert key.rpm
         params = dict(key_id=key.id, now=now, rate=key.rpm / 60.0, cap=float(key.rpm))
-        if self._take.run(conn, **params):
+        if self._take.execute(conn, params):
             return None
         level = sa.select(self._level).where(T_BUCKETS.c.key_id == key.id)
         row = conn.execute(level, params).first()
         if row is None:  # the key's first request: a full bucket (another instance may have made it first)
             conn.execute(self._insert(T_BUCKETS).on_conflict_do_nothing(),
                          {"key_id": key.id, "tokens": float(key.rpm), "updated_at": now})
-            if self._take.run(conn, **params):
+            if self._take.execute(conn, params):
                 return None
             row = conn.execute(level, params).one()
         return max(0.05, (1.0 - float(row[0])) / params["rate"])
@@ -321,8 +306,8 @@ class KeyStore:
         """Replace the held amount by what the request really cost (0 for a cache hit or a failure)."""
         with self._write() as conn:
             for period in reservation.periods:
-                self._settle.run(conn, key_id=reservation.key_id, period=period, amount=reservation.amount,
-                                 actual=max(0.0, actual_usd))
+                self._settle.execute(conn, dict(key_id=reservation.key_id, period=period, amount=reservation.amount,
+                                                actual=max(0.0, actual_usd)))
 
     def spend(self, key_id: int) -> dict[str, tuple[float, float]]:
         """(spent, reserved) in the key's current day and month windows."""

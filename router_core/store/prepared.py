@@ -46,6 +46,10 @@ class Prepared:
         if params:
             conn.exec_driver_sql(self.sql, params)  # type: ignore[arg-type]
 
+    def execute(self, conn: Connection, values: Mapping[str, Any]) -> int:
+        """One execution with `values` inside the caller's transaction; the number of rows it changed."""
+        return conn.exec_driver_sql(self.sql, self.params(values)).rowcount  # type: ignore[arg-type]
+
     def first(self, engine: Engine, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row a SELECT gives for `values`, straight from a pooled driver connection."""
         raw = engine.raw_connection()

@@ -9,10 +9,11 @@ it later, see Router._persist); a batch failing for another reason is retried ro
 cannot sink the others. `close()` writes everything queued and stops the thread (it restarts on the next job);
 every writer still running is flushed at interpreter exit.
 
-Read-your-writes: callers do not wait for their row's commit, so a connection this process checks out from the
-engine waits (`wait_for_queued`, at most READ_WAIT_S) until the jobs queued before it are committed: what the
-process logged, its next read sees. The writer's own connections, and the request path's reads inside
-`unsynced()` (a cache lookup, the active policy, an agent, a key's admission), do not wait.
+Read-your-writes: callers do not wait for their row's commit, so a connection this process checks out for the
+same database (from any Store's engine, see `synchronise_reads`) waits (`wait_for_queued`, at most READ_WAIT_S)
+until the jobs queued before it are committed: what the process logged, its next read sees. The writer's own
+connections, and the request path's reads inside `unsynced()` (a cache lookup, the active policy, an agent, a
+key's admission), do not wait.
 
 At-most-lost window on a hard kill: the jobs queued or in the batch being written (at most `queue_rows` +
 `max_rows`). None of them was acknowledged: a caller's Future resolves only after its row is committed.
@@ -24,7 +25,6 @@ import atexit
 import logging
 import queue
 import threading
-import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection, Engine
 
 from .errors import StoreError
 
@@ -48,7 +48,6 @@ LINGER_S = 0.02  # after the first job, how long the writer gathers more before 
 READ_WAIT_S = 10.0  # how long a read waits for the rows queued before it (then it reads what is committed)
 
 _unsynced = threading.local()
-_HURRY = object()  # queued by a reader waiting for the writer: write what is gathered now
 
 
 @contextmanager
@@ -79,16 +78,17 @@ class BatchWriter:
     def __init__(self, store: Store, *, max_rows: int = MAX_ROWS, queue_rows: int = QUEUE_ROWS,
                  linger_s: float = LINGER_S) -> None:
         self.store = store
+        self.database: URL = store.engine.url
         self.max_rows = int(max_rows)
         self.linger_s = float(linger_s)
-        self.jobs: queue.Queue[Job | object | None] = queue.Queue(maxsize=int(queue_rows))
+        self.jobs: queue.Queue[Job | None] = queue.Queue(maxsize=int(queue_rows))
+        self._hurry = threading.Event()  # a reader waits, or `close`: stop gathering
         self.batches = 0  # transactions committed (for tests and benchmarks)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._queued = 0  # jobs ever queued ...
         self._finished = 0  # ... and ever committed or failed (in queue order: batches are written in turn)
         self._progress = threading.Condition()
-        event.listen(store.engine, "checkout", self._read_barrier)
         _RUNNING.add(self)
 
     def submit(self, record: InteractionRecord | None, steps: Sequence[Step] = (), *, block: bool = True) -> Job:
@@ -111,19 +111,13 @@ class BatchWriter:
         """Wait until every job queued so far is committed (or failed); False when `timeout` ran out first."""
         target = self._queued
         if self._finished < target:
-            try:
-                self.jobs.put_nowait(_HURRY)  # stop gathering: someone is waiting
-            except queue.Full:
-                pass  # a full queue is written without gathering anyway
+            self._hurry.set()
         with self._progress:
             return self._progress.wait_for(lambda: self._finished >= target, timeout)
 
-    def _read_barrier(self, _dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
-        """A connection checked out (see the module docstring): wait for the rows queued before it."""
-        if self._finished >= self._queued or getattr(_unsynced, "on", False):  # nothing to wait for, or hot path
-            return
-        if not self.wait_for_queued():
-            log.warning("reading before %d queued log rows were committed", self._queued - self._finished)
+    def behind(self) -> int:
+        """Jobs queued and not yet committed (or failed)."""
+        return self._queued - self._finished
 
     def close(self) -> None:
         """Write every job queued so far, then stop the thread (a later job starts it again)."""
@@ -132,32 +126,31 @@ class BatchWriter:
             if thread is None or not thread.is_alive():
                 return
             self.jobs.put(None)
+            self._hurry.set()
         thread.join()
 
     def _serve(self) -> None:
-        """Take the first job, gather what arrives behind it for up to `linger_s` (up to max_rows; a waiting reader
-        or `close` cuts the wait short), write them in one transaction, repeat."""
+        """Take the first job, let more arrive for up to `linger_s` (a waiting reader or `close` cuts it short; the
+        callers' puts do not wake this thread meanwhile), take what is queued (up to max_rows), write them in one
+        transaction, repeat."""
         _unsynced.on = True  # the writer's own connections never wait for its queue
         while True:
             first = self.jobs.get()
             if first is None:
                 return
-            if first is _HURRY:
-                continue
+            if self.linger_s > 0 and self.jobs.qsize() < self.max_rows - 1:
+                self._hurry.wait(self.linger_s)
+            self._hurry.clear()
             batch, stop = [first], False
-            deadline = time.monotonic() + self.linger_s
             while len(batch) < self.max_rows:
                 try:
-                    job = self.jobs.get(timeout=max(0.0, deadline - time.monotonic()))
+                    job = self.jobs.get_nowait()
                 except queue.Empty:
                     break
                 if job is None:
                     stop = True
                     break
-                if job is _HURRY:
-                    deadline = 0.0  # take what is queued, then write
-                    continue
-                batch.append(job)  # type: ignore[arg-type]
+                batch.append(job)
             try:
                 self._write(batch)
             finally:
@@ -209,6 +202,21 @@ def _fail(job: Job, exc: BaseException) -> None:
 
 
 _RUNNING: weakref.WeakSet[BatchWriter] = weakref.WeakSet()
+
+
+def synchronise_reads(engine: Engine) -> None:
+    """Every connection `engine` hands out first waits for the rows this process's writers queued for the same
+    database (see the module docstring): a Store opened beside a Router reads what the Router logged."""
+    database = engine.url
+
+    def _read_barrier(_dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        if getattr(_unsynced, "on", False):  # the request path, or a writer's own connection
+            return
+        for writer in list(_RUNNING):
+            if writer.database == database and writer.behind() > 0 and not writer.wait_for_queued():
+                log.warning("reading before %d queued log rows were committed", writer.behind())
+
+    event.listen(engine, "checkout", _read_barrier)
 
 
 def wait_for_writers(timeout: float = READ_WAIT_S) -> bool:
