@@ -83,3 +83,27 @@ def test_serve_with_workers_on_all_interfaces_once_a_key_exists(capsys, tmp_path
         assert more == [200] * 24
         scrapes = [answered_total(httpx.get(gw.url + "/metrics").text) for _ in range(6)]
         assert scrapes == [30.0] * 6, "every worker's /metrics reports the requests of all workers"
+
+
+def test_stopping_serve_writes_every_row_it_answered(tmp_path, cheap, premium):
+    """SIGTERM right after the last answer: the rows still gathered by the log writer are committed on the way
+    out (the at-most-lost window applies to a hard kill only)."""
+    import sqlite3
+
+    import httpx
+
+    from gatewaykit import GatewayProcess, gateway_env, script_vendors, write_config
+
+    script_vendors(cheap, premium)
+    env = gateway_env(write_config(tmp_path, cheap, premium), f"sqlite:///{tmp_path / 'router.db'}")
+    with GatewayProcess(env) as gw, httpx.Client(base_url=gw.url) as client:
+        statuses = [client.post("/v1/chat/completions", json={
+            "model": "auto", "messages": [{"role": "user", "content": f"Hi number {i}"}]}).status_code
+            for i in range(20)]
+    assert statuses == [200] * 20  # (uvicorn re-raises SIGTERM once shut down: the exit status says -15)
+    db = sqlite3.connect(tmp_path / "router.db")
+    try:
+        prompts = [p for (p,) in db.execute("SELECT prompt FROM interaction_logs WHERE source = 'gateway'")]
+    finally:
+        db.close()
+    assert sorted(prompts) == sorted(f"Hi number {i}" for i in range(20))

@@ -282,10 +282,7 @@ def create_app(router: Router, keys: KeyStore | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        await router.shadow.drain()  # shadow checks still running on this loop (bounded wait)
-        for provider in router.providers.values():
-            await provider.aclose()
-        router.flush_unlogged()
+        await router.aclose()  # shadow checks, the log rows still queued, then the providers' clients
 
     app = FastAPI(title="Switchboard gateway", version="1", lifespan=lifespan,
                   description="OpenAI-compatible chat completions, routed to the cheapest capable model.")

@@ -1,8 +1,8 @@
 """The background writer: log rows, their attempt rows and cache entries committed in batches by one thread.
 
-Callers hand a job over (`submit`) and get a Future of the row's id; the writer thread takes every job waiting,
-up to `max_rows` (it never waits for more: rows pile up while the previous batch commits), and commits them in
-ONE transaction (`Store.log_batch`). The queue is bounded: when it is full the caller waits (backpressure),
+Callers hand a job over (`submit`) and get a Future of the row's id; the writer thread takes the first job, lets
+more arrive for up to `linger_s` (a reader waiting for the queue, or `close`, cuts that short), takes every job
+waiting, up to `max_rows`, and commits them in ONE transaction (`Store.log_batch`). The queue is bounded: when it is full the caller waits (backpressure),
 nothing is dropped.
 A batch the database refuses fails each of its futures with the StoreError (the caller keeps the row and writes
 it later, see Router._persist); a batch failing for another reason is retried row by row, so one bad row
@@ -15,8 +15,11 @@ until the jobs queued before it are committed: what the process logged, its next
 connections, and the request path's reads inside `unsynced()` (a cache lookup, the active policy, an agent, a
 key's admission), do not wait.
 
-At-most-lost window on a hard kill: the jobs queued or in the batch being written (at most `queue_rows` +
-`max_rows`). None of them was acknowledged: a caller's Future resolves only after its row is committed.
+At-most-lost window on a hard kill (SIGKILL, power loss): the jobs not yet committed, i.e. those gathered in
+the last `linger_s` (20 ms), the batch being written and any backlog behind it (at most `queue_rows` +
+`max_rows`, a backlog only when the database is slower than the traffic). Their answers may have been returned
+already (an answer does not wait for its commit) but none of their receipts had resolved. `close()`, a Router's
+`close()`/`aclose()` and interpreter exit write everything queued.
 """
 
 from __future__ import annotations
