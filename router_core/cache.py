@@ -19,9 +19,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
-from .store.prepared import Prepared
+from .store.prepared import Prepared, Write
 from .store.tables import T_CACHE
 from .types import Message, Usage
 
@@ -99,10 +98,12 @@ class ResponseCache:
                 c.hit_count)
         live = sa.and_(c.key == sa.bindparam("k"), c.expires_at > sa.bindparam("now", type_=c.expires_at.type))
         dialect = self.engine.dialect
-        # a hit: count it and add the baseline cost it saved, in one UPDATE .. RETURNING (SQLite and PostgreSQL)
-        self._hit = Prepared(T_CACHE.update().where(live).values(
+        # a hit: count it and add the baseline cost it saved (`get`: in one UPDATE .. RETURNING the answer)
+        bump = T_CACHE.update().where(live).values(
             hit_count=c.hit_count + 1, last_hit_at=sa.bindparam("now", type_=c.last_hit_at.type),
-            saved_usd=c.saved_usd + sa.func.coalesce(c.baseline_cost_usd, 0.0)).returning(*cols), dialect)
+            saved_usd=c.saved_usd + sa.func.coalesce(c.baseline_cost_usd, 0.0))
+        self._bump = Prepared(bump, dialect)
+        self._hit = Prepared(bump.returning(*cols), dialect)
         self._peek = Prepared(sa.select(*cols).where(live), dialect)
         self._upsert = Prepared(_upsert_statement(dialect.name), dialect)
         self._front: dict[str, _Pending] = {}
@@ -171,10 +172,6 @@ class ResponseCache:
             "expires_at": datetime.fromtimestamp(now + self.ttl_s, timezone.utc),
         }
 
-    def _write(self, conn: Connection, key: str, values: dict[str, Any]) -> None:
-        """Insert or refresh inside the caller's transaction (the prepared upsert)."""
-        conn.exec_driver_sql(self._upsert.sql, self._upsert.params({"key": key, **values}))
-
     def put(self, key: str, *, text: str, provider: str, model: str, usage: Usage, cost_usd: float | None,
             baseline_cost_usd: float | None, prompt_preview: str | None = None) -> None:
         """Insert or refresh an entry (expires_at = now + ttl) now, in its own transaction. Refreshing keeps the
@@ -182,11 +179,11 @@ class ResponseCache:
         values = self._values(text=text, provider=provider, model=model, usage=usage, cost_usd=cost_usd,
                               baseline_cost_usd=baseline_cost_usd, prompt_preview=prompt_preview)
         with self.engine.begin() as conn:
-            self._write(conn, key, values)
+            self._upsert.run(conn, [{"key": key, **values}])
 
     def stage(self, key: str, *, text: str, provider: str, model: str, usage: Usage, cost_usd: float | None,
               baseline_cost_usd: float | None,
-              prompt_preview: str | None = None) -> tuple[Callable[[Connection], None], Callable[[], None]]:
+              prompt_preview: str | None = None) -> tuple[Write, Callable[[], None]]:
         """Like `put`, for the background writer: the entry is served from memory at once; returns the write to
         run in the writer's transaction and `settle`, to call once that transaction ended (committed or not),
         which drops the entry from memory."""
@@ -202,15 +199,12 @@ class ResponseCache:
                 if self._front.get(key) is entry:
                     del self._front[key]
 
-        return lambda conn: self._write(conn, key, values), settle
+        return Write(self._upsert, {"key": key, **values}), settle
 
-    def bump_step(self, key: str) -> Callable[[Connection], None]:
+    def bump_step(self, key: str) -> Write:
         """The hit count of an answer found by `peek` (or served from the front by `get`), to run in the writer's
         transaction (after a pending entry's own write: the writer keeps the order): the UPDATE a `get` hit runs."""
-        def bump(conn: Connection) -> None:
-            conn.exec_driver_sql(self._hit.sql, self._hit.params({"k": key, "now": self._now()})).close()
-
-        return bump
+        return Write(self._bump, {"k": key, "now": self._now()})
 
     # ------------------------------------------------------------------------------------ maintenance
 

@@ -22,7 +22,6 @@ from functools import partial
 from types import TracebackType
 from typing import Any, Callable, Coroutine
 
-from sqlalchemy.engine import Connection
 
 from . import complexity
 from .agent_use import agent_use
@@ -45,6 +44,7 @@ from .request import Request, interaction_record, refusal_record
 from .resilience import CircuitBreaker
 from .sources import COMPARE, DEFAULT_SOURCE, check_source
 from .store import InteractionRecord, Store
+from .store.prepared import Write
 from .store.writer import BatchWriter, unsynced
 from .types import (Attempt, Completion, Complexity, Health, LogReceipt, Message, ProviderResult, Verdict,
                     estimated_usage, last_user_text)
@@ -340,7 +340,7 @@ class Router(AttemptsMixin, BlockingMixin):
         record = interaction_record(req, completion, error, (self.clock() - req.started) * 1000, status)
         record.simulated_providers = tuple({a.provider for a in req.attempts
                                             if getattr(self.providers.get(a.provider), "simulated", False)})
-        steps: list[Callable[[Connection], None]] = []
+        steps: list[Write] = []
         settle = None
         if completion is not None and not completion.cached and req.use_cache and error is None:
             write, settle = self.cache.stage(req.cache_key, text=completion.text, provider=completion.provider,
@@ -354,7 +354,7 @@ class Router(AttemptsMixin, BlockingMixin):
         if completion is not None:
             completion.log = receipt
 
-    async def _persist(self, record: InteractionRecord, steps: Sequence[Callable[[Connection], None]] = (),
+    async def _persist(self, record: InteractionRecord, steps: Sequence[Write] = (),
                        settle: Callable[[], None] | None = None) -> LogReceipt:
         """Hand the row (and the writes before it) to the background writer, without waiting for its commit.
         Rows the database refused earlier go first, into the same batch. `settle` runs once the transaction

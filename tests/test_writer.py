@@ -21,6 +21,7 @@ from test_summary import WINDOWS, figures, summary_rows, varied_records
 from router_core.cache import ResponseCache
 from router_core.store import Store
 from router_core.store import summary as store_summary
+from router_core.store.prepared import Prepared, Write
 from router_core.store.tables import T_LOG
 from router_core.store.writer import BatchWriter, Job
 from router_core.types import Usage
@@ -98,13 +99,12 @@ def test_a_bad_row_does_not_sink_its_batch(tmp_path):
     writer = BatchWriter(store)
     good = varied_records(3, seed=6)
 
-    def broken(conn) -> None:
-        raise ValueError("not a row")
+    broken = Write(Prepared(sa.text("UPDATE response_cache SET hit_count = :n"), store.engine.dialect), {})  # no n
 
     jobs = [Job(good[0]), Job(good[1], [broken]), Job(good[2])]
     writer._write(jobs)  # one batch, as the thread would take it
     assert jobs[0].done.result(timeout=10) is not None and jobs[2].done.result(timeout=10) is not None
-    assert "not a row" in str(jobs[1].done.exception(timeout=10))
+    assert isinstance(jobs[1].done.exception(timeout=10), KeyError)
     assert len(logged_rows(store)) == 2
     store.close()
 

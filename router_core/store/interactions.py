@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from .codec import enum_str, frame, from_db_time, loads_list, source_in, to_db_time
 from .engine import is_busy, without_password, write_transaction
 from .errors import StoreError
-from .prepared import Prepared, next_ids
+from .prepared import Prepared, Write, next_ids, run_writes
 from .records import InteractionRecord, attempt_rows
 from .summary import SUMMARY_COLUMNS, merge_summary_rows, summary_row, upsert_statement
 from .tables import LOG_COLUMNS, T_ATTEMPT, T_LOG
@@ -76,14 +76,14 @@ class InteractionRepository:
         return self._log_records([rec], (), "log the interaction")[0]
 
     def log_batch(self, records: Sequence[InteractionRecord],
-                  before: Sequence[Callable[[Connection], None]] = ()) -> list[int]:
+                  before: Sequence[Write] = ()) -> list[int]:
         """Many interactions in ONE transaction: `before` (other writes of the batch, e.g. cache entries, in
         order), then every row (one INSERT .. RETURNING id executemany where the dialect sorts the ids by
         parameter order, else one INSERT each), every attempt row (one executemany) and every summary share
         (one upsert executemany). Returns the ids in the order of `records`; retries like log_interaction."""
         return self._log_records(records, before, f"log {len(records)} interactions")
 
-    def _log_records(self, records: Sequence[InteractionRecord], before: Sequence[Callable[[Connection], None]],
+    def _log_records(self, records: Sequence[InteractionRecord], before: Sequence[Write],
                      what: str) -> list[int]:
         """log_batch's transaction (one record: log_interaction's); `what` names it in the error. The rows get
         their ids up front (`next_ids`), so every table is one executemany; the summary gets one upsert per
@@ -102,8 +102,7 @@ class InteractionRepository:
         shares = merge_summary_rows(summary_row(row) for row in rows)
 
         def write(conn: Connection) -> list[int]:
-            for step in before:
-                step(conn)
+            run_writes(conn, before)
             if not rows:
                 return []
             ids = next_ids(conn, T_LOG, len(rows))

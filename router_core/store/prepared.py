@@ -8,6 +8,8 @@ SQLite, are converted). That is most of what a logged row cost the process befor
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,6 +65,20 @@ class Prepared:
         finally:
             raw.close()  # back to the pool, which ends any read transaction the driver opened
         return None if row is None else tuple(row)
+
+
+@dataclass(frozen=True)
+class Write:
+    """One row for a prepared statement, written later inside the background writer's transaction."""
+
+    statement: Prepared
+    row: Mapping[str, Any]
+
+
+def run_writes(conn: Connection, writes: Iterable[Write]) -> None:
+    """`writes` in order; consecutive writes of one statement go as one executemany."""
+    for statement, group in groupby(writes, key=lambda w: w.statement):
+        statement.run(conn, [w.row for w in group])
 
 
 def next_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:

@@ -29,16 +29,17 @@ import logging
 import queue
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import URL, Engine
 
 from .errors import StoreError
+from .prepared import Write
 
 if TYPE_CHECKING:
     from .facade import Store
@@ -63,15 +64,14 @@ def unsynced() -> Iterator[None]:
     finally:
         _unsynced.on = before
 
-Step = Callable[[Connection], None]
 
 
 @dataclass
 class Job:
-    """One interaction row (or none) and the writes that go before it in its transaction (a cache entry)."""
+    """One interaction row (or none) and the writes that go before it in its transaction (a cache entry, a hit)."""
 
     record: InteractionRecord | None
-    steps: Sequence[Step] = ()
+    steps: Sequence[Write] = ()
     done: Future[int | None] = field(default_factory=Future)
 
 
@@ -94,7 +94,7 @@ class BatchWriter:
         self._progress = threading.Condition()
         _RUNNING.add(self)
 
-    def submit(self, record: InteractionRecord | None, steps: Sequence[Step] = (), *, block: bool = True) -> Job:
+    def submit(self, record: InteractionRecord | None, steps: Sequence[Write] = (), *, block: bool = True) -> Job:
         """Queue a job; its `done` Future resolves to the row's id (None without a record) once committed.
         With `block=False` a full queue raises queue.Full (an async caller then waits in a worker thread)."""
         job = Job(record, tuple(steps))
