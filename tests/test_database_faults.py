@@ -52,6 +52,15 @@ def test_a_read_only_database_still_answers_and_reports_it(tmp_path, vendor):
     router.close()
 
 
+def test_a_sqlite_uri_filename_creates_no_folder_named_after_it(tmp_path, monkeypatch):
+    """`file:/path?mode=ro&uri=true` names an existing file: opening it makes no `file:` folder where it runs."""
+    path = tmp_path / "data" / "router.db"
+    Store(f"sqlite:///{path}").close()  # a plain path: its folder is made
+    monkeypatch.chdir(tmp_path)
+    Store(f"sqlite:///file:{path}?mode=ro&uri=true").close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
 def test_a_database_from_an_older_version_is_migrated_and_keeps_its_rows(tmp_path, vendor):
     path = tmp_path / "router.db"
     engine = sa.create_engine(f"sqlite:///{path}")

@@ -47,7 +47,8 @@ def create_engine(url: str, *, busy_timeout_ms: int = 5000, echo: bool = False) 
     if memory:
         engine = sa.create_engine(url, echo=echo, poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
-        Path(parsed.database or "").expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        if not (parsed.database or "").startswith("file:"):  # a URI filename names a file that must exist already
+            Path(parsed.database or "").expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, echo=echo, pool_size=8, max_overflow=24, pool_timeout=60,
                                   connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
 
