@@ -8,7 +8,6 @@ reservation to the actual cost. Errors use OpenAI's shape and statuses, so OpenA
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -28,9 +27,9 @@ from ..errors import InvalidRequest, NoProviderAvailable, ProviderError, redact
 from ..router import Router
 from ..types import Completion, Usage, Verdict, estimated_usage
 from . import admission
-from ..store.keys import KeyStore, Reservation, TeamKey
-from ..store.writer import unsynced
+from ..store.keys import Admit, KeyStore, Reservation, Settle, TeamKey
 from .fastpath import CHAT_PATH, FastPath
+from .keywork import KeyWork
 from .metrics import CONTENT_TYPE, GatewayMetrics
 from .refusals import Refused, RefusalLog, refusal_status
 from .responses import JSONAnswer, error_response, internal_error
@@ -86,6 +85,7 @@ class Gateway:
         self.keys = keys
         self.metrics = GatewayMetrics()
         self.refusals = RefusalLog(router)
+        self.key_work = KeyWork(keys)
 
     async def admit(self, key: TeamKey | None, body: ChatCompletionRequest, seen: Refused) -> tuple[Call, list]:
         """Refuse what cannot be honoured, then take a rate token and reserve the budget; `seen` learns the
@@ -99,21 +99,24 @@ class Gateway:
         limit = max_tokens(body)
         reservation = None
         if key is not None:
-            reservation, forced = await asyncio.to_thread(self._reserve, key, messages, forced, limit)
+            reservation, forced = await self._reserve(key, messages, forced, limit)
         kwargs = dict(provider=forced.provider if forced else None, model=forced.model if forced else None,
                       agent=key.agent if key else None, org=key.org if key else None, max_tokens=limit,
                       temperature=body.temperature, session_id=body.user, source=SOURCE)
         return Call(key, kwargs, reservation), messages
 
-    def _reserve(self, key: TeamKey, messages: list, forced: Target | None,
-                 limit: int | None) -> tuple[Reservation | None, Target | None]:
-        """Blocking: the rate token and the budget hold in one transaction (a downgrade when the key allows). The
-        key store's tables are not the log's: no need to wait for the log rows queued before."""
-        with unsynced():
+    async def _reserve(self, key: TeamKey, messages: list, forced: Target | None,
+                       limit: int | None) -> tuple[Reservation | None, Target | None]:
+        """The rate token and the budget hold, on the key store's thread (a downgrade when the key allows)."""
+        downgrade: Target | None = None
+
+        def prepare() -> Admit:
+            nonlocal downgrade
             amounts, downgrade = admission.plan_admission(self.router, key, messages, forced, limit) \
                 if key.budgeted else ((), None)
-            reservation = admission.admitted(self.keys.admit(key, amounts))
-            self.keys.touch(key)
+            return Admit(key, amounts)
+
+        reservation = admission.admitted(await self.key_work.admit(prepare))
         if reservation is not None and reservation.option == 1:
             return reservation, downgrade
         return reservation, forced
@@ -122,13 +125,9 @@ class Gateway:
         if call.reservation is not None:
             reservation, call.reservation = call.reservation, None
             try:
-                await asyncio.to_thread(self._settle, reservation, cost_usd or 0.0)
+                await self.key_work.settle(Settle(reservation, cost_usd or 0.0))
             except Exception as exc:  # noqa: BLE001 - the answer still goes out; the hold stays (safe side)
                 log.error("could not settle a budget reservation: %s", redact(str(exc)))
-
-    def _settle(self, reservation: Reservation, cost_usd: float) -> None:
-        with unsynced():
-            self.keys.settle(reservation, cost_usd)
 
     def failure(self, exc: Exception, call: Call) -> GatewayError:
         """The router's refusal as an OpenAI-shaped error (and counted; a bad request is counted and logged as a
@@ -288,6 +287,7 @@ def create_app(router: Router, keys: KeyStore | None = None) -> ASGIApp:
         for provider in router.providers.values():
             await provider.aclose()
         router.flush_unlogged()
+        gateway.key_work.close()
 
     app = FastAPI(title="Switchboard gateway", version="1", lifespan=lifespan,
                   description="OpenAI-compatible chat completions, routed to the cheapest capable model.")
