@@ -131,7 +131,7 @@ class Gateway:
 
     def failure(self, exc: Exception, call: Call) -> GatewayError:
         """The router's refusal as an OpenAI-shaped error (and counted; a bad request is counted and logged as a
-        refusal by the error handler)."""
+        refusal by `refused`)."""
         if isinstance(exc, InvalidRequest):
             return GatewayError(400, str(exc))
         if isinstance(exc, NoProviderAvailable):
