@@ -1,4 +1,5 @@
-"""The OpenAI-compatible HTTP face of the Router: /v1/chat/completions, /v1/models, /healthz, /metrics.
+"""The OpenAI-compatible HTTP face of the Router: /v1/chat/completions (served by fastpath.py in front of the
+FastAPI app), /v1/models, /healthz, /metrics.
 
 Each chat request: authenticate -> refuse what cannot be honoured (400) -> take a rate token and reserve the
 worst-case cost (429 when over) -> route through the Router (logged with source "gateway") -> settle the
@@ -7,51 +8,39 @@ reservation to the actual cost. Errors use OpenAI's shape and statuses, so OpenA
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp
 
 from ..catalog import Target
 from ..errors import InvalidRequest, NoProviderAvailable, ProviderError, redact
 from ..router import Router
 from ..types import Completion, Usage, Verdict, estimated_usage
 from . import admission
-from ..store.keys import KeyStore, Reservation, TeamKey
-from ..store.writer import unsynced
+from ..store.keys import Admit, KeyStore, Reservation, Settle, TeamKey
+from .fastpath import CHAT_PATH, FastPath
+from .keywork import KeyWork
 from .metrics import CONTENT_TYPE, GatewayMetrics
 from .refusals import Refused, RefusalLog, refusal_status
+from .responses import JSONAnswer, error_response, internal_error
 from .schemas import (ChatCompletion, ChatCompletionRequest, ErrorResponse, GatewayError, ModelList, max_tokens,
                       to_messages, unsupported)
 from .streaming import ChunkWriter, EventStream, sse
 
 log = logging.getLogger("router_core.gateway")
 SOURCE = "gateway"
-CHAT_PATH = "/v1/chat/completions"
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse} for status in (400, 401, 404, 429, 500, 503, 504)}
-
-
-def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None,
-          background: BackgroundTask | None = None) -> Response:
-    return Response(json.dumps(body, separators=(",", ":")), status, headers, media_type="application/json",
-                    background=background)
-
-
-def error_response(exc: GatewayError, background: BackgroundTask | None = None) -> Response:
-    headers = {"retry-after": str(max(1, round(exc.retry_after_s)))} if exc.retry_after_s is not None else None
-    return _json(exc.body(), exc.status, headers, background)
 
 
 def _usd(value: float | None) -> str:
@@ -96,6 +85,7 @@ class Gateway:
         self.keys = keys
         self.metrics = GatewayMetrics()
         self.refusals = RefusalLog(router)
+        self.key_work = KeyWork(keys)
 
     async def admit(self, key: TeamKey | None, body: ChatCompletionRequest, seen: Refused) -> tuple[Call, list]:
         """Refuse what cannot be honoured, then take a rate token and reserve the budget; `seen` learns the
@@ -109,21 +99,24 @@ class Gateway:
         limit = max_tokens(body)
         reservation = None
         if key is not None:
-            reservation, forced = await asyncio.to_thread(self._reserve, key, messages, forced, limit)
+            reservation, forced = await self._reserve(key, messages, forced, limit)
         kwargs = dict(provider=forced.provider if forced else None, model=forced.model if forced else None,
                       agent=key.agent if key else None, org=key.org if key else None, max_tokens=limit,
                       temperature=body.temperature, session_id=body.user, source=SOURCE)
         return Call(key, kwargs, reservation), messages
 
-    def _reserve(self, key: TeamKey, messages: list, forced: Target | None,
-                 limit: int | None) -> tuple[Reservation | None, Target | None]:
-        """Blocking: the rate token and the budget hold in one transaction (a downgrade when the key allows). The
-        key store's tables are not the log's: no need to wait for the log rows queued before."""
-        with unsynced():
+    async def _reserve(self, key: TeamKey, messages: list, forced: Target | None,
+                       limit: int | None) -> tuple[Reservation | None, Target | None]:
+        """The rate token and the budget hold, on the key store's thread (a downgrade when the key allows)."""
+        downgrade: Target | None = None
+
+        def prepare() -> Admit:
+            nonlocal downgrade
             amounts, downgrade = admission.plan_admission(self.router, key, messages, forced, limit) \
                 if key.budgeted else ((), None)
-            reservation = admission.admitted(self.keys.admit(key, amounts))
-            self.keys.touch(key)
+            return Admit(key, amounts)
+
+        reservation = admission.admitted(await self.key_work.admit(prepare))
         if reservation is not None and reservation.option == 1:
             return reservation, downgrade
         return reservation, forced
@@ -132,17 +125,13 @@ class Gateway:
         if call.reservation is not None:
             reservation, call.reservation = call.reservation, None
             try:
-                await asyncio.to_thread(self._settle, reservation, cost_usd or 0.0)
+                await self.key_work.settle(Settle(reservation, cost_usd or 0.0))
             except Exception as exc:  # noqa: BLE001 - the answer still goes out; the hold stays (safe side)
                 log.error("could not settle a budget reservation: %s", redact(str(exc)))
 
-    def _settle(self, reservation: Reservation, cost_usd: float) -> None:
-        with unsynced():
-            self.keys.settle(reservation, cost_usd)
-
     def failure(self, exc: Exception, call: Call) -> GatewayError:
         """The router's refusal as an OpenAI-shaped error (and counted; a bad request is counted and logged as a
-        refusal by the error handler)."""
+        refusal by `refused`)."""
         if isinstance(exc, InvalidRequest):
             return GatewayError(400, str(exc))
         if isinstance(exc, NoProviderAvailable):
@@ -167,11 +156,12 @@ class Gateway:
             await self.settle(call, 0.0)
             raise
         self.metrics.answered(c, call.org)
-        return _json({"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
-                      "model": c.model, "system_fingerprint": None, "usage": _usage(c),
-                      "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
-                                   "message": {"role": "assistant", "content": c.text, "refusal": None}}]},
-                     headers=answer_headers(c), background=BackgroundTask(self.settle, call, c.cost_usd))
+        return JSONAnswer({"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion",
+                           "created": int(time.time()), "model": c.model, "system_fingerprint": None,
+                           "usage": _usage(c), "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                                                            "message": {"role": "assistant", "content": c.text,
+                                                                        "refusal": None}}]},
+                          headers=answer_headers(c), after=partial(self.settle, call, c.cost_usd))
 
     async def stream(self, call: Call, messages: list, include_usage: bool) -> Response:
         """Opens the route before answering, so routing errors are proper HTTP errors and the headers name it."""
@@ -244,6 +234,16 @@ class Gateway:
         self.metrics.failed("cancelled", call.org, target.provider if target else "", target.model if target else "",
                             verdict.level.value if verdict else "")
 
+    def refused(self, seen: Refused, exc: GatewayError) -> Response:
+        """The error answer to a chat request; a refusal is counted, and logged once the answer has gone."""
+        status = refusal_status(exc)
+        if status is None:
+            return error_response(exc)
+        self.metrics.refusal(status, seen.key.org if seen.key else None)
+        if not self.refusals.wanted(seen):
+            return error_response(exc)
+        return error_response(exc, partial(self.refusals.log, seen, status, exc))
+
     def models(self) -> dict[str, Any]:
         data = [{"id": "auto", "object": "model", "created": 0, "owned_by": "switchboard"}]
         for spec in self.router.config.providers.values():
@@ -275,48 +275,24 @@ class _StreamState:
         return estimated_usage(self.messages, "".join(self.text))
 
 
-def create_app(router: Router, keys: KeyStore | None = None) -> FastAPI:
-    """The FastAPI app over `router` (keys, budgets and rate buckets in the router's database)."""
+def create_app(router: Router, keys: KeyStore | None = None) -> ASGIApp:
+    """The gateway over `router` (keys, budgets and rate buckets in the router's database): the FastAPI app
+    behind the fast path that serves POST /v1/chat/completions (fastpath.py)."""
     gateway = Gateway(router, keys or KeyStore(router.store.engine))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         await router.aclose()  # shadow checks, the log rows still queued, then the providers' clients
+        gateway.key_work.close()  # the settlements still queued
 
     app = FastAPI(title="Switchboard gateway", version="1", lifespan=lifespan,
                   description="OpenAI-compatible chat completions, routed to the cheapest capable model.")
     app.state.gateway = gateway
 
-    def refused(request: Request, exc: GatewayError) -> Response:
-        """The error answer; a refused chat request is counted and logged after the answer has gone."""
-        status = refusal_status(exc)
-        if status is None or request.url.path != CHAT_PATH:
-            return error_response(exc)
-        seen = getattr(request.state, "refused", None)
-        if seen is None:  # refused before the key was looked at (a body that is not JSON)
-            seen = Refused(None, False, [], None, time.perf_counter())
-            try:
-                seen.key = admission.authenticate(gateway.keys, request.headers.get("authorization"))
-                seen.attributed = True
-            except GatewayError:
-                pass
-        gateway.metrics.refusal(status, seen.key.org if seen.key else None)
-        if not gateway.refusals.wanted(seen):
-            return error_response(exc)
-        return error_response(exc, BackgroundTask(gateway.refusals.log, seen, status, exc))
-
     @app.exception_handler(GatewayError)
-    async def _gateway_error(request: Request, exc: GatewayError) -> Response:
-        return refused(request, exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {}
-        loc = [str(p) for p in first.get("loc", ()) if p != "body"]
-        param = None if first.get("type") == "json_invalid" else ".".join(loc) or None
-        message = f"{param}: {first.get('msg', 'invalid')}" if param else "The request body is not valid JSON."
-        return refused(request, GatewayError(400, message, param=param))
+    async def _gateway_error(_: Request, exc: GatewayError) -> Response:
+        return error_response(exc)
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> Response:
@@ -325,28 +301,20 @@ def create_app(router: Router, keys: KeyStore | None = None) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> Response:
-        log.exception("gateway error")
-        return error_response(GatewayError(500, f"Internal error: {redact(str(exc))[:200]}", "server_error"))
+        return internal_error(exc)
 
     async def caller(request: Request) -> TeamKey | None:
-        """The request's key (a dependency, so a bad key is a 401 before the body is even looked at)."""
-        seen = request.state.refused = Refused(None, False, [], None, time.perf_counter())
-        seen.key = admission.authenticate(gateway.keys, request.headers.get("authorization"))
-        seen.attributed = True
-        return seen.key
+        """The request's key (a dependency, so a bad key is a 401)."""
+        return admission.authenticate(gateway.keys, request.headers.get("authorization"))
 
+    # Declared for /openapi.json only (its parameters make the documented schema): FastPath serves every POST here.
     @app.post(CHAT_PATH, responses={200: {"model": ChatCompletion}, **ERROR_RESPONSES})
-    async def chat_completions(request: Request, body: ChatCompletionRequest,
-                               key: TeamKey | None = Depends(caller)) -> Response:
-        call, messages = await gateway.admit(key, body, request.state.refused)
-        if body.stream:
-            include = bool(body.stream_options and body.stream_options.include_usage)
-            return await gateway.stream(call, messages, include)
-        return await gateway.complete(call, messages)
+    async def chat_completions(body: ChatCompletionRequest) -> Response:
+        raise AssertionError("POST /v1/chat/completions is served by FastPath in front of this app")
 
     @app.get("/v1/models", responses={200: {"model": ModelList}, 401: {"model": ErrorResponse}})
     async def list_models(_: TeamKey | None = Depends(caller)) -> Response:
-        return _json(gateway.models())
+        return JSONAnswer(gateway.models())
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -356,9 +324,9 @@ def create_app(router: Router, keys: KeyStore | None = None) -> FastAPI:
     async def metrics() -> Response:
         return Response(gateway.metrics.render(), media_type=CONTENT_TYPE)
 
-    return app
+    return FastPath(app, gateway)
 
 
-def app_from_env() -> FastAPI:
-    """The app over `Router.from_env()` (what `serve` runs in each worker)."""
+def app_from_env() -> ASGIApp:
+    """The gateway over `Router.from_env()` (what `serve` runs in each worker)."""
     return create_app(Router.from_env())

@@ -17,6 +17,9 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 # The event loop gives the GIL to a database worker thread on every blocking call; with the default 5 ms switch
 # interval it may wait that long to get it back (the "convoy effect"), which was most of the added latency.
 SWITCH_INTERVAL_S = float(os.environ.get("GATEWAY_SWITCH_INTERVAL_S", "0.0005"))
+# The C event loop and HTTP parser (both pinned), named so a missing one fails loudly instead of falling back to
+# the pure-Python ones; no access log.
+UVICORN = dict(loop="uvloop", http="httptools", access_log=False, log_level="warning")
 
 
 def _keystore():
@@ -45,11 +48,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         router.close()
         with _shared_metrics_dir():
             uvicorn.run("router_core.gateway.app:app_from_env", factory=True, host=args.host, port=args.port,
-                        workers=args.workers, access_log=False, log_level="warning")
+                        workers=args.workers, **UVICORN)
         return 0
     from .app import create_app
 
-    uvicorn.run(create_app(router, keys), host=args.host, port=args.port, access_log=False, log_level="warning")
+    uvicorn.run(create_app(router, keys), host=args.host, port=args.port, **UVICORN)
     return 0
 
 

@@ -8,6 +8,8 @@ reports the requests of all of them.
 from __future__ import annotations
 
 import os
+from functools import cached_property
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -35,17 +37,23 @@ class GatewayMetrics:
                                  LABELS, buckets=LATENCY_BUCKETS, registry=r)
         self.refused = Counter("switchboard_refused", "Requests refused before routing", ("reason", "org"),
                                registry=r)
+        # An answer's children by label values: `.labels()` takes a lock and builds its key on every call, six
+        # times an answer; these are looked up once per label set (as long-lived as the metrics' own children).
+        self._answered: dict[tuple[str, ...], _Answered] = {}
 
-    def answered(self, c: Completion, org: str | None, status: str = "ok") -> None:
+    def answered(self, c: Completion, org: str | None) -> None:
         labels = (c.provider, c.model, c.complexity.value, org or "")
-        self.requests.labels(*labels, status).inc()
-        self.tokens.labels(*labels, "input").inc(c.input_tokens)
-        self.tokens.labels(*labels, "output").inc(c.output_tokens)
+        children = self._answered.get(labels)
+        if children is None:
+            children = self._answered[labels] = _Answered(self, labels)
+        children.requests.inc()
+        children.input_tokens.inc(c.input_tokens)
+        children.output_tokens.inc(c.output_tokens)
         if c.cost_usd:
-            self.cost.labels(*labels).inc(c.cost_usd)
+            children.cost.inc(c.cost_usd)
         if c.saved_usd and c.saved_usd > 0:
-            self.saved.labels(*labels).inc(c.saved_usd)
-        self.latency.labels(*labels).observe(c.latency_ms / 1000)
+            children.saved.inc(c.saved_usd)
+        children.latency.observe(c.latency_ms / 1000)
 
     def failed(self, status: str, org: str | None, provider: str = "", model: str = "", tier: str = "") -> None:
         self.requests.labels(provider, model, tier, org or "", status).inc()
@@ -59,3 +67,35 @@ class GatewayMetrics:
             multiprocess.MultiProcessCollector(merged)
             return generate_latest(merged)
         return generate_latest(self.registry)
+
+
+class _Answered:
+    """The children an answered request with one label set increments, each made on first use (so a series
+    appears in /metrics only once something was counted in it, as with `.labels()` at every call)."""
+
+    def __init__(self, metrics: GatewayMetrics, labels: tuple[str, ...]) -> None:
+        self.metrics, self.labels = metrics, labels
+
+    @cached_property
+    def requests(self) -> Any:
+        return self.metrics.requests.labels(*self.labels, "ok")
+
+    @cached_property
+    def input_tokens(self) -> Any:
+        return self.metrics.tokens.labels(*self.labels, "input")
+
+    @cached_property
+    def output_tokens(self) -> Any:
+        return self.metrics.tokens.labels(*self.labels, "output")
+
+    @cached_property
+    def cost(self) -> Any:
+        return self.metrics.cost.labels(*self.labels)
+
+    @cached_property
+    def saved(self) -> Any:
+        return self.metrics.saved.labels(*self.labels)
+
+    @cached_property
+    def latency(self) -> Any:
+        return self.metrics.latency.labels(*self.labels)

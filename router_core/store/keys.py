@@ -9,7 +9,8 @@ Tables (defined in tables.py, created with the rest of the schema; revision 0004
 Admission (`admit`) is one transaction: take a rate token, then reserve the worst-case cost against the daily
 and monthly window with `UPDATE ... WHERE spent + reserved + amount <= budget` (atomic per row on PostgreSQL,
 serialised by BEGIN IMMEDIATE on SQLite), so budgets hold across processes and hosts. `settle` turns a
-reservation into the actual cost.
+reservation into the actual cost. `batch` runs many admissions and settlements, in order, in one transaction
+(the gateway's key thread, gateway/keywork.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -66,6 +68,22 @@ class Reservation:
     periods: tuple[str, ...]
     amount: float
     option: int  # which of the offered amounts fitted (0 = the request as asked, 1 = its downgrade)
+
+
+@dataclass(frozen=True)
+class Admit:
+    """An admission for `KeyStore.batch`: take a rate token and reserve the first of `amounts` that fits."""
+
+    key: TeamKey
+    amounts: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settle:
+    """A settlement for `KeyStore.batch`: the held amount becomes what the request really cost."""
+
+    reservation: Reservation
+    actual_usd: float
 
 
 @dataclass(frozen=True)
@@ -233,16 +251,21 @@ class KeyStore:
         """Take a rate token and reserve the first of `amounts` that fits every budget of the key, in one
         transaction. None: admitted with nothing to reserve (no budget). A request refused for its budget
         keeps its rate token (it was a request); one refused for its rate takes nothing."""
+        return self.batch([Admit(key, amounts)])[0]
+
+    def batch(self, ops: Sequence[Admit | Settle]) -> list[Reservation | Refusal | None]:
+        """Admissions and settlements in ONE transaction, in order, each as it would run alone (its conditional
+        UPDATEs see the ones before it); the result of each (None for a settlement)."""
         now = self.clock()
-        windows = self._windows(key, now)
-        created: list[str] = []
+        created: list[tuple[int, str]] = []
         with self._write() as conn:
-            result = self._admit(conn, key, amounts, windows, now, created)
-        self._known_windows.update((key.id, p) for p in created)  # only once the transaction has committed
-        return result
+            results = [self._admit(conn, op.key, op.amounts, self._windows(op.key, now), now, created)
+                       if isinstance(op, Admit) else self._settle_on(conn, op) for op in ops]
+        self._known_windows.update(created)  # only once the transaction has committed
+        return results
 
     def _admit(self, conn: Connection, key: TeamKey, amounts: tuple[float, ...], windows: list[tuple[str, float]],
-               now: float, created: list[str]) -> Reservation | Refusal | None:
+               now: float, created: list[tuple[int, str]]) -> Reservation | Refusal | None:
         if key.rpm:
             wait = self._take_token(conn, key, now)
             if wait is not None:
@@ -252,7 +275,7 @@ class KeyStore:
         missing = [p for p, _ in windows if (key.id, p) not in self._known_windows]
         if missing:
             self._ensure_windows(conn, key.id, missing)
-            created += missing
+            created += [(key.id, p) for p in missing]
         refusal: Refusal | None = None
         for option, amount in enumerate(amounts):
             refusal = self._reserve(conn, key.id, windows, amount, now)
@@ -304,10 +327,13 @@ class KeyStore:
 
     def settle(self, reservation: Reservation, actual_usd: float) -> None:
         """Replace the held amount by what the request really cost (0 for a cache hit or a failure)."""
-        with self._write() as conn:
-            for period in reservation.periods:
-                self._settle.execute(conn, dict(key_id=reservation.key_id, period=period, amount=reservation.amount,
-                                                actual=max(0.0, actual_usd)))
+        self.batch([Settle(reservation, actual_usd)])
+
+    def _settle_on(self, conn: Connection, op: Settle) -> None:
+        held = op.reservation
+        for period in held.periods:
+            self._settle.execute(conn, dict(key_id=held.key_id, period=period, amount=held.amount,
+                                            actual=max(0.0, op.actual_usd)))
 
     def spend(self, key_id: int) -> dict[str, tuple[float, float]]:
         """(spent, reserved) in the key's current day and month windows."""
