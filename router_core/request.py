@@ -71,14 +71,23 @@ def interaction_record(req: Request, c: Completion | None, error: str | None,
         source=req.source, agent_version=req.agent_version)
 
 
+def storable_text(text: str) -> str:
+    """`text` with any unpaired surrogate (JSON can escape half a pair; UTF-8 cannot hold it) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def refusal_record(messages: Sequence[Message], *, status: str, error: str, org: str | None, agent: str | None,
                    session_id: str | None, source: str, latency_ms: float) -> InteractionRecord:
     """The log row of a request refused before routing (router_core.statuses.REFUSED): what it asked (when it
-    could be read), why it was refused, no tier, no answer, cost $0 and no baseline (so no saving)."""
+    could be read; a refused prompt may hold what UTF-8 cannot, see storable_text), why it was refused, no tier, no answer, cost $0 and no baseline (so no saving)."""
     if status not in REFUSED:
         raise ValueError(f"not a refusal status: {status!r} (one of {', '.join(REFUSED)})")
     return InteractionRecord(
-        org=org, agent=agent, session_id=session_id, prompt=last_user_text(messages),
+        org=org, agent=agent, session_id=session_id, prompt=storable_text(last_user_text(messages)),
         messages_json=messages_json(messages), response=None,
         complexity="", score=0.0, reasons=[], provider=None, model=None, input_tokens=0, output_tokens=0,
         cached_input_tokens=0, reasoning_tokens=0, cost_usd=0.0, baseline_cost_usd=None, latency_ms=latency_ms,

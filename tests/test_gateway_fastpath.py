@@ -96,6 +96,19 @@ def test_oversized_prompt_is_a_400_naming_the_limit(gw):
     assert not gw.cheap.requests
 
 
+@pytest.mark.parametrize("budgeted", [False, True])
+def test_a_lone_surrogate_is_a_400_and_its_refusal_is_logged(gw, budgeted):
+    """JSON may escape half a surrogate pair; the prompt is refused, never a 500, and its row is written with
+    the replacement character in its place."""
+    key = gw.keys.create("acme", daily_budget_usd=1.0)[0] if budgeted else None
+    body = b'{"model": "auto", "messages": [{"role": "user", "content": "broken \\ud800 text"}]}'
+    assert json.loads(body)["messages"][0]["content"] == "broken \ud800 text"
+    error = error_of(post(gw, body, key=key), 400)
+    assert "unpaired surrogate" in error["message"] and not gw.cheap.requests
+    [row] = logged_at_least(gw, 1)
+    assert (row["status"], row["source"], row["prompt"]) == ("invalid", "gateway", "broken \ufffd text")
+
+
 def test_unsupported_parameters_name_themselves(gw):
     for extra, param in (({"top_p": 0.5}, "top_p"), ({"frobnicate": 1}, "frobnicate"), ({"n": 3}, "n")):
         error = error_of(post(gw, json.dumps({**OK, **extra}).encode()), 400)

@@ -58,7 +58,10 @@ def authenticate(keys: KeyStore, authorization: str | None) -> TeamKey | None:
 
 
 def prompt_token_bound(messages: Sequence[Message], extra_text: str = "") -> int:
-    return sum(len(m.content.encode()) + TOKENS_PER_MESSAGE for m in messages) + len(extra_text.encode())
+    """An upper bound on the prompt's tokens (its UTF-8 bytes; half a surrogate pair counts its 3 bytes too, the
+    router refuses it later)."""
+    return sum(len(m.content.encode("utf-8", "surrogatepass")) + TOKENS_PER_MESSAGE for m in messages) + \
+        len(extra_text.encode("utf-8", "surrogatepass"))
 
 
 def worst_case_usd(router: Router, targets: Sequence[Target], input_tokens: int, max_tokens: int | None) -> float:
