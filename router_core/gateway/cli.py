@@ -14,9 +14,6 @@ from ..display import table
 from .metrics import MULTIPROC_ENV
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-# The event loop gives the GIL to a database worker thread on every blocking call; with the default 5 ms switch
-# interval it may wait that long to get it back (the "convoy effect"), which was most of the added latency.
-SWITCH_INTERVAL_S = float(os.environ.get("GATEWAY_SWITCH_INTERVAL_S", "0.0005"))
 # The C event loop and HTTP parser (both pinned), named so a missing one fails loudly instead of falling back to
 # the pure-Python ones; no access log.
 UVICORN = dict(loop="uvloop", http="httptools", access_log=False, log_level="warning")
@@ -33,7 +30,6 @@ def _keystore():
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
     router, keys = _keystore()
     if args.host not in LOCAL_HOSTS and not keys.any_key():
         print(f"Refusing to listen on {args.host}: no API key exists yet, so anyone who can reach this address "
