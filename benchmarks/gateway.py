@@ -2,6 +2,7 @@
 
     python benchmarks/gateway.py            # full run
     python benchmarks/gateway.py --quick    # a small smoke run
+    python benchmarks/gateway.py --litellm /path/to/venv/bin/litellm   # also LiteLLM's proxy, in the same run
 
 One `python -m router_core serve` process (SQLite) in front of `fake_openai_server.py` (its own process). The
 same client (httpx with the aiohttp transport) calls the upstream directly and through the gateway: sequential
@@ -75,29 +76,59 @@ def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=os.environ | env, stdout=subprocess.PIPE, text=True)
 
 
-def wait_healthy(url: str) -> None:
-    deadline = time.monotonic() + 60
+def wait_healthy(url: str, path: str = "/healthz") -> None:
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+            if httpx.get(url + path, timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             time.sleep(0.1)
     raise SystemExit("the gateway did not start")
 
 
-def report(name: str, direct: tuple[list[float], float], via: tuple[list[float], float]) -> None:
+LITELLM_KEY = "sk-bench-litellm-master-key-0123456789"
+LITELLM_CONFIG = """model_list:
+  - model_name: bench-model
+    litellm_params:
+      model: openai/bench-model
+      api_base: {url}/v1
+      api_key: x
+"""
+
+
+def measure_litellm(command: str, upstream_url: str, tmp: str, n_seq: int, n_conc: int) -> tuple[list[float], float]:
+    """LiteLLM's proxy as it ships (one worker, a master key, no database: so no team keys or budgets) in front of
+    the same upstream, measured like the gateway. LiteLLM is not a dependency: `command` is the `litellm` command of
+    a separate install (`python -m venv v && v/bin/pip install 'litellm[proxy]'`)."""
+    config = Path(tmp) / "litellm.yaml"
+    config.write_text(LITELLM_CONFIG.format(url=upstream_url))
+    port = free_port()
+    proxy = subprocess.Popen([command, "--config", str(config), "--port", str(port), "--num_workers", "1"],
+                             env=os.environ | {"LITELLM_MASTER_KEY": LITELLM_KEY, "LITELLM_LOG": "ERROR"},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", "/health/liveliness")
+        return asyncio.run(measure(f"http://127.0.0.1:{port}", LITELLM_KEY, n_seq, n_conc, proxy.pid))
+    finally:
+        proxy.terminate()
+        proxy.wait(10)
+
+
+def report(name: str, direct: tuple[list[float], float], via: tuple[list[float], float],
+           targets: bool = True) -> None:
     (d_seq, d_rps), (g_seq, g_rps) = direct, via
     added50, added99 = pct(g_seq, .5) - pct(d_seq, .5), pct(g_seq, .99) - pct(d_seq, .99)
+    verdict = (f" [targets: >= {TARGET_RPS} req/s {'met' if g_rps >= TARGET_RPS else 'NOT met'}, "
+               f"p50 added <= {TARGET_P50_MS:g} ms {'met' if added50 <= TARGET_P50_MS else 'NOT met'}]")
     print(f"{name:34} {pct(g_seq, .5):7.2f} {pct(g_seq, .99):7.2f} {g_rps:9.0f}   added p50 {added50:+.2f} ms, "
-          f"p99 {added99:+.2f} ms; throughput {g_rps / d_rps:.2f}x direct "
-          f"[targets: >= {TARGET_RPS} req/s {'met' if g_rps >= TARGET_RPS else 'NOT met'}, "
-          f"p50 added <= {TARGET_P50_MS:g} ms {'met' if added50 <= TARGET_P50_MS else 'NOT met'}]")
+          f"p99 {added99:+.2f} ms; throughput {g_rps / d_rps:.2f}x direct{verdict if targets else ''}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    parser.add_argument("--litellm", metavar="COMMAND", help="also measure LiteLLM's proxy: its `litellm` command")
     args = parser.parse_args()
     n_seq, n_conc = (100, 300) if args.quick else (500, 2000)
     upstream_port, gateway_port = free_port(), free_port()
@@ -123,6 +154,7 @@ def main() -> None:
             router = Router(load_config(config, env | {"DATABASE_URL": f"sqlite:///{tmp}/inprocess.db"}))
             r_seq, r_rps, _ = asyncio.run(measure_router(router, n_seq, n_conc))
             router.close()
+            litellm = measure_litellm(args.litellm, upstream_url, tmp, n_seq, n_conc) if args.litellm else None
         finally:
             gateway.terminate()
             upstream.terminate()
@@ -135,8 +167,14 @@ def main() -> None:
           f"(no HTTP in front; added p50 {pct(r_seq, .5) - pct(direct[0], .5):+.2f} ms)")
     report("gateway, no key", direct, open_gw)
     report("gateway, key with budget and rpm", direct, keyed)
-    for name, ms in (("no key", CPU_MS["x"]), ("key with budget and rpm", CPU_MS[key])):
-        print(f"gateway CPU per request ({name}): {ms:.2f} ms -> at most {1000 / ms:.0f} req/s on one free core")
+    if litellm is not None:
+        report("LiteLLM proxy (master key, no DB)", direct, litellm, targets=False)
+    cpu = [("gateway CPU per request (no key)", CPU_MS["x"]),
+           ("gateway CPU per request (key with budget and rpm)", CPU_MS[key])]
+    if litellm is not None:
+        cpu.append(("LiteLLM proxy CPU per request", CPU_MS[LITELLM_KEY]))
+    for name, ms in cpu:
+        print(f"{name}: {ms:.2f} ms -> at most {1000 / ms:.0f} req/s on one free core")
     print(f"the HTTP layer's share (gateway, no key, minus router in-process): p50 "
           f"{pct(open_gw[0], .5) - pct(r_seq, .5):+.2f} ms; throughput {open_gw[1] / r_rps:.2f}x the router's")
 
