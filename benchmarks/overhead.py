@@ -2,6 +2,7 @@
 
     python benchmarks/overhead.py            # full run
     python benchmarks/overhead.py --quick    # a small smoke run (CI)
+    python benchmarks/overhead.py --litellm-python v/bin/python   # also LiteLLM's Router, in the same run
 
 Everything is measured in the same run and reported as ratios against the raw HTTP client, since
 machines here are noisy.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -156,7 +158,6 @@ def import_time(statement: str) -> float:
 
 
 def classifier_times() -> tuple[float, float]:
-    import json
 
     from router_core.complexity import classify
 
@@ -180,6 +181,8 @@ def classifier_times() -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    parser.add_argument("--litellm-python", metavar="PYTHON",
+                        help="also measure LiteLLM's Router, with this interpreter (a separate install of litellm)")
     args = parser.parse_args()
     n_seq, n_conc = (50, 200) if args.quick else (500, 2000)
     port = free_port()
@@ -198,6 +201,9 @@ def main() -> None:
             aio_seq, aio_rps = asyncio.run(measure_raw(url, "aiohttp", n_seq, n_conc, aio_cpu))
             r_seq, r_rps, hits = asyncio.run(measure_router(router, n_seq, n_conc, router_cpu))
             router.close()
+        litellm = json.loads(subprocess.check_output(
+            [args.litellm_python, str(ROOT / "benchmarks" / "litellm_router.py"), url, str(n_seq), str(n_conc)],
+            text=True).splitlines()[-1]) if args.litellm_python else None
     finally:
         server.terminate()
         server.wait(5)
@@ -206,6 +212,9 @@ def main() -> None:
     for name, seq, rps in [("raw httpx.AsyncClient", raw_seq, raw_rps), ("raw httpx + aiohttp transport", aio_seq, aio_rps),
                            ("router.acomplete (all on)", r_seq, r_rps)]:
         print(f"{name:32} {pct(seq, .5):8.2f} {pct(seq, .99):8.2f} {rps:10.0f}")
+    if litellm is not None:
+        print(f"{'LiteLLM ' + litellm['version'] + ' Router':32} {litellm['p50']:8.2f} {litellm['p99']:8.2f} "
+              f"{litellm['rps']:10.0f}")
     added_p50, added_p99 = pct(r_seq, .5) - pct(aio_seq, .5), pct(r_seq, .99) - pct(aio_seq, .99)
     print(f"router vs the same client with the aiohttp transport it uses: added p50 {added_p50:+.2f} ms "
           f"({met(added_p50 <= 0.4)} ≤ 0.4), p99 {added_p99:+.2f} ms ({met(added_p99 <= 3)} ≤ 3); throughput @50 "
@@ -216,6 +225,10 @@ def main() -> None:
     (aio_s, aio_c), (r_s, r_c) = aio_cpu.per_request, router_cpu.per_request
     print(f"client CPU per request (this process, all threads), sequential / concurrency 50: router {r_s:.2f} / "
           f"{r_c:.2f} ms, the aiohttp-backed client alone {aio_s:.2f} / {aio_c:.2f} ms")
+    if litellm is not None:
+        print(f"LiteLLM's Router, same run: {litellm['cpu_seq']:.2f} / {litellm['cpu_conc']:.2f} ms of CPU per "
+              f"request; the router is {litellm['cpu_seq'] / r_s:.1f}x / {litellm['cpu_conc'] / r_c:.1f}x lighter "
+              f"(the issue aims at 10x)")
     print(f"cache hit end to end: p50 {pct(hits, .5):.2f} ms ({met(pct(hits, .5) <= 0.3)} ≤ 0.3), "
           f"p99 {pct(hits, .99):.2f} ms")
     print(f"import router_core: {import_time('import router_core'):.0f} ms (target ≤ 500 ms); "
