@@ -1,8 +1,10 @@
 """LiteLLM's Router against the same instant server, for `overhead.py --litellm-python PYTHON`.
 
 Run by that other interpreter (LiteLLM is not a dependency: install it apart, `python -m venv v &&
-v/bin/pip install litellm`); prints one JSON line: sequential latencies' p50/p99 (ms), requests/s at concurrency
-50, and this process's CPU per request (ms) in each phase, measured like overhead.py measures the router.
+v/bin/pip install litellm`), which has none of our packages: so this file stands alone, with its own copy of
+overhead.py's few timing lines. It prints one JSON line: sequential latencies' p50/p99 (ms), requests/s at
+concurrency 50, and this process's CPU per request (ms) in each phase, measured like overhead.py measures the
+router.
 
     v/bin/python benchmarks/litellm_router.py URL N_SEQ N_CONC
 """

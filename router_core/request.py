@@ -83,7 +83,8 @@ def storable_text(text: str) -> str:
 def refusal_record(messages: Sequence[Message], *, status: str, error: str, org: str | None, agent: str | None,
                    session_id: str | None, source: str, latency_ms: float) -> InteractionRecord:
     """The log row of a request refused before routing (router_core.statuses.REFUSED): what it asked (when it
-    could be read; a refused prompt may hold what UTF-8 cannot, see storable_text), why it was refused, no tier, no answer, cost $0 and no baseline (so no saving)."""
+    could be read; a refused prompt may hold what UTF-8 cannot, see storable_text), why it was refused, no tier,
+    no answer, cost $0 and no baseline (so no saving)."""
     if status not in REFUSED:
         raise ValueError(f"not a refusal status: {status!r} (one of {', '.join(REFUSED)})")
     return InteractionRecord(

@@ -22,7 +22,6 @@ from functools import partial
 from types import TracebackType
 from typing import Any, Callable, Coroutine
 
-
 from . import complexity
 from .agent_use import agent_use
 from .attempts import AttemptsMixin

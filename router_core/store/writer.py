@@ -2,8 +2,8 @@
 
 Callers hand a job over (`submit`) and get a Future of the row's id; the writer thread takes the first job, lets
 more arrive for up to `linger_s` (a reader waiting for the queue, or `close`, cuts that short), takes every job
-waiting, up to `max_rows`, and commits them in ONE transaction (`Store.log_batch`). The queue is bounded: when it is full the caller waits (backpressure),
-nothing is dropped.
+waiting, up to `max_rows`, and commits them in ONE transaction (`Store.log_batch`). The queue is bounded: when
+it is full the caller waits (backpressure), nothing is dropped.
 A batch the database refuses fails each of its futures with the StoreError (the caller keeps the row and writes
 it later, see Router._persist); a batch failing for another reason is retried row by row, so one bad row
 cannot sink the others. `close()` writes everything queued and stops the thread (it restarts on the next job);
@@ -63,7 +63,6 @@ def unsynced() -> Iterator[None]:
         yield
     finally:
         _unsynced.on = before
-
 
 
 @dataclass
