@@ -16,7 +16,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import replace
 from functools import partial
 from types import TracebackType
@@ -362,15 +361,14 @@ class Router(AttemptsMixin, BlockingMixin):
         receipt = LogReceipt()
         for rec, rec_steps, rec_settle, rec_receipt in [*((w, (), None, None) for w in waiting),
                                                           (record, steps, settle, receipt)]:
+            then = partial(self._logged, rec, rec_settle, rec_receipt)
             try:
                 try:
-                    job = self.writer.submit(rec, rec_steps, block=False)
+                    self.writer.submit(rec, rec_steps, block=False, then=then)
                 except queue.Full:  # backpressure: wait for room without blocking the event loop
-                    job = await asyncio.to_thread(self.writer.submit, rec, rec_steps)
+                    await asyncio.to_thread(self.writer.submit, rec, rec_steps, then=then)
             except Exception as exc:  # noqa: BLE001 - never queued: reported like a refused commit
-                self._logged(rec, rec_settle, rec_receipt, exc)
-                continue
-            job.done.add_done_callback(partial(self._job_done, rec, rec_settle, rec_receipt))
+                then(None, exc)
         return receipt
 
     def _take_unlogged(self) -> list[InteractionRecord]:
@@ -383,15 +381,10 @@ class Router(AttemptsMixin, BlockingMixin):
                 break
         return taken
 
-    def _job_done(self, record: InteractionRecord, settle: Callable[[], None] | None, receipt: LogReceipt | None,
-                  done: Future[int | None]) -> None:
-        """The writer's outcome for one row (in the writer's thread)."""
-        exc = done.exception()
-        self._logged(record, settle, receipt, exc, None if exc else done.result())
-
     def _logged(self, record: InteractionRecord, settle: Callable[[], None] | None, receipt: LogReceipt | None,
-                exc: BaseException | None, interaction_id: int | None = None) -> None:
-        """Settle the cache entry and tell the receipt; a refused row waits in memory for the next write."""
+                interaction_id: int | None, exc: BaseException | None) -> None:
+        """The writer's outcome for one row (in its thread): settle the cache entry and tell the receipt; a refused
+        row waits in memory for the next write."""
         if settle is not None:
             settle()
         message = None

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import sqlalchemy as sa
 
 if TYPE_CHECKING:  # pandas is imported only by the read paths, to keep routing's import light
@@ -60,8 +61,11 @@ def _json_default(obj: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
-    """Compact JSON (dataclasses, enums, datetimes and sets included)."""
-    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON (dataclasses, enums, datetimes and sets included); NaN and infinities are written as null."""
+    try:
+        return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # what orjson refuses (an integer past 64 bits, a nesting too deep): the standard library
+        return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
 
 
 def loads_list(text: str | None) -> list:

@@ -17,16 +17,16 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from .codec import enum_str, frame, from_db_time, loads_list, source_in, to_db_time
 from .engine import is_busy, without_password, write_transaction
 from .errors import StoreError
+from .pacing import paced
 from .prepared import Prepared, Write, next_ids, run_writes
 from .records import InteractionRecord, attempt_rows
-from .summary import SUMMARY_COLUMNS, merge_summary_rows, summary_row, upsert_statement
+from .summary import SUMMARY_COLUMNS, summary_rows, upsert_statement
 from .tables import LOG_COLUMNS, T_ATTEMPT, T_LOG
 
 if TYPE_CHECKING:
     import pandas as pd
 
 T = TypeVar("T")
-YIELD_EVERY = 8  # rows the writer prepares between giving the interpreter lock back
 
 
 class InteractionRepository:
@@ -90,16 +90,14 @@ class InteractionRepository:
         (day, group) of the batch."""
         rows: list[dict[str, Any]] = []
         trails: list[list[dict[str, Any]]] = []
-        for i, rec in enumerate(records):
-            if i % YIELD_EVERY == YIELD_EVERY - 1:
-                time.sleep(0)  # let the request path's thread run: a big batch never holds the GIL for long
+        for rec in paced(records):
             row = rec.to_row()
             rows.append(row)
             trails.append(attempt_rows(rec.attempts, provider=row["provider"], model=row["model"],
                                        status=row["status"], latency_ms=row["latency_ms"], cached=row["cached"],
                                        org=row["org"], agent=row["agent"], simulated=row["simulated"],
                                        simulated_providers=rec.simulated_providers))
-        shares = merge_summary_rows(summary_row(row) for row in rows)
+        shares = summary_rows(paced(rows))
 
         def write(conn: Connection) -> list[int]:
             run_writes(conn, before)
@@ -109,7 +107,7 @@ class InteractionRepository:
             for iid, row in zip(ids, rows):
                 row["id"] = iid
             self._log_insert.run(conn, rows)
-            attempts = [dict(a, interaction_id=row["id"], ts=row["ts"]) for row, trail in zip(rows, trails)
+            attempts = [dict(a, interaction_id=row["id"], ts=row["ts"]) for row, trail in paced(zip(rows, trails))
                         for a in trail]
             if attempts:
                 self._insert_attempt_rows(conn, attempts)

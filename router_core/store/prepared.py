@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect, Engine
+
+from .pacing import paced
 
 
 class Prepared:
@@ -28,23 +31,25 @@ class Prepared:
         # literals the statement binds itself (`hit_count + 1`); the caller gives every other value
         self._own = {name: bind.value for name, bind in compiled.binds.items()
                      if bind.value is not None and not bind.required}
-        self._convert: dict[str, Callable[[Any], Any]] = {}
-        for name in self._order:
-            process = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-            if process is not None:
-                self._convert[name] = process
+        self._values = _getter(self._order)
+        self._convert: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
+            (i, process) for i, name in enumerate(self._order)
+            if (process := compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None)
 
     def params(self, row: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         """One row's parameters for the driver (a tuple for positional styles, else a dict)."""
-        convert = self._convert
         if self._own:
             row = {**self._own, **row}
-        values = [convert[n](row[n]) if n in convert else row[n] for n in self._order]
+        values = self._values(row)
+        if self._convert:
+            values = list(values)
+            for i, convert in self._convert:
+                values[i] = convert(values[i])
         return tuple(values) if self._positional else dict(zip(self._order, values))
 
     def run(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
         """One executemany of `rows` inside the caller's transaction."""
-        params = [self.params(row) for row in rows]
+        params = [self.params(row) for row in paced(rows)]
         if params:
             conn.exec_driver_sql(self.sql, params)  # type: ignore[arg-type]
 
@@ -65,6 +70,13 @@ class Prepared:
         finally:
             raw.close()  # back to the pool, which ends any read transaction the driver opened
         return None if row is None else tuple(row)
+
+
+def _getter(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A function giving a mapping's values for `names`, as a tuple (whatever their number)."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    return lambda row: tuple(row[name] for name in names)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """interaction_summary: the request log added up per UTC day and group, kept in step with interaction_logs.
 
-`add` is run by log_interaction in the interaction's own transaction (one upsert); `rebuild` fills the table from
-interaction_logs with one INSERT ... SELECT (the v12 migration, and tools that bulk-load the log with plain SQL).
+`summary_rows` gives what a batch of log rows adds, upserted in the batch's own transaction; `rebuild` fills the
+table from interaction_logs with one INSERT ... SELECT (the v12 migration, and tools that bulk-load the log with
+plain SQL).
 Both compute the same group key and the same per-request money shares, so either way a sum over summary rows is
 the sum over the log rows it stands for (analytics/summary.py reads it; tests/test_summary.py proves it).
 """
@@ -78,28 +79,27 @@ def shares(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def summary_row(row: dict[str, Any]) -> dict[str, Any]:
-    """The summary row one logged request adds (its day, group and measures)."""
-    return {"day": day_of(row["ts"]), "group_key": group_key(row), **{name: row[name] for name in GROUP_COLUMNS},
-            **shares(row), "first_ts": row["ts"], "last_ts": row["ts"]}
+SUMMARY_COLUMNS = ("day", "group_key", *GROUP_COLUMNS, *MEASURES, "first_ts", "last_ts")  # what summary_rows gives
 
 
-SUMMARY_COLUMNS = ("day", "group_key", *GROUP_COLUMNS, *MEASURES, "first_ts", "last_ts")  # what summary_row gives
-
-
-def merge_summary_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Summary rows of the same day and group added up into one (what the upsert would make of them one by one)."""
-    merged: dict[tuple[datetime, str], dict[str, Any]] = {}
+def summary_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The summary rows that log rows (as InteractionRecord.to_row gives them) add: one per day and group, its
+    measures added up in row order (what the upsert would make of the rows one by one)."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
-        key = (row["day"], row["group_key"])
+        ts = row["ts"]
+        group = tuple(row[name] for name in GROUP_COLUMNS)
+        key = (ts.date(), *group)
+        measures = shares(row)
         into = merged.get(key)
         if into is None:
-            merged[key] = dict(row)
+            merged[key] = {"day": day_of(ts), "group_key": group_key(row), **dict(zip(GROUP_COLUMNS, group)),
+                           **measures, "first_ts": ts, "last_ts": ts}
             continue
         for name in MEASURES:
-            into[name] += row[name]
-        into["first_ts"] = min(into["first_ts"], row["first_ts"])
-        into["last_ts"] = max(into["last_ts"], row["last_ts"])
+            into[name] += measures[name]
+        into["first_ts"] = min(into["first_ts"], ts)
+        into["last_ts"] = max(into["last_ts"], ts)
     return list(merged.values())
 
 

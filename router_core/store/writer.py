@@ -1,6 +1,7 @@
 """The background writer: log rows, their attempt rows and cache entries committed in batches by one thread.
 
-Callers hand a job over (`submit`) and get a Future of the row's id; the writer thread takes the first job, lets
+Callers hand a job over (`submit`) and get a Future of the row's id (or name a function the writer thread calls
+with it, which costs the thread less); the writer thread takes the first job, lets
 more arrive for up to `linger_s` (a reader waiting for the queue, or `close`, cuts that short), takes every job
 waiting, up to `max_rows`, and commits them in ONE transaction (`Store.log_batch`). The queue is bounded: when
 it is full the caller waits (backpressure), nothing is dropped.
@@ -16,7 +17,7 @@ connections, and the request path's reads inside `unsynced()` (a cache lookup, t
 key's admission), do not wait.
 
 At-most-lost window on a hard kill (SIGKILL, power loss): the jobs not yet committed, i.e. those gathered in
-the last `linger_s` (20 ms), the batch being written and any backlog behind it (at most `queue_rows` +
+the last `linger_s` (100 ms), the batch being written and any backlog behind it (at most `queue_rows` +
 `max_rows`, a backlog only when the database is slower than the traffic). Their answers may have been returned
 already (an answer does not wait for its commit) but none of their receipts had resolved. `close()`, a Router's
 `close()`/`aclose()` and interpreter exit write everything queued.
@@ -29,7 +30,7 @@ import logging
 import queue
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine
 
 from .errors import StoreError
+from .pacing import pace_this_thread, paced
 from .prepared import Write
 
 if TYPE_CHECKING:
@@ -48,7 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("router_core")
 MAX_ROWS = 200  # rows per transaction
 QUEUE_ROWS = 2_000  # jobs waiting at most; beyond that the caller waits
-LINGER_S = 0.02  # after the first job, how long the writer gathers more before it writes (unless a read waits)
+LINGER_S = 0.1  # after the first job, how long the writer gathers more before it writes (unless a read waits)
 READ_WAIT_S = 10.0  # how long a read waits for the rows queued before it (then it reads what is committed)
 
 _unsynced = threading.local()
@@ -65,13 +67,22 @@ def unsynced() -> Iterator[None]:
         _unsynced.on = before
 
 
+Then = Callable[[int | None, BaseException | None], None]  # (the row's id, None) or (None, why it failed)
+
+
 @dataclass
 class Job:
-    """One interaction row (or none) and the writes that go before it in its transaction (a cache entry, a hit)."""
+    """One interaction row (or none) and the writes that go before it in its transaction (a cache entry, a hit).
+    Its outcome goes to `then` when one is given (in the writer's thread), else to the `done` Future."""
 
     record: InteractionRecord | None
     steps: Sequence[Write] = ()
-    done: Future[int | None] = field(default_factory=Future)
+    then: Then | None = None
+    done: Future[int | None] = field(init=False)  # only without `then`
+
+    def __post_init__(self) -> None:
+        if self.then is None:
+            self.done = Future()
 
 
 class BatchWriter:
@@ -93,10 +104,12 @@ class BatchWriter:
         self._progress = threading.Condition()
         _RUNNING.add(self)
 
-    def submit(self, record: InteractionRecord | None, steps: Sequence[Write] = (), *, block: bool = True) -> Job:
-        """Queue a job; its `done` Future resolves to the row's id (None without a record) once committed.
+    def submit(self, record: InteractionRecord | None, steps: Sequence[Write] = (), *, block: bool = True,
+               then: Then | None = None) -> Job:
+        """Queue a job; once committed, its `done` Future resolves to the row's id (None without a record), or
+        `then(id, None)` is called in the writer's thread (`then(None, error)` when the write failed).
         With `block=False` a full queue raises queue.Full (an async caller then waits in a worker thread)."""
-        job = Job(record, tuple(steps))
+        job = Job(record, tuple(steps), then)
         if not self._lock.acquire(blocking=block):  # another caller is waiting for room: so would this one
             raise queue.Full
         try:  # under the lock: never behind the stop mark of a `close` running now
@@ -136,6 +149,7 @@ class BatchWriter:
         callers' puts do not wake this thread meanwhile), take what is queued (up to max_rows), write them in one
         transaction, repeat."""
         _unsynced.on = True  # the writer's own connections never wait for its queue
+        pace_this_thread()
         while True:
             first = self.jobs.get()
             if first is None:
@@ -179,7 +193,7 @@ class BatchWriter:
             return
         self.batches += 1
         by_job = dict(zip(map(id, with_rows), ids))
-        for job in batch:
+        for job in paced(batch):
             _resolve(job, by_job.get(id(job)))
 
     def _write_one(self, job: Job) -> None:
@@ -194,12 +208,16 @@ class BatchWriter:
 
 def _resolve(job: Job, interaction_id: int | None) -> None:
     """The job's outcome to its caller (a caller who gave up cancelled nothing: the row is written anyway)."""
-    if not job.done.cancelled():
+    if job.then is not None:
+        job.then(interaction_id, None)
+    elif not job.done.cancelled():
         job.done.set_result(interaction_id)
 
 
 def _fail(job: Job, exc: BaseException) -> None:
-    if not job.done.cancelled():
+    if job.then is not None:
+        job.then(None, exc)
+    elif not job.done.cancelled():
         job.done.set_exception(exc)
 
 
