@@ -148,7 +148,7 @@ class ResponseCache:
         pending = self._pending(key)
         if pending is not None:
             return pending
-        row = self._peek.first(self.engine, {"k": key, "now": self._now()})
+        row = self.store.held_reads.first(self._peek, {"k": key, "now": self._now()})
         return None if row is None else _answer(row, uncounted_hits=1)
 
     def _pending(self, key: str) -> CachedAnswer | None:

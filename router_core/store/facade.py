@@ -20,6 +20,7 @@ from .experiments import ExperimentRepository
 from .engine import create_engine, is_memory_url, normalize_url, without_password
 from .errors import StoreError
 from .health import HealthRepository
+from .held import HeldReads
 from .interactions import InteractionRepository
 from .outcomes import OutcomeRepository
 from .policies import PolicyRepository
@@ -44,6 +45,7 @@ class Store(InteractionRepository, AgentRepository, PolicyRepository, HealthRepo
         self.engine: Engine = create_engine(self.database_url, busy_timeout_ms=self.busy_timeout_ms, echo=echo)
         self.dialect: str = self.engine.dialect.name
         synchronise_reads(self.engine)  # this process's log rows still queued are committed before a read
+        self.held_reads = HeldReads(self.engine)  # the request path's one-row reads
         self._prepare_interactions()
         self._policy_lock = threading.Lock()
         # An in-memory SQLite database is one shared connection: writers take turns (files need no lock).
@@ -63,6 +65,7 @@ class Store(InteractionRepository, AgentRepository, PolicyRepository, HealthRepo
         return self.engine.url.render_as_string(hide_password=True)
 
     def close(self) -> None:
+        self.held_reads.close()
         self.engine.dispose()
 
     def schema_version(self) -> int:

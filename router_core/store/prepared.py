@@ -14,7 +14,7 @@ from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.engine import Connection, Dialect
 
 from .pacing import paced
 
@@ -56,20 +56,6 @@ class Prepared:
     def execute(self, conn: Connection, values: Mapping[str, Any]) -> int:
         """One execution with `values` inside the caller's transaction; the number of rows it changed."""
         return conn.exec_driver_sql(self.sql, self.params(values)).rowcount  # type: ignore[arg-type]
-
-    def first(self, engine: Engine, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """The first row a SELECT gives for `values`, straight from a pooled driver connection."""
-        raw = engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            try:
-                cursor.execute(self.sql, self.params(values))
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-        finally:
-            raw.close()  # back to the pool, which ends any read transaction the driver opened
-        return None if row is None else tuple(row)
 
 
 def _getter(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
