@@ -20,25 +20,30 @@ T = TypeVar("T")
 
 
 class Flights(Generic[T]):
-    """Keys being computed right now, each with the future its followers wait on."""
+    """Keys being computed right now, each with the future its followers wait on (made by the first follower:
+    most keys never get one)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._flights: dict[str, Future[T | None]] = {}
+        self._flights: dict[str, Future[T | None] | None] = {}
 
     def join(self, key: str) -> Future[T | None] | None:
         """None when nobody computes `key` yet: the caller now leads it. Otherwise the leader's future."""
         with self._lock:
-            flight = self._flights.get(key)
+            if key not in self._flights:
+                self._flights[key] = None
+                return None
+            flight = self._flights[key]
             if flight is None:
-                self._flights[key] = Future()
+                flight = self._flights[key] = Future()
             return flight
 
     def finish(self, key: str, outcome: T | None) -> None:
         """The leader's outcome for every follower (None: it gave up; they compute on their own)."""
         with self._lock:
             flight = self._flights.pop(key)
-        flight.set_result(outcome)
+        if flight is not None:
+            flight.set_result(outcome)
 
     def __len__(self) -> int:
         return len(self._flights)

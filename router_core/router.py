@@ -207,9 +207,11 @@ class Router(AttemptsMixin, BlockingMixin):
         forced = self._forced_target(provider, model)
         if agent_version is not None and not agent:
             raise InvalidRequest("agent_version needs the agent it belongs to (agent=...).")
-        with unsynced():
-            use = agent_use(self.store, agent, self.config.providers, self.config.baseline, self.why_unavailable,
-                            self._file_policy, agent_version) if agent else None
+        use = None
+        if agent:
+            with unsynced():
+                use = agent_use(self.store, agent, self.config.providers, self.config.baseline, self.why_unavailable,
+                                self._file_policy, agent_version)
         if use is not None:  # its current version: prompt, then defaults where the caller gave none
             msgs = [Message("system", use.prompt(variables)), *msgs]
             max_tokens = use.max_tokens if max_tokens is None else max_tokens
