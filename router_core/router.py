@@ -250,8 +250,8 @@ class Router(AttemptsMixin, BlockingMixin):
         the key covers what the answer depends on: a self-contained turn and the system prompt, or the
         whole conversation for a follow-up (complexity.answer_context)."""
         target = str(req.forced) if req.forced else "auto" if req.policy is None else f"auto@{req.policy.name}"
-        req.cache_key = ResponseCache.key(complexity.answer_context(req.messages), target=target, max_tokens=req.max_tokens,
-                                          temperature=req.temperature)
+        req.cache_key = ResponseCache.key(complexity.answer_context(req.messages), target=target,
+                                          max_tokens=req.max_tokens, temperature=req.temperature)
         if not req.use_cache:
             return None
         try:
@@ -346,7 +346,8 @@ class Router(AttemptsMixin, BlockingMixin):
             write, settle = self.cache.stage(req.cache_key, text=completion.text, provider=completion.provider,
                                              model=completion.model, usage=completion.usage,
                                              cost_usd=completion.cost_usd,
-                                             baseline_cost_usd=completion.baseline_cost_usd, prompt_preview=record.prompt)
+                                             baseline_cost_usd=completion.baseline_cost_usd,
+                                             prompt_preview=record.prompt)
             steps.append(write)
         if req.cache_hit:  # counted with the row (after a pending entry's own write: the writer keeps the order)
             steps.append(self.cache.bump_step(req.cache_key))

@@ -79,7 +79,8 @@ def test_serve_with_workers_on_all_interfaces_once_a_key_exists(capsys, tmp_path
         with ThreadPoolExecutor(8) as pool:  # concurrent, so that both workers answer some
             more = list(pool.map(lambda i: httpx.post(
                 gw.url + "/v1/chat/completions", headers={"authorization": f"Bearer {key}"},
-                json={"model": "auto", "messages": [{"role": "user", "content": f"Hello {i}"}]}).status_code, range(24)))
+                json={"model": "auto", "messages": [{"role": "user", "content": f"Hello {i}"}]}).status_code,
+                range(24)))
         assert more == [200] * 24
         scrapes = [answered_total(httpx.get(gw.url + "/metrics").text) for _ in range(6)]
         assert scrapes == [30.0] * 6, "every worker's /metrics reports the requests of all workers"

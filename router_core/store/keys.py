@@ -216,7 +216,8 @@ class KeyStore:
         if now - checked < LOOKUP_TTL_S:
             return exists
         with self.engine.connect() as conn:
-            exists = conn.execute(sa.select(T_KEYS.c.id).where(T_KEYS.c.revoked_at.is_(None)).limit(1)).first() is not None
+            live = sa.select(T_KEYS.c.id).where(T_KEYS.c.revoked_at.is_(None)).limit(1)
+            exists = conn.execute(live).first() is not None
         self._any_key = (now, exists)
         return exists
 
