@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
-from functools import partial
+from functools import lru_cache, partial
 from types import TracebackType
 from typing import Any, Callable, Coroutine
 
@@ -52,6 +52,13 @@ log = logging.getLogger("router_core")
 POLICY_REFRESH_S = 2.0
 DEFAULT_POLICY_NAME = "default (router.toml)"
 UNLOGGED_LIMIT = 10_000  # beyond this many unwritten interactions the oldest are dropped (and it is logged)
+
+
+@lru_cache(maxsize=32)
+def judged(messages: tuple[Message, ...]) -> Verdict:
+    """complexity.classify, remembered for the last few conversations: the gateway prices a budgeted request's
+    route (`explain`) just before routing it, and coalesced followers judge what their leader judged."""
+    return complexity.classify(messages)
 
 
 class Router(AttemptsMixin, BlockingMixin):
@@ -156,7 +163,7 @@ class Router(AttemptsMixin, BlockingMixin):
         """Dry run: the verdict and the route, without calling anyone."""
         msgs = [Message("user", messages)] if isinstance(messages, str) else list(messages)
         self.refresh_policy()
-        verdict = self._learned_verdict(self.policy, complexity.classify(msgs), msgs, None, None)
+        verdict = self._learned_verdict(self.policy, judged(tuple(msgs)), msgs, None, None)
         return verdict, self.policy.candidates(verdict.level)
 
     def _learned_verdict(self, policy: Policy, verdict: Verdict, messages: Sequence[Message], agent: str | None,
@@ -287,7 +294,7 @@ class Router(AttemptsMixin, BlockingMixin):
             return None
         outcome = await follow(flight)
         if isinstance(outcome, NoProviderAvailable):
-            req.verdict = complexity.classify(req.messages)
+            req.verdict = judged(tuple(req.messages))
             error = NoProviderAvailable(str(outcome), outcome.attempts)
             await self._record(req, None, str(error))
             raise error
@@ -305,7 +312,7 @@ class Router(AttemptsMixin, BlockingMixin):
     def _classify_and_plan(self, req: Request) -> None:
         """Steps 3-4: judge the request, then list the candidates (a forced target bypasses the choice)."""
         self.refresh_policy()
-        req.verdict = complexity.classify(req.messages)
+        req.verdict = judged(tuple(req.messages))
         if req.forced is not None:
             reason = self.why_not_configured(req.forced.provider)  # a forced target ignores the cooldown
             req.plan = Plan((), (Skip(req.forced, reason),)) if reason else Plan((req.forced,), ())

@@ -334,6 +334,20 @@ def test_explain_is_a_dry_run(router, cheap, premium):
     assert not cheap.requests and not premium.requests
 
 
+def test_a_conversation_explained_then_routed_is_judged_once(router, cheap, premium):
+    """The gateway prices a budgeted request's route with `explain` just before routing it: one judgement."""
+    from router_core.router import judged
+
+    messages = [Message("user", f"{EXPERT}, for the order service {time.time_ns()}")]
+    before = judged.cache_info()
+    verdict, _ = router.explain(messages)
+    premium.reply(json=anthropic_ok())
+    c = run(router.acomplete(messages))
+    after = judged.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+    assert c.complexity is verdict.level is Complexity.EXPERT
+
+
 def test_compare_refuses_a_blank_prompt_before_calling_anyone(router, cheap, premium):
     with pytest.raises(InvalidRequest, match="empty"):
         router.compare("   ", ["cheap:luna", "premium:sonnet"])
