@@ -122,16 +122,21 @@ def test_attempts_are_logged_with_their_interaction(store):
     assert attempts_of(store, odd) == [("groq", None, "ok", None, 0.0, None)]
 
 
-def test_interaction_and_attempts_are_one_transaction(store, monkeypatch):
-    def broken(conn, attempts):  # noqa: ANN001 - the attempts' INSERT fails in the database
-        conn.exec_driver_sql("INSERT INTO no_such_table (x) VALUES (1)")
+def test_interaction_and_attempts_are_one_transaction(store):
+    def rename(old: str, new: str) -> None:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql(f"ALTER TABLE {old} RENAME TO {new}")
 
-    monkeypatch.setattr(store, "_insert_attempt_rows", broken)
-    with pytest.raises(StoreError, match="could not log the interaction"):
-        store.log_interaction(rec(prompt="half written"))
-    assert store.list_interactions()[1] == 0 and attempts_of(store) == []  # the interaction was rolled back
-    store.log_interaction(rec(cached=True))  # nothing to add: no attempt insert at all
-    assert store.list_interactions()[1] == 1
+    rename("attempt_logs", "attempt_logs_away")  # the attempts' INSERT now fails in the database
+    try:
+        with pytest.raises(StoreError, match="could not log the interaction"):
+            store.log_interaction(rec(prompt="half written"))
+        assert store.list_interactions()[1] == 0  # the interaction was rolled back with it
+        store.log_interaction(rec(cached=True))  # nothing to add: no attempt insert at all
+        assert store.list_interactions()[1] == 1
+    finally:
+        rename("attempt_logs_away", "attempt_logs")
+    assert attempts_of(store) == []
 
 
 def test_filters_and_pagination(store):

@@ -18,7 +18,7 @@ from .codec import enum_str, frame, from_db_time, loads_list, source_in, to_db_t
 from .engine import is_busy, without_password, write_transaction
 from .errors import StoreError
 from .pacing import paced
-from .prepared import Prepared, Write, next_ids, run_writes
+from .prepared import Prepared, Write, next_ids, ready_writes, run_ready_writes
 from .records import InteractionRecord, attempt_rows
 from .summary import SUMMARY_COLUMNS, summary_rows, upsert_statement
 from .tables import LOG_COLUMNS, T_ATTEMPT, T_LOG
@@ -47,10 +47,6 @@ class InteractionRepository:
         self._log_insert = Prepared(T_LOG.insert(), dialect, LOG_COLUMNS)
         self._attempt_insert = Prepared(T_ATTEMPT.insert(), dialect, self.ATTEMPT_COLUMNS)
         self._summary_upsert = Prepared(upsert_statement(dialect.name), dialect, SUMMARY_COLUMNS)
-
-    def _insert_attempt_rows(self, conn: Connection, attempts: list[dict[str, Any]]) -> None:
-        """One executemany of attempt rows (each with its interaction_id and ts)."""
-        self._attempt_insert.run(conn, attempts)
 
     def _retrying(self, write: Callable[[Connection], T], what: str) -> T:
         """`write` in one transaction, retried briefly when SQLite is busy or the connection dropped; a
@@ -97,21 +93,24 @@ class InteractionRepository:
                                        status=row["status"], latency_ms=row["latency_ms"], cached=row["cached"],
                                        org=row["org"], agent=row["agent"], simulated=row["simulated"],
                                        simulated_providers=rec.simulated_providers))
-        shares = summary_rows(paced(rows))
+        for row in rows:
+            row["id"] = 0  # a stand-in: the ids are taken inside the transaction (`next_ids`) and bound then
+        logs = [self._log_insert.params(row) for row in paced(rows)]
+        attempts = [(i, self._attempt_insert.params({**a, "interaction_id": 0, "ts": row["ts"]}))
+                    for i, (row, trail) in enumerate(paced(zip(rows, trails))) for a in trail]
+        shares = [self._summary_upsert.params(share) for share in summary_rows(paced(rows))]
+        ready = ready_writes(before)
 
         def write(conn: Connection) -> list[int]:
-            run_writes(conn, before)
+            """Only the statements: everything they bind was made before, so the write lock is held briefly."""
+            run_ready_writes(conn, ready)
             if not rows:
                 return []
             ids = next_ids(conn, T_LOG, len(rows))
-            for iid, row in zip(ids, rows):
-                row["id"] = iid
-            self._log_insert.run(conn, rows)
-            attempts = [dict(a, interaction_id=row["id"], ts=row["ts"]) for row, trail in paced(zip(rows, trails))
-                        for a in trail]
-            if attempts:
-                self._insert_attempt_rows(conn, attempts)
-            self._summary_upsert.run(conn, shares)
+            self._log_insert.run_ready(conn, [self._log_insert.rebound(p, "id", iid) for p, iid in zip(logs, ids)])
+            self._attempt_insert.run_ready(conn, [self._attempt_insert.rebound(p, "interaction_id", ids[i])
+                                                  for i, p in attempts])
+            self._summary_upsert.run_ready(conn, shares)
             return ids
 
         return self._retrying(write, what)

@@ -32,6 +32,7 @@ class Prepared:
         self._own = {name: bind.value for name, bind in compiled.binds.items()
                      if bind.value is not None and not bind.required}
         self._values = _getter(self._order)
+        self._slot = {name: i for i, name in reversed(list(enumerate(self._order)))}  # first place of each name
         self._convert: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
             (i, process) for i, name in enumerate(self._order)
             if (process := compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None)
@@ -49,9 +50,21 @@ class Prepared:
 
     def run(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
         """One executemany of `rows` inside the caller's transaction."""
-        params = [self.params(row) for row in paced(rows)]
+        self.run_ready(conn, [self.params(row) for row in paced(rows)])
+
+    def run_ready(self, conn: Connection, params: list[tuple[Any, ...] | dict[str, Any]]) -> None:
+        """One executemany of parameters `params` made (outside the transaction, so it stays short)."""
         if params:
             conn.exec_driver_sql(self.sql, params)  # type: ignore[arg-type]
+
+    def rebound(self, params: tuple[Any, ...] | dict[str, Any], name: str,
+                value: Any) -> tuple[Any, ...] | dict[str, Any]:
+        """`params` (from `params`) with `name`, a column needing no conversion (an id known only inside the
+        transaction), bound to `value`."""
+        if isinstance(params, dict):
+            return {**params, name: value}
+        i = self._slot[name]
+        return (*params[:i], value, *params[i + 1:])
 
     def execute(self, conn: Connection, values: Mapping[str, Any]) -> int:
         """One execution with `values` inside the caller's transaction; the number of rows it changed."""
@@ -73,10 +86,17 @@ class Write:
     row: Mapping[str, Any]
 
 
-def run_writes(conn: Connection, writes: Iterable[Write]) -> None:
-    """`writes` in order; consecutive writes of one statement go as one executemany."""
-    for statement, group in groupby(writes, key=lambda w: w.statement):
-        statement.run(conn, [w.row for w in group])
+def ready_writes(writes: Iterable[Write]) -> list[tuple[Prepared, list[tuple[Any, ...] | dict[str, Any]]]]:
+    """`writes` with their parameters made, consecutive writes of one statement together (one executemany each
+    in `run_ready_writes`)."""
+    return [(statement, [statement.params(w.row) for w in paced(group)])
+            for statement, group in groupby(writes, key=lambda w: w.statement)]
+
+
+def run_ready_writes(conn: Connection, ready: Iterable[tuple[Prepared, list[Any]]]) -> None:
+    """What `ready_writes` made, in order, inside the caller's transaction."""
+    for statement, params in ready:
+        statement.run_ready(conn, params)
 
 
 def next_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
