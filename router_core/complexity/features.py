@@ -15,14 +15,17 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from operator import itemgetter
 from typing import Any, Sequence
 
 from .lexicon import SOCIAL_CATS, STOP_WORDS
 from .matching import CAT, INTERROGATIVES, WORDS, TokenOffsets, count_hits
 from .text import REPEAT, TOKEN, fold, split_material
 
+# (a number starts after a non-digit: where a run's first digit fails, its later digits fail too)
 _WORDCOUNT = re.compile(
-    r"(\d[\d,]*)\s*[- ]?\s*(words?|palabras|mots|worter|wortern|palavras|lines?|sentences?|paragraphs?|pages?)\b")
+    r"(?<!\d)(\d[\d,]*)\s*[- ]?\s*"
+    r"(words?|palabras|mots|worter|wortern|palavras|lines?|sentences?|paragraphs?|pages?)\b")
 _BIGNUM = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:k|m|b|bn|mm|million|billion|tb|gb|pb|ms|req/s|rps|qps)\b"
                      r"|\b\d{1,3}(?:,\d{3})+\b|\b\d{5,}\b")
 _PARTS = re.compile(r"\b(?:statement|scenario|part|question|case|step|claim|premise|task)\s*(?:\d|[ivx]+\b|[a-d]\b)"
@@ -56,6 +59,23 @@ FEATURES: tuple[str, ...] = (
 F = {n: i for i, n in enumerate(FEATURES)}  # feature name -> its index in the vector
 NF = len(FEATURES)
 
+# (feature index, category index): features that are a function of one lexicon count
+_SOCIAL_X = tuple((F[n], CAT[n]) for n in SOCIAL_CATS)
+_TASK_X = tuple((F[n], CAT[n]) for n in ("t_explain", "t_transform", "t_create", "t_analyze", "t_code", "t_expert"))
+_DELIV_X = tuple((F[n], CAT[n]) for n in ("deliv_small", "deliv_big"))
+_LOG_X = tuple((F[n], CAT[n]) for n in (
+    "depth", "tradeoff", "difference", "simple_hedge", "constraints", "multi_step", "code_terms", "math_basic",
+    "math_adv", "sci_adv", "sys_scale", "security", "law", "med", "fin", "research", "stakes", "judgement",
+    "expert_word", "followup", "refer"))
+# the lexicon counts `analyse` reads by name, in the order it unpacks them
+_read_counts = itemgetter(*(CAT[n] for n in (
+    "greet", "thanks", "ack", "bye", "praise", "request", "wh_fact", "how_why", "t_explain", "t_transform", "t_create",
+    "t_analyze", "t_code", "t_expert", "t_math", "code_algo", "perf_verb", "deliv_small", "deliv_big", "depth",
+    "tradeoff", "code_terms", "math_basic", "math_adv", "sci_adv", "sys_scale", "security", "law", "med", "fin",
+    "research", "personal", "stakes", "judgement", "expert_word", "cmp", "pick", "perf_symptom", "arch", "extract_v",
+    "struct_target", "word_tr", "followup", "refer")))
+_T_TRANSFORM = CAT["t_transform"]
+
 
 class Analysis:
     """Features of one text plus what the reasons need."""
@@ -88,25 +108,29 @@ def analyse(text: str) -> Analysis:
     counts, social_n, first = count_hits(tokens, pos, folded)
     c = counts
     n = len(tokens)
-    x = [0.0] * NF
+    x = [0.0] * NF  # a feature of zero counts stays 0.0
     unit_conv = n <= 16 and _unit_conversion(tokens)
-    if unit_conv and c[CAT["t_transform"]]:
-        c[CAT["t_transform"]] = max(0, c[CAT["t_transform"]] - tokens.count("convert"))
-    content = [t for t in tokens if t not in STOP_WORDS and not t.isdigit()]
-    n_content = len(content)
+    if unit_conv and c[_T_TRANSFORM]:
+        c[_T_TRANSFORM] = max(0, c[_T_TRANSFORM] - tokens.count("convert"))
+    (greet, thanks, ack, bye, praise, request, wh_fact, how_why, t_explain, t_transform, t_create, t_analyze, t_code,
+     t_expert, t_math, code_algo, perf_verb, deliv_small, deliv_big, depth, tradeoff, code_terms, math_basic, math_adv,
+     sci_adv, sys_scale, security, law, med, fin, research, personal, stakes, judgement, expert_word, cmp, pick,
+     perf_symptom, arch, extract_v, struct_target, word_tr, followup, refer) = _read_counts(c)
+    # tokens are letters ([a-z]+) or start with a digit; stop words are letters only
+    numerals = n - sum(map(str.isalpha, tokens))
+    n_content = n - sum(map(STOP_WORDS.__contains__, tokens)) - sum(map(str.isdigit, tokens))
     q_marks = ask.count("?")
     first_tok = tokens[first] if first < n else ""
     two = " ".join(tokens[first:first + 2])
     starts_interrog = first_tok in INTERROGATIVES or two in INTERROGATIVES
     is_question = q_marks > 0 or starts_interrog or choice
-    verbs = (c[CAT["t_explain"]] + c[CAT["t_transform"]] + c[CAT["t_create"]] + c[CAT["t_analyze"]]
-             + c[CAT["t_code"]] + c[CAT["t_expert"]] + c[CAT["t_math"]])
-    request = c[CAT["request"]] > 0
-    social = sum(c[CAT[s]] for s in SOCIAL_CATS)
+    verbs = t_explain + t_transform + t_create + t_analyze + t_code + t_expert + t_math
+    requested = request > 0
+    social = greet + thanks + ack + bye + praise
     math_syms = len(_MATHSYM.findall(rx))
     non_social_content = max(0, n_content - social_n)
     no_request = ((not is_question or (non_social_content == 0 and social_n * 2 >= n))
-                  and verbs == 0 and not request and math_syms == 0 and not unit_conv)
+                  and verbs == 0 and not requested and math_syms == 0 and not unit_conv)
     social_only = social > 0 and no_request and non_social_content <= 12 and material < 200
 
     x[F["bias_len"]] = 1.0 if n else 0.0
@@ -118,15 +142,18 @@ def analyse(text: str) -> Analysis:
     x[F["n_questions"]] = min(q_marks, 4) / 2.0
     sentences = ask.count(". ") + ask.count("? ") + ask.count("! ") + ask.count("\n") + 1
     x[F["n_sentences"]] = math.log1p(min(sentences, 20))
-    x[F["n_commas"]] = math.log1p(ask.count(",") + ask.count(";") + tokens.count("and"))
-    digits = sum(1 for t in tokens if t[0].isdigit() or t in _NUMBER_WORDS)
+    n_and = ask.count(",") + tokens.count("and")
+    x[F["n_commas"]] = math.log1p(n_and + ask.count(";"))
+    digits = numerals + sum(map(_NUMBER_WORDS.__contains__, tokens))
     x[F["n_numbers"]] = math.log1p(digits)
-    x[F["big_numbers"]] = math.log1p(len(_BIGNUM.findall(rx)))
+    # the number patterns all need a digit
+    big_numbers = len(_BIGNUM.findall(rx)) if numerals else 0
+    x[F["big_numbers"]] = math.log1p(big_numbers)
     x[F["money_pct"]] = math.log1p(ask.count("$") + ask.count("%") + ask.count("€") + ask.count("£"))
     x[F["math_symbols"]] = math.log1p(math_syms)
-    x[F["arith"]] = 1.0 if _ARITH.search(rx) else 0.0
+    x[F["arith"]] = 1.0 if numerals and _ARITH.search(rx) else 0.0
     req = 0
-    for num, unit in _WORDCOUNT.findall(rx):
+    for num, unit in _WORDCOUNT.findall(rx) if numerals else ():
         try:
             req = max(req, int(num.replace(",", "")) * _LEN_UNIT.get(unit, 1))
         except ValueError:
@@ -135,100 +162,93 @@ def analyse(text: str) -> Analysis:
     x[F["req_len_small"]] = 1.0 if 0 < req < 300 else 0.0
 
     # Pleasantries only count when they are the message, not a preamble to a real request.
-    substantive = (is_question or verbs or request) and non_social_content >= 2
-    for name in ("greet", "thanks", "ack", "bye", "praise"):
-        x[F[name]] = 0.0 if substantive else min(c[CAT[name]], 2) / 2.0
+    substantive = (is_question or verbs or requested) and non_social_content >= 2
+    if not substantive:
+        for i, k in _SOCIAL_X:
+            if c[k]:
+                x[i] = min(c[k], 2) / 2.0
     x[F["social_frac"]] = min(1.0, social_n / n) if n else 1.0
     x[F["content_words"]] = math.log1p(non_social_content)
     x[F["no_request"]] = 1.0 if no_request else 0.0
     x[F["emoji"]] = 1.0 if _EMOJI.search(ask[:300]) else 0.0
     x[F["is_question"]] = 1.0 if is_question else 0.0
-    x[F["wh_fact"]] = min(c[CAT["wh_fact"]], 2) / 2.0
-    x[F["how_why"]] = min(c[CAT["how_why"]], 2) / 2.0
+    x[F["wh_fact"]] = min(wh_fact, 2) / 2.0
+    x[F["how_why"]] = min(how_why, 2) / 2.0
     polite = first_tok in ("can", "could", "would", "will") and tokens[first + 1:first + 2] in (["you"], ["u"])
     x[F["yesno"]] = 1.0 if first_tok in _YESNO_START and not polite else 0.0
-    x[F["short_question"]] = 1.0 if is_question and n <= 12 and not verbs and not c[CAT["how_why"]] else 0.0
-    x[F["request"]] = 1.0 if request else 0.0
+    x[F["short_question"]] = 1.0 if is_question and n <= 12 and not verbs and not how_why else 0.0
+    x[F["request"]] = 1.0 if requested else 0.0
     kinds = 0
-    for name in ("t_explain", "t_transform", "t_create", "t_analyze", "t_code", "t_expert"):
-        v = c[CAT[name]]
-        kinds += v > 0
-        x[F[name]] = min(v, 3) / 2.0
+    for i, k in _TASK_X:
+        v = c[k]
+        if v:
+            kinds += 1
+            x[i] = min(v, 3) / 2.0
     x[F["n_task_kinds"]] = kinds / 2.0
-    asked = verbs > 0 or request
-    for name in ("deliv_small", "deliv_big"):  # a deliverable is only asked for next to a task verb
-        x[F[name]] = math.log1p(c[CAT[name]]) if asked else 0.0
-    x[F["t_math"]] = min(c[CAT["t_math"]], 3) / 2.0
-    x[F["code_algo"]] = math.log1p(c[CAT["code_algo"]])
-    x[F["word_problem"]] = 1.0 if (digits >= 2 and n >= 15 and c[CAT["math_basic"]] >= 1
-                                    and (c[CAT["t_math"]] or is_question)) else 0.0
+    asked = verbs > 0 or requested
+    if asked:  # a deliverable is only asked for next to a task verb
+        for i, k in _DELIV_X:
+            if c[k]:
+                x[i] = math.log1p(c[k])
+    x[F["t_math"]] = min(t_math, 3) / 2.0
+    x[F["code_algo"]] = math.log1p(code_algo)
+    x[F["word_problem"]] = 1.0 if (digits >= 2 and n >= 15 and math_basic >= 1 and (t_math or is_question)) else 0.0
     x[F["parts"]] = math.log1p(len(_PARTS.findall(rx)))
-    x[F["proof_ask"]] = 1.0 if c[CAT["t_expert"]] and (c[CAT["math_adv"]] or c[CAT["sci_adv"]]) else 0.0
-    for name in ("depth", "tradeoff", "difference", "simple_hedge", "constraints",
-                 "multi_step", "code_terms", "math_basic", "math_adv", "sci_adv", "sys_scale", "security", "law",
-                 "med", "fin", "research", "stakes", "judgement", "expert_word", "followup", "refer"):
-        x[F[name]] = math.log1p(c[CAT[name]])
-    x[F["create_big"]] = 1.0 if c[CAT["t_create"]] and c[CAT["deliv_big"]] else 0.0
-    x[F["code_ask"]] = 1.0 if c[CAT["code_terms"]] and (c[CAT["t_create"]] or c[CAT["t_code"]]) else 0.0
-    x[F["personal"]] = math.log1p(min(c[CAT["personal"]], 8))
-    specialist = [c[CAT[d]] > 0 for d in ("math_adv", "sci_adv", "sys_scale", "security", "law", "med", "fin")]
-    x[F["domain_hits"]] = float(sum(specialist))
-    high_stakes = c[CAT["security"]] or c[CAT["law"]] or c[CAT["med"]] or c[CAT["fin"]]
-    x[F["domain_stakes"]] = 1.0 if high_stakes and (c[CAT["personal"]] >= 2 or c[CAT["stakes"]]
-                                                     or c[CAT["judgement"]]) else 0.0
-    has = lambda name: c[CAT[name]] > 0  # noqa: E731
+    proof_ask = t_expert and (math_adv or sci_adv)
+    x[F["proof_ask"]] = 1.0 if proof_ask else 0.0
+    for i, k in _LOG_X:
+        if c[k]:
+            x[i] = math.log1p(c[k])
+    create_big = t_create and deliv_big
+    x[F["create_big"]] = 1.0 if create_big else 0.0
+    code_ask = code_terms and (t_create or t_code)
+    x[F["code_ask"]] = 1.0 if code_ask else 0.0
+    x[F["personal"]] = math.log1p(min(personal, 8))
+    x[F["domain_hits"]] = float(sum(map(bool, (math_adv, sci_adv, sys_scale, security, law, med, fin))))
+    high_stakes = security or law or med or fin
+    domain_stakes = high_stakes and (personal >= 2 or stakes or judgement)
+    x[F["domain_stakes"]] = 1.0 if domain_stakes else 0.0
     # Concepts the rubric names, each a small conjunction of the lexicon hits above: a comparison that weighs
     # trade-offs, large-scale system design, performance trouble in a large system, a security review, a
     # clinical case, structured extraction from a long input, a unit conversion or one-word translation.
-    n_and = ask.count(",") + tokens.count("and")
     x[F["unit_conv"]] = 1.0 if unit_conv else 0.0
-    x[F["word_translation"]] = 1.0 if has("word_tr") and n <= 14 else 0.0
-    compare = has("cmp")
-    x[F["compare_ask"]] = 1.0 if compare else 0.0
-    tradeoff_compare = compare and (has("pick") or has("depth") or n_and >= 3 or c[CAT["cmp"]] >= 2)
+    x[F["word_translation"]] = 1.0 if word_tr and n <= 14 else 0.0
+    x[F["compare_ask"]] = 1.0 if cmp else 0.0
+    tradeoff_compare = cmp and (pick or depth or n_and >= 3 or cmp >= 2)
     x[F["tradeoff_compare"]] = 1.0 if tradeoff_compare else 0.0
-    sys_n = c[CAT["sys_scale"]]
-    big = x[F["big_numbers"]] > 0
-    scale_design = has("arch") and sys_n >= 2 and (big or sys_n >= 4)
+    big = big_numbers > 0
+    scale_design = arch and sys_scale >= 2 and (big or sys_scale >= 4)
     x[F["scale_design"]] = 1.0 if scale_design else 0.0
-    perf = c[CAT["perf_verb"]]
-    perf_problem = (has("perf_symptom") and sys_n >= 2 and (perf or is_question or has("how_why") or has("t_code"))
-                    and (big or sys_n >= 3 or digits >= 2))
+    perf_problem = (perf_symptom and sys_scale >= 2 and (perf_verb or is_question or how_why or t_code)
+                    and (big or sys_scale >= 3 or digits >= 2))
     x[F["perf_problem"]] = 1.0 if perf_problem else 0.0
-    struct_extract = has("extract_v") and has("struct_target") and material >= 300
+    struct_extract = extract_v and struct_target and material >= 300
     x[F["struct_extract"]] = 1.0 if struct_extract else 0.0
-    depth_dom = max(c[CAT["law"]], c[CAT["med"]], c[CAT["fin"]], c[CAT["security"]])
-    x[F["domain_depth"]] = math.log1p(depth_dom)
-    sec = c[CAT["security"]]
-    explain_only = (has("t_explain") or has("how_why")) and sec < 3
-    security_review = sec >= 1 and not explain_only and (
-        has("t_expert") or (sec >= 2 and any(t in _REVIEW_WORDS for t in tokens)))
+    x[F["domain_depth"]] = math.log1p(max(law, med, fin, security))
+    explain_only = (t_explain or how_why) and security < 3
+    security_review = security >= 1 and not explain_only and (
+        t_expert or (security >= 2 and not _REVIEW_WORDS.isdisjoint(tokens)))
     x[F["security_review"]] = 1.0 if security_review else 0.0
-    clinical = c[CAT["med"]] >= 3 and (is_question or has("judgement"))
+    clinical = med >= 3 and (is_question or judgement)
     x[F["clinical"]] = 1.0 if clinical else 0.0
     # Rubric cues: one clear sign of a tier is enough to lift a prompt (the model adds evidence linearly;
     # these give it the "any of" the rubric uses).
-    x[F["medium_cue"]] = 1.0 if (has("t_explain") or has("t_transform") or has("how_why")
-                                  or (asked and has("deliv_small"))) else 0.0
-    x[F["complex_cue"]] = 1.0 if (x[F["create_big"]] or x[F["code_ask"]] or req >= 300
-                                   or (has("t_analyze") and (has("tradeoff") or has("depth")))
+    x[F["medium_cue"]] = 1.0 if t_explain or t_transform or how_why or (asked and deliv_small) else 0.0
+    x[F["complex_cue"]] = 1.0 if (create_big or code_ask or req >= 300 or (t_analyze and (tradeoff or depth))
                                    or tradeoff_compare or struct_extract
-                                   or (code_chars and (has("t_code") or has("t_transform") or has("t_create")))
-                                   or (has("t_code") and (code_chars or has("code_terms")))) else 0.0
-    x[F["perf_tuning"]] = 1.0 if (perf and sys_n - perf >= 2) or perf_problem else 0.0
-    x[F["expert_cue"]] = 1.0 if (x[F["perf_tuning"]] or x[F["proof_ask"]] or has("research")
-                                  or x[F["domain_stakes"]]
+                                   or (code_chars and (t_code or t_transform or t_create))
+                                   or (t_code and (code_chars or code_terms))) else 0.0
+    perf_tuning = (perf_verb and sys_scale - perf_verb >= 2) or perf_problem
+    x[F["perf_tuning"]] = 1.0 if perf_tuning else 0.0
+    x[F["expert_cue"]] = 1.0 if (perf_tuning or proof_ask or research or domain_stakes
                                   or scale_design or security_review or clinical
-                                  or (has("t_expert") and not has("t_transform"))
-                                  or (has("expert_word") and (has("sys_scale") or has("security") or has("law")
-                                                              or has("med") or has("fin") or has("math_adv")))
-                                  or c[CAT["sys_scale"]] >= 3) else 0.0
+                                  or (t_expert and not t_transform)
+                                  or (expert_word and (sys_scale or security or law or med or fin or math_adv))
+                                  or sys_scale >= 3) else 0.0
     is_followup = (0 < n <= 10 and material < 100 and not social_only
-                   and (c[CAT["followup"]] > 0 or c[CAT["refer"]] > 0 or tokens[0] in _CONJ
-                        or (first < n and tokens[first] in _CONJ)))
+                   and (followup > 0 or refer > 0 or tokens[0] in _CONJ or (first < n and tokens[first] in _CONJ)))
     info = {"req": req, "first": first, "n_and": n_and, "rx": rx, "q": q_marks, "verbs": verbs, "pos": pos,
-            "text": folded,
-            "numerals": sum(1 for t in tokens if t[0].isdigit())}
+            "text": folded, "numerals": numerals}
     return Analysis(x, tokens, counts, ask, material, code_chars, n, social_only, is_followup, info)
 
 
@@ -238,10 +258,12 @@ _UNIT_JOIN = frozenset("""to in into is are per en em nach a""".split())
 _HOW_MANY = frozenset("""how convert cuantos cuantas combien wieviel quantos quantas""".split())
 
 
+_UNIT_WORDS = frozenset(w for w, ks in WORDS.items() if CAT["units"] in ks)
+
+
 def _unit_conversion(tokens: Sequence[str]) -> bool:
     """"convert 5 miles to km", "how many ounces in a cup", "70 f in celsius": two units and a join."""
-    units = CAT["units"]
-    idx = [i for i, t in enumerate(tokens) if units in WORDS.get(t, ())]
+    idx = [i for i, t in enumerate(tokens) if t in _UNIT_WORDS]
     if len(idx) < 2 or len({tokens[i] for i in idx}) < 2:
         return False
     if not any(t in _UNIT_JOIN for t in tokens[idx[0] + 1:idx[-1]]):

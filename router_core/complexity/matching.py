@@ -7,6 +7,8 @@ as a verb only where a verb goes, "status code" is not programming, "treatment g
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .lexicon import LEXICON, SOCIAL_CATS
 from .text import TOKEN, fold, tokenize
 
@@ -44,12 +46,31 @@ def _compile_lexicons() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[tup
 
 
 WORDS, PREFIXES, PHRASES = _compile_lexicons()
+
+
+# second word of a phrase -> (the words after it, category id) per phrase; `_PHRASE_TABLES` keys these by first word
+PhraseTables = dict[str, tuple[tuple[tuple[str, ...], int], ...]]
+
+
+def _phrases_by_next_word() -> dict[str, PhraseTables]:
+    """`PHRASES` keyed by their second word too: one lookup finds the phrases a token can start where it is."""
+    out: dict[str, PhraseTables] = {}
+    for w, lst in PHRASES.items():
+        by_next: dict[str, tuple[tuple[tuple[str, ...], int], ...]] = {}
+        for rest, k in lst:
+            by_next[rest[0]] = by_next.get(rest[0], ()) + ((rest[1:], k),)
+        out[w] = by_next
+    return out
+
+
+_PHRASE_TABLES = _phrases_by_next_word()
 SOCIAL_IDS = frozenset(CAT[c] for c in SOCIAL_CATS)
 _INTERROG_IDS = CAT["interrog"]
 _VERB_IDS = frozenset(CAT[c] for c in ("t_explain", "t_transform", "t_create", "t_analyze", "t_code",
                                         "t_math", "arch", "extract_v"))
 _CODE_IDS = frozenset((CAT["code_terms"], CAT["t_code"]))
-_MED_IDS = frozenset((CAT["med"],))
+_MED = CAT["med"]
+_MED_IDS = frozenset((_MED,))
 _LAW_IDS = frozenset((CAT["law"],))
 
 # Words that are a task verb only in the imperative ("Plan a trip", "help me review", "how to design") and a
@@ -105,6 +126,40 @@ def is_verb_position(i: int, tokens: list[str], pos: "TokenOffsets | list[int] |
     return j < 0 or text[j] in _CLAUSE_END
 
 
+@lru_cache(maxsize=1 << 14)
+def _lookup(t: str) -> tuple[tuple[int, ...] | None, tuple[int, ...], PhraseTables | None]:
+    """A token's word categories, its categories by prefix or drug-name stem, and the phrases it starts."""
+    stems: tuple[int, ...] = ()
+    if len(t) >= 4:
+        stems = tuple(k for stem, k in PREFIXES.get(t[:4], ()) if t.startswith(stem))
+        if len(t) >= 7 and t.endswith(_DRUG_SUFFIX):
+            stems += (_MED,)
+    return WORDS.get(t), stems, _PHRASE_TABLES.get(t)
+
+
+_NO_IDS: frozenset[int] = frozenset()
+# the words whose categories depend on their neighbours (see `_skipped_ids`)
+_NEIGHBOUR_WORDS = AMBIGUOUS_VERBS | {"code", "codes", "treatment", "tenant", "tenants", "contract", "contracts", "k"}
+
+
+def _skipped_ids(i: int, tokens: list[str], pos: "TokenOffsets | list[int] | None", text: str) -> frozenset[int]:
+    """The categories tokens[i] does not count for here: a noun where a verb would be, "status code", ..."""
+    t = tokens[i]
+    skip = _NO_IDS
+    if t in AMBIGUOUS_VERBS and not is_verb_position(i, tokens, pos, text):
+        skip = _VERB_IDS
+    if (t == "code" or t == "codes") and i and tokens[i - 1] in _CODE_NOUN_PREV:
+        skip = _CODE_IDS
+    if t == "treatment" and i + 1 < len(tokens) and tokens[i + 1] in _EXPERIMENT_NEXT:
+        skip = _MED_IDS
+    if i and ((t in ("tenant", "tenants") and tokens[i - 1] in ("multi", "per", "single", "each"))
+              or (t in ("contract", "contracts") and tokens[i - 1] == "smart")):
+        skip = _LAW_IDS  # "multi-tenant", "smart contract": software, not law
+    if t == "k" and i and tokens[i - 1][0].isdigit():
+        skip = SOCIAL_IDS  # "4k+1", "50k": a number, not "k" for okay
+    return skip
+
+
 def count_hits(tokens: list[str], pos: "TokenOffsets | list[int] | None" = None, text: str = ""
                ) -> tuple[list[int], int, int]:
     """Category hit counts, number of tokens covered by pleasantries, index of the first non-social token.
@@ -113,41 +168,22 @@ def count_hits(tokens: list[str], pos: "TokenOffsets | list[int] | None" = None,
     counts = [0] * len(CATEGORIES)
     social_cover = [False] * len(tokens)
     n = len(tokens)
-    med = CAT["med"]
     for i, t in enumerate(tokens):
-        hit = WORDS.get(t)
+        hit, stems, tables = _lookup(t)
         if hit:
-            skip: frozenset[int] = frozenset()
-            if t in AMBIGUOUS_VERBS and not is_verb_position(i, tokens, pos, text):
-                skip = _VERB_IDS
-            if (t == "code" or t == "codes") and i and tokens[i - 1] in _CODE_NOUN_PREV:
-                skip = _CODE_IDS
-            if t == "treatment" and i + 1 < n and tokens[i + 1] in _EXPERIMENT_NEXT:
-                skip = _MED_IDS
-            if i and ((t in ("tenant", "tenants") and tokens[i - 1] in ("multi", "per", "single", "each"))
-                      or (t in ("contract", "contracts") and tokens[i - 1] == "smart")):
-                skip = _LAW_IDS  # "multi-tenant", "smart contract": software, not law
-            if t == "k" and i and tokens[i - 1][0].isdigit():
-                skip = SOCIAL_IDS  # "4k+1", "50k": a number, not "k" for okay
+            skip = _skipped_ids(i, tokens, pos, text) if t in _NEIGHBOUR_WORDS else _NO_IDS
             for k in hit:
                 if k in skip:
                     continue
                 counts[k] += 1
                 if k in SOCIAL_IDS:
                     social_cover[i] = True
-        if len(t) >= 4:
-            pres = PREFIXES.get(t[:4])
-            if pres:
-                for stem, k in pres:
-                    if t.startswith(stem):
-                        counts[k] += 1
-            if len(t) >= 7 and t.endswith(_DRUG_SUFFIX):
-                counts[med] += 1
-        phrases = PHRASES.get(t)
-        if phrases:
-            for rest, k in phrases:
-                m = len(rest)
-                if i + m < n and tuple(tokens[i + 1:i + 1 + m]) == rest:
+        for k in stems:
+            counts[k] += 1
+        if tables and i + 1 < n:
+            for rest, k in tables.get(tokens[i + 1], ()):
+                m = len(rest) + 1
+                if i + m < n and tuple(tokens[i + 2:i + 1 + m]) == rest:
                     counts[k] += 1
                     if k in SOCIAL_IDS:
                         for j in range(i, i + m + 1):

@@ -37,6 +37,7 @@ def prepare_model(data: dict[str, Any]) -> dict[str, Any]:
     data["_hash"] = [float(v) for v in data.get("hash_weights", [])]
     data["_mean"] = [float(data.get("mean", {}).get(name, 0.0)) for name in FEATURES]
     data["_scale"] = [float(data.get("scale", {}).get(name, 1.0)) or 1.0 for name in FEATURES]
+    data["_zero"] = [(0.0 - m) / s * wi for m, s, wi in zip(data["_mean"], data["_scale"], data["_w"])]  # at x = 0
     return data
 
 
@@ -54,7 +55,7 @@ def default_model() -> dict[str, Any]:
 def latent(a: Analysis, model: dict[str, Any]) -> tuple[float, list[float]]:
     """The latent difficulty z of an analysed text, and each feature's contribution to it."""
     w, mean, scale = model["_w"], model["_mean"], model["_scale"]
-    contrib = [(xi - m) / s * wi for xi, m, s, wi in zip(a.x, mean, scale, w)]
+    contrib = [(xi - m) / s * wi if xi else z0 for xi, z0, m, s, wi in zip(a.x, model["_zero"], mean, scale, w)]
     z = sum(contrib)
     hw = model["_hash"]
     if hw:

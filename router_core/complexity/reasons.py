@@ -70,20 +70,29 @@ _PHRASE_END = frozenset("""for about with that which who on in of using from to 
 _DELIVERABLES = _SMALL_WRITING | _WRITING | _PLAN_DOCS | _CODE_NOUNS | _PROSE_DELIV | _LANGS
 _RX_MATH = re.compile(r"\b(?:solve|calculate|compute|simplify|integrate|differentiate|factor|what is the probability|"
                       r"find the (?:value|area|sum|number|probability|derivative|integral))\b")
+# matches wherever one of the patterns the MEDIUM concepts look for matches
+_RX_MEDIUM = re.compile("|".join(f"(?:{r.pattern})" for r in (_RX_HOWTO, _RX_SUMMARY, _RX_REWRITE, _RX_EXPLAIN,
+                                                               _RX_MATH, _RX_LIST)))
 _TIER_FALLBACK = {0: "nothing to answer", 2: "general-knowledge request", 3: "substantial task",
                   4: "specialist depth"}
 _DOMAIN_PHRASE = (("law", "specialist domain: law"), ("med", "specialist domain: medicine"),
                   ("fin", "specialist domain: finance"), ("security", "specialist domain: security"))
 
 
+_T_CREATE = CAT["t_create"]
+_CREATE_VERBS = frozenset(w for w, ks in WORDS.items() if _T_CREATE in ks)
+_ALL_TIERS = frozenset(range(5))
+
+
 def _deliverable(a: Analysis) -> str | None:
     """What a creation verb asks for: the last deliverable noun of the phrase after "write/create/plan ..."
     ("Write a 5-email drip campaign for ..." -> campaign, "Draft a privacy policy for our app" -> policy)."""
+    if not a.counts[_T_CREATE]:  # no creation verb anywhere (the lexicon counts each one it finds)
+        return None
     toks = a.tokens
     pos, text = a.info.get("pos"), a.info.get("text", "")
-    cid = CAT["t_create"]
     for i, t in enumerate(toks[:120]):
-        if cid not in WORDS.get(t, ()) or (t in AMBIGUOUS_VERBS and not is_verb_position(i, toks, pos, text)):
+        if t not in _CREATE_VERBS or (t in AMBIGUOUS_VERBS and not is_verb_position(i, toks, pos, text)):
             continue
         found = None
         for u in toks[i + 1:i + 9]:
@@ -96,8 +105,9 @@ def _deliverable(a: Analysis) -> str | None:
     return None
 
 
-def _concepts(a: Analysis) -> list[tuple[str, int]]:
-    """Every rubric concept that is true of the prompt, as (phrase, tier), most telling first within a tier."""
+def _concepts(a: Analysis, tiers: frozenset[int] = _ALL_TIERS) -> list[tuple[str, int]]:
+    """Every rubric concept of these tiers that is true of the prompt, as (phrase, tier), most telling first
+    within a tier."""
     x, c, info = a.x, a.counts, a.info
     rx = info.get("rx", "")
     toks = set(a.tokens)
@@ -111,22 +121,24 @@ def _concepts(a: Analysis) -> list[tuple[str, int]]:
             out.append((phrase, tier))
 
     # EXPERT
-    add(f("proof_ask"), "proof or derivation", 4)
-    add(f("scale_design"), "large-scale system design", 4)
-    add(f("perf_tuning"), "performance tuning at scale", 4)
-    add(f("security_review"), "security review", 4)
-    add(f("domain_stakes") and has("judgement"), "judgement call with consequences", 4)
-    add(has("research") and (has("sci_adv") or has("math_adv") or c[CAT["research"]] >= 2),
-        "research-level question", 4)
-    add(c[CAT["math_adv"]] >= 2 and c[CAT["math_adv"]] >= c[CAT["sys_scale"]] and not f("arith"), "advanced math", 4)
-    add(has("sci_adv"), "specialist science", 4)
-    add(c[CAT["sys_scale"]] >= 3 and not (f("scale_design") or f("perf_tuning")), "advanced systems engineering", 4)
-    add(f("clinical"), "clinical case", 4)
-    top = max(c[CAT[cat]] for cat, _ in _DOMAIN_PHRASE)
-    for cat, phrase in _DOMAIN_PHRASE:
-        k = c[CAT[cat]]
-        add(k >= 2 or (k >= 1 and k == top and f("domain_stakes")), phrase, 4)
-    add(f("domain_stakes") and has("stakes"), "high stakes", 4)
+    if 4 in tiers:
+        add(f("proof_ask"), "proof or derivation", 4)
+        add(f("scale_design"), "large-scale system design", 4)
+        add(f("perf_tuning"), "performance tuning at scale", 4)
+        add(f("security_review"), "security review", 4)
+        add(f("domain_stakes") and has("judgement"), "judgement call with consequences", 4)
+        add(has("research") and (has("sci_adv") or has("math_adv") or c[CAT["research"]] >= 2),
+            "research-level question", 4)
+        add(c[CAT["math_adv"]] >= 2 and c[CAT["math_adv"]] >= c[CAT["sys_scale"]] and not f("arith"),
+            "advanced math", 4)
+        add(has("sci_adv"), "specialist science", 4)
+        add(c[CAT["sys_scale"]] >= 3 and not (f("scale_design") or f("perf_tuning")), "advanced systems engineering", 4)
+        add(f("clinical"), "clinical case", 4)
+        top = max(c[CAT[cat]] for cat, _ in _DOMAIN_PHRASE)
+        for cat, phrase in _DOMAIN_PHRASE:
+            k = c[CAT[cat]]
+            add(k >= 2 or (k >= 1 and k == top and f("domain_stakes")), phrase, 4)
+        add(f("domain_stakes") and has("stakes"), "high stakes", 4)
     # COMPLEX
     deliv = _deliverable(a)
     code_nouns = toks & _CODE_NOUNS
@@ -142,49 +154,54 @@ def _concepts(a: Analysis) -> list[tuple[str, int]]:
         small = deliv in _SMALL_WRITING and not code
         plan_doc = deliv in _PLAN_DOCS and not code
         writing = deliv in _WRITING and not small and not code
-    debug = (code or a.code_chars > 0) and bool(_RX_DEBUG.search(rx))
-    if f("tradeoff_compare"):
-        contrast = bool(_RX_CONTRAST.search(rx))
-        add(True, "comparison with trade-offs" if has("pick") and contrast
-            else "weighs trade-offs" if has("pick") else "detailed comparison", 3)
-    add(f("struct_extract"), "structured extraction from a long input", 3)
-    add(debug, "debug or fix code", 3)
-    add(code and not debug, "asks for code", 3)
-    add(a.code_chars > 0 and (has("t_code") or has("t_create") or has("t_transform")) and not code and not debug,
-        "works on pasted code", 3)
-    add(has("arch") and has("code_terms") and not code and not f("scale_design"), "technical design", 3)
-    add(info.get("req", 0) >= 300 and has("t_create"), "long piece of writing", 3)
-    add(plan_doc, "asks for a plan or document", 3)
-    add(writing and info.get("req", 0) < 300, "substantial writing", 3)
-    add(has("t_expert") and bool(toks & _PROVE) and not f("proof_ask"), "asks for a proof", 3)
-    add(f("compare_ask") and not f("tradeoff_compare"), "asks for a comparison", 3)
-    multi = (f("parts") or info.get("q", 0) >= 2
-             or (info.get("n_and", 0) >= 3 and (info.get("verbs", 0) or x[F["request"]])))
-    add(has("t_analyze") and multi and n >= 12, "multi-part analysis", 3)
-    add(multi and n >= 20 and not has("t_analyze"), "multi-part request", 3)
+    if 3 in tiers:
+        debug = (code or a.code_chars > 0) and bool(_RX_DEBUG.search(rx))
+        if f("tradeoff_compare"):
+            contrast = bool(_RX_CONTRAST.search(rx))
+            add(True, "comparison with trade-offs" if has("pick") and contrast
+                else "weighs trade-offs" if has("pick") else "detailed comparison", 3)
+        add(f("struct_extract"), "structured extraction from a long input", 3)
+        add(debug, "debug or fix code", 3)
+        add(code and not debug, "asks for code", 3)
+        add(a.code_chars > 0 and (has("t_code") or has("t_create") or has("t_transform")) and not code and not debug,
+            "works on pasted code", 3)
+        add(has("arch") and has("code_terms") and not code and not f("scale_design"), "technical design", 3)
+        add(info.get("req", 0) >= 300 and has("t_create"), "long piece of writing", 3)
+        add(plan_doc, "asks for a plan or document", 3)
+        add(writing and info.get("req", 0) < 300, "substantial writing", 3)
+        add(has("t_expert") and bool(toks & _PROVE) and not f("proof_ask"), "asks for a proof", 3)
+        add(f("compare_ask") and not f("tradeoff_compare"), "asks for a comparison", 3)
+        multi = (f("parts") or info.get("q", 0) >= 2
+                 or (info.get("n_and", 0) >= 3 and (info.get("verbs", 0) or x[F["request"]])))
+        add(has("t_analyze") and multi and n >= 12, "multi-part analysis", 3)
+        add(multi and n >= 20 and not has("t_analyze"), "multi-part request", 3)
     # MEDIUM
-    howto = bool(_RX_HOWTO.search(rx))
-    summary = bool(_RX_SUMMARY.search(rx)) and not f("unit_conv")
-    rewrite = bool(_RX_REWRITE.search(rx)) and not f("unit_conv")
     medium: list[tuple[str, int]] = []
-    for cond, phrase in (
-            (f("word_problem") and info.get("numerals", 0) >= 2 and not has("t_analyze") and not has("cmp")
-             and c[CAT["sys_scale"]] < 2, "multi-step word problem"),
-            (summary, "asks for a summary"),
-            (rewrite, "rewrite or translate a short text"),
-            (f("difference"), "asks how two things differ"),
-            (howto, "short how-to"),
-            (n > 3 and not f("word_translation") and ((has("how_why") and not howto) or bool(_RX_EXPLAIN.search(rx))),
-             "asks for an explanation"),
-            (small and not rewrite, "short piece of writing"),
-            (bool(_RX_MATH.search(rx)) or (has("t_math") and f("math_symbols") and not f("word_problem")),
-             "math problem to solve"),
-            (bool(_RX_LIST.search(rx)) and not summary, "short list or ideas")):
-        if cond:
-            medium.append((phrase, 2))
-    out += medium
+    if 2 in tiers or 1 in tiers:
+        # one scan for all of them first: most prompts have none
+        found = (lambda pattern: bool(pattern.search(rx))) if _RX_MEDIUM.search(rx) else (lambda pattern: False)
+        howto = found(_RX_HOWTO)
+        summary = found(_RX_SUMMARY) and not f("unit_conv")
+        rewrite = found(_RX_REWRITE) and not f("unit_conv")
+        for cond, phrase in (
+                (f("word_problem") and info.get("numerals", 0) >= 2 and not has("t_analyze") and not has("cmp")
+                 and c[CAT["sys_scale"]] < 2, "multi-step word problem"),
+                (summary, "asks for a summary"),
+                (rewrite, "rewrite or translate a short text"),
+                (f("difference"), "asks how two things differ"),
+                (howto, "short how-to"),
+                (n > 3 and not f("word_translation")
+                 and ((has("how_why") and not howto) or found(_RX_EXPLAIN)), "asks for an explanation"),
+                (small and not rewrite, "short piece of writing"),
+                (found(_RX_MATH) or (has("t_math") and f("math_symbols") and not f("word_problem")),
+                 "math problem to solve"),
+                (found(_RX_LIST) and not summary, "short list or ideas")):
+            if cond:
+                medium.append((phrase, 2))
+    if 2 in tiers:
+        out += medium
     # SIMPLE (only when nothing asks for more than a short answer)
-    if not medium:
+    if 1 in tiers and not medium:
         add(f("arith") and not f("word_problem") and n <= 20, "simple arithmetic", 1)
         add(f("unit_conv"), "unit conversion", 1)
         add(f("word_translation"), "one-word translation", 1)
@@ -192,9 +209,10 @@ def _concepts(a: Analysis) -> list[tuple[str, int]]:
         add(f("is_question") and n <= 15 and not has("how_why")
             and (f("wh_fact") or f("yesno") or f("short_question")), "short factual question", 1)
     # TRIVIAL
-    for cat in SOCIAL_CATS:
-        add(x[F[cat]] > 0, _PHRASE[cat], 0)
-    add(f("no_request") and not a.social_only and n <= 12, "nothing to answer", 0)
+    if 0 in tiers:
+        for cat in SOCIAL_CATS:
+            add(x[F[cat]] > 0, _PHRASE[cat], 0)
+        add(f("no_request") and not a.social_only and n <= 12, "nothing to answer", 0)
     return out
 
 
@@ -206,7 +224,8 @@ def reasons_for(a: Analysis, level: Complexity, floor: str | None = None) -> lis
     if a.social_only:
         kinds = [p for p in SOCIAL_CATS if a.x[F[p]] > 0 or a.counts[CAT[p]] > 0]
         return [_PHRASE[k] for k in kinds[:2]] or ["pleasantry"]
-    concepts = _concepts(a)
+    # the verdict's tier, the one below and (for COMPLEX) the specialist ones above are the candidates
+    concepts = _concepts(a, frozenset((rank, rank - 1, 4)) if rank == 3 else frozenset((rank, rank - 1)))
     out: list[str] = [floor] if floor else []
     if a.material > 400 and rank <= 2:
         out.append("long pasted text, easy task")
@@ -220,7 +239,7 @@ def reasons_for(a: Analysis, level: Complexity, floor: str | None = None) -> lis
         if p not in out:
             out.append(p)
     if not out:  # the model weighed the evidence differently: name the nearest true concept
-        near = sorted(concepts, key=lambda pt: (abs(pt[1] - rank), pt[1] > rank))
+        near = sorted(_concepts(a), key=lambda pt: (abs(pt[1] - rank), pt[1] > rank))
         out = [p for p, t in near if t != 0 or rank == 0][:1]
     if a.material > 400 and rank >= 3:
         out = out[:2] + ["pasted code" if a.code_chars else "long pasted input"]

@@ -31,7 +31,9 @@ _ASK_HEAD, _ASK_TAIL = 1200, 400  # the window of the ask that is read token by 
 
 def fold(text: str) -> str:
     """Lower case, accents stripped, English contractions joined ("what's" -> "whats")."""
-    text = text.lower().translate(_FOLD)
+    text = text.lower()
+    if not text.isascii() or "`" in text:  # the only ASCII character `_FOLD` maps
+        text = text.translate(_FOLD)
     return _CONTRACTION.sub("", text)
 
 
