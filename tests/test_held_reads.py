@@ -44,15 +44,15 @@ def test_a_thread_keeps_one_connection_and_still_sees_other_commits(store):
 
 
 def test_each_thread_has_its_own_connection(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    db = Store(f"sqlite:///{tmp_path / 'r.db'}")
     try:
-        cache = ResponseCache(store, ttl_s=3600)
+        cache = ResponseCache(db, ttl_s=3600)
         put(cache, "k")
         used: list[object] = []
 
         def read() -> None:
             assert cache.peek("k") is not None
-            used.append(store.held_reads._kept())
+            used.append(db.held_reads._kept())
 
         threads = [threading.Thread(target=read) for _ in range(3)]
         for t in threads:
@@ -61,48 +61,62 @@ def test_each_thread_has_its_own_connection(tmp_path):
             t.join()
         assert len({id(c) for c in used}) == 3
     finally:
-        store.close()
+        db.close()
+
+
+def test_the_connection_of_a_thread_that_ended_goes_back_to_the_pool(tmp_path):
+    db = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    try:
+        cache = ResponseCache(db, ttl_s=3600)
+        for _ in range(40):  # more short-lived threads than the pool has connections (8 + 24)
+            reader = threading.Thread(target=cache.peek, args=("k",), daemon=True)
+            reader.start()
+            reader.join(timeout=10)
+            assert not reader.is_alive(), "a read waited for a connection: the pool was held by ended threads"
+        assert db.engine.pool.checkedout() == 1  # only the last thread's, which the next keep gives back
+    finally:
+        db.close()
 
 
 def test_a_failed_read_drops_the_connection_and_the_next_read_opens_another(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    db = Store(f"sqlite:///{tmp_path / 'r.db'}")
     try:
-        cache = ResponseCache(store, ttl_s=3600)
+        cache = ResponseCache(db, ttl_s=3600)
         put(cache, "k")
         assert cache.peek("k") is not None
-        broken = store.held_reads._kept()
+        broken = db.held_reads._kept()
         broken.driver_connection.close()  # the driver connection died under us
         with pytest.raises(Exception):
             cache.peek("k")
-        assert store.held_reads._kept() is None
+        assert db.held_reads._kept() is None
         assert cache.peek("k") is not None
-        assert store.held_reads._kept() is not broken
+        assert db.held_reads._kept() is not broken
     finally:
-        store.close()
+        db.close()
 
 
 def test_close_gives_the_connections_back_and_later_reads_still_work(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
-    cache = ResponseCache(store, ttl_s=3600)
+    db = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    cache = ResponseCache(db, ttl_s=3600)
     put(cache, "k")
     assert cache.peek("k") is not None
-    pool = store.engine.pool
+    pool = db.engine.pool
     assert pool.checkedout() == 1  # the reading thread's, kept
-    store.close()
+    db.close()
     assert pool.checkedout() == 0
     try:
         assert cache.peek("k") is not None  # a new connection after close (the engine reopens its pool)
     finally:
-        store.close()
+        db.close()
 
 
 def test_an_in_memory_database_reads_through_its_one_shared_connection():
-    store = Store("sqlite://")
+    db = Store("sqlite://")
     try:
-        assert not store.held_reads.held
-        cache = ResponseCache(store, ttl_s=3600)
+        assert not db.held_reads.held
+        cache = ResponseCache(db, ttl_s=3600)
         put(cache, "k")
         assert cache.peek("k") is not None
-        assert store.held_reads._kept() is None
+        assert db.held_reads._kept() is None
     finally:
-        store.close()
+        db.close()

@@ -25,7 +25,7 @@ class HeldReads:
         self.engine = engine
         self.held = engine.dialect.name == "sqlite" and not is_memory_url(str(engine.url))
         self._mine = threading.local()  # .raw: this thread's connection, .round: the `_round` it was taken in
-        self._all: list[Any] = []  # every thread's connection, for close()
+        self._all: dict[threading.Thread, Any] = {}  # every thread's connection, for close() and `_keep`
         self._round = 0  # close() starts a new round: connections of an earlier one were given back
         self._lock = threading.Lock()
 
@@ -57,21 +57,26 @@ class HeldReads:
         return self._mine.raw if getattr(self._mine, "round", -1) == self._round else None
 
     def _keep(self, raw: Any) -> None:
+        """Keep `raw` for this thread, and give back the connections of threads that have ended (a web server's
+        short-lived threads would otherwise hold the pool)."""
         self._mine.raw, self._mine.round = raw, self._round
         with self._lock:
-            self._all.append(raw)
+            ended = [thread for thread in self._all if not thread.is_alive()]
+            gone = [self._all.pop(thread) for thread in ended]
+            self._all[threading.current_thread()] = raw
+        for old in gone:
+            old.close()
 
     def _drop(self, raw: Any) -> None:
         self._mine.raw = None
         with self._lock:
-            if raw in self._all:
-                self._all.remove(raw)
+            self._all.pop(threading.current_thread(), None)
         raw.invalidate()  # a broken connection is not given back to the pool
 
     def close(self) -> None:
         """Give every thread's connection back to the pool (before the engine is disposed)."""
         with self._lock:
-            held, self._all = self._all, []
+            held, self._all = list(self._all.values()), {}
             self._round += 1
         for raw in held:
             raw.close()
