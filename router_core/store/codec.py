@@ -49,6 +49,8 @@ def from_db_time(value: datetime | None) -> datetime | None:
 
 
 def _json_default(obj: Any) -> Any:
+    if isinstance(obj, float):  # a float subclass orjson leaves to us (numpy.float64): still a number
+        return float(obj)
     if is_dataclass(obj) and not isinstance(obj, type):
         return asdict(obj)
     if isinstance(obj, Enum):
