@@ -19,11 +19,19 @@ def put(cache: ResponseCache, key: str, text: str = "answer") -> None:
               baseline_cost_usd=0.01)
 
 
-def checkouts(store: Store) -> list[int]:
+def checkouts(of: Store) -> list[int]:
     """A list that grows by one at every connection checkout of the store's pool."""
     seen: list[int] = []
-    sa.event.listen(store.engine, "checkout", lambda *_: seen.append(1))
+    sa.event.listen(of.engine, "checkout", lambda *_: seen.append(1))
     return seen
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A Store on a SQLite file (where reads are held)."""
+    opened = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    yield opened
+    opened.close()
 
 
 def test_a_thread_keeps_one_connection_and_still_sees_other_commits(store):
@@ -43,56 +51,44 @@ def test_a_thread_keeps_one_connection_and_still_sees_other_commits(store):
     assert len(seen) == expected
 
 
-def test_each_thread_has_its_own_connection(tmp_path):
-    db = Store(f"sqlite:///{tmp_path / 'r.db'}")
-    try:
-        cache = ResponseCache(db, ttl_s=3600)
-        put(cache, "k")
-        used: list[object] = []
+def test_each_thread_has_its_own_connection(db):
+    cache = ResponseCache(db, ttl_s=3600)
+    put(cache, "k")
+    used: list[object] = []
 
-        def read() -> None:
-            assert cache.peek("k") is not None
-            used.append(db.held_reads._kept())
-
-        threads = [threading.Thread(target=read) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert len({id(c) for c in used}) == 3
-    finally:
-        db.close()
-
-
-def test_the_connection_of_a_thread_that_ended_goes_back_to_the_pool(tmp_path):
-    db = Store(f"sqlite:///{tmp_path / 'r.db'}")
-    try:
-        cache = ResponseCache(db, ttl_s=3600)
-        for _ in range(40):  # more short-lived threads than the pool has connections (8 + 24)
-            reader = threading.Thread(target=cache.peek, args=("k",), daemon=True)
-            reader.start()
-            reader.join(timeout=10)
-            assert not reader.is_alive(), "a read waited for a connection: the pool was held by ended threads"
-        assert db.engine.pool.checkedout() == 1  # only the last thread's, which the next keep gives back
-    finally:
-        db.close()
-
-
-def test_a_failed_read_drops_the_connection_and_the_next_read_opens_another(tmp_path):
-    db = Store(f"sqlite:///{tmp_path / 'r.db'}")
-    try:
-        cache = ResponseCache(db, ttl_s=3600)
-        put(cache, "k")
+    def read() -> None:
         assert cache.peek("k") is not None
-        broken = db.held_reads._kept()
-        broken.driver_connection.close()  # the driver connection died under us
-        with pytest.raises(Exception):
-            cache.peek("k")
-        assert db.held_reads._kept() is None
-        assert cache.peek("k") is not None
-        assert db.held_reads._kept() is not broken
-    finally:
-        db.close()
+        used.append(db.held_reads._kept())
+
+    threads = [threading.Thread(target=read) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(c) for c in used}) == 3
+
+
+def test_the_connection_of_a_thread_that_ended_goes_back_to_the_pool(db):
+    cache = ResponseCache(db, ttl_s=3600)
+    for _ in range(40):  # more short-lived threads than the pool has connections (8 + 24)
+        reader = threading.Thread(target=cache.peek, args=("k",), daemon=True)
+        reader.start()
+        reader.join(timeout=10)
+        assert not reader.is_alive(), "a read waited for a connection: the pool was held by ended threads"
+    assert db.engine.pool.checkedout() == 1  # only the last thread's, which the next keep gives back
+
+
+def test_a_failed_read_drops_the_connection_and_the_next_read_opens_another(db):
+    cache = ResponseCache(db, ttl_s=3600)
+    put(cache, "k")
+    assert cache.peek("k") is not None
+    broken = db.held_reads._kept()
+    broken.driver_connection.close()  # the driver connection died under us
+    with pytest.raises(Exception):
+        cache.peek("k")
+    assert db.held_reads._kept() is None
+    assert cache.peek("k") is not None
+    assert db.held_reads._kept() is not broken
 
 
 def test_close_gives_the_connections_back_and_later_reads_still_work(tmp_path):
