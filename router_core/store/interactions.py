@@ -74,16 +74,15 @@ class InteractionRepository:
     def log_batch(self, records: Sequence[InteractionRecord],
                   before: Sequence[Write] = ()) -> list[int]:
         """Many interactions in ONE transaction: `before` (other writes of the batch, e.g. cache entries, in
-        order), then every row (one INSERT .. RETURNING id executemany where the dialect sorts the ids by
-        parameter order, else one INSERT each), every attempt row (one executemany) and every summary share
-        (one upsert executemany). Returns the ids in the order of `records`; retries like log_interaction."""
+        order), then every row, every attempt row and every summary share (one executemany each). Returns the ids
+        in the order of `records`; retries like log_interaction."""
         return self._log_records(records, before, f"log {len(records)} interactions")
 
     def _log_records(self, records: Sequence[InteractionRecord], before: Sequence[Write],
                      what: str) -> list[int]:
-        """log_batch's transaction (one record: log_interaction's); `what` names it in the error. The rows get
-        their ids up front (`next_ids`), so every table is one executemany; the summary gets one upsert per
-        (day, group) of the batch."""
+        """log_batch's transaction (one record: log_interaction's); `what` names it in the error. Every parameter
+        is made before the transaction; inside it the rows take their ids (`next_ids`, bound then), so every table
+        is one executemany; the summary gets one upsert per (day, group) of the batch."""
         rows: list[dict[str, Any]] = []
         trails: list[list[dict[str, Any]]] = []
         for rec in paced(records):

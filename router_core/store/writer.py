@@ -5,7 +5,7 @@ with it, which costs the thread less); the writer thread takes the first job, le
 more arrive for up to `linger_s` (a reader waiting for the queue, or `close`, cuts that short), takes every job
 waiting, up to `max_rows`, and commits them in ONE transaction (`Store.log_batch`). The queue is bounded: when
 it is full the caller waits (backpressure), nothing is dropped.
-A batch the database refuses fails each of its futures with the StoreError (the caller keeps the row and writes
+A batch the database refuses fails each of its jobs with the StoreError (the caller keeps the row and writes
 it later, see Router._persist); a batch failing for another reason is retried row by row, so one bad row
 cannot sink the others. `close()` writes everything queued and stops the thread (it restarts on the next job);
 every writer still running is flushed at interpreter exit.
@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
@@ -73,16 +74,27 @@ Then = Callable[[int | None, BaseException | None], None]  # (the row's id, None
 @dataclass
 class Job:
     """One interaction row (or none) and the writes that go before it in its transaction (a cache entry, a hit).
-    Its outcome goes to `then` when one is given (in the writer's thread), else to the `done` Future."""
+    Its outcome goes to `then`, in the writer's thread; without one, to the `done` Future it then gets."""
 
     record: InteractionRecord | None
     steps: Sequence[Write] = ()
-    then: Then | None = None
-    done: Future[int | None] = field(init=False)  # only without `then`
+    then: Then | None = None  # never None once made: see __post_init__
+    done: Future[int | None] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         if self.then is None:
             self.done = Future()
+            self.then = partial(_settle, self.done)
+
+
+def _settle(done: Future[int | None], interaction_id: int | None, exc: BaseException | None) -> None:
+    """A job's outcome into its Future (a caller who gave up cancelled nothing: the row is written anyway)."""
+    if done.cancelled():
+        return
+    if exc is None:
+        done.set_result(interaction_id)
+    else:
+        done.set_exception(exc)
 
 
 class BatchWriter:
@@ -177,14 +189,14 @@ class BatchWriter:
                 return
 
     def _write(self, batch: list[Job]) -> None:
-        """One transaction for the batch; its futures resolve to the ids (or fail with the StoreError)."""
+        """One transaction for the batch; each job's `then` gets its row's id (or the StoreError)."""
         with_rows = [j for j in batch if j.record is not None]
         steps = [s for j in batch for s in j.steps]
         try:
             ids = self.store.log_batch([j.record for j in with_rows], steps)  # type: ignore[misc]
         except StoreError as exc:
             for job in batch:
-                _fail(job, exc)
+                job.then(None, exc)
             return
         except Exception as exc:  # noqa: BLE001 - a bad row: write the batch row by row
             log.warning("a batch of %d log rows failed, writing them one by one: %s", len(batch), exc)
@@ -194,31 +206,16 @@ class BatchWriter:
         self.batches += 1
         by_job = dict(zip(map(id, with_rows), ids))
         for job in paced(batch):
-            _resolve(job, by_job.get(id(job)))
+            job.then(by_job.get(id(job)), None)
 
     def _write_one(self, job: Job) -> None:
         try:
             ids = self.store.log_batch([job.record] if job.record is not None else [], job.steps)
         except Exception as exc:  # noqa: BLE001 - reported to the caller, who keeps the row
-            _fail(job, exc)
+            job.then(None, exc)
             return
         self.batches += 1
-        _resolve(job, ids[0] if ids else None)
-
-
-def _resolve(job: Job, interaction_id: int | None) -> None:
-    """The job's outcome to its caller (a caller who gave up cancelled nothing: the row is written anyway)."""
-    if job.then is not None:
-        job.then(interaction_id, None)
-    elif not job.done.cancelled():
-        job.done.set_result(interaction_id)
-
-
-def _fail(job: Job, exc: BaseException) -> None:
-    if job.then is not None:
-        job.then(None, exc)
-    elif not job.done.cancelled():
-        job.done.set_exception(exc)
+        job.then(ids[0] if ids else None, None)
 
 
 _RUNNING: weakref.WeakSet[BatchWriter] = weakref.WeakSet()
