@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -27,9 +28,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from router_core import Message  # noqa: E402
-from router_core.config import load_config  # noqa: E402
-from router_core.router import Router  # noqa: E402
+from router_core import Message
+from router_core.config import load_config
+from router_core.router import Router
 
 BODY = {"model": "bench-model", "messages": [{"role": "user", "content": "Hello there"}], "max_completion_tokens": 16}
 CONFIG = """
@@ -96,46 +97,85 @@ def raw_client(url: str, transport: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=200), **kwargs)
 
 
-class Cpu:
-    """This process's CPU time (every thread, the log writer's too) per request of a phase, in ms."""
+Call = Callable[[int], Awaitable[None]]
+ROUNDS = 5  # the clients take turns, so a slow spell of the machine falls on all of them alike
 
-    def __init__(self) -> None:
-        self.per_request: list[float] = []
 
-    async def phase(self, work, n: int, settle=None):  # noqa: ANN001
+class Client:
+    """One way of sending the benchmark request, and what its phases measured: sequential latencies (ms),
+    the time and count of its concurrent requests, and this process's CPU time (every thread, the log writer's
+    too) per phase."""
+
+    def __init__(self, call: Call, settle: Callable[[], None] | None = None) -> None:
+        self.call, self.settle = call, settle
+        self.latencies: list[float] = []
+        self.conc_s = 0.0
+        self.cpu_ms = {"seq": 0.0, "conc": 0.0}
+        self.n = {"seq": 0, "conc": 0}
+
+    async def _phase(self, kind: str, work: Awaitable[object]) -> None:
         start = time.process_time()
-        result = await work
-        if settle is not None:
-            settle()  # the rows this phase queued are written: their CPU counts too
-        self.per_request.append((time.process_time() - start) * 1000 / n)
-        return result
+        await work
+        if self.settle is not None:
+            self.settle()  # the rows this phase queued are written: their CPU counts too
+        self.cpu_ms[kind] += (time.process_time() - start) * 1000
+
+    async def sequential(self, n: int) -> None:
+        async def timed(i: int) -> None:
+            start = time.perf_counter()
+            await self.call(i)
+            self.latencies.append((time.perf_counter() - start) * 1000)
+
+        await self._phase("seq", sequential(timed, n))
+        self.n["seq"] += n
+
+    async def concurrent(self, n: int) -> None:
+        start = time.perf_counter()
+        await self._phase("conc", concurrent(self.call, n, 50))
+        self.conc_s += time.perf_counter() - start
+        self.n["conc"] += n
+
+    @property
+    def rps(self) -> float:
+        return self.n["conc"] / self.conc_s
+
+    @property
+    def cpu_per_request(self) -> tuple[float, float]:
+        """CPU ms per request, sequential and at concurrency 50."""
+        return self.cpu_ms["seq"] / self.n["seq"], self.cpu_ms["conc"] / self.n["conc"]
 
 
-async def measure_raw(url: str, transport: str, n_seq: int, n_conc: int,
-                      cpu: Cpu | None = None) -> tuple[list[float], float]:
-    cpu = cpu or Cpu()
-    async with raw_client(url, transport) as client:
-        async def call(_: int) -> None:
-            r = await client.post("/v1/chat/completions", json=BODY, headers={"Authorization": "Bearer x"})
-            r.json()
+async def alternate(clients: list[Client], n_seq: int, n_conc: int) -> None:
+    """ROUNDS rounds; in each, every client's sequential share and then every client's concurrent share, in an
+    order rotated from round to round."""
+    for c in clients:
+        await sequential(c.call, 20)  # warm up
+        if c.settle is not None:
+            c.settle()
+    for r in range(ROUNDS):
+        order = clients[r % len(clients):] + clients[:r % len(clients)]
+        for c in order:
+            await c.sequential(n_seq // ROUNDS)
+        for c in order:
+            await c.concurrent(n_conc // ROUNDS)
 
-        await sequential(call, 20)  # warm up
-        seq = await cpu.phase(sequential(call, n_seq), n_seq)
-        rps = await cpu.phase(concurrent(call, n_conc, 50), n_conc)
-    return seq, rps
 
+async def measure(url: str, router: Router, n_seq: int, n_conc: int) -> tuple[dict[str, Client], list[float]]:
+    """The plain httpx client, the same client over the aiohttp transport, and the router, alternating; then
+    the router's cache hits."""
+    async with raw_client(url, "httpx") as plain, raw_client(url, "aiohttp") as aio:
+        def poster(client: httpx.AsyncClient) -> Call:
+            async def call(_: int) -> None:
+                r = await client.post("/v1/chat/completions", json=BODY, headers={"Authorization": "Bearer x"})
+                r.json()
+            return call
 
-async def measure_router(router: Router, n_seq: int, n_conc: int,
-                         cpu: Cpu | None = None) -> tuple[list[float], float, list[float]]:
-    cpu = cpu or Cpu()
+        async def route(i: int) -> None:
+            await router.acomplete([Message("user", f"Hello there, request {i} {time.perf_counter_ns()}")])
 
-    async def call(i: int) -> None:
-        await router.acomplete([Message("user", f"Hello there, request {i} {time.perf_counter_ns()}")])
-
-    await sequential(call, 20)
-    router.writer.wait_for_queued()
-    seq = await cpu.phase(sequential(call, n_seq), n_seq, router.writer.wait_for_queued)
-    rps = await cpu.phase(concurrent(call, n_conc, 50), n_conc, router.writer.wait_for_queued)
+        clients = {"httpx": Client(poster(plain)), "aiohttp": Client(poster(aio)),
+                   "router": Client(route, router.writer.wait_for_queued)}
+        await alternate(list(clients.values()), n_seq, n_conc)
     await router.acomplete("The same question for the cache")
 
     async def hit(_: int) -> None:
@@ -144,7 +184,7 @@ async def measure_router(router: Router, n_seq: int, n_conc: int,
 
     hits = await sequential(hit, n_seq)
     await router.aclose()
-    return seq, rps, hits
+    return clients, hits
 
 
 def met(ok: bool) -> str:
@@ -196,10 +236,7 @@ def main() -> None:
             path.write_text(CONFIG.format(url=url))
             config = load_config(path, {"DATABASE_URL": f"sqlite:///{tmp}/bench.db", "ROUTER_DOTENV": ""})
             router = Router(config)
-            aio_cpu, router_cpu = Cpu(), Cpu()
-            raw_seq, raw_rps = asyncio.run(measure_raw(url, "httpx", n_seq, n_conc))
-            aio_seq, aio_rps = asyncio.run(measure_raw(url, "aiohttp", n_seq, n_conc, aio_cpu))
-            r_seq, r_rps, hits = asyncio.run(measure_router(router, n_seq, n_conc, router_cpu))
+            clients, hits = asyncio.run(measure(url, router, n_seq, n_conc))
             router.close()
         litellm = json.loads(subprocess.check_output(
             [args.litellm_python, str(ROOT / "benchmarks" / "litellm_router.py"), url, str(n_seq), str(n_conc)],
@@ -207,11 +244,14 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(5)
-    print(f"requests: {n_seq} sequential, {n_conc} at concurrency 50 (instant local server, separate process)")
+    print(f"requests per client: {n_seq} sequential, {n_conc} at concurrency 50, in {ROUNDS} rounds that alternate the "
+          f"clients (instant local server, separate process)")
     print(f"{'client':32} {'p50 ms':>8} {'p99 ms':>8} {'req/s @50':>10}")
-    rows = [(name, pct(seq, .5), pct(seq, .99), rps) for name, seq, rps in [
-        ("raw httpx.AsyncClient", raw_seq, raw_rps), ("raw httpx + aiohttp transport", aio_seq, aio_rps),
-        ("router.acomplete (all on)", r_seq, r_rps)]]
+    raw, aio, routed = clients["httpx"], clients["aiohttp"], clients["router"]
+    raw_seq, aio_seq, r_seq = raw.latencies, aio.latencies, routed.latencies
+    raw_rps, aio_rps, r_rps = raw.rps, aio.rps, routed.rps
+    rows = [(name, pct(c.latencies, .5), pct(c.latencies, .99), c.rps) for name, c in [
+        ("raw httpx.AsyncClient", raw), ("raw httpx + aiohttp transport", aio), ("router.acomplete (all on)", routed)]]
     if litellm is not None:
         rows.append((f"LiteLLM {litellm['version']} Router", litellm["p50"], litellm["p99"], litellm["rps"]))
     for name, p50, p99, rps in rows:
@@ -224,7 +264,7 @@ def main() -> None:
     print(f"router vs plain httpx.AsyncClient (an earlier issue's baseline): added p50 "
           f"{pct(r_seq, .5) - pct(raw_seq, .5):+.2f} ms (≤ 1); throughput @50 {r_rps / raw_rps:.2f}x (≥ 0.70)")
     print(f"aiohttp transport / httpx default throughput @50: {aio_rps / raw_rps:.2f}")
-    (aio_s, aio_c), (r_s, r_c) = aio_cpu.per_request, router_cpu.per_request
+    (aio_s, aio_c), (r_s, r_c) = aio.cpu_per_request, routed.cpu_per_request
     print(f"client CPU per request (this process, all threads), sequential / concurrency 50: router {r_s:.2f} / "
           f"{r_c:.2f} ms, the aiohttp-backed client alone {aio_s:.2f} / {aio_c:.2f} ms")
     if litellm is not None:
