@@ -28,9 +28,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from router_core import Message
-from router_core.config import load_config
-from router_core.router import Router
+from router_core import Message  # noqa: E402
+from router_core.config import load_config  # noqa: E402
+from router_core.router import Router  # noqa: E402
 
 BODY = {"model": "bench-model", "messages": [{"role": "user", "content": "Hello there"}], "max_completion_tokens": 16}
 CONFIG = """
@@ -98,7 +98,9 @@ def raw_client(url: str, transport: str) -> httpx.AsyncClient:
 
 
 Call = Callable[[int], Awaitable[None]]
-ROUNDS = 5  # the clients take turns, so a slow spell of the machine falls on all of them alike
+# The clients take turns, so a slow spell of the machine falls on all of them alike: the sequential requests in
+# five rounds, the concurrent ones in two (long enough that the writer's tail at the end of each is small).
+SEQ_ROUNDS, CONC_ROUNDS = 5, 2
 
 
 class Client:
@@ -113,12 +115,13 @@ class Client:
         self.cpu_ms = {"seq": 0.0, "conc": 0.0}
         self.n = {"seq": 0, "conc": 0}
 
-    async def _phase(self, kind: str, work: Awaitable[object]) -> None:
+    async def _phase(self, kind: str, work: Awaitable[object]) -> object:
         start = time.process_time()
-        await work
+        result = await work
         if self.settle is not None:
             self.settle()  # the rows this phase queued are written: their CPU counts too
         self.cpu_ms[kind] += (time.process_time() - start) * 1000
+        return result
 
     async def sequential(self, n: int) -> None:
         async def timed(i: int) -> None:
@@ -130,6 +133,8 @@ class Client:
         self.n["seq"] += n
 
     async def concurrent(self, n: int) -> None:
+        """`n` requests, 50 in flight, timed until their log rows are written too (the writer's tail is the
+        router's work, not the next client's)."""
         start = time.perf_counter()
         await self._phase("conc", concurrent(self.call, n, 50))
         self.conc_s += time.perf_counter() - start
@@ -146,18 +151,16 @@ class Client:
 
 
 async def alternate(clients: list[Client], n_seq: int, n_conc: int) -> None:
-    """ROUNDS rounds; in each, every client's sequential share and then every client's concurrent share, in an
-    order rotated from round to round."""
+    """Every client's sequential share in turn, SEQ_ROUNDS times, then every client's concurrent share in turn,
+    CONC_ROUNDS times; the order rotates from round to round."""
     for c in clients:
         await sequential(c.call, 20)  # warm up
         if c.settle is not None:
             c.settle()
-    for r in range(ROUNDS):
-        order = clients[r % len(clients):] + clients[:r % len(clients)]
-        for c in order:
-            await c.sequential(n_seq // ROUNDS)
-        for c in order:
-            await c.concurrent(n_conc // ROUNDS)
+    for rounds, run, n in ((SEQ_ROUNDS, Client.sequential, n_seq), (CONC_ROUNDS, Client.concurrent, n_conc)):
+        for r in range(rounds):
+            for c in clients[r % len(clients):] + clients[:r % len(clients)]:
+                await run(c, n // rounds)
 
 
 async def measure(url: str, router: Router, n_seq: int, n_conc: int) -> tuple[dict[str, Client], list[float]]:
@@ -244,8 +247,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(5)
-    print(f"requests per client: {n_seq} sequential, {n_conc} at concurrency 50, in {ROUNDS} rounds that alternate the "
-          f"clients (instant local server, separate process)")
+    print(f"requests per client: {n_seq} sequential, {n_conc} at concurrency 50, the clients taking "
+          f"turns in {SEQ_ROUNDS} and {CONC_ROUNDS} rounds (instant local server, separate process)")
     print(f"{'client':32} {'p50 ms':>8} {'p99 ms':>8} {'req/s @50':>10}")
     raw, aio, routed = clients["httpx"], clients["aiohttp"], clients["router"]
     raw_seq, aio_seq, r_seq = raw.latencies, aio.latencies, routed.latencies

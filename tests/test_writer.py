@@ -199,3 +199,70 @@ def test_answers_do_not_wait_for_their_commit_and_a_repeat_meanwhile_hits_the_ca
     assert repeat.reasons == ("served from cache (hit 1)",)
     assert len(vendor.requests) == 1 and first.log_error is None and repeat.log_error is None
     assert stats["hits"] == 1 and stats["entries"] == 1
+
+
+def traced_sqlite_store(path: Path, variable_limit: int | None = None) -> tuple[Store, list[str]]:
+    """A SQLite-file Store whose connections report every statement SQLite starts (and bind at most
+    `variable_limit` parameters per statement, when given)."""
+    store = Store(f"sqlite:///{path}")
+    statements: list[str] = []
+
+    @sa.event.listens_for(store.engine, "connect")
+    def _trace(dbapi_conn, _record) -> None:  # noqa: ANN001
+        dbapi_conn.set_trace_callback(statements.append)
+        if variable_limit is not None:
+            dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, variable_limit)
+
+    store.engine.dispose()  # the connections opened so far were not traced
+    return store, statements
+
+
+def attempt_links(store) -> dict[int, int]:
+    """interaction id -> how many attempt rows point at it."""
+    with store.engine.connect() as conn:
+        return dict(conn.execute(sa.text("SELECT interaction_id, count(*) FROM attempt_logs GROUP BY interaction_id")).all())
+
+
+def test_a_batch_is_a_few_inserts_of_many_rows_on_sqlite(tmp_path):
+    """One statement per row made the driver hand the interpreter lock back and forth for every row (see
+    store/prepared.py); a batch of 300 is a few INSERTs of many rows, each row still its own id and attempts."""
+    store, statements = traced_sqlite_store(tmp_path / "rows.db")
+    records = varied_records(300, seed=4)
+    for i, rec in enumerate(records):
+        rec.latency_ms, rec.cached, rec.status, rec.error, rec.provider, rec.model = float(i), False, "ok", None, "groq", "g"
+        rec.attempts = [{"provider": "openai", "model": "m", "outcome": "error", "latency_ms": 1.0},
+                        {"provider": "groq", "model": "g", "outcome": "ok", "latency_ms": 2.0}][:1 + i % 2]
+    ids = store.log_batch(records)
+    inserts = [s for s in statements if s.startswith("INSERT INTO interaction_logs")]
+    assert 1 <= len(inserts) <= 9, f"{len(inserts)} INSERTs for 300 rows"  # 256 at most, then powers of two
+    assert len([s for s in statements if s.startswith("INSERT INTO attempt_logs")]) <= 9
+    rows = logged_rows(store)
+    assert [rows[i][0] for i in ids] == [float(i) for i in range(300)], "each record got its own row's id"
+    assert attempt_links(store) == {iid: 1 + i % 2 for i, iid in enumerate(ids)}
+    store.close()
+
+
+def test_many_rows_fit_a_low_limit_of_parameters_per_statement(tmp_path):
+    """SQLite before 3.32 binds at most 999 parameters per statement: the INSERTs are cut to fit the limit."""
+    store, statements = traced_sqlite_store(tmp_path / "limit.db", variable_limit=100)
+    ids = store.log_batch(varied_records(50, seed=5))
+    assert len(logged_rows(store)) == 50 and sorted(ids) == sorted(logged_rows(store))
+    assert len([s for s in statements if s.startswith("INSERT INTO interaction_logs")]) > 1
+    store.close()
+
+
+def test_a_key_staged_twice_in_one_batch_keeps_the_later_answer(tmp_path):
+    """Two entries for one key in one INSERT of many rows: the later refreshes the earlier, as row by row."""
+    store = Store(f"sqlite:///{tmp_path / 'twice.db'}")
+    cache = ResponseCache(store, ttl_s=3600)
+    first, _ = cache.stage("k", text="first", provider="p", model="m", usage=Usage(1, 1), cost_usd=0.1,
+                           baseline_cost_usd=0.2)
+    second, _ = cache.stage("k", text="second", provider="p", model="m", usage=Usage(1, 1), cost_usd=0.1,
+                            baseline_cost_usd=0.2)
+    other, _ = cache.stage("other", text="third", provider="p", model="m", usage=Usage(1, 1), cost_usd=0.1,
+                           baseline_cost_usd=0.2)
+    store.log_batch([], [first, second, other])
+    with store.engine.connect() as conn:
+        stored = dict(conn.execute(sa.text("SELECT key, response FROM response_cache")).all())
+    assert stored == {"k": "second", "other": "third"}
+    store.close()

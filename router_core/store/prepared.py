@@ -3,13 +3,20 @@
 The background writer commits every log row through these: no statement compile, no ORM object and no per-row
 trip through SQLAlchemy's parameter machinery (only the column types that need converting, like times on
 SQLite, are converted). That is most of what a logged row cost the process before (see benchmarks/overhead.py).
+
+On SQLite an INSERT of many rows is one statement with many VALUES groups, not an executemany: the driver gives
+the interpreter lock up around every statement it steps, and the request thread, which wants it back after each
+of its own system calls, then waits for the writer's thread to wake up and hand it over. One step per row cost
+the request path a quarter of its throughput at concurrency 50; one per few hundred rows, a few percent.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import groupby
+from functools import cache
+from itertools import chain, groupby
 from operator import itemgetter
 from typing import Any
 
@@ -36,6 +43,8 @@ class Prepared:
         self._convert: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
             (i, process) for i, name in enumerate(self._order)
             if (process := compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None)
+        self._rows_sql = _rows_sql(self.sql) if dialect.name == "sqlite" and self._positional else None
+        self._width = len(self._order)
 
     def params(self, row: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         """One row's parameters for the driver (a tuple for positional styles, else a dict)."""
@@ -53,8 +62,14 @@ class Prepared:
         self.run_ready(conn, [self.params(row) for row in paced(rows)])
 
     def run_ready(self, conn: Connection, params: list[tuple[Any, ...] | dict[str, Any]]) -> None:
-        """One executemany of parameters `params` made (outside the transaction, so it stays short)."""
-        if params:
+        """Parameters `params` made (outside the transaction, so it stays short), run as one executemany, or on
+        SQLite as a few INSERTs of many rows each (see the module docstring)."""
+        if len(params) > 1 and self._rows_sql is not None and self._width:
+            most = _variable_limit(conn) // self._width
+            for n in _chunk_sizes(len(params), most):
+                chunk, params = params[:n], params[n:]
+                conn.exec_driver_sql(self._rows_sql(n), tuple(chain.from_iterable(chunk)))  # type: ignore[arg-type]
+        elif params:
             conn.exec_driver_sql(self.sql, params)  # type: ignore[arg-type]
 
     def rebound(self, params: tuple[Any, ...] | dict[str, Any], name: str,
@@ -69,6 +84,44 @@ class Prepared:
     def execute(self, conn: Connection, values: Mapping[str, Any]) -> int:
         """One execution with `values` inside the caller's transaction; the number of rows it changed."""
         return conn.exec_driver_sql(self.sql, self.params(values)).rowcount  # type: ignore[arg-type]
+
+
+MAX_ROWS_PER_INSERT = 256
+
+
+def _rows_sql(sql: str) -> Callable[[int], str] | None:
+    """For an INSERT with one VALUES group, a function giving the same INSERT with n such groups (the text of
+    each size made once); None for any other statement."""
+    head, sep, rest = sql.partition(" VALUES (")
+    group, close, tail = rest.partition(")")
+    if not sql.startswith("INSERT") or not sep or not close or "(" in group or " VALUES (" in tail:
+        return None
+    one = f"({group})"
+
+    @cache  # sizes are powers of two (`_chunk_sizes`): a handful of texts per statement
+    def rows_sql(n: int) -> str:
+        return f"{head} VALUES {', '.join([one] * n)}{tail}"
+
+    return rows_sql
+
+
+def _variable_limit(conn: Connection) -> int:
+    """How many parameters one statement may bind on this SQLite connection (999 before SQLite 3.32)."""
+    driver = conn.connection.driver_connection
+    return int(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)) if hasattr(driver, "getlimit") else 999
+
+
+def _chunk_sizes(n: int, most: int) -> list[int]:
+    """`n` rows as INSERT sizes: the largest power of two up to `most` (and MAX_ROWS_PER_INSERT) while it fits,
+    then the powers of two of what is left, so a statement comes in only a few sizes."""
+    top = 1 << max(0, min(most, MAX_ROWS_PER_INSERT).bit_length() - 1)
+    sizes = [top] * (n // top)
+    rest = n % top
+    while rest:
+        size = 1 << (rest.bit_length() - 1)
+        sizes.append(size)
+        rest -= size
+    return sizes
 
 
 def _getter(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:

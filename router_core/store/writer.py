@@ -161,11 +161,11 @@ class BatchWriter:
         callers' puts do not wake this thread meanwhile), take what is queued (up to max_rows), write them in one
         transaction, repeat."""
         _unsynced.on = True  # the writer's own connections never wait for its queue
-        pace_this_thread()
         while True:
             first = self.jobs.get()
             if first is None:
                 return
+            pace_this_thread()
             if self.linger_s > 0 and self.jobs.qsize() < self.max_rows - 1:
                 self._hurry.wait(self.linger_s)
             self._hurry.clear()
