@@ -5,9 +5,10 @@ trip through SQLAlchemy's parameter machinery (only the column types that need c
 SQLite, are converted). That is most of what a logged row cost the process before (see benchmarks/overhead.py).
 
 On SQLite an INSERT of many rows is one statement with many VALUES groups, not an executemany: the driver gives
-the interpreter lock up around every statement it steps, and the request thread, which wants it back after each
-of its own system calls, then waits for the writer's thread to wake up and hand it over. One step per row cost
-the request path a quarter of its throughput at concurrency 50; one per few hundred rows, a few percent.
+the interpreter lock up around every statement it steps, and the request thread, which takes it back meanwhile,
+then waits for the writer's thread to wake up and hand it over again: one such hand-off per row. With a few per
+batch instead (and the writer's own hand-offs once a millisecond, store/pacing.py), benchmarks/overhead.py did
+10-19% more requests per second at concurrency 50.
 """
 
 from __future__ import annotations
