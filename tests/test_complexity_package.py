@@ -120,3 +120,44 @@ def test_reasons_and_verdict_on_their_own():
     assert reasons_for(analyse(text), Complexity.COMPLEX)[0] == "comparison with trade-offs"
     verdict, analysis, z = judge(text, default_model())
     assert verdict == classify(text) and analysis.tokens[0] == "compare" and isinstance(z, float)
+
+
+def test_cheap_checks_before_the_patterns_change_no_feature():
+    """analyse runs some patterns only when the text has what they need (a digit, "(", a unit word, ...):
+    on texts built from what they look for, every feature equals the pattern run on its own."""
+    import math
+    import random
+    import re
+
+    from router_core.complexity import features as f
+    from router_core.complexity.text import squeeze
+
+    repeat = re.compile(r"([a-z])\1{2,}")
+    arith = re.compile(r"\d\s*(?:[-+*/x×]|plus|minus|times|divided by)\s*\d|\d\s*%\s*of\s*\d|\bof\s+\d")
+    pieces = ["of", "off", "of\n2", "half of 30", "15% of 240", "%", "7 plus 8", "2+2", "4 * 5", "3 x 4", "x",
+              "sin", "using", "cosine", "log", "blog", "ln", "exp", "=", "π", "(", ")", "(a)", "(ii)", "\n",
+              "\n1.", "a)", "1)", "b.", "part 1", "party", "step 2", "question iv", "case b", "task", ":)",
+              ";-p", "<3", "^^", "😀", "☀", "é", "words", "500 words", "3 pages", "2 lines", "online", "1,000",
+              "99999", "10k", "3.5", "٣", "hello", "sooo", "aaaa", "a", "the", "?", ".", ",", " ", "  ", "\t"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) + rng.choice(("", " ")) for _ in range(rng.randint(1, 14)))
+        a = f.analyse(text)
+        rx, x = a.info["rx"], a.x
+        assert x[f.F["parts"]] == math.log1p(len(f._PARTS.findall(rx))), text
+        assert x[f.F["math_symbols"]] == math.log1p(len(f._MATHSYM.findall(rx))), text
+        assert x[f.F["emoji"]] == (1.0 if f._EMOJI.search(a.ask[:300]) else 0.0), text
+        assert x[f.F["arith"]] == (1.0 if arith.search(rx) else 0.0), text
+        wanted = [int(num.replace(",", "")) * f._LEN_UNIT.get(unit, 1) for num, unit in f._WORDCOUNT.findall(rx)]
+        assert a.info["req"] == max(wanted, default=0), text
+        assert squeeze(text.lower()) == repeat.sub(r"\1", text.lower())
+
+
+def test_difficulty_counts_the_words_it_reads():
+    from router_core.complexity.features import F, analyse
+    from router_core.complexity.model import LENGTH_FULL_WORDS, difficulty, reasoning_load
+
+    for n in (0, 3, LENGTH_FULL_WORDS - 1, LENGTH_FULL_WORDS, LENGTH_FULL_WORDS + 1, 3 * LENGTH_FULL_WORDS):
+        text = " Explain the clause\n" + "word " * n
+        a = analyse(text)
+        assert classify(text).difficulty == difficulty(len(text.split()), reasoning_load(a.x), a.x[F["parts"]])

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 
 from .lexicon import SOCIAL_CATS, STOP_WORDS
 from .matching import CAT, INTERROGATIVES, WORDS, TokenOffsets, count_hits
-from .text import REPEAT, TOKEN, fold, split_material
+from .text import TOKEN, fold, split_material, squeeze
 
 # (a number starts after a non-digit: where a run's first digit fails, its later digits fail too)
 _WORDCOUNT = re.compile(
@@ -28,15 +28,28 @@ _WORDCOUNT = re.compile(
     r"(words?|palabras|mots|worter|wortern|palavras|lines?|sentences?|paragraphs?|pages?)\b")
 _BIGNUM = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:k|m|b|bn|mm|million|billion|tb|gb|pb|ms|req/s|rps|qps)\b"
                      r"|\b\d{1,3}(?:,\d{3})+\b|\b\d{5,}\b")
-_PARTS = re.compile(r"\b(?:statement|scenario|part|question|case|step|claim|premise|task)\s*(?:\d|[ivx]+\b|[a-d]\b)"
+_PART_WORDS = ("statement", "scenario", "part", "question", "case", "step", "claim", "premise", "task")
+_PARTS = re.compile(rf"\b(?:{'|'.join(_PART_WORDS)})\s*(?:\d|[ivx]+\b|[a-d]\b)"
                     r"|(?:^|\n)\s*(?:\d{1,2}|[a-h])[.)]\s|\(\s*(?:\d|[a-h]|i{1,3}|iv)\s*\)\s")
+# every `_PARTS` match past the text's start contains one of these (each starts with a fixed character, so re
+# tries only where one is)
+_PART_HINT = re.compile(r"\(|\n\s*(?:\d{1,2}|[a-h])[.)]\s|" + "|".join(rf"{w}\s*[\divxa-d]" for w in _PART_WORDS))
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)(dp]|<3|\\^\\^")
-_MATHSYM = re.compile(r"[=^<>∫∑√≤≥≠∞πθλ∂∇]|\d\s*[-+*/x×]\s*\d|\b(?:sin|cos|log|ln|exp)\b")
-_ARITH = re.compile(r"\d\s*(?:[-+*/x×]|plus|minus|times|divided by)\s*\d|\d\s*%\s*of\s*\d|\bof\s+\d")
+_EMOJI_ASCII = (":", ";", "<3", "^^")  # what an ASCII text needs for `_EMOJI` to match
+_MATH_SIGN = re.compile(r"[=^<>∫∑√≤≥≠∞πθλ∂∇]")
+_DIGIT_OP = re.compile(r"\d\s*[-+*/x×]\s*\d")
+_MATH_FUNC = re.compile(r"(?:sin|cos|log|ln|exp)\b")
+_MATHSYM = re.compile(rf"{_MATH_SIGN.pattern}|{_DIGIT_OP.pattern}|\b{_MATH_FUNC.pattern}")
+# arithmetic: "3 x 4", "7 plus 5", "15% of 240", "half of 30" (two patterns: one that starts with a digit is
+# searched from digit to digit)
+_ARITH = re.compile(r"\d\s*(?:[-+*/x×]|plus|minus|times|divided by|%\s*of)\s*\d")
+_OF_NUMBER = re.compile(r"\bof\s+\d")
 
 _LEN_UNIT = {"word": 1, "words": 1, "palabras": 1, "mots": 1, "worter": 1, "wortern": 1, "palavras": 1,
              "line": 10, "lines": 10, "sentence": 20, "sentences": 20, "paragraph": 100, "paragraphs": 100,
              "page": 400, "pages": 400}
+# every unit `_WORDCOUNT` reads contains one of these
+_UNIT_STEMS = ("word", "palabras", "mots", "worter", "palavras", "line", "sentence", "paragraph", "page")
 
 _RX_HEAD, _RX_TAIL = 700, 200  # the shorter window the pattern features scan
 
@@ -101,7 +114,7 @@ class Analysis:
 def analyse(text: str) -> Analysis:
     """Split the text, match the lexicon over the ask and compute every feature (see the module docstring)."""
     ask, material, code_chars, choice = split_material(text)
-    folded = REPEAT.sub(r"\1", fold(ask))
+    folded = squeeze(fold(ask))
     tokens = TOKEN.findall(folded)
     pos = TokenOffsets(folded)  # token offsets, computed only if an ambiguous verb needs them
     rx = folded if len(folded) <= _RX_HEAD + _RX_TAIL else folded[:_RX_HEAD] + "\n" + folded[-_RX_TAIL:]
@@ -127,7 +140,9 @@ def analyse(text: str) -> Analysis:
     verbs = t_explain + t_transform + t_create + t_analyze + t_code + t_expert + t_math
     requested = request > 0
     social = greet + thanks + ack + bye + praise
-    math_syms = len(_MATHSYM.findall(rx))
+    # each math symbol is a sign, a digit-operator-digit or a function name
+    math_syms = (len(_MATHSYM.findall(rx)) if _MATH_SIGN.search(rx) or _MATH_FUNC.search(rx)
+                 or (numerals and _DIGIT_OP.search(rx)) else 0)
     non_social_content = max(0, n_content - social_n)
     no_request = ((not is_question or (non_social_content == 0 and social_n * 2 >= n))
                   and verbs == 0 and not requested and math_syms == 0 and not unit_conv)
@@ -151,9 +166,11 @@ def analyse(text: str) -> Analysis:
     x[F["big_numbers"]] = math.log1p(big_numbers)
     x[F["money_pct"]] = math.log1p(ask.count("$") + ask.count("%") + ask.count("€") + ask.count("£"))
     x[F["math_symbols"]] = math.log1p(math_syms)
-    x[F["arith"]] = 1.0 if numerals and _ARITH.search(rx) else 0.0
+    arith = numerals and (_ARITH.search(rx) or ("of" in rx and _OF_NUMBER.search(rx)))
+    x[F["arith"]] = 1.0 if arith else 0.0
     req = 0
-    for num, unit in _WORDCOUNT.findall(rx) if numerals else ():
+    has_unit = numerals and any(map(rx.__contains__, _UNIT_STEMS))
+    for num, unit in _WORDCOUNT.findall(rx) if has_unit else ():
         try:
             req = max(req, int(num.replace(",", "")) * _LEN_UNIT.get(unit, 1))
         except ValueError:
@@ -170,7 +187,9 @@ def analyse(text: str) -> Analysis:
     x[F["social_frac"]] = min(1.0, social_n / n) if n else 1.0
     x[F["content_words"]] = math.log1p(non_social_content)
     x[F["no_request"]] = 1.0 if no_request else 0.0
-    x[F["emoji"]] = 1.0 if _EMOJI.search(ask[:300]) else 0.0
+    head = ask[:300]
+    emoji = (not head.isascii() or any(map(head.__contains__, _EMOJI_ASCII))) and _EMOJI.search(head)
+    x[F["emoji"]] = 1.0 if emoji else 0.0
     x[F["is_question"]] = 1.0 if is_question else 0.0
     x[F["wh_fact"]] = min(wh_fact, 2) / 2.0
     x[F["how_why"]] = min(how_why, 2) / 2.0
@@ -193,7 +212,7 @@ def analyse(text: str) -> Analysis:
     x[F["t_math"]] = min(t_math, 3) / 2.0
     x[F["code_algo"]] = math.log1p(code_algo)
     x[F["word_problem"]] = 1.0 if (digits >= 2 and n >= 15 and math_basic >= 1 and (t_math or is_question)) else 0.0
-    x[F["parts"]] = math.log1p(len(_PARTS.findall(rx)))
+    x[F["parts"]] = math.log1p(_count_parts(rx))
     proof_ask = t_expert and (math_adv or sci_adv)
     x[F["proof_ask"]] = 1.0 if proof_ask else 0.0
     for i, k in _LOG_X:
@@ -250,6 +269,13 @@ def analyse(text: str) -> Analysis:
     info = {"req": req, "first": first, "n_and": n_and, "rx": rx, "q": q_marks, "verbs": verbs, "pos": pos,
             "text": folded, "numerals": numerals}
     return Analysis(x, tokens, counts, ask, material, code_chars, n, social_only, is_followup, info)
+
+
+def _count_parts(rx: str) -> int:
+    """How many sub-parts `_PARTS` finds (without a `_PART_HINT` there is at most the one at the start)."""
+    if _PART_HINT.search(rx):
+        return len(_PARTS.findall(rx))
+    return 1 if _PARTS.match(rx) else 0
 
 
 _REVIEW_WORDS = frozenset("""review audit check assess evaluate pentest harden vulnerabilities vulnerability

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from itertools import compress
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -54,8 +55,10 @@ def default_model() -> dict[str, Any]:
 
 def latent(a: Analysis, model: dict[str, Any]) -> tuple[float, list[float]]:
     """The latent difficulty z of an analysed text, and each feature's contribution to it."""
-    w, mean, scale = model["_w"], model["_mean"], model["_scale"]
-    contrib = [(xi - m) / s * wi if xi else z0 for xi, z0, m, s, wi in zip(a.x, model["_zero"], mean, scale, w)]
+    w, mean, scale, x = model["_w"], model["_mean"], model["_scale"], a.x
+    contrib = model["_zero"].copy()  # a feature at 0 contributes its `_zero`; most features of a text are 0
+    for i in compress(range(len(x)), x):
+        contrib[i] = (x[i] - mean[i]) / scale[i] * w[i]
     z = sum(contrib)
     hw = model["_hash"]
     if hw:
@@ -103,11 +106,12 @@ def tier_and_score(z: float, thresholds: Sequence[float], reasoning: float = 0.0
     k = 0
     while k < 4 and z >= thresholds[k]:
         k += 1
-    width = sum(thresholds[i + 1] - thresholds[i] for i in range(3)) / 3 or 1.0
+    t0, t1, t2, t3 = thresholds[:4]
+    width = ((t1 - t0) + (t2 - t1) + (t3 - t2)) / 3 or 1.0  # the mean gap, summed in order
     if k == 0:
-        frac = math.exp((z - thresholds[0]) / width)  # (0, 1)
+        frac = math.exp((z - t0) / width)  # (0, 1)
     elif k == 4:
-        frac = 1.0 - math.exp(-(z - thresholds[3]) / width)
+        frac = 1.0 - math.exp(-(z - t3) / width)
     else:
         frac = (z - thresholds[k - 1]) / (thresholds[k] - thresholds[k - 1])
     frac = min(max(frac, 0.0), 1.0)

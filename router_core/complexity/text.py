@@ -10,6 +10,7 @@ window and the material is only measured with C-level string counts.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 _FOLD = str.maketrans({
     "á": "a", "à": "a", "â": "a", "ä": "a", "ã": "a", "å": "a", "é": "e", "è": "e", "ê": "e", "ë": "e",
@@ -19,7 +20,8 @@ _FOLD = str.maketrans({
 })
 _CONTRACTION = re.compile(r"'(?=(?:s|t|m|re|ve|ll|d)\b)")
 TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)*")
-REPEAT = re.compile(r"([a-z])\1{2,}")
+REPEAT = re.compile(r"([a-z])\1\1+")  # 3+ equal letters (re sets up the `+` only after two equal letters)
+_REPEATED = itemgetter(1)  # a REPEAT match -> its letter (cheaper to call than the template r"\1")
 _QUOTE = re.compile(r"[\"“«„]([^\"”»“]{60,})[\"”»“]")
 # Multiple-choice options ("\nA. ...\nB. ...\nC. ..."): choices to pick from, not sub-tasks.
 _MC_OPTIONS = re.compile(r"\n[ \t]*\(?A[.)][ \t][^\n]{0,300}\n[ \t]*\(?B[.)][ \t][^\n]{0,300}"
@@ -37,9 +39,14 @@ def fold(text: str) -> str:
     return _CONTRACTION.sub("", text)
 
 
+def squeeze(folded: str) -> str:
+    """Runs of 3+ equal letters squeezed: "sooo" -> "so"."""
+    return REPEAT.sub(_REPEATED, folded)
+
+
 def tokenize(folded: str) -> list[str]:
     """The word and number tokens of folded text (runs of 3+ equal letters squeezed: "sooo" -> "so")."""
-    return TOKEN.findall(REPEAT.sub(r"\1", folded))
+    return TOKEN.findall(squeeze(folded))
 
 
 def _codeish(p: str) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from ..types import Complexity, Verdict
 from .features import F, Analysis, analyse
 from .matching import CAT
-from .model import REASONING_BLEND, difficulty, in_band, latent, reasoning_load, tier_and_score
+from .model import LENGTH_FULL_WORDS, REASONING_BLEND, difficulty, in_band, latent, reasoning_load, tier_and_score
 from .reasons import reasons_for
 
 
@@ -41,7 +41,9 @@ def judge(text: str, model: dict[str, Any]) -> tuple[Verdict, Analysis, float]:
         # in law, medicine, finance or security.
         level, score = Complexity.EXPERT, in_band(Complexity.EXPERT, 0.2 + 0.5 * load)
     reasons = reasons_for(a, level, floor if level.rank == 4 else None)
-    return Verdict(level, score, tuple(reasons), difficulty(len(text.split()), load, a.x[F["parts"]])), a, z
+    # from LENGTH_FULL_WORDS words on the length is full: the words after those need not be split off
+    words = len(text.split(maxsplit=LENGTH_FULL_WORDS))
+    return Verdict(level, score, tuple(reasons), difficulty(words, load, a.x[F["parts"]])), a, z
 
 
 def _specialist(a: Analysis) -> bool:
