@@ -152,7 +152,7 @@ def main() -> None:
             time.sleep(1.2)  # the gateway trusts "no key exists" for a second
             keyed = asyncio.run(measure(gateway_url, key, n_seq, n_conc, gateway.pid))
             router = Router(load_config(config, env | {"DATABASE_URL": f"sqlite:///{tmp}/inprocess.db"}))
-            r_seq, r_rps, _ = asyncio.run(measure_router(router, n_seq, n_conc))
+            r_seq, r_rps = asyncio.run(measure_router(router, n_seq, n_conc))
             router.close()
             litellm = measure_litellm(args.litellm, upstream_url, tmp, n_seq, n_conc) if args.litellm else None
         finally:

@@ -163,6 +163,23 @@ async def alternate(clients: list[Client], n_seq: int, n_conc: int) -> None:
                 await run(c, n // rounds)
 
 
+def router_client(router: Router) -> Client:
+    """The router answering a new request each time (no cache hits), its log rows written at the end of a phase."""
+    async def route(i: int) -> None:
+        await router.acomplete([Message("user", f"Hello there, request {i} {time.perf_counter_ns()}")])
+
+    return Client(route, router.writer.wait_for_queued)
+
+
+async def measure_router(router: Router, n_seq: int, n_conc: int) -> tuple[list[float], float]:
+    """The router alone, measured as `measure` measures it (for gateway.py): sequential latencies and requests/s
+    at concurrency 50."""
+    client = router_client(router)
+    await alternate([client], n_seq, n_conc)
+    await router.aclose()
+    return client.latencies, client.rps
+
+
 async def measure(url: str, router: Router, n_seq: int, n_conc: int) -> tuple[dict[str, Client], list[float]]:
     """The plain httpx client, the same client over the aiohttp transport, and the router, alternating; then
     the router's cache hits."""
@@ -173,11 +190,7 @@ async def measure(url: str, router: Router, n_seq: int, n_conc: int) -> tuple[di
                 r.json()
             return call
 
-        async def route(i: int) -> None:
-            await router.acomplete([Message("user", f"Hello there, request {i} {time.perf_counter_ns()}")])
-
-        clients = {"httpx": Client(poster(plain)), "aiohttp": Client(poster(aio)),
-                   "router": Client(route, router.writer.wait_for_queued)}
+        clients = {"httpx": Client(poster(plain)), "aiohttp": Client(poster(aio)), "router": router_client(router)}
         await alternate(list(clients.values()), n_seq, n_conc)
     await router.acomplete("The same question for the cache")
 
