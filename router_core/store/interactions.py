@@ -66,23 +66,23 @@ class InteractionRepository:
         raise StoreError(without_password(self.engine, f"could not {what} to {self.safe_url}: {reason}"))
 
     def log_interaction(self, rec: InteractionRecord) -> int:
-        """Insert the interaction row, its attempt_logs rows and its share of interaction_summary (one INSERT,
-        one executemany, one upsert, one transaction); returns the interaction's id. Retries briefly when SQLite
-        is busy."""
+        """Insert the interaction row, its attempt_logs rows and its share of interaction_summary (one statement
+        per table, one transaction); returns the interaction's id. Retries briefly when SQLite is busy."""
         return self._log_records([rec], (), "log the interaction")[0]
 
     def log_batch(self, records: Sequence[InteractionRecord],
                   before: Sequence[Write] = ()) -> list[int]:
         """Many interactions in ONE transaction: `before` (other writes of the batch, e.g. cache entries, in
-        order), then every row, every attempt row and every summary share (one executemany each). Returns the ids
-        in the order of `records`; retries like log_interaction."""
+        order), then every row, every attempt row and every summary share (one `Prepared.run_ready` each: a few
+        INSERTs of many rows on SQLite, an executemany elsewhere). Returns the ids in the order of `records`;
+        retries like log_interaction."""
         return self._log_records(records, before, f"log {len(records)} interactions")
 
     def _log_records(self, records: Sequence[InteractionRecord], before: Sequence[Write],
                      what: str) -> list[int]:
         """log_batch's transaction (one record: log_interaction's); `what` names it in the error. Every parameter
         is made before the transaction; inside it the rows take their ids (`next_ids`, bound then), so every table
-        is one executemany; the summary gets one upsert per (day, group) of the batch."""
+        is one `run_ready`; the summary gets one upsert per (day, group) of the batch."""
         rows: list[dict[str, Any]] = []
         trails: list[list[dict[str, Any]]] = []
         for rec in paced(records):

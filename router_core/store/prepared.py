@@ -1,4 +1,4 @@
-"""Statements compiled once for the engine's dialect and run with the driver's own executemany.
+"""Statements compiled once for the engine's dialect and run through the driver directly.
 
 The background writer commits every log row through these: no statement compile, no ORM object and no per-row
 trip through SQLAlchemy's parameter machinery (only the column types that need converting, like times on
@@ -59,7 +59,7 @@ class Prepared:
         return tuple(values) if self._positional else dict(zip(self._order, values))
 
     def run(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
-        """One executemany of `rows` inside the caller's transaction."""
+        """`rows` written inside the caller's transaction (as `run_ready` runs them)."""
         self.run_ready(conn, [self.params(row) for row in paced(rows)])
 
     def run_ready(self, conn: Connection, params: list[tuple[Any, ...] | dict[str, Any]]) -> None:
@@ -141,8 +141,8 @@ class Write:
 
 
 def ready_writes(writes: Iterable[Write]) -> list[tuple[Prepared, list[tuple[Any, ...] | dict[str, Any]]]]:
-    """`writes` with their parameters made, consecutive writes of one statement together (one executemany each
-    in `run_ready_writes`)."""
+    """`writes` with their parameters made, consecutive writes of one statement together (one `run_ready` each in
+    `run_ready_writes`)."""
     return [(statement, [statement.params(w.row) for w in paced(group)])
             for statement, group in groupby(writes, key=lambda w: w.statement)]
 
